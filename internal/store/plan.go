@@ -1,0 +1,118 @@
+package store
+
+import (
+	"time"
+
+	"github.com/xinyong/xinyong/internal/credit"
+)
+
+// ExistingSubject is what a driver reads back about a stored subject so
+// that PlanSubjects can decide what a put changes.
+type ExistingSubject struct {
+	ID     int64
+	Class  credit.Class
+	USCC   string
+	RegNo  string
+	Name   string
+	Region string
+	Names  map[string]bool // every name in the history, the current one included
+}
+
+// NameRow is one row of a subject's name history. Subject is the stored id,
+// or, for a subject created by the same put, -1-i where i indexes
+// SubjectPlan.Insert. To is zero for the current name.
+type NameRow struct {
+	Subject int64
+	Name    string
+	From    time.Time
+	To      time.Time
+}
+
+// SubjectUpdate sets the fields of a stored subject.
+type SubjectUpdate struct {
+	ID     int64
+	Class  credit.Class
+	USCC   string
+	RegNo  string
+	Name   string
+	Region string
+}
+
+// SubjectPlan is what a put does, decided once for all drivers. A driver
+// executes it in one transaction, in this order: insert subjects, close
+// the current names in CloseNames, apply updates, insert names.
+type SubjectPlan struct {
+	Insert     []SubjectRow
+	Update     []SubjectUpdate
+	CloseNames []int64 // subjects whose current name ends now (renames)
+	AddNames   []NameRow
+	Stats      PutStats
+}
+
+// NewSubjectID is the placeholder NameRow.Subject of the i-th inserted subject.
+func NewSubjectID(i int) int64 { return int64(-1 - i) }
+
+// InsertIndex reverses NewSubjectID; ok is false for a stored id.
+func InsertIndex(id int64) (int, bool) { return int(-1 - id), id < 0 }
+
+// PlanSubjects decides what putting rows changes, given the stored
+// subjects that share their keys (existing, by key).
+func PlanSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time) SubjectPlan {
+	var p SubjectPlan
+	for _, r := range rows {
+		e, ok := existing[r.Key]
+		if !ok {
+			id := NewSubjectID(len(p.Insert))
+			p.Insert = append(p.Insert, r)
+			seen := map[string]bool{r.Name: true}
+			for _, f := range r.FormerNames {
+				if !seen[f.Name] {
+					seen[f.Name] = true
+					p.AddNames = append(p.AddNames, NameRow{id, f.Name, f.From, closedAt(f.To, now)})
+				}
+			}
+			p.AddNames = append(p.AddNames, NameRow{Subject: id, Name: r.Name, From: now})
+			p.Stats.Created++
+			continue
+		}
+		for _, f := range r.FormerNames {
+			if !e.Names[f.Name] && f.Name != r.Name {
+				e.Names[f.Name] = true
+				p.AddNames = append(p.AddNames, NameRow{e.ID, f.Name, f.From, closedAt(f.To, now)})
+			}
+		}
+		u := SubjectUpdate{ID: e.ID, Class: r.Class, USCC: r.USCC, RegNo: r.RegNo, Name: r.Name, Region: e.Region}
+		if r.Region != "" {
+			u.Region = r.Region
+		}
+		switch {
+		case r.Name != e.Name:
+			p.CloseNames = append(p.CloseNames, e.ID)
+			p.AddNames = append(p.AddNames, NameRow{Subject: e.ID, Name: r.Name, From: now})
+			p.Update = append(p.Update, u)
+			p.Stats.Renamed++
+		case u.Class != e.Class || u.USCC != e.USCC || u.RegNo != e.RegNo || u.Region != e.Region:
+			p.Update = append(p.Update, u)
+			p.Stats.Updated++
+		default:
+			p.Stats.Unchanged++
+		}
+	}
+	return p
+}
+
+func closedAt(to, now time.Time) time.Time {
+	if to.IsZero() {
+		return now
+	}
+	return to
+}
+
+// Keys returns the natural keys of rows.
+func Keys(rows []SubjectRow) []string {
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = r.Key
+	}
+	return keys
+}

@@ -1,0 +1,344 @@
+// Package postgres is the production storage driver: PostgreSQL through
+// pgx v5 and its connection pool.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/pii"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the PostgreSQL driver.
+type Store struct {
+	pool *pgxpool.Pool
+	keys *pii.Keyring
+	now  func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database named by dsn (a postgres:// URL or a
+// key=value string). keys may be nil when no personal data is handled.
+func Open(ctx context.Context, dsn string, keys *pii.Keyring) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse PostgreSQL DSN: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	var ctype string
+	if err := pool.QueryRow(ctx, `SELECT datctype FROM pg_database WHERE datname = current_database()`).Scan(&ctype); err == nil {
+		if !strings.Contains(strings.ToUpper(strings.ReplaceAll(ctype, "-", "")), "UTF8") {
+			pool.Close()
+			return nil, fmt.Errorf("PostgreSQL database has LC_CTYPE %q: create it with a UTF-8 ctype, e.g. CREATE DATABASE xinyong TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'", ctype)
+		}
+	}
+	return &Store{pool: pool, keys: keys, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}, nil
+}
+
+// Dialect implements store.Store.
+func (s *Store) Dialect() string { return "postgres" }
+
+func (s *Store) migrator() (store.Migrator, func() error) {
+	db := stdlib.OpenDBFromPool(s.pool)
+	sub, _ := fs.Sub(migrations, "migrations")
+	return store.Migrator{DB: db, Dialect: goose.DialectPostgres, FS: sub}, db.Close
+}
+
+// Migrate implements store.Store.
+func (s *Store) Migrate(ctx context.Context) (int64, int64, error) {
+	m, closeDB := s.migrator()
+	defer closeDB()
+	return m.Up(ctx)
+}
+
+// SchemaVersion implements store.Store.
+func (s *Store) SchemaVersion(ctx context.Context) (int64, int64, error) {
+	m, closeDB := s.migrator()
+	defer closeDB()
+	return m.Versions(ctx)
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+// Close implements store.Store.
+func (s *Store) Close() error { s.pool.Close(); return nil }
+
+// chunk is how many subjects one round of statements covers.
+const chunk = 5000
+
+// PutSubjects implements store.SubjectStore. Puts are serialised with a
+// table lock so that two concurrent puts of one new subject cannot both
+// insert it.
+func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (store.PutStats, error) {
+	now := s.now()
+	rows, err := store.PrepareSubjects(s.keys, subjects, now)
+	if err != nil {
+		return store.PutStats{}, err
+	}
+	var total store.PutStats
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE subjects IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		for start := 0; start < len(rows); start += chunk {
+			part := rows[start:min(start+chunk, len(rows))]
+			existing, err := readExisting(ctx, tx, store.Keys(part))
+			if err != nil {
+				return err
+			}
+			plan := store.PlanSubjects(part, existing, now)
+			if err := apply(ctx, tx, plan, now); err != nil {
+				return err
+			}
+			total = total.Add(plan.Stats)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.PutStats{}, err
+	}
+	return total, nil
+}
+
+func readExisting(ctx context.Context, tx pgx.Tx, keys []string) (map[string]store.ExistingSubject, error) {
+	out := make(map[string]store.ExistingSubject, len(keys))
+	rs, err := tx.Query(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region, n.name
+		FROM subjects s JOIN subject_names n ON n.subject_id = s.id WHERE s.key = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read subjects: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var e store.ExistingSubject
+		var key, class, hist string
+		if err := rs.Scan(&key, &e.ID, &class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &hist); err != nil {
+			return nil, err
+		}
+		e.Class = credit.Class(class)
+		if prev, ok := out[key]; ok {
+			e = prev
+		} else {
+			e.Names = map[string]bool{}
+		}
+		e.Names[hist] = true
+		out[key] = e
+	}
+	return out, rs.Err()
+}
+
+func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) error {
+	ids := make([]int64, len(p.Insert))
+	if n := len(p.Insert); n > 0 {
+		keys, classes, names, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		usccs, regNos, masked := make([]*string, n), make([]*string, n), make([]*string, n)
+		hashes, encs := make([][]byte, n), make([][]byte, n)
+		at := map[string]int{}
+		for i, r := range p.Insert {
+			keys[i], classes[i], names[i], regions[i] = r.Key, string(r.Class), r.Name, r.Region
+			usccs[i], regNos[i], masked[i] = nullable(r.USCC), nullable(r.RegNo), nullable(r.MaskedID)
+			hashes[i], encs[i] = r.IDHash, r.IDEnc
+			at[r.Key] = i
+		}
+		rs, err := tx.Query(ctx, `INSERT INTO subjects
+			(key, class, uscc, reg_no, id_hash, id_enc, masked_id, name, region, created_at, updated_at)
+			SELECT k, c, u, r, h, e, m, n, g, $10, $10
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::text[])
+				AS t(k, c, u, r, h, e, m, n, g)
+			RETURNING id, key`, keys, classes, usccs, regNos, hashes, encs, masked, names, regions, now)
+		if err != nil {
+			return fmt.Errorf("insert subjects: %w", err)
+		}
+		for rs.Next() {
+			var id int64
+			var key string
+			if err := rs.Scan(&id, &key); err != nil {
+				rs.Close()
+				return err
+			}
+			ids[at[key]] = id
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return fmt.Errorf("insert subjects: %w", err)
+		}
+	}
+	if len(p.CloseNames) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE subject_names SET valid_to = $1 WHERE subject_id = ANY($2) AND valid_to IS NULL`, now, p.CloseNames); err != nil {
+			return fmt.Errorf("close names: %w", err)
+		}
+	}
+	if n := len(p.Update); n > 0 {
+		idv, classes, names, regions := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
+		usccs, regNos := make([]*string, n), make([]*string, n)
+		for i, u := range p.Update {
+			idv[i], classes[i], names[i], regions[i] = u.ID, string(u.Class), u.Name, u.Region
+			usccs[i], regNos[i] = nullable(u.USCC), nullable(u.RegNo)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE subjects s SET class = t.c, uscc = t.u, reg_no = t.r, name = t.n, region = t.g, updated_at = $7
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, c, u, r, n, g)
+			WHERE s.id = t.id`, idv, classes, usccs, regNos, names, regions, now); err != nil {
+			return fmt.Errorf("update subjects: %w", err)
+		}
+	}
+	if n := len(p.AddNames); n > 0 {
+		sids, names := make([]int64, n), make([]string, n)
+		from, to := make([]*time.Time, n), make([]*time.Time, n)
+		for i, r := range p.AddNames {
+			sids[i], names[i] = r.Subject, r.Name
+			if j, ok := store.InsertIndex(r.Subject); ok {
+				sids[i] = ids[j]
+			}
+			from[i], to[i] = nullableTime(r.From), nullableTime(r.To)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO subject_names (subject_id, name, valid_from, valid_to)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[])`, sids, names, from, to); err != nil {
+			return fmt.Errorf("insert names: %w", err)
+		}
+	}
+	return nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nullableTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+const subjectColumns = `id, class, coalesce(uscc, ''), coalesce(reg_no, ''), coalesce(masked_id, ''), name, region, created_at, updated_at`
+
+func scanSubject(row pgx.Row) (credit.Subject, error) {
+	var s credit.Subject
+	var class string
+	err := row.Scan(&s.ID, &class, &s.USCC, &s.RegNo, &s.MaskedID, &s.Name, &s.Region, &s.CreatedAt, &s.UpdatedAt)
+	s.Class = credit.Class(class)
+	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
+	return s, err
+}
+
+// GetSubject implements store.SubjectStore.
+func (s *Store) GetSubject(ctx context.Context, id int64) (credit.Subject, error) {
+	return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id = $1`, id)
+}
+
+func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subject, error) {
+	sub, err := scanSubject(s.pool.QueryRow(ctx, q, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return credit.Subject{}, store.ErrNotFound
+	}
+	if err != nil {
+		return credit.Subject{}, fmt.Errorf("read subject: %w", err)
+	}
+	rs, err := s.pool.Query(ctx, `SELECT name, valid_from, valid_to FROM subject_names
+		WHERE subject_id = $1 AND valid_to IS NOT NULL ORDER BY valid_to, id`, sub.ID)
+	if err != nil {
+		return credit.Subject{}, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var n credit.NameSpan
+		var from, to *time.Time
+		if err := rs.Scan(&n.Name, &from, &to); err != nil {
+			return credit.Subject{}, err
+		}
+		if from != nil {
+			n.From = from.UTC()
+		}
+		if to != nil {
+			n.To = to.UTC()
+		}
+		sub.FormerNames = append(sub.FormerNames, n)
+	}
+	return sub, rs.Err()
+}
+
+// FindSubjectByCode implements store.SubjectStore.
+func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject, error) {
+	l, ok := store.LookupFor(s.keys, c)
+	if !ok {
+		return credit.Subject{}, store.ErrNotFound
+	}
+	if l.USCC != "" {
+		sub, err := s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE uscc = $1`, l.USCC)
+		if !errors.Is(err, store.ErrNotFound) || l.IDHash == nil {
+			return sub, err
+		}
+	}
+	if l.IDHash != nil {
+		return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id_hash = $1`, l.IDHash)
+	}
+	return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE reg_no = $1 ORDER BY id LIMIT 1`, l.RegNo)
+}
+
+// SearchSubjects implements store.SubjectStore.
+func (s *Store) SearchSubjects(ctx context.Context, q string, limit int) ([]credit.Subject, error) {
+	if strings.TrimSpace(q) == "" || limit <= 0 {
+		return nil, nil
+	}
+	rs, err := s.pool.Query(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
+			SELECT n.subject_id FROM subject_names n WHERE n.name LIKE $1 ESCAPE '\')
+		AND class <> 'person' ORDER BY id LIMIT $2`, "%"+store.EscapeLike(q)+"%", limit)
+	if err != nil {
+		return nil, fmt.Errorf("search subjects: %w", err)
+	}
+	defer rs.Close()
+	var out []credit.Subject
+	for rs.Next() {
+		sub, err := scanSubject(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	return out, rs.Err()
+}
+
+// CountSubjects implements store.SubjectStore.
+func (s *Store) CountSubjects(ctx context.Context) (map[credit.Class]int64, error) {
+	rs, err := s.pool.Query(ctx, `SELECT class, count(*) FROM subjects GROUP BY class`)
+	if err != nil {
+		return nil, fmt.Errorf("count subjects: %w", err)
+	}
+	defer rs.Close()
+	out := map[credit.Class]int64{}
+	for rs.Next() {
+		var c string
+		var n int64
+		if err := rs.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		out[credit.Class(c)] = n
+	}
+	return out, rs.Err()
+}

@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/pgtest"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Harness {
+		dsn := pgtest.NewDatabase(t)
+		open := func() *Store {
+			s, err := Open(context.Background(), dsn, storetest.Keys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s := open()
+		h := storetest.Harness{Store: s}
+		t.Cleanup(func() { h.Store.Close() })
+		h.Exec = func(ctx context.Context, q string) error {
+			_, err := s.pool.Exec(ctx, q)
+			return err
+		}
+		h.Texts = func(ctx context.Context, table string) ([]string, error) {
+			rs, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT t::text FROM %s t`, table))
+			if err != nil {
+				return nil, err
+			}
+			defer rs.Close()
+			var out []string
+			for rs.Next() {
+				var v string
+				if err := rs.Scan(&v); err != nil {
+					return nil, err
+				}
+				out = append(out, v)
+			}
+			return out, rs.Err()
+		}
+		h.Reopen = func() store.Store {
+			h.Store.Close()
+			s = open()
+			h.Store = s
+			return s
+		}
+		return h
+	})
+}
+
+func TestRefusesNonUTF8Database(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	_ = dsn
+	// pgtest only makes UTF-8 databases; the check is exercised through a
+	// SQL_ASCII database created here.
+	admin, err := Open(context.Background(), dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	name := "xinyong_ascii_" + fmt.Sprint(os.Getpid())
+	if _, err := admin.pool.Exec(context.Background(), `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'`); err != nil {
+		t.Fatal(err)
+	}
+	defer admin.pool.Exec(context.Background(), `DROP DATABASE `+name+` WITH (FORCE)`)
+	cfg := admin.pool.Config().ConnConfig
+	_, err = Open(context.Background(), fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Host, cfg.Port, name), nil)
+	if err == nil {
+		t.Fatal("opened a database with a C ctype")
+	}
+}

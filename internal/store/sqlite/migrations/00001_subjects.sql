@@ -1,0 +1,37 @@
+-- +goose Up
+-- The subject registry: one row per credit subject, keyed by its natural
+-- key (USCC, registration number and name, or the keyed hash of an ID
+-- number). Personal identifiers are stored only encrypted and hashed.
+CREATE TABLE subjects (
+    id         INTEGER PRIMARY KEY,
+    key        TEXT NOT NULL UNIQUE,
+    class      TEXT NOT NULL CHECK (class IN ('org', 'sole', 'person', 'gov')),
+    uscc       TEXT,
+    reg_no     TEXT,
+    id_hash    BLOB,
+    id_enc     BLOB,
+    masked_id  TEXT,
+    name       TEXT NOT NULL,
+    region     TEXT NOT NULL DEFAULT '',
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX subjects_uscc ON subjects (uscc) WHERE uscc IS NOT NULL;
+CREATE INDEX subjects_reg_no ON subjects (reg_no) WHERE reg_no IS NOT NULL;
+CREATE UNIQUE INDEX subjects_id_hash ON subjects (id_hash) WHERE id_hash IS NOT NULL;
+CREATE INDEX subjects_class ON subjects (class);
+
+-- Every name a subject has carried; valid_to is NULL for the current one.
+CREATE TABLE subject_names (
+    id         INTEGER PRIMARY KEY,
+    subject_id INTEGER NOT NULL REFERENCES subjects (id),
+    name       TEXT NOT NULL,
+    valid_from TIMESTAMP,
+    valid_to   TIMESTAMP
+);
+CREATE INDEX subject_names_subject ON subject_names (subject_id);
+CREATE UNIQUE INDEX subject_names_current ON subject_names (subject_id) WHERE valid_to IS NULL;
+
+-- +goose Down
+DROP TABLE subject_names;
+DROP TABLE subjects;

@@ -1,0 +1,315 @@
+// Package sqlite is the embedded storage driver: modernc.org/sqlite (pure
+// Go) in WAL mode, with one writer connection and a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/pii"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database file's name inside the data directory.
+const FileName = "xinyong.db"
+
+// Store is the SQLite driver.
+type Store struct {
+	w    *sql.DB // the single writer
+	r    *sql.DB // readers
+	keys *pii.Keyring
+	now  func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating when absent) the database in directory dir. keys may
+// be nil when no personal data is handled.
+func Open(ctx context.Context, dir string, keys *pii.Keyring) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	pragmas := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		pragmas.Add("_pragma", p)
+	}
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	pragmas.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	return &Store{w: w, r: r, keys: keys, now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// Dialect implements store.Store.
+func (s *Store) Dialect() string { return "sqlite" }
+
+func (s *Store) migrator() store.Migrator {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return store.Migrator{DB: s.w, Dialect: goose.DialectSQLite3, FS: sub}
+}
+
+// Migrate implements store.Store.
+func (s *Store) Migrate(ctx context.Context) (int64, int64, error) { return s.migrator().Up(ctx) }
+
+// SchemaVersion implements store.Store.
+func (s *Store) SchemaVersion(ctx context.Context) (int64, int64, error) {
+	return s.migrator().Versions(ctx)
+}
+
+// Ping implements store.Store.
+func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
+
+// Close implements store.Store.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// chunk is how many subjects one round of reads covers (SQLite allows
+// 32766 parameters per statement).
+const chunk = 500
+
+// PutSubjects implements store.SubjectStore.
+func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (store.PutStats, error) {
+	now := s.now()
+	rows, err := store.PrepareSubjects(s.keys, subjects, now)
+	if err != nil {
+		return store.PutStats{}, err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return store.PutStats{}, err
+	}
+	defer tx.Rollback()
+	var total store.PutStats
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		existing, err := readExisting(ctx, tx, store.Keys(part))
+		if err != nil {
+			return store.PutStats{}, err
+		}
+		plan := store.PlanSubjects(part, existing, now)
+		if err := apply(ctx, tx, plan, now); err != nil {
+			return store.PutStats{}, err
+		}
+		total = total.Add(plan.Stats)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.PutStats{}, fmt.Errorf("commit subjects: %w", err)
+	}
+	return total, nil
+}
+
+func readExisting(ctx context.Context, tx *sql.Tx, keys []string) (map[string]store.ExistingSubject, error) {
+	out := make(map[string]store.ExistingSubject, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	q := `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region, n.name
+		FROM subjects s JOIN subject_names n ON n.subject_id = s.id
+		WHERE s.key IN (?` + strings.Repeat(",?", len(keys)-1) + `)`
+	rs, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read subjects: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var e store.ExistingSubject
+		var key, hist string
+		if err := rs.Scan(&key, &e.ID, &e.Class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &hist); err != nil {
+			return nil, err
+		}
+		if prev, ok := out[key]; ok {
+			e = prev
+		} else {
+			e.Names = map[string]bool{}
+		}
+		e.Names[hist] = true
+		out[key] = e
+	}
+	return out, rs.Err()
+}
+
+func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) error {
+	ids := make([]int64, len(p.Insert))
+	if len(p.Insert) > 0 {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO subjects
+			(key, class, uscc, reg_no, id_hash, id_enc, masked_id, name, region, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i, r := range p.Insert {
+			if err := ins.QueryRowContext(ctx, r.Key, r.Class, nullString(r.USCC), nullString(r.RegNo),
+				r.IDHash, r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, now, now).Scan(&ids[i]); err != nil {
+				return fmt.Errorf("insert subject %s: %w", r.Name, err)
+			}
+		}
+	}
+	for _, id := range p.CloseNames {
+		if _, err := tx.ExecContext(ctx, `UPDATE subject_names SET valid_to = ? WHERE subject_id = ? AND valid_to IS NULL`, now, id); err != nil {
+			return err
+		}
+	}
+	for _, u := range p.Update {
+		if _, err := tx.ExecContext(ctx, `UPDATE subjects SET class = ?, uscc = ?, reg_no = ?, name = ?, region = ?, updated_at = ? WHERE id = ?`,
+			u.Class, nullString(u.USCC), nullString(u.RegNo), u.Name, u.Region, now, u.ID); err != nil {
+			return fmt.Errorf("update subject %d: %w", u.ID, err)
+		}
+	}
+	if len(p.AddNames) > 0 {
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO subject_names (subject_id, name, valid_from, valid_to) VALUES (?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, n := range p.AddNames {
+			id := n.Subject
+			if i, ok := store.InsertIndex(id); ok {
+				id = ids[i]
+			}
+			if _, err := ins.ExecContext(ctx, id, n.Name, nullTime(n.From), nullTime(n.To)); err != nil {
+				return fmt.Errorf("insert name %s: %w", n.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+func nullTime(t time.Time) sql.NullTime  { return sql.NullTime{Time: t.UTC(), Valid: !t.IsZero()} }
+
+const subjectColumns = `id, class, coalesce(uscc, ''), coalesce(reg_no, ''), coalesce(masked_id, ''), name, region, created_at, updated_at`
+
+func scanSubject(row interface{ Scan(...any) error }) (credit.Subject, error) {
+	var s credit.Subject
+	err := row.Scan(&s.ID, &s.Class, &s.USCC, &s.RegNo, &s.MaskedID, &s.Name, &s.Region, &s.CreatedAt, &s.UpdatedAt)
+	return s, err
+}
+
+// GetSubject implements store.SubjectStore.
+func (s *Store) GetSubject(ctx context.Context, id int64) (credit.Subject, error) {
+	return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id = ?`, id)
+}
+
+func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subject, error) {
+	sub, err := scanSubject(s.r.QueryRowContext(ctx, q, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return credit.Subject{}, store.ErrNotFound
+	}
+	if err != nil {
+		return credit.Subject{}, fmt.Errorf("read subject: %w", err)
+	}
+	rs, err := s.r.QueryContext(ctx, `SELECT name, valid_from, valid_to FROM subject_names
+		WHERE subject_id = ? AND valid_to IS NOT NULL ORDER BY valid_to, id`, sub.ID)
+	if err != nil {
+		return credit.Subject{}, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var n credit.NameSpan
+		var from, to sql.NullTime
+		if err := rs.Scan(&n.Name, &from, &to); err != nil {
+			return credit.Subject{}, err
+		}
+		n.From, n.To = from.Time, to.Time
+		sub.FormerNames = append(sub.FormerNames, n)
+	}
+	return sub, rs.Err()
+}
+
+// FindSubjectByCode implements store.SubjectStore.
+func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject, error) {
+	l, ok := store.LookupFor(s.keys, c)
+	if !ok {
+		return credit.Subject{}, store.ErrNotFound
+	}
+	if l.USCC != "" {
+		sub, err := s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE uscc = ?`, l.USCC)
+		if !errors.Is(err, store.ErrNotFound) || l.IDHash == nil {
+			return sub, err
+		}
+	}
+	if l.IDHash != nil {
+		return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id_hash = ?`, l.IDHash)
+	}
+	return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE reg_no = ? ORDER BY id LIMIT 1`, l.RegNo)
+}
+
+// SearchSubjects implements store.SubjectStore.
+func (s *Store) SearchSubjects(ctx context.Context, q string, limit int) ([]credit.Subject, error) {
+	if strings.TrimSpace(q) == "" || limit <= 0 {
+		return nil, nil
+	}
+	rs, err := s.r.QueryContext(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
+			SELECT n.subject_id FROM subject_names n WHERE n.name LIKE ? ESCAPE '\')
+		AND class <> 'person' ORDER BY id LIMIT ?`, "%"+store.EscapeLike(q)+"%", limit)
+	if err != nil {
+		return nil, fmt.Errorf("search subjects: %w", err)
+	}
+	defer rs.Close()
+	var out []credit.Subject
+	for rs.Next() {
+		sub, err := scanSubject(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	return out, rs.Err()
+}
+
+// CountSubjects implements store.SubjectStore.
+func (s *Store) CountSubjects(ctx context.Context) (map[credit.Class]int64, error) {
+	rs, err := s.r.QueryContext(ctx, `SELECT class, count(*) FROM subjects GROUP BY class`)
+	if err != nil {
+		return nil, fmt.Errorf("count subjects: %w", err)
+	}
+	defer rs.Close()
+	out := map[credit.Class]int64{}
+	for rs.Next() {
+		var c credit.Class
+		var n int64
+		if err := rs.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		out[c] = n
+	}
+	return out, rs.Err()
+}

@@ -1,0 +1,69 @@
+package sqlite
+
+import (
+	"context"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Harness {
+		dir := t.TempDir()
+		open := func() *Store {
+			s, err := Open(context.Background(), dir, storetest.Keys())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s := open()
+		h := storetest.Harness{Store: s}
+		t.Cleanup(func() { h.Store.Close() })
+		h.Exec = func(ctx context.Context, q string) error {
+			_, err := s.w.ExecContext(ctx, q)
+			return err
+		}
+		h.Texts = func(ctx context.Context, table string) ([]string, error) {
+			return texts(ctx, s, table)
+		}
+		h.Reopen = func() store.Store {
+			h.Store.Close()
+			s = open()
+			h.Store = s
+			return s
+		}
+		return h
+	})
+}
+
+// texts returns every value of every column of table as text.
+func texts(ctx context.Context, s *Store, table string) ([]string, error) {
+	rs, err := s.r.QueryContext(ctx, `SELECT * FROM `+table)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	cols, _ := rs.Columns()
+	var out []string
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		for _, v := range vals {
+			switch v := v.(type) {
+			case string:
+				out = append(out, v)
+			case []byte:
+				out = append(out, string(v))
+			}
+		}
+	}
+	return out, rs.Err()
+}

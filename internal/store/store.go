@@ -1,0 +1,91 @@
+// Package store is the storage port: the one interface every storage driver
+// implements (store/sqlite, store/postgres), the errors they return, and the
+// rules they share. store/storetest is the conformance suite both pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/xinyong/xinyong/internal/credit"
+)
+
+// Errors every driver returns (wrapped); test with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrInvalid       = errors.New("invalid input")
+	ErrSchemaTooNew  = errors.New("database schema is newer than this binary")
+	ErrSchemaTooOld  = errors.New("database schema is older than this binary: run xinyong migrate")
+	ErrNotConfigured = errors.New("not configured")
+)
+
+// Store is the storage port.
+type Store interface {
+	// Dialect names the driver: "sqlite" or "postgres".
+	Dialect() string
+	// Migrate applies every embedded migration not yet applied and returns
+	// the schema version before and after. It refuses (ErrSchemaTooNew) a
+	// database whose schema is newer than the binary.
+	Migrate(ctx context.Context) (from, to int64, err error)
+	// SchemaVersion returns the database's schema version and the newest
+	// version this binary knows.
+	SchemaVersion(ctx context.Context) (db, binary int64, err error)
+	Ping(ctx context.Context) error
+	Close() error
+
+	SubjectStore
+}
+
+// SubjectStore keeps the subject registry.
+type SubjectStore interface {
+	// PutSubjects files a batch of subjects in one transaction: each is
+	// created, or matched by its natural key and updated (a new name is a
+	// rename that keeps the old one in the history). Either the whole batch
+	// is stored or nothing is: an invalid subject fails the batch with a
+	// *BatchError naming its index.
+	PutSubjects(ctx context.Context, subjects []credit.Subject) (PutStats, error)
+	// GetSubject returns a subject by id, with its former names.
+	GetSubject(ctx context.Context, id int64) (credit.Subject, error)
+	// FindSubjectByCode returns the subject with this USCC, registration
+	// number or ID number.
+	FindSubjectByCode(ctx context.Context, code string) (credit.Subject, error)
+	// SearchSubjects finds organisations, sole traders and government
+	// bodies whose current or former name contains q. Persons are never
+	// found by name.
+	SearchSubjects(ctx context.Context, q string, limit int) ([]credit.Subject, error)
+	// CountSubjects counts subjects per class.
+	CountSubjects(ctx context.Context) (map[credit.Class]int64, error)
+}
+
+// PutStats counts what PutSubjects did.
+type PutStats struct {
+	Created   int
+	Renamed   int // matched, with a new name (the old one kept as a former name)
+	Updated   int // matched, other fields changed
+	Unchanged int
+}
+
+// Add sums two stats.
+func (a PutStats) Add(b PutStats) PutStats {
+	return PutStats{a.Created + b.Created, a.Renamed + b.Renamed, a.Updated + b.Updated, a.Unchanged + b.Unchanged}
+}
+
+// BatchError reports the first invalid item of a batch.
+type BatchError struct {
+	Index int // 0-based index in the batch
+	Err   error
+}
+
+func (e *BatchError) Error() string { return fmt.Sprintf("item %d: %v", e.Index, e.Err) }
+func (e *BatchError) Unwrap() []error {
+	return []error{ErrInvalid, e.Err}
+}
+
+// EscapeLike escapes the LIKE wildcards % and _ (and the escape character
+// backslash) so that a user's text matches literally with ESCAPE '\'.
+func EscapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
