@@ -159,3 +159,9 @@ func (k *Keyring) Hash(value string) []byte {
 	m.Write([]byte(value))
 	return m.Sum(nil)
 }
+
+// Fingerprint identifies the master key without revealing it, so that a
+// database can refuse a different key than the one it was written with.
+func (k *Keyring) Fingerprint() string {
+	return hex.EncodeToString(k.Hash("xinyong data key fingerprint")[:16])
+}

@@ -50,10 +50,12 @@ func (m Migrator) Check(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return compare(db, binary)
+	return CompareVersions(db, binary)
 }
 
-func compare(db, binary int64) error {
+// CompareVersions returns ErrSchemaTooNew when the database's schema
+// version db is ahead of the binary's and ErrSchemaTooOld when behind.
+func CompareVersions(db, binary int64) error {
 	switch {
 	case db > binary:
 		return fmt.Errorf("%w: the database is at schema version %d, this binary knows up to %d; run a newer xinyong (or restore a backup taken before the upgrade)", ErrSchemaTooNew, db, binary)
@@ -69,7 +71,7 @@ func (m Migrator) Up(ctx context.Context) (from, to int64, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := compare(from, binary); err != nil && from > binary {
+	if err := CompareVersions(from, binary); err != nil && from > binary {
 		return from, from, err
 	}
 	p, err := m.provider()

@@ -34,6 +34,9 @@ type Store interface {
 	SchemaVersion(ctx context.Context) (db, binary int64, err error)
 	Ping(ctx context.Context) error
 	Close() error
+	// InitSetting stores value under name unless a value is stored already,
+	// and returns the stored value.
+	InitSetting(ctx context.Context, name, value string) (string, error)
 
 	SubjectStore
 }

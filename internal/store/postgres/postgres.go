@@ -87,6 +87,16 @@ func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 // Close implements store.Store.
 func (s *Store) Close() error { s.pool.Close(); return nil }
 
+// InitSetting implements store.Store.
+func (s *Store) InitSetting(ctx context.Context, name, value string) (string, error) {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+		return "", fmt.Errorf("store setting %s: %w", name, err)
+	}
+	var v string
+	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	return v, err
+}
+
 // chunk is how many subjects one round of statements covers.
 const chunk = 5000
 

@@ -96,6 +96,16 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+// InitSetting implements store.Store.
+func (s *Store) InitSetting(ctx context.Context, name, value string) (string, error) {
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+		return "", fmt.Errorf("store setting %s: %w", name, err)
+	}
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	return v, err
+}
+
 // chunk is how many subjects one round of reads covers (SQLite allows
 // 32766 parameters per statement).
 const chunk = 500

@@ -66,6 +66,7 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentPuts", testConcurrent},
 		{"LargeBatch", testLargeBatch},
 		{"Reopen", testReopen},
+		{"InitSetting", testInitSetting},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -482,5 +483,18 @@ func testReopen(t *testing.T, h Harness) {
 	got := mustFind(t, s, in[5].IDNumber)
 	if got.Name != in[5].Name {
 		t.Fatalf("after reopen: %+v", got)
+	}
+}
+
+func testInitSetting(t *testing.T, h Harness) {
+	ctx := context.Background()
+	for i, want := range []string{"first", "first"} {
+		got, err := h.Store.InitSetting(ctx, "k", []string{"first", "second"}[i])
+		if err != nil || got != want {
+			t.Fatalf("InitSetting #%d = %q, %v; want %q", i, got, err, want)
+		}
+	}
+	if got, _ := h.Reopen().InitSetting(ctx, "k", "third"); got != "first" {
+		t.Fatalf("after reopen %q", got)
 	}
 }

@@ -32,6 +32,14 @@ CREATE TABLE subject_names (
 CREATE INDEX subject_names_subject ON subject_names (subject_id);
 CREATE UNIQUE INDEX subject_names_current ON subject_names (subject_id) WHERE valid_to IS NULL;
 
+-- Platform settings that must survive restarts, such as the fingerprint of
+-- the data key the personal identifiers were written with.
+CREATE TABLE settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
 -- +goose Down
+DROP TABLE settings;
 DROP TABLE subject_names;
 DROP TABLE subjects;

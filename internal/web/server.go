@@ -1,0 +1,235 @@
+// Package web is the HTTP side of the platform: the portal's pages
+// (html/template, embedded assets), the JSON API (huma, OpenAPI generated
+// from the Go types), health and metrics. Handlers translate HTTP into
+// calls on the store and the domain packages; no rule lives here.
+package web
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Options configure a Server.
+type Options struct {
+	Store    store.Store
+	Log      *slog.Logger
+	SiteName string
+	Version  string
+}
+
+// Server serves the portal, the API, health and metrics.
+type Server struct {
+	opts     Options
+	pages    *pages
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	handler  http.Handler
+	api      huma.API
+
+	countsMu sync.Mutex
+	counts   map[credit.Class]int64
+	countsAt time.Time
+}
+
+// countsTTL is how long subject counts are cached: counting a million rows
+// on every page view is wasteful, and a few seconds' lag is harmless.
+const countsTTL = 5 * time.Second
+
+// New builds a server.
+func New(o Options) (*Server, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	p, err := newPages(o.SiteName)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry()}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "xinyong_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"method", "route", "code"})
+	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "xinyong_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"method", "route"})
+	s.registry.MustRegister(s.requests, s.duration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		&subjectCollector{s: s})
+
+	mux := http.NewServeMux()
+	s.api = newAPI(mux, o.Version)
+	s.registerAPI()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /tools/code", s.codeTool)
+	mux.HandleFunc("/", s.notFound)
+	s.handler = s.recoverer(s.observe(securityHeaders(mux)))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// API is the huma API, for generating the OpenAPI document.
+func (s *Server) API() huma.API { return s.api }
+
+func newAPI(mux *http.ServeMux, version string) huma.API {
+	cfg := huma.DefaultConfig("xinyong 公共信用信息平台 API", version)
+	cfg.OpenAPIPath = "/api/v1/openapi"
+	cfg.DocsPath = ""
+	cfg.SchemasPath = "/api/v1/schemas"
+	cfg.Info.Description = "The platform's JSON API. Errors are RFC 9457 problem documents."
+	return humago.New(mux, cfg)
+}
+
+// subjectCounts returns the cached counts per class.
+func (s *Server) subjectCounts(ctx context.Context) (map[credit.Class]int64, error) {
+	s.countsMu.Lock()
+	defer s.countsMu.Unlock()
+	if s.counts != nil && time.Since(s.countsAt) < countsTTL {
+		return s.counts, nil
+	}
+	c, err := s.opts.Store.CountSubjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.counts, s.countsAt = c, time.Now()
+	return c, nil
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.opts.Store.Ping(ctx); err != nil {
+		s.opts.Log.Error("health check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"unavailable"}` + "\n"))
+		return
+	}
+	w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// subjectCollector exports the subject counts as a gauge.
+type subjectCollector struct{ s *Server }
+
+var subjectsDesc = prometheus.NewDesc("xinyong_subjects", "Credit subjects in the registry by class.", []string{"class"}, nil)
+
+func (c *subjectCollector) Describe(ch chan<- *prometheus.Desc) { ch <- subjectsDesc }
+
+func (c *subjectCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.s.subjectCounts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(subjectsDesc, err)
+		return
+	}
+	for _, cl := range credit.Classes {
+		ch <- prometheus.MustNewConstMetric(subjectsDesc, prometheus.GaugeValue, float64(counts[cl]), string(cl))
+	}
+}
+
+// statusWriter records the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.code == 0 {
+		w.code = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs each request (path only: query strings may hold personal
+// identifiers) and records metrics by route pattern.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.code == 0 {
+			sw.code = http.StatusOK
+		}
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		d := time.Since(start)
+		s.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.code)).Inc()
+		s.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
+		s.opts.Log.Debug("request", "method", r.Method, "route", route, "status", sw.code, "duration", d)
+	})
+}
+
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.opts.Log.Error("panic serving request", "route", r.Pattern, "panic", v)
+				http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets the headers every response carries: a strict
+// content security policy (no inline scripts, no framing), no sniffing.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cacheStatic(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
