@@ -1,0 +1,131 @@
+// Command xinyong is the public credit information platform: one binary
+// that serves the portal and the API, migrates its database, loads demo
+// data and checks national identifier codes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *environ, args []string) error
+}
+
+// environ is what a subcommand sees of the process: its streams and
+// environment, so that tests can run commands in-process.
+type environ struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// exitError carries an exit status other than 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+// usageError marks a mistake in how the command was called (exit 2).
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "运行门户网站和数据接口 (run the portal and the API)", runServe},
+		{"migrate", "升级数据库结构 (apply database migrations)", runMigrate},
+		{"code", "校验统一社会信用代码等 (check identifier codes: code check)", runCode},
+		{"demo", "生成演示数据 (fill the database with synthetic demo data)", runDemo},
+		{"version", "显示版本 (print the version)", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	env := &environ{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(run(ctx, env, os.Args[1:]))
+}
+
+// run runs the subcommand named by args[0] and returns the exit status.
+func run(ctx context.Context, env *environ, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(env.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		var ee *exitError
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, &ee):
+			if ee.err != nil {
+				fmt.Fprintf(env.stderr, "xinyong %s: %v\n", c.name, ee.err)
+			}
+			return ee.code
+		default:
+			fmt.Fprintf(env.stderr, "xinyong %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(env.stderr, "xinyong: unknown command %q\n\n", args[0])
+	printUsage(env.stderr)
+	return 2
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "xinyong — 公共信用信息平台 (public credit information platform)")
+	fmt.Fprintln(w, "\nUsage: xinyong COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'xinyong COMMAND --help' for a command's flags. Every flag can also be set by its XINYONG_* variable.")
+}
+
+// newFlagSet makes a flag set whose errors and help go to env.stderr.
+func newFlagSet(env *environ, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet("xinyong "+name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.stderr, "Usage: xinyong %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning a bad flag into a usage error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitError{code: 2}
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/web"
+)
+
+func runServe(ctx context.Context, env *environ, args []string) error {
+	fs := newFlagSet(env, "serve", "serve [--addr HOST:PORT] [--demo] [--data DIR | --db DSN]")
+	c, log, err := setup(env, fs, args, config.Serve)
+	if err != nil {
+		return err
+	}
+	s, err := app.Open(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if c.Demo {
+		counts, err := s.CountSubjects(ctx)
+		if err != nil {
+			return err
+		}
+		var total int64
+		for _, n := range counts {
+			total += n
+		}
+		if total == 0 {
+			if err := loadDemo(ctx, env, s, c, log); err != nil {
+				return err
+			}
+		} else {
+			log.Info("database holds subjects; demo data not loaded", "subjects", total)
+		}
+	}
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "driver", s.Dialect(), "version", versionString())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", c.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

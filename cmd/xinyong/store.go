@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func versionString() string {
+	v := version
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += " (" + s.Value[:12] + ")"
+			}
+		}
+	}
+	return v
+}
+
+func runVersion(_ context.Context, env *environ, args []string) error {
+	fs := newFlagSet(env, "version", "version")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("version takes no arguments")
+	}
+	fmt.Fprintln(env.stdout, "xinyong", versionString())
+	return nil
+}
+
+// setup parses the storage flags (and extra) and returns config and logger.
+func setup(env *environ, fs *flag.FlagSet, args []string, names []string) (config.Config, *slog.Logger, error) {
+	var c config.Config
+	if err := config.Bind(fs, &c, env.getenv, names...); err != nil {
+		return c, nil, usageError("%v", err)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return c, nil, err
+	}
+	if fs.NArg() > 0 {
+		return c, nil, usageError("unexpected arguments: %v", fs.Args())
+	}
+	log, err := app.NewLogger(c, env.stderr)
+	if err != nil {
+		return c, nil, usageError("%v", err)
+	}
+	return c, log, nil
+}
+
+func runMigrate(ctx context.Context, env *environ, args []string) error {
+	fs := newFlagSet(env, "migrate", "migrate [--data DIR | --db DSN]")
+	c, log, err := setup(env, fs, args, config.Storage)
+	if err != nil {
+		return err
+	}
+	s, err := app.Open(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	db, _, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "database (%s) at schema version %d\n", s.Dialect(), db)
+	return nil
+}
+
+func runDemo(ctx context.Context, env *environ, args []string) error {
+	fs := newFlagSet(env, "demo", "demo [--subjects N] [--seed N] [--data DIR | --db DSN]")
+	c, log, err := setup(env, fs, args, config.Demo)
+	if err != nil {
+		return err
+	}
+	if c.DemoSubjects < 1 {
+		return usageError("--subjects must be at least 1")
+	}
+	s, err := app.Open(ctx, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return loadDemo(ctx, env, s, c, log)
+}
+
+func loadDemo(ctx context.Context, env *environ, s store.Store, c config.Config, log *slog.Logger) error {
+	start := time.Now()
+	st, err := app.LoadDemo(ctx, s, c.DemoSubjects, c.DemoSeed, env.stderr)
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	log.Info("demo data loaded", "driver", s.Dialect(), "subjects", c.DemoSubjects, "created", st.Created,
+		"renamed", st.Renamed, "unchanged", st.Unchanged, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}

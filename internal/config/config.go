@@ -1,0 +1,150 @@
+// Package config is the one table of the binary's options: each has a flag,
+// an XINYONG_* environment variable and a default. A flag given on the
+// command line wins over the variable, which wins over the default. Secrets
+// can also be read from a file named by the variable with a _FILE suffix.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every option's value.
+type Config struct {
+	Data            string
+	DB              string
+	DataKey         string
+	Addr            string
+	LogLevel        string
+	LogFormat       string
+	SiteName        string
+	Demo            bool
+	DemoSubjects    int
+	DemoSeed        int64
+	ShutdownTimeout time.Duration
+}
+
+// Option describes one option.
+type Option struct {
+	Flag    string
+	Env     string
+	Default string
+	Usage   string
+	Secret  bool // may be given as a file with Env+"_FILE"; never logged
+	bind    func(fs *flag.FlagSet, c *Config, def string, usage string)
+}
+
+// Options is the table, in the order the README shows it.
+var Options = []Option{
+	{Flag: "data", Env: "XINYONG_DATA", Default: "./xinyong-data", Usage: "data directory: the embedded database and, when no key is given, the generated data key",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Data, "data", d, u) }},
+	{Flag: "db", Env: "XINYONG_DB", Secret: true, Usage: "PostgreSQL DSN (postgres://user:pass@host:5432/db); empty: the embedded SQLite database in --data",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.DB, "db", d, u) }},
+	{Flag: "data-key", Env: "XINYONG_DATA_KEY", Secret: true, Usage: "32-byte key (base64 or hex) that encrypts personal identifiers; empty: read or create DATA/data.key",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.DataKey, "data-key", d, u) }},
+	{Flag: "addr", Env: "XINYONG_ADDR", Default: "127.0.0.1:8080", Usage: "serve: HTTP listen address",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Addr, "addr", d, u) }},
+	{Flag: "site-name", Env: "XINYONG_SITE_NAME", Default: "公共信用信息平台", Usage: "serve: the platform's name shown on pages",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.SiteName, "site-name", d, u) }},
+	{Flag: "demo", Env: "XINYONG_DEMO", Default: "false", Usage: "serve: load demo data first when the database holds no subjects",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.BoolVar(&c.Demo, "demo", d == "true", u) }},
+	{Flag: "subjects", Env: "XINYONG_DEMO_SUBJECTS", Default: "3000", Usage: "demo: how many subjects to generate",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			n, _ := strconv.Atoi(d)
+			fs.IntVar(&c.DemoSubjects, "subjects", n, u)
+		}},
+	{Flag: "seed", Env: "XINYONG_DEMO_SEED", Default: "1", Usage: "demo: random seed (same seed, same data)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			n, _ := strconv.ParseInt(d, 10, 64)
+			fs.Int64Var(&c.DemoSeed, "seed", n, u)
+		}},
+	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.LogLevel, "log-level", d, u) }},
+	{Flag: "log-format", Env: "XINYONG_LOG_FORMAT", Default: "text", Usage: "log format: text or json",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.LogFormat, "log-format", d, u) }},
+	{Flag: "shutdown-timeout", Env: "XINYONG_SHUTDOWN_TIMEOUT", Default: "15s", Usage: "serve: how long to let requests finish on SIGTERM",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := time.ParseDuration(d)
+			fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", v, u)
+		}},
+}
+
+// Groups of options each subcommand takes.
+var (
+	Storage = []string{"data", "db", "data-key", "log-level", "log-format"}
+	Serve   = append(append([]string{}, Storage...), "addr", "site-name", "demo", "subjects", "seed", "shutdown-timeout")
+	Demo    = append(append([]string{}, Storage...), "subjects", "seed")
+)
+
+// Bind registers the named options on fs, with defaults taken from the
+// environment (env lookups by getenv, normally os.Getenv). It fails when an
+// environment value does not parse, naming the variable.
+func Bind(fs *flag.FlagSet, c *Config, getenv func(string) string, names ...string) error {
+	for _, name := range names {
+		o, ok := lookup(name)
+		if !ok {
+			return fmt.Errorf("config: unknown option %q", name)
+		}
+		def := o.Default
+		v, err := envValue(o, getenv)
+		if err != nil {
+			return err
+		}
+		if v != "" {
+			if err := validate(o, v); err != nil {
+				return fmt.Errorf("%s=%q: %w", o.Env, v, err)
+			}
+			def = v
+		}
+		usage := o.Usage + " [" + o.Env + "]"
+		o.bind(fs, c, def, usage)
+	}
+	return nil
+}
+
+func lookup(name string) (Option, bool) {
+	for _, o := range Options {
+		if o.Flag == name {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
+func envValue(o Option, getenv func(string) string) (string, error) {
+	v := getenv(o.Env)
+	if o.Secret {
+		if f := getenv(o.Env + "_FILE"); f != "" {
+			if v != "" {
+				return "", fmt.Errorf("both %s and %s_FILE are set: set one", o.Env, o.Env)
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return "", fmt.Errorf("%s_FILE: %w", o.Env, err)
+			}
+			v = strings.TrimSpace(string(b))
+		}
+	}
+	return v, nil
+}
+
+func validate(o Option, v string) error {
+	switch o.Default {
+	case "true", "false":
+		_, err := strconv.ParseBool(v)
+		return err
+	}
+	switch o.Flag {
+	case "subjects", "seed":
+		_, err := strconv.ParseInt(v, 10, 64)
+		return err
+	case "shutdown-timeout":
+		_, err := time.ParseDuration(v)
+		return err
+	}
+	return nil
+}
