@@ -15,13 +15,13 @@ var usccWeights = []int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 
 
 // USCCParts is the structure of a unified social credit code.
 type USCCParts struct {
-	Department     string // 登记管理部门码 (position 1)
-	DepartmentName string // e.g. "机构编制"; "" if not in the table
-	Category       string // 机构类别码 as the 2-character code department+category (positions 1-2), e.g. "91"
-	CategoryName   string // e.g. "企业"; "" if not in the table
-	Region         string // 登记管理机关行政区划码 (positions 3-8)
-	OrgCode        string // 主体标识码, the embedded 组织机构代码 (positions 9-17)
-	Check          byte   // 校验码 (position 18)
+	Department     string `json:"department"`                // 登记管理部门码 (position 1)
+	DepartmentName string `json:"department_name,omitempty"` // e.g. "机构编制"; "" if not in the table
+	Category       string `json:"category"`                  // 机构类别码 as the 2-character code department+category (positions 1-2), e.g. "91"
+	CategoryName   string `json:"category_name,omitempty"`   // e.g. "企业"; "" if not in the table
+	Region         string `json:"region"`                    // 登记管理机关行政区划码 (positions 3-8)
+	OrgCode        string `json:"org_code"`                  // 主体标识码, the embedded 组织机构代码 (positions 9-17)
+	Check          byte   `json:"-"`                         // 校验码 (position 18)
 }
 
 // ParseUSCC splits s into its parts. It checks the structure only (length

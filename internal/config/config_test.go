@@ -64,7 +64,7 @@ func TestREADMEDocumentsEveryOption(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range Options {
-		row := "| `--" + o.Flag + "` | `" + o.Env + "` |"
+		row := "| `--" + o.Flag + "` | `" + o.Env + "`"
 		if !strings.Contains(string(b), row) {
 			t.Errorf("README.md has no row starting %q", row)
 		}

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/sqlite"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/openapi.json")
+
+// newTestServer serves a SQLite store holding one subject of each class.
+func newTestServer(t *testing.T) (*httptest.Server, store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, t.TempDir(), storetest.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutSubjects(ctx, []credit.Subject{
+		{Class: credit.ClassOrg, USCC: storetest.USCC("91", "610100", 1), Name: "西安华信电子科技有限公司"},
+		{Class: credit.ClassOrg, USCC: storetest.USCC("91", "610100", 2), Name: "西安秦川机械有限公司"},
+		{Class: credit.ClassSole, RegNo: storetest.GS15("610104", 3), Name: "莲湖区鑫源五金店"},
+		{Class: credit.ClassGov, USCC: storetest.USCC("11", "610000", 4), Name: "陕西省市场监督管理局"},
+		{Class: credit.ClassPerson, IDNumber: storetest.RIC("610102", "19800101", 5), Name: "张伟"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Store: s, SiteName: "测试信用平台", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, s
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestRoutes(t *testing.T) {
+	srv, _ := newTestServer(t)
+	cases := []struct {
+		path   string
+		status int
+		ctype  string
+		has    []string
+		hasNot []string
+	}{
+		{"/", 200, "text/html", []string{`lang="zh-CN"`, "测试信用平台", `<strong id="total">5</strong>`, "法人及非法人组织</th><td class=\"num\">2<", "自然人</th><td class=\"num\">1<"}, nil},
+		{"/healthz", 200, "application/json", []string{`"ok"`}, nil},
+		{"/metrics", 200, "text/plain", []string{`xinyong_subjects{class="org"} 2`, `xinyong_subjects{class="person"} 1`, "xinyong_http_requests_total"}, nil},
+		{"/api/v1/stats", 200, "application/json", []string{`"total":5`, `"org":2`, `"gov":1`}, nil},
+		{"/api/v1/codes/91350100M000100Y4Z", 200, "application/json", []string{`"status":"invalid"`, `"want":"3"`, `"position":18`}, nil},
+		{"/api/v1/codes/91350100M000100Y43", 200, "application/json", []string{`"status":"valid"`, `"category":"91"`}, nil},
+		{"/api/v1/codes/00000000000000000X?kind=uscc", 200, "application/json", []string{`"status":"placeholder"`}, nil},
+		{"/api/v1/codes/123?kind=bogus", 422, "application/problem+json", []string{"kind"}, nil},
+		{"/api/v1/openapi.json", 200, "application/", []string{`"openapi":"3.1`, "/api/v1/stats", "/api/v1/codes/{code}"}, nil},
+		{"/tools/code?c=91350100M000100Y4Z", 200, "text/html", []string{"校验结果：无效", "校验码应为3"}, nil},
+		{"/tools/code?c=%3Cscript%3Ealert(1)%3C/script%3E", 200, "text/html", []string{"&lt;script&gt;"}, []string{"<script>alert"}},
+		{"/tools/code?c=91350100M000100Y43&kind=nope", 200, "text/html", []string{"代码类型不合法"}, nil},
+		{"/no/such/page", 404, "text/html", []string{"页面不存在"}, nil},
+		{"/static/site.css", 200, "text/css", []string{"--brand"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.path, func(t *testing.T) {
+			resp, body := get(t, srv.URL+c.path)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, body)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, c.ctype) {
+				t.Errorf("content type %q, want %q…", ct, c.ctype)
+			}
+			for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"} {
+				if resp.Header.Get(h) == "" {
+					t.Errorf("no %s header", h)
+				}
+			}
+			for _, s := range c.has {
+				if !strings.Contains(body, s) {
+					t.Errorf("body lacks %q:\n%s", s, body)
+				}
+			}
+			for _, s := range c.hasNot {
+				if strings.Contains(body, s) {
+					t.Errorf("body has %q", s)
+				}
+			}
+		})
+	}
+}
+
+func TestNoPersonalDataInPages(t *testing.T) {
+	srv, _ := newTestServer(t)
+	id := storetest.RIC("610102", "19800101", 5)
+	for _, p := range []string{"/", "/api/v1/stats", "/metrics"} {
+		if _, body := get(t, srv.URL+p); strings.Contains(body, id) || strings.Contains(body, "张伟") {
+			t.Errorf("%s shows a person's data", p)
+		}
+	}
+}
+
+func TestHealthzFailsWhenStoreIsDown(t *testing.T) {
+	srv, s := newTestServer(t)
+	s.Close()
+	resp, _ := get(t, srv.URL+"/healthz")
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("status %d, want 503", resp.StatusCode)
+	}
+}
+
+// TestOpenAPIDocument keeps docs/openapi.json equal to what the code
+// generates; run with -update after changing the API.
+func TestOpenAPIDocument(t *testing.T) {
+	srv, _ := newTestServer(t)
+	_, body := get(t, srv.URL+"/api/v1/openapi.json")
+	var v any
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.MarshalIndent(v, "", "  ")
+	got = append(got, '\n')
+	const path = "../../docs/openapi.json"
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/web -update)", err)
+	}
+	if string(want) != string(got) {
+		t.Fatal("docs/openapi.json is stale: run go test ./internal/web -update")
+	}
+}
