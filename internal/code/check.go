@@ -80,9 +80,7 @@ func detect(s string) Result {
 			return ric
 		}
 		uscc := checkUSCC(s)
-		// ric.Want is set only when everything but the check character
-		// passed the RIC rules.
-		if uscc.Status == StatusValid || ric.Want == "" {
+		if uscc.Status == StatusValid || !looksLikeRIC(s) {
 			return uscc
 		}
 		return ric
@@ -93,6 +91,16 @@ func detect(s string) Result {
 	default:
 		return Result{Code: s, Kind: KindUnknown}.fail(lengthError(n, "9, 10, 15 or 18", "9、10、15或18"))
 	}
+}
+
+// looksLikeRIC reports whether s would be a valid RIC with another check
+// character: 17 ASCII digits with a real birth date, then anything.
+func looksLikeRIC(s string) bool {
+	if len(s) < 17 || !isDigits(s[:17]) {
+		return false
+	}
+	c, err := RICCheckChar(s[:17])
+	return err == nil && checkRIC(s[:17]+string(c)).Status == StatusValid
 }
 
 func runeCount(s string) int { return utf8.RuneCountInString(s) }
