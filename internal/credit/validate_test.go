@@ -1,0 +1,92 @@
+package credit
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/code"
+)
+
+func uscc(first17 string) string {
+	c, err := code.USCCCheckChar(first17)
+	if err != nil {
+		panic(err)
+	}
+	return first17 + string(c)
+}
+
+func TestValidate(t *testing.T) {
+	org := uscc("91610100" + "60003734" + "1")
+	gov := uscc("11610000" + "60003734" + "1")
+	cases := []struct {
+		s     Subject
+		field string // "" when valid
+	}{
+		{Subject{Class: ClassOrg, USCC: "91350100M000100Y43", Name: "福州某公司"}, ""},
+		{Subject{Class: ClassOrg, USCC: org, Name: "西安某公司", Region: "610100"}, ""},
+		{Subject{Class: ClassGov, USCC: gov, Name: "陕西省某厅"}, ""},
+		{Subject{Class: ClassGov, USCC: org, Name: "不是机关"}, "uscc"},
+		{Subject{Class: ClassOrg, USCC: "91350100M000100Y4Z", Name: "坏代码"}, "uscc"},
+		{Subject{Class: ClassOrg, USCC: code.USCCPlaceholder, Name: "占位"}, "uscc"},
+		{Subject{Class: ClassOrg, Name: "无代码"}, "uscc"},
+		{Subject{Class: ClassOrg, USCC: org, Name: " 前导空格"}, "name"},
+		{Subject{Class: ClassOrg, USCC: org, Name: ""}, "name"},
+		{Subject{Class: ClassOrg, USCC: org, Name: strings.Repeat("长", MaxNameLen+1)}, "name"},
+		{Subject{Class: ClassOrg, USCC: org, Name: "区划错", Region: "61010"}, "region"},
+		{Subject{Class: ClassOrg, USCC: org, Name: "带身份证", IDNumber: "11010519491231002X"}, "id_number"},
+		{Subject{Class: ClassSole, USCC: code.USCCPlaceholder, RegNo: "110108000000016", Name: "个体"}, ""},
+		{Subject{Class: ClassSole, RegNo: "110108000000016", Name: "个体"}, ""},
+		{Subject{Class: ClassSole, RegNo: "110108000000017", Name: "个体"}, "reg_no"},
+		{Subject{Class: ClassSole, Name: "个体"}, "reg_no"},
+		{Subject{Class: ClassPerson, IDNumber: "11010519491231002X", Name: "某人"}, ""},
+		{Subject{Class: ClassPerson, IDNumber: "11010519491231002Y", Name: "某人"}, "id_number"},
+		{Subject{Class: ClassPerson, IDNumber: "110105194902300021", Name: "某人"}, "id_number"},
+		{Subject{Class: ClassPerson, IDNumber: "11010519491231002X", USCC: org, Name: "某人"}, "uscc"},
+		{Subject{Class: "x", Name: "某"}, "class"},
+	}
+	for i, c := range cases {
+		err := c.s.Validate()
+		var fe *FieldError
+		switch {
+		case c.field == "" && err != nil:
+			t.Errorf("%d %s: %v", i, c.s.Name, err)
+		case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field):
+			t.Errorf("%d %s: err %v, want field %s", i, c.s.Name, err, c.field)
+		}
+		if err != nil && c.s.IDNumber != "" && strings.Contains(err.Error(), c.s.IDNumber[6:14]) {
+			t.Errorf("%d: error %q quotes the ID number", i, err)
+		}
+	}
+}
+
+func TestMaskID(t *testing.T) {
+	for in, want := range map[string]string{
+		"61010219800101123X": "6101**********123X",
+		"110108000000016":    "1101*******0016",
+		"12345678":           "*******8",
+		"":                   "",
+	} {
+		if got := MaskID(in); got != want {
+			t.Errorf("MaskID(%q) = %q, want %q", in, got, want)
+		}
+	}
+	s := Subject{Class: ClassPerson, IDNumber: "61010219800101123X", Name: "张三"}
+	if strings.Contains(s.String(), "19800101") || s.DisplayCode() != "6101**********123X" {
+		t.Errorf("String %q DisplayCode %q", s.String(), s.DisplayCode())
+	}
+}
+
+func TestNaturalKey(t *testing.T) {
+	hash := func(s string) []byte { return []byte("h(" + s + ")") }
+	p := Subject{Class: ClassPerson, IDNumber: "11010519491231002X"}
+	if k := p.NaturalKey(hash); strings.Contains(k, "11010519491231002X") || !strings.HasPrefix(k, "P:") {
+		t.Errorf("person key %q", k)
+	}
+	if k := (Subject{Class: ClassOrg, USCC: "91350100M000100Y43"}).NaturalKey(hash); k != "U:91350100M000100Y43" {
+		t.Errorf("org key %q", k)
+	}
+	if k := (Subject{Class: ClassSole, USCC: code.USCCPlaceholder, RegNo: "110108000000016", Name: "店"}).NaturalKey(hash); k != "R:110108000000016|店" {
+		t.Errorf("sole key %q", k)
+	}
+}
