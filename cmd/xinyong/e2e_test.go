@@ -152,7 +152,7 @@ func TestDemoKilledAndRerun(t *testing.T) {
 			}
 			// Wait until some batches are filed, then kill.
 			deadline := time.Now().Add(60 * time.Second)
-			for !regexp.MustCompile(`\(([1-9][0-9]{3,})/60000`).MatchString(logs.String()) && time.Now().Before(deadline) {
+			for !regexp.MustCompile(`"filed":[1-9][0-9]{3,}`).MatchString(logs.String()) && time.Now().Before(deadline) {
 				time.Sleep(20 * time.Millisecond)
 			}
 			cmd.Process.Signal(syscall.SIGKILL)

@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"time"
+
+	"golang.org/x/term"
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/config"
@@ -97,7 +100,11 @@ func runDemo(ctx context.Context, env *environ, args []string) error {
 
 func loadDemo(ctx context.Context, env *environ, s store.Store, c config.Config, log *slog.Logger) error {
 	start := time.Now()
-	st, err := app.LoadDemo(ctx, s, c.DemoSubjects, c.DemoSeed, env.stderr)
+	progress := app.LogProgress(log)
+	if f, ok := env.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		progress = app.BarProgress(f, c.DemoSubjects)
+	}
+	st, err := app.LoadDemo(ctx, s, c.DemoSubjects, c.DemoSeed, progress)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -17,20 +19,38 @@ import (
 // the data is deterministic and puts are idempotent.
 const demoBatch = 5000
 
-// LoadDemo generates n demo subjects with seed and files them, showing a
-// progress bar on progress (nil for none).
-func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress io.Writer) (store.PutStats, error) {
-	var bar *progressbar.ProgressBar
-	if progress != nil {
-		bar = progressbar.NewOptions(n,
-			progressbar.OptionSetWriter(progress),
-			progressbar.OptionSetDescription("生成演示数据"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(200_000_000),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(progress) }),
-		)
+// Progress is told how many of total subjects are filed, after each batch.
+type Progress func(done, total int)
+
+// BarProgress draws a progress bar on a terminal.
+func BarProgress(w io.Writer, total int) Progress {
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("生成演示数据"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	)
+	return func(done, _ int) { bar.Set(done) }
+}
+
+// LogProgress logs a line at every tenth of the work, for logs that are
+// not a terminal.
+func LogProgress(log *slog.Logger) Progress {
+	next := 0
+	return func(done, total int) {
+		if done >= next || done == total {
+			log.Info("demo progress", "filed", done, "total", total)
+			next = done + max(total/10, demoBatch)
+		}
 	}
+}
+
+// LoadDemo generates n demo subjects with seed and files them, telling
+// progress (nil for none) after each batch.
+func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Progress) (store.PutStats, error) {
 	var total store.PutStats
+	done := 0
 	batch := make([]credit.Subject, 0, demoBatch)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -41,8 +61,9 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress io
 			return err
 		}
 		total = total.Add(st)
-		if bar != nil {
-			bar.Add(len(batch))
+		done += len(batch)
+		if progress != nil {
+			progress(done, n)
 		}
 		batch = batch[:0]
 		return ctx.Err()
@@ -56,9 +77,6 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress io
 	})
 	if err == nil {
 		err = flush()
-	}
-	if bar != nil {
-		bar.Finish()
 	}
 	return total, err
 }

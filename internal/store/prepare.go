@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/code"
@@ -78,26 +79,21 @@ func PrepareSubjects(k *pii.Keyring, subjects []credit.Subject, now time.Time) (
 	return rows, nil
 }
 
-// CodeLookup says how to find a subject by a code the user typed: by USCC,
-// registration number or the keyed hash of an ID number. A driver tries
-// USCC first, then IDHash (an 18-digit code can be valid as both), then
-// RegNo; ok is false when the input can be none of these.
-type CodeLookup struct {
-	USCC   string
-	RegNo  string
-	IDHash []byte
-}
-
-// LookupFor classifies a code for FindSubjectByCode.
-func LookupFor(k *pii.Keyring, c string) (CodeLookup, bool) {
+// FindByCode is the lookup rule behind FindSubjectByCode, for every
+// driver: an 18-character code is tried as a USCC and then, when it is a
+// valid ID number, through its keyed hash (an 18-digit code can be both);
+// a 15-character code is a registration number. by reads the subject
+// whose column equals value (the first by id), or returns ErrNotFound.
+func FindByCode(k *pii.Keyring, c string, by func(column string, value any) (credit.Subject, error)) (credit.Subject, error) {
 	switch len(c) {
 	case 18:
-		if r := code.Check(code.KindRIC, c); r.Status == code.StatusValid && k != nil {
-			return CodeLookup{USCC: c, IDHash: k.Hash(c)}, true
+		sub, err := by("uscc", c)
+		if !errors.Is(err, ErrNotFound) || k == nil || code.Check(code.KindRIC, c).Status != code.StatusValid {
+			return sub, err
 		}
-		return CodeLookup{USCC: c}, true
+		return by("id_hash", k.Hash(c))
 	case 15:
-		return CodeLookup{RegNo: c}, true
+		return by("reg_no", c)
 	}
-	return CodeLookup{}, false
+	return credit.Subject{}, ErrNotFound
 }

@@ -266,20 +266,9 @@ func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subje
 
 // FindSubjectByCode implements store.SubjectStore.
 func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject, error) {
-	l, ok := store.LookupFor(s.keys, c)
-	if !ok {
-		return credit.Subject{}, store.ErrNotFound
-	}
-	if l.USCC != "" {
-		sub, err := s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE uscc = ?`, l.USCC)
-		if !errors.Is(err, store.ErrNotFound) || l.IDHash == nil {
-			return sub, err
-		}
-	}
-	if l.IDHash != nil {
-		return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id_hash = ?`, l.IDHash)
-	}
-	return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE reg_no = ? ORDER BY id LIMIT 1`, l.RegNo)
+	return store.FindByCode(s.keys, c, func(column string, value any) (credit.Subject, error) {
+		return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE `+column+` = ? ORDER BY id LIMIT 1`, value)
+	})
 }
 
 // SearchSubjects implements store.SubjectStore.
