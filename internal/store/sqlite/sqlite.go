@@ -48,7 +48,7 @@ func Open(ctx context.Context, dir string, keys *pii.Keyring) (*Store, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-131072)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_txlock=immediate")
@@ -176,21 +176,19 @@ func readExisting(ctx context.Context, tx *sql.Tx, keys []string) (map[string]st
 }
 
 func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) error {
-	ids := make([]int64, len(p.Insert))
-	if len(p.Insert) > 0 {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO subjects
-			(key, class, uscc, reg_no, id_hash, id_enc, masked_id, name, region, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for i, r := range p.Insert {
-			if err := ins.QueryRowContext(ctx, r.Key, r.Class, nullString(r.USCC), nullString(r.RegNo),
-				r.IDHash, r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, now, now).Scan(&ids[i]); err != nil {
-				return fmt.Errorf("insert subject %s: %w", r.Name, err)
-			}
-		}
+	first, err := nextID(ctx, tx, "subjects")
+	if err != nil {
+		return err
+	}
+	err = bulkInsert(ctx, tx, "subjects",
+		[]string{"id", "key", "class", "uscc", "reg_no", "id_hash", "id_enc", "masked_id", "name", "region", "created_at", "updated_at"},
+		len(p.Insert), func(i int, a []any) []any {
+			r := p.Insert[i]
+			return append(a, first+int64(i), r.Key, r.Class, nullString(r.USCC), nullString(r.RegNo),
+				r.IDHash, r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, now, now)
+		})
+	if err != nil {
+		return err
 	}
 	for _, id := range p.CloseNames {
 		if _, err := tx.ExecContext(ctx, `UPDATE subject_names SET valid_to = ? WHERE subject_id = ? AND valid_to IS NULL`, now, id); err != nil {
@@ -203,23 +201,15 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 			return fmt.Errorf("update subject %d: %w", u.ID, err)
 		}
 	}
-	if len(p.AddNames) > 0 {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO subject_names (subject_id, name, valid_from, valid_to) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for _, n := range p.AddNames {
+	return bulkInsert(ctx, tx, "subject_names", []string{"subject_id", "name", "valid_from", "valid_to"},
+		len(p.AddNames), func(i int, a []any) []any {
+			n := p.AddNames[i]
 			id := n.Subject
-			if i, ok := store.InsertIndex(id); ok {
-				id = ids[i]
+			if j, ok := store.InsertIndex(id); ok {
+				id = first + int64(j)
 			}
-			if _, err := ins.ExecContext(ctx, id, n.Name, nullTime(n.From), nullTime(n.To)); err != nil {
-				return fmt.Errorf("insert name %s: %w", n.Name, err)
-			}
-		}
-	}
-	return nil
+			return append(a, id, n.Name, nullTime(n.From), nullTime(n.To))
+		})
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
