@@ -58,9 +58,24 @@ func InsertIndex(id int64) (int, bool) { return int(-1 - id), id < 0 }
 // PlanSubjects decides what putting rows changes, given the stored
 // subjects that share their keys (existing, by key).
 func PlanSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time) SubjectPlan {
+	return planSubjects(rows, existing, now, true)
+}
+
+// PlanNewSubjects plans only the creation of subjects not stored yet:
+// filing a record never renames its subject, since a record may carry a
+// name the subject no longer has.
+func PlanNewSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time) SubjectPlan {
+	return planSubjects(rows, existing, now, false)
+}
+
+func planSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time, update bool) SubjectPlan {
 	var p SubjectPlan
 	for _, r := range rows {
 		e, ok := existing[r.Key]
+		if ok && !update {
+			p.Stats.Unchanged++
+			continue
+		}
 		if !ok {
 			id := NewSubjectID(len(p.Insert))
 			p.Insert = append(p.Insert, r)

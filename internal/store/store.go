@@ -39,6 +39,7 @@ type Store interface {
 	InitSetting(ctx context.Context, name, value string) (string, error)
 
 	SubjectStore
+	RecordStore
 }
 
 // SubjectStore keeps the subject registry.

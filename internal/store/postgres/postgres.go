@@ -121,7 +121,7 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (sto
 				return err
 			}
 			plan := store.PlanSubjects(part, existing, now)
-			if err := apply(ctx, tx, plan, now); err != nil {
+			if _, err := apply(ctx, tx, plan, now); err != nil {
 				return err
 			}
 			total = total.Add(plan.Stats)
@@ -160,7 +160,8 @@ func readExisting(ctx context.Context, tx pgx.Tx, keys []string) (map[string]sto
 	return out, rs.Err()
 }
 
-func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) error {
+// apply executes a subject plan and returns the ids of inserted subjects.
+func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) ([]int64, error) {
 	ids := make([]int64, len(p.Insert))
 	if n := len(p.Insert); n > 0 {
 		keys, classes, names, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -180,25 +181,25 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) e
 				AS t(k, c, u, r, h, e, m, n, g)
 			RETURNING id, key`, keys, classes, usccs, regNos, hashes, encs, masked, names, regions, now)
 		if err != nil {
-			return fmt.Errorf("insert subjects: %w", err)
+			return nil, fmt.Errorf("insert subjects: %w", err)
 		}
 		for rs.Next() {
 			var id int64
 			var key string
 			if err := rs.Scan(&id, &key); err != nil {
 				rs.Close()
-				return err
+				return nil, err
 			}
 			ids[at[key]] = id
 		}
 		rs.Close()
 		if err := rs.Err(); err != nil {
-			return fmt.Errorf("insert subjects: %w", err)
+			return nil, fmt.Errorf("insert subjects: %w", err)
 		}
 	}
 	if len(p.CloseNames) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE subject_names SET valid_to = $1 WHERE subject_id = ANY($2) AND valid_to IS NULL`, now, p.CloseNames); err != nil {
-			return fmt.Errorf("close names: %w", err)
+			return nil, fmt.Errorf("close names: %w", err)
 		}
 	}
 	if n := len(p.Update); n > 0 {
@@ -211,7 +212,7 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) e
 		if _, err := tx.Exec(ctx, `UPDATE subjects s SET class = t.c, uscc = t.u, reg_no = t.r, name = t.n, region = t.g, updated_at = $7
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, c, u, r, n, g)
 			WHERE s.id = t.id`, idv, classes, usccs, regNos, names, regions, now); err != nil {
-			return fmt.Errorf("update subjects: %w", err)
+			return nil, fmt.Errorf("update subjects: %w", err)
 		}
 	}
 	if n := len(p.AddNames); n > 0 {
@@ -226,10 +227,10 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) e
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO subject_names (subject_id, name, valid_from, valid_to)
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[])`, sids, names, from, to); err != nil {
-			return fmt.Errorf("insert names: %w", err)
+			return nil, fmt.Errorf("insert names: %w", err)
 		}
 	}
-	return nil
+	return ids, nil
 }
 
 func nullable(s string) *string {

@@ -130,7 +130,7 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (sto
 			return store.PutStats{}, err
 		}
 		plan := store.PlanSubjects(part, existing, now)
-		if err := apply(ctx, tx, plan, now); err != nil {
+		if _, err := apply(ctx, tx, plan, now); err != nil {
 			return store.PutStats{}, err
 		}
 		total = total.Add(plan.Stats)
@@ -175,10 +175,11 @@ func readExisting(ctx context.Context, tx *sql.Tx, keys []string) (map[string]st
 	return out, rs.Err()
 }
 
-func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) error {
-	first, err := nextID(ctx, tx, "subjects")
+// apply executes a subject plan; inserted subjects get ids from first on.
+func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) (first int64, err error) {
+	first, err = nextID(ctx, tx, "subjects")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	err = bulkInsert(ctx, tx, "subjects",
 		[]string{"id", "key", "class", "uscc", "reg_no", "id_hash", "id_enc", "masked_id", "name", "region", "created_at", "updated_at"},
@@ -188,20 +189,20 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 				r.IDHash, r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, now, now)
 		})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, id := range p.CloseNames {
 		if _, err := tx.ExecContext(ctx, `UPDATE subject_names SET valid_to = ? WHERE subject_id = ? AND valid_to IS NULL`, now, id); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	for _, u := range p.Update {
 		if _, err := tx.ExecContext(ctx, `UPDATE subjects SET class = ?, uscc = ?, reg_no = ?, name = ?, region = ?, updated_at = ? WHERE id = ?`,
 			u.Class, nullString(u.USCC), nullString(u.RegNo), u.Name, u.Region, now, u.ID); err != nil {
-			return fmt.Errorf("update subject %d: %w", u.ID, err)
+			return 0, fmt.Errorf("update subject %d: %w", u.ID, err)
 		}
 	}
-	return bulkInsert(ctx, tx, "subject_names", []string{"subject_id", "name", "valid_from", "valid_to"},
+	return first, bulkInsert(ctx, tx, "subject_names", []string{"subject_id", "name", "valid_from", "valid_to"},
 		len(p.AddNames), func(i int, a []any) []any {
 			n := p.AddNames[i]
 			id := n.Subject

@@ -41,15 +41,17 @@ func Keys() *pii.Keyring {
 	return k
 }
 
+type namedTest struct {
+	name string
+	fn   func(*testing.T, Harness)
+}
+
 // Open opens a fresh store; it is called once per sub-test.
 type Open func(t *testing.T) Harness
 
 // Run runs the whole suite.
 func Run(t *testing.T, open Open) {
-	tests := []struct {
-		name string
-		fn   func(*testing.T, Harness)
-	}{
+	tests := append([]namedTest{
 		{"Migrate", testMigrate},
 		{"SchemaTooNew", testSchemaTooNew},
 		{"PutAndGetEveryClass", testPutAndGet},
@@ -67,7 +69,7 @@ func Run(t *testing.T, open Open) {
 		{"LargeBatch", testLargeBatch},
 		{"Reopen", testReopen},
 		{"InitSetting", testInitSetting},
-	}
+	}, recordTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := open(t)

@@ -1,0 +1,271 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// StartIntake implements store.RecordStore.
+func (s *Store) StartIntake(ctx context.Context, b store.IntakeBatch) (store.IntakeBatch, bool, error) {
+	if b.FileHash != "" {
+		var at time.Time
+		err := s.pool.QueryRow(ctx, `SELECT id, received_at FROM intake_batches
+			WHERE kind = $1 AND dept = $2 AND file_hash = $3 AND finished_at IS NULL ORDER BY id DESC LIMIT 1`,
+			b.Kind, b.Dept, b.FileHash).Scan(&b.ID, &at)
+		if err == nil {
+			b.ReceivedAt = at.UTC()
+			return b, true, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return b, false, err
+		}
+	}
+	b.ReceivedAt = s.now()
+	err := s.pool.QueryRow(ctx, `INSERT INTO intake_batches (kind, dept, channel, file_name, file_hash, received_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, b.Kind, b.Dept, b.Channel, b.FileName, b.FileHash, b.ReceivedAt).Scan(&b.ID)
+	return b, false, err
+}
+
+// FinishIntake implements store.RecordStore.
+func (s *Store) FinishIntake(ctx context.Context, id int64, st store.IntakeStats, rejected []store.Rejection) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM intake_rejections WHERE batch_id = $1`, id); err != nil {
+			return err
+		}
+		if len(rejected) > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"intake_rejections"}, []string{"batch_id", "row", "field", "reason"},
+				pgx.CopyFromSlice(len(rejected), func(i int) ([]any, error) {
+					r := rejected[i]
+					return []any{id, r.Row, r.Field, r.Reason}, nil
+				})); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `UPDATE intake_batches SET finished_at = $1, rows = $2, accepted = $3, updated = $4, unchanged = $5, rejected = $6
+			WHERE id = $7`, s.now(), st.Rows, st.Accepted, st.Updated, st.Unchanged, st.Rejected, id)
+		return err
+	})
+}
+
+// PutRecords implements store.RecordStore. New records are written with
+// COPY; puts are serialised with a lock on records, as subjects are.
+func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.RecordInput) ([]store.RecordOutcome, error) {
+	if s.keys == nil {
+		return nil, store.ErrNotConfigured
+	}
+	now := s.now()
+	rows := store.PrepareRecords(s.keys, recs)
+	subjects := make([]credit.Subject, len(recs))
+	for i, r := range recs {
+		subjects[i] = r.Subject
+	}
+	srows, err := store.PrepareSubjects(s.keys, subjects, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.RecordOutcome
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE subjects, records IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		var receivedAt time.Time
+		if err := tx.QueryRow(ctx, `SELECT received_at FROM intake_batches WHERE id = $1`, batch).Scan(&receivedAt); err != nil {
+			return fmt.Errorf("intake batch %d: %w", batch, err)
+		}
+		subjectIDs := make(map[string]int64, len(srows))
+		for start := 0; start < len(srows); start += chunk {
+			part := srows[start:min(start+chunk, len(srows))]
+			existing, err := readExisting(ctx, tx, store.Keys(part))
+			if err != nil {
+				return err
+			}
+			plan := store.PlanNewSubjects(part, existing, now)
+			ids, err := apply(ctx, tx, plan, now)
+			if err != nil {
+				return err
+			}
+			for k, e := range existing {
+				subjectIDs[k] = e.ID
+			}
+			for i, r := range plan.Insert {
+				subjectIDs[r.Key] = ids[i]
+			}
+		}
+		hashes := make([][]byte, len(rows))
+		for i, r := range rows {
+			hashes[i] = r.IdentityHash
+		}
+		existing := make(map[string]store.ExistingRecord, len(rows))
+		rs, err := tx.Query(ctx, `SELECT identity, id, version, content_hash FROM records WHERE identity = ANY($1)`, hashes)
+		if err != nil {
+			return fmt.Errorf("read records: %w", err)
+		}
+		for rs.Next() {
+			var ident []byte
+			var e store.ExistingRecord
+			if err := rs.Scan(&ident, &e.ID, &e.Version, &e.Hash); err != nil {
+				rs.Close()
+				return err
+			}
+			existing[string(ident)] = e
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		plan := store.PlanRecords(rows, existing)
+		ids := make([]int64, len(plan.Insert))
+		if len(plan.Insert) > 0 {
+			// Take the ids first, so that COPY (which returns nothing)
+			// can write them.
+			if err := tx.QueryRow(ctx, `SELECT array_agg(nextval(pg_get_serial_sequence('records', 'id'))) FROM generate_series(1, $1)`,
+				len(plan.Insert)).Scan(&ids); err != nil {
+				return fmt.Errorf("allocate record ids: %w", err)
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"id", "kind", "identity", "subject_id", "source_dept",
+				"decision_no", "decision_date", "version", "content_hash", "fields", "private", "batch_id", "received_at", "first_batch",
+				"working_days", "late"}, pgx.CopyFromSlice(len(plan.Insert), func(i int) ([]any, error) {
+				r := rows[plan.Insert[i]]
+				return []any{ids[i], r.Kind, r.IdentityHash, subjectIDs[r.SubjectKey], r.SourceDept, r.DecisionNo, r.DecisionDate,
+					1, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, batch, r.WorkingDays, r.Late}, nil
+			})); err != nil {
+				return fmt.Errorf("insert records: %w", err)
+			}
+		}
+		for _, v := range plan.NewVersion {
+			id := v.ID
+			if id == 0 {
+				id = ids[plan.InsertAt[v.Row]]
+			}
+			r := rows[v.Row]
+			if _, err := tx.Exec(ctx, `INSERT INTO record_versions
+				(record_id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, replaced_at)
+				SELECT id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, $1 FROM records WHERE id = $2`,
+				receivedAt, id); err != nil {
+				return fmt.Errorf("keep version of record %d: %w", id, err)
+			}
+			if _, err := tx.Exec(ctx, `UPDATE records SET version = $1, content_hash = $2, fields = $3, private = $4, batch_id = $5,
+				received_at = $6, decision_date = $7, state = 'active', state_reason = '' WHERE id = $8`,
+				v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, id); err != nil {
+				return fmt.Errorf("update record %d: %w", id, err)
+			}
+		}
+		out = plan.Outcomes
+		for i := range out {
+			if out[i].ID == 0 {
+				out[i].ID = ids[plan.InsertAt[i]]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const recordColumns = `id, kind, subject_id, source_dept, decision_no, decision_date, version, state, state_reason, fields, private, received_at, working_days, late`
+
+func (s *Store) scanRecord(row pgx.Row) (store.Record, error) {
+	var r store.Record
+	var fields, state string
+	var priv []byte
+	if err := row.Scan(&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &state,
+		&r.StateReason, &fields, &priv, &r.ReceivedAt, &r.WorkingDays, &r.Late); err != nil {
+		return r, err
+	}
+	r.State = store.RecordState(state)
+	r.Fields = []byte(fields)
+	r.ReceivedAt = r.ReceivedAt.UTC()
+	if len(priv) > 0 {
+		p, err := s.keys.Decrypt(priv)
+		if err != nil {
+			return r, err
+		}
+		r.Private = []byte(p)
+	}
+	return r, nil
+}
+
+// GetRecord implements store.RecordStore.
+func (s *Store) GetRecord(ctx context.Context, id int64) (store.Record, error) {
+	r, err := s.scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM records WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, store.ErrNotFound
+	}
+	return r, err
+}
+
+// RecordVersions implements store.RecordStore.
+func (s *Store) RecordVersions(ctx context.Context, id int64) ([]store.Record, error) {
+	cur, err := s.GetRecord(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.pool.Query(ctx, `SELECT v.record_id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, v.version,
+		v.state, v.state_reason, v.fields, v.private, v.received_at, r.working_days, r.late
+		FROM record_versions v JOIN records r ON r.id = v.record_id WHERE v.record_id = $1 ORDER BY v.version`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []store.Record
+	for rs.Next() {
+		r, err := s.scanRecord(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return append(out, cur), rs.Err()
+}
+
+// SetRecordState implements store.RecordStore.
+func (s *Store) SetRecordState(ctx context.Context, id int64, state store.RecordState, reason string) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO record_versions
+			(record_id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, replaced_at)
+			SELECT id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, $1 FROM records WHERE id = $2`, s.now(), id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		_, err = tx.Exec(ctx, `UPDATE records SET version = version + 1, state = $1, state_reason = $2 WHERE id = $3`, string(state), reason, id)
+		return err
+	})
+}
+
+// IntakeStats implements store.RecordStore. Months are in China time.
+func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.IntakeRow, error) {
+	const month = `to_char(b.received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`
+	rs, err := s.pool.Query(ctx, `SELECT kind, dept, month, sum(received)::int, sum(late)::int, sum(rejected)::int FROM (
+			SELECT r.kind AS kind, r.source_dept AS dept, `+month+` AS month, count(*) AS received, count(*) FILTER (WHERE r.late) AS late, 0 AS rejected
+			FROM records r JOIN intake_batches b ON b.id = r.first_batch GROUP BY 1, 2, 3
+			UNION ALL
+			SELECT b.kind, b.dept, `+month+`, 0, 0, count(DISTINCT j.row)
+			FROM intake_batches b JOIN intake_rejections j ON j.batch_id = b.id GROUP BY b.id
+		) t WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR dept = $2) AND ($3 = '' OR month = $3)
+		GROUP BY 1, 2, 3 ORDER BY 3, 1, 2`, f.Kind, f.Dept, f.Month)
+	if err != nil {
+		return nil, fmt.Errorf("intake statistics: %w", err)
+	}
+	defer rs.Close()
+	var out []store.IntakeRow
+	for rs.Next() {
+		var r store.IntakeRow
+		if err := rs.Scan(&r.Kind, &r.Dept, &r.Month, &r.Received, &r.Late, &r.Rejected); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}

@@ -1,0 +1,230 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/pii"
+)
+
+// RecordStore keeps credit records and the intake log.
+type RecordStore interface {
+	// StartIntake opens an intake batch, or resumes the unfinished batch
+	// of the same file (same kind, department and file hash), keeping its
+	// receipt time so that a re-run after a crash ends in the state a
+	// clean run would have produced.
+	StartIntake(ctx context.Context, b IntakeBatch) (IntakeBatch, bool, error)
+	// FinishIntake closes a batch with its counts and rejected rows.
+	FinishIntake(ctx context.Context, id int64, st IntakeStats, rejected []Rejection) error
+	// PutRecords files records of one intake batch in one transaction,
+	// creating their subjects when new. A record is identified by its
+	// identity: the same content again is unchanged, other content is a
+	// new version and the old one is kept.
+	PutRecords(ctx context.Context, batch int64, recs []RecordInput) ([]RecordOutcome, error)
+	// GetRecord returns a record's current version.
+	GetRecord(ctx context.Context, id int64) (Record, error)
+	// RecordVersions returns every version of a record, oldest first.
+	RecordVersions(ctx context.Context, id int64) ([]Record, error)
+	// SetRecordState revokes (撤销) or restores a record, with a reason.
+	SetRecordState(ctx context.Context, id int64, state RecordState, reason string) error
+	// IntakeStats counts received, late and rejected rows per kind,
+	// department and month of receipt.
+	IntakeStats(ctx context.Context, f IntakeFilter) ([]IntakeRow, error)
+}
+
+// IntakeBatch is one file or API call.
+type IntakeBatch struct {
+	ID         int64
+	Kind       string
+	Dept       string // USCC of the sending department ("" when not given)
+	Channel    string // file | api
+	FileName   string
+	FileHash   string // hex SHA-256 of the file; "" for API calls (never resumed)
+	ReceivedAt time.Time
+}
+
+// IntakeStats are the counts of a batch.
+type IntakeStats struct {
+	Rows, Accepted, Updated, Unchanged, Rejected int
+}
+
+// Rejection is one rejected row: where and why.
+type Rejection struct {
+	Row    int
+	Field  string
+	Reason string
+}
+
+// RecordInput is one validated record to file.
+type RecordInput struct {
+	Kind         string
+	Identity     string // the kind's identity of the record; stored only as a keyed hash
+	Subject      credit.Subject
+	SourceDept   string // USCC of 数据来源单位
+	DecisionNo   string
+	DecisionDate string // YYYY-MM-DD
+	Fields       []byte // JSON of the public fields (personal identifiers masked)
+	Private      []byte // JSON of personal fields in clear; stored encrypted
+	Content      []byte // canonical content; equal content = unchanged
+	WorkingDays  int    // working days from decision to receipt
+	Late         bool
+}
+
+// RecordOutcome says what PutRecords did with one input.
+type RecordOutcome struct {
+	ID      int64
+	Version int
+	Change  Change
+}
+
+// Change is the effect of filing a record.
+type Change string
+
+const (
+	Created   Change = "created"
+	Updated   Change = "updated" // new version, old kept
+	Unchanged Change = "unchanged"
+)
+
+// RecordState is a record's state.
+type RecordState string
+
+const (
+	StateActive  RecordState = "active"
+	StateRevoked RecordState = "revoked" // 撤销
+)
+
+// Record is a stored record version.
+type Record struct {
+	ID           int64
+	Kind         string
+	SubjectID    int64
+	SourceDept   string
+	DecisionNo   string
+	DecisionDate string
+	Version      int
+	State        RecordState
+	StateReason  string
+	Fields       []byte // JSON, public fields
+	Private      []byte // JSON, personal fields, decrypted
+	ReceivedAt   time.Time
+	WorkingDays  int
+	Late         bool
+}
+
+// IntakeFilter narrows IntakeStats; empty fields match all.
+type IntakeFilter struct {
+	Kind  string
+	Dept  string
+	Month string // YYYY-MM
+}
+
+// IntakeRow is one line of intake statistics.
+type IntakeRow struct {
+	Kind     string `json:"kind"`
+	Dept     string `json:"dept"`
+	Month    string `json:"month"`
+	Received int    `json:"received"`
+	Late     int    `json:"late"`
+	Rejected int    `json:"rejected"`
+}
+
+// ExistingRecord is what a driver reads back to plan a put.
+type ExistingRecord struct {
+	ID      int64
+	Version int
+	Hash    []byte
+}
+
+// RecordRow is a record input with its keyed hashes and encrypted part.
+type RecordRow struct {
+	RecordInput
+	IdentityHash []byte
+	ContentHash  []byte
+	PrivateEnc   []byte
+	SubjectKey   string
+}
+
+// RecordPlan is what a put of records does, decided once for all drivers.
+// Insert and NewVersion index Rows; Outcomes has one entry per input,
+// with ID 0 for rows inserted by this plan (InsertAt maps them).
+type RecordPlan struct {
+	Rows       []RecordRow
+	Insert     []int
+	NewVersion []VersionChange
+	Outcomes   []RecordOutcome
+	InsertAt   map[int]int // input index -> index in Insert (for repeats in the batch too)
+}
+
+// VersionChange replaces the current version of a stored record.
+type VersionChange struct {
+	Row     int
+	ID      int64
+	Version int // the new version number
+}
+
+// PrepareRecords hashes and encrypts a batch of record inputs.
+func PrepareRecords(k *pii.Keyring, recs []RecordInput) []RecordRow {
+	rows := make([]RecordRow, len(recs))
+	for i, r := range recs {
+		rows[i] = RecordRow{
+			RecordInput:  r,
+			IdentityHash: k.Hash(r.Kind + "\x00" + r.Identity),
+			ContentHash:  k.Hash(string(r.Content)),
+			SubjectKey:   r.Subject.NaturalKey(k.Hash),
+		}
+		if len(r.Private) > 0 {
+			rows[i].PrivateEnc = k.Encrypt(string(r.Private))
+		}
+	}
+	return rows
+}
+
+// PlanRecords decides, in input order, what each row does given the
+// stored records with the same identity hashes (existing, keyed by
+// string(hash)). A repeat within the batch is judged against the row
+// before it, as if the rows were sent one by one.
+func PlanRecords(rows []RecordRow, existing map[string]ExistingRecord) RecordPlan {
+	p := RecordPlan{Rows: rows, Outcomes: make([]RecordOutcome, len(rows)), InsertAt: map[int]int{}}
+	type state struct {
+		ExistingRecord
+		insertIdx int // -1 for stored records
+	}
+	seen := make(map[string]*state, len(rows))
+	for i, r := range rows {
+		k := string(r.IdentityHash)
+		st, ok := seen[k]
+		if !ok {
+			if e, found := existing[k]; found {
+				st = &state{ExistingRecord: e, insertIdx: -1}
+			}
+		}
+		switch {
+		case st == nil:
+			p.InsertAt[i] = len(p.Insert)
+			st = &state{ExistingRecord: ExistingRecord{Version: 1, Hash: r.ContentHash}, insertIdx: len(p.Insert)}
+			p.Insert = append(p.Insert, i)
+			p.Outcomes[i] = RecordOutcome{Version: 1, Change: Created}
+		case bytes.Equal(st.Hash, r.ContentHash):
+			p.Outcomes[i] = RecordOutcome{ID: st.ID, Version: st.Version, Change: Unchanged}
+			if st.insertIdx >= 0 {
+				p.InsertAt[i] = st.insertIdx
+			}
+		default:
+			st.Version++
+			st.Hash = r.ContentHash
+			if st.insertIdx >= 0 {
+				// A record created and changed within one batch: the
+				// insert carries the first content as version 1, and the
+				// change is applied after it.
+				p.InsertAt[i] = st.insertIdx
+			}
+			p.NewVersion = append(p.NewVersion, VersionChange{Row: i, ID: st.ID, Version: st.Version})
+			p.Outcomes[i] = RecordOutcome{ID: st.ID, Version: st.Version, Change: Updated}
+		}
+		seen[k] = st
+	}
+	return p
+}

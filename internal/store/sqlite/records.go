@@ -1,0 +1,272 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// StartIntake implements store.RecordStore.
+func (s *Store) StartIntake(ctx context.Context, b store.IntakeBatch) (store.IntakeBatch, bool, error) {
+	if b.FileHash != "" {
+		var at time.Time
+		err := s.w.QueryRowContext(ctx, `SELECT id, received_at FROM intake_batches
+			WHERE kind = ? AND dept = ? AND file_hash = ? AND finished_at IS NULL ORDER BY id DESC LIMIT 1`,
+			b.Kind, b.Dept, b.FileHash).Scan(&b.ID, &at)
+		if err == nil {
+			b.ReceivedAt = at.UTC()
+			return b, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return b, false, err
+		}
+	}
+	b.ReceivedAt = s.now()
+	err := s.w.QueryRowContext(ctx, `INSERT INTO intake_batches (kind, dept, channel, file_name, file_hash, received_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, b.Kind, b.Dept, b.Channel, b.FileName, b.FileHash, b.ReceivedAt).Scan(&b.ID)
+	return b, false, err
+}
+
+// FinishIntake implements store.RecordStore.
+func (s *Store) FinishIntake(ctx context.Context, id int64, st store.IntakeStats, rejected []store.Rejection) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM intake_rejections WHERE batch_id = ?`, id); err != nil {
+		return err
+	}
+	if err := bulkInsert(ctx, tx, "intake_rejections", []string{"batch_id", "row", "field", "reason"}, len(rejected),
+		func(i int, a []any) []any { r := rejected[i]; return append(a, id, r.Row, r.Field, r.Reason) }); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE intake_batches SET finished_at = ?, rows = ?, accepted = ?, updated = ?, unchanged = ?, rejected = ?
+		WHERE id = ?`, s.now(), st.Rows, st.Accepted, st.Updated, st.Unchanged, st.Rejected, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// PutRecords implements store.RecordStore.
+func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.RecordInput) ([]store.RecordOutcome, error) {
+	if s.keys == nil {
+		return nil, store.ErrNotConfigured
+	}
+	now := s.now()
+	rows := store.PrepareRecords(s.keys, recs)
+	subjects := make([]credit.Subject, len(recs))
+	for i, r := range recs {
+		subjects[i] = r.Subject
+	}
+	srows, err := store.PrepareSubjects(s.keys, subjects, now)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var receivedAt time.Time
+	if err := tx.QueryRowContext(ctx, `SELECT received_at FROM intake_batches WHERE id = ?`, batch).Scan(&receivedAt); err != nil {
+		return nil, fmt.Errorf("intake batch %d: %w", batch, err)
+	}
+	subjectIDs := make(map[string]int64, len(srows))
+	for start := 0; start < len(srows); start += chunk {
+		part := srows[start:min(start+chunk, len(srows))]
+		existing, err := readExisting(ctx, tx, store.Keys(part))
+		if err != nil {
+			return nil, err
+		}
+		plan := store.PlanNewSubjects(part, existing, now)
+		first, err := apply(ctx, tx, plan, now)
+		if err != nil {
+			return nil, err
+		}
+		for k, e := range existing {
+			subjectIDs[k] = e.ID
+		}
+		for i, r := range plan.Insert {
+			subjectIDs[r.Key] = first + int64(i)
+		}
+	}
+	existing := make(map[string]store.ExistingRecord, len(rows))
+	for start := 0; start < len(rows); start += chunk {
+		part := rows[start:min(start+chunk, len(rows))]
+		args := make([]any, len(part))
+		for i, r := range part {
+			args[i] = r.IdentityHash
+		}
+		rs, err := tx.QueryContext(ctx, `SELECT identity, id, version, content_hash FROM records WHERE identity IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read records: %w", err)
+		}
+		for rs.Next() {
+			var ident []byte
+			var e store.ExistingRecord
+			if err := rs.Scan(&ident, &e.ID, &e.Version, &e.Hash); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			existing[string(ident)] = e
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, err
+		}
+	}
+	plan := store.PlanRecords(rows, existing)
+	first, err := nextID(ctx, tx, "records")
+	if err != nil {
+		return nil, err
+	}
+	err = bulkInsert(ctx, tx, "records", []string{"id", "kind", "identity", "subject_id", "source_dept", "decision_no", "decision_date",
+		"version", "content_hash", "fields", "private", "batch_id", "received_at", "first_batch", "working_days", "late"},
+		len(plan.Insert), func(i int, a []any) []any {
+			r := rows[plan.Insert[i]]
+			return append(a, first+int64(i), r.Kind, r.IdentityHash, subjectIDs[r.SubjectKey], r.SourceDept, r.DecisionNo, r.DecisionDate,
+				1, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, batch, r.WorkingDays, r.Late)
+		})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range plan.NewVersion {
+		id := v.ID
+		if id == 0 {
+			id = first + int64(plan.InsertAt[v.Row])
+		}
+		r := rows[v.Row]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO record_versions
+			(record_id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, replaced_at)
+			SELECT id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, ? FROM records WHERE id = ?`,
+			receivedAt, id); err != nil {
+			return nil, fmt.Errorf("keep version of record %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE records SET version = ?, content_hash = ?, fields = ?, private = ?, batch_id = ?,
+			received_at = ?, decision_date = ?, state = 'active', state_reason = '' WHERE id = ?`,
+			v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, id); err != nil {
+			return nil, fmt.Errorf("update record %d: %w", id, err)
+		}
+	}
+	out := plan.Outcomes
+	for i := range out {
+		if out[i].ID == 0 {
+			out[i].ID = first + int64(plan.InsertAt[i])
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit records: %w", err)
+	}
+	return out, nil
+}
+
+const recordColumns = `id, kind, subject_id, source_dept, decision_no, decision_date, version, state, state_reason, fields, private, received_at, working_days, late`
+
+func (s *Store) scanRecord(row interface{ Scan(...any) error }) (store.Record, error) {
+	var r store.Record
+	var fields string
+	var priv []byte
+	if err := row.Scan(&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &r.State,
+		&r.StateReason, &fields, &priv, &r.ReceivedAt, &r.WorkingDays, &r.Late); err != nil {
+		return r, err
+	}
+	r.Fields = []byte(fields)
+	r.ReceivedAt = r.ReceivedAt.UTC()
+	if len(priv) > 0 {
+		p, err := s.keys.Decrypt(priv)
+		if err != nil {
+			return r, err
+		}
+		r.Private = []byte(p)
+	}
+	return r, nil
+}
+
+// GetRecord implements store.RecordStore.
+func (s *Store) GetRecord(ctx context.Context, id int64) (store.Record, error) {
+	r, err := s.scanRecord(s.r.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, store.ErrNotFound
+	}
+	return r, err
+}
+
+// RecordVersions implements store.RecordStore.
+func (s *Store) RecordVersions(ctx context.Context, id int64) ([]store.Record, error) {
+	cur, err := s.GetRecord(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.r.QueryContext(ctx, `SELECT v.record_id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, v.version,
+		v.state, v.state_reason, v.fields, v.private, v.received_at, r.working_days, r.late
+		FROM record_versions v JOIN records r ON r.id = v.record_id WHERE v.record_id = ? ORDER BY v.version`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []store.Record
+	for rs.Next() {
+		r, err := s.scanRecord(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return append(out, cur), rs.Err()
+}
+
+// SetRecordState implements store.RecordStore.
+func (s *Store) SetRecordState(ctx context.Context, id int64, state store.RecordState, reason string) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := s.now()
+	res, err := tx.ExecContext(ctx, `INSERT INTO record_versions
+		(record_id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, replaced_at)
+		SELECT id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, ? FROM records WHERE id = ?`, now, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE records SET version = version + 1, state = ?, state_reason = ? WHERE id = ?`, state, reason, id); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// IntakeStats implements store.RecordStore. Months are in China time.
+func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.IntakeRow, error) {
+	const month = `strftime('%Y-%m', datetime(substr(b.received_at, 1, 19), '+8 hours'))`
+	rs, err := s.r.QueryContext(ctx, `SELECT kind, dept, month, sum(received), sum(late), sum(rejected) FROM (
+			SELECT r.kind AS kind, r.source_dept AS dept, `+month+` AS month, count(*) AS received, sum(r.late) AS late, 0 AS rejected
+			FROM records r JOIN intake_batches b ON b.id = r.first_batch GROUP BY 1, 2, 3
+			UNION ALL
+			SELECT b.kind, b.dept, `+month+`, 0, 0, count(DISTINCT j.row)
+			FROM intake_batches b JOIN intake_rejections j ON j.batch_id = b.id GROUP BY b.id
+		) WHERE (? = '' OR kind = ?) AND (? = '' OR dept = ?) AND (? = '' OR month = ?)
+		GROUP BY 1, 2, 3 ORDER BY 3, 1, 2`, f.Kind, f.Kind, f.Dept, f.Dept, f.Month, f.Month)
+	if err != nil {
+		return nil, fmt.Errorf("intake statistics: %w", err)
+	}
+	defer rs.Close()
+	var out []store.IntakeRow
+	for rs.Next() {
+		var r store.IntakeRow
+		if err := rs.Scan(&r.Kind, &r.Dept, &r.Month, &r.Received, &r.Late, &r.Rejected); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
