@@ -52,6 +52,9 @@ func commands() []command {
 		{"serve", "运行门户网站和数据接口 (run the portal and the API)", runServe},
 		{"migrate", "升级数据库结构 (apply database migrations)", runMigrate},
 		{"code", "校验统一社会信用代码等 (check identifier codes: code check)", runCode},
+		{"import", "导入信用信息文件 (import a CSV/XLSX file of credit records)", runImport},
+		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
+		{"stats", "统计 (statistics: stats intake)", runStats},
 		{"demo", "生成演示数据 (fill the database with synthetic demo data)", runDemo},
 		{"version", "显示版本 (print the version)", runVersion},
 	}

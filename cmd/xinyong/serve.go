@@ -19,7 +19,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := app.Open(ctx, c, log, true)
+	s, _, err := app.Open(ctx, c, log, true)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func runMigrate(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := app.Open(ctx, c, log, true)
+	s, _, err := app.Open(ctx, c, log, true)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func runDemo(ctx context.Context, env *environ, args []string) error {
 	if c.DemoSubjects < 1 {
 		return usageError("--subjects must be at least 1")
 	}
-	s, err := app.Open(ctx, c, log, true)
+	s, _, err := app.Open(ctx, c, log, true)
 	if err != nil {
 		return err
 	}

@@ -65,28 +65,28 @@ func Keyring(c config.Config, log *slog.Logger) (*pii.Keyring, error) {
 // migrations; without, it refuses a schema that is not the binary's.
 // It also refuses a data key other than the one the database was
 // written with.
-func Open(ctx context.Context, c config.Config, log *slog.Logger, migrate bool) (store.Store, error) {
+func Open(ctx context.Context, c config.Config, log *slog.Logger, migrate bool) (store.Store, *pii.Keyring, error) {
 	keys, err := Keyring(c, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var s store.Store
 	if c.DB != "" {
 		if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") && !strings.Contains(c.DB, "=") {
-			return nil, fmt.Errorf("--db: want a PostgreSQL DSN such as postgres://user@host:5432/xinyong")
+			return nil, nil, fmt.Errorf("--db: want a PostgreSQL DSN such as postgres://user@host:5432/xinyong")
 		}
 		s, err = postgres.Open(ctx, c.DB, keys)
 	} else {
 		s, err = sqlite.Open(ctx, c.Data, keys)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := prepare(ctx, s, keys, log, migrate); err != nil {
 		s.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return s, nil
+	return s, keys, nil
 }
 
 func prepare(ctx context.Context, s store.Store, keys *pii.Keyring, log *slog.Logger, migrate bool) error {

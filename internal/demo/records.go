@@ -1,0 +1,124 @@
+package demo
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/credit"
+)
+
+// RecordOptions configure Records.
+type RecordOptions struct {
+	Seed int64
+	Rows int
+	// Subjects is how many distinct subjects the rows are about (default
+	// Rows/2): real files name some subjects more than once.
+	Subjects int
+	// Today is the latest decision date (default 2026-11-20); decisions
+	// spread over the year before it.
+	Today time.Time
+}
+
+var violations = []struct{ typ, facts, basis, category, content string }{
+	{"未按规定公示年度报告", "未在规定期限内公示年度报告", "《企业信息公示暂行条例》第十八条", "警告", "警告"},
+	{"销售过期食品", "经营超过保质期的食品", "《中华人民共和国食品安全法》第一百二十四条", "罚款；没收违法所得", "罚款并没收违法所得"},
+	{"无证经营", "未取得许可从事经营活动", "《无证无照经营查处办法》第十三条", "罚款", "罚款"},
+	{"违法排放污染物", "超过排放标准排放大气污染物", "《中华人民共和国大气污染防治法》第九十九条", "罚款；责令停产停业", "罚款、责令停产整治"},
+	{"虚假宣传", "对商品作虚假的商业宣传", "《中华人民共和国反不正当竞争法》第二十条", "罚款", "罚款"},
+	{"未按规定办理税务登记", "未按照规定期限办理税务登记", "《中华人民共和国税收征收管理法》第六十条", "罚款", "罚款"},
+}
+
+var licences = []struct{ title, category, name, content string }{
+	{"食品经营许可决定书", "普通", "食品经营许可证", "预包装食品销售、散装食品销售"},
+	{"建筑工程施工许可决定书", "普通", "建筑工程施工许可证", "房屋建筑工程施工"},
+	{"排污许可决定书", "普通", "排污许可证", "大气污染物、水污染物排放"},
+	{"道路运输经营许可决定书", "特许", "道路运输经营许可证", "道路普通货物运输"},
+	{"药品经营许可决定书", "核准", "药品经营许可证", "中成药、化学药制剂零售"},
+	{"营业执照核发", "登记", "营业执照", "设立登记"},
+}
+
+// Records generates rows of a 行政许可 (xk) or 行政处罚 (cf) file in the
+// standard's column order (the kind's StandardColumns), valid against the
+// catalogue, about demo subjects. Same options, same rows.
+func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) error) error {
+	if opts.Subjects <= 0 {
+		opts.Subjects = max(1, opts.Rows/2)
+	}
+	if opts.Today.IsZero() {
+		opts.Today = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	}
+	var subjects, depts []credit.Subject
+	if err := Generate(Options{Seed: opts.Seed, Subjects: opts.Subjects + 40}, func(s credit.Subject) error {
+		if s.Class == credit.ClassGov && len(depts) < 20 {
+			depts = append(depts, s)
+		} else {
+			subjects = append(subjects, s)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7265636f726473))
+	row := make([]string, len(kind.Fields))
+	vals := map[string]string{}
+	for i := range opts.Rows {
+		s := subjects[rng.IntN(len(subjects))]
+		dept := depts[rng.IntN(len(depts))]
+		decided := opts.Today.AddDate(0, 0, -rng.IntN(365))
+		clear(vals)
+		vals["subject_name"] = s.Name
+		switch s.Class {
+		case credit.ClassPerson:
+			vals["subject_class"] = "自然人"
+			vals["subject_id_type"] = "身份证"
+			vals["subject_id_number"] = s.IDNumber
+		case credit.ClassSole:
+			vals["subject_class"] = "个体工商户"
+			vals["subject_uscc"] = s.USCC
+			if s.USCC == "" {
+				vals["subject_uscc"] = "00000000000000000X"
+				vals["subject_reg_no"] = s.RegNo
+			}
+			vals["legal_rep"] = "经营者"
+		default:
+			vals["subject_class"] = "法人及非法人组织"
+			vals["subject_uscc"] = s.USCC
+			vals["legal_rep"] = "法定代表人"
+		}
+		vals["decision_date"] = decided.Format("2006-01-02")
+		vals["authority"] = dept.Name
+		vals["authority_uscc"] = dept.USCC
+		vals["source_dept"] = dept.Name
+		vals["source_dept_uscc"] = dept.USCC
+		if kind.Code == "cf" {
+			v := violations[rng.IntN(len(violations))]
+			vals["decision_no"] = fmt.Sprintf("陕罚决字〔%d〕第%07d号", decided.Year(), i+1)
+			vals["violation_type"], vals["violation_facts"], vals["legal_basis"] = v.typ, v.facts, v.basis
+			vals["penalty_category"], vals["decision_content"] = v.category, v.content
+			if v.category != "警告" {
+				vals["fine_amount"] = fmt.Sprintf("%d.%d", rng.IntN(20), rng.IntN(10))
+			}
+			vals["valid_to"] = decided.AddDate(1, 0, 0).Format("2006-01-02")
+			vals["publicity_end"] = decided.AddDate(1, 0, 0).Format("2006/01/02")
+		} else {
+			l := licences[rng.IntN(len(licences))]
+			vals["decision_no"] = fmt.Sprintf("陕许字〔%d〕第%07d号", decided.Year(), i+1)
+			vals["decision_title"], vals["licence_category"], vals["licence_name"], vals["decision_content"] = l.title, l.category, l.name, l.content
+			vals["licence_no"] = fmt.Sprintf("XK%d%07d", decided.Year(), i+1)
+			vals["valid_from"] = decided.Format("2006/01/02")
+			vals["valid_to"] = "2099/12/31"
+			if rng.IntN(2) == 0 {
+				vals["valid_to"] = decided.AddDate(5, 0, 0).Format("2006/01/02")
+			}
+		}
+		for j, f := range kind.Fields {
+			row[j] = vals[f.Key]
+		}
+		if err := emit(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}

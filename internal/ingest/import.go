@@ -1,0 +1,367 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// LateAfter is the 双公示 deadline: records must reach the platform within
+// 7 working days of the decision; more is late.
+const LateAfter = 7
+
+// BatchSize is how many accepted rows one transaction files.
+const BatchSize = 2000
+
+// Importer files validated rows through the one intake path shared by
+// files and the API.
+type Importer struct {
+	Store    store.Store
+	Catalog  *catalog.Catalog
+	Calendar *calendar.Calendar
+	// Hash is the store's keyed hash, used for the identity of a record
+	// whose subject is a person.
+	Hash func(string) []byte
+}
+
+// Options describe one intake.
+type Options struct {
+	Kind     string
+	Dept     string // USCC of the sending department; when set, rows of other departments are rejected
+	Channel  string // "file" or "api"
+	FileName string
+	FileHash string // hex SHA-256 of the file: an unfinished intake of the same file is resumed
+	// Rejected, when set, is told every rejected row with its reasons
+	// (for the --errors file).
+	Rejected func(row int, values []string, errs []RowError) error
+	// Progress, when set, is told how many rows were read so far.
+	Progress func(rows int)
+}
+
+// RowError is one reason a row was rejected.
+type RowError struct {
+	Row    int    `json:"row"`
+	Field  string `json:"field"`          // the field's Chinese name as in the standard
+	Code   string `json:"code,omitempty"` // its exchange code
+	Reason string `json:"reason"`
+}
+
+// Result counts an intake. Row numbers are 1-based data rows.
+type Result struct {
+	Rows      int        `json:"rows"`
+	Accepted  int        `json:"accepted"`
+	Updated   int        `json:"updated"`
+	Unchanged int        `json:"unchanged"`
+	Rejected  []RowError `json:"rejected"`
+	// Outcomes has, per data row in order, what happened: filed rows carry
+	// the record id. Not part of the JSON summary.
+	Outcomes []RowOutcome `json:"-"`
+	Batch    int64        `json:"-"`
+	Resumed  bool         `json:"-"`
+	Warnings []string     `json:"-"`
+}
+
+// RowOutcome is the fate of one row.
+type RowOutcome struct {
+	Row    int
+	Change store.Change // "" when rejected
+	ID     int64
+	Errs   []RowError
+}
+
+// HeaderError means the file's header cannot be used: nothing is filed.
+type HeaderError struct{ Err error }
+
+func (e *HeaderError) Error() string { return "表头不符合标准：" + e.Err.Error() }
+func (e *HeaderError) Unwrap() error { return e.Err }
+
+// Import reads every row of t and files the valid ones, in batches.
+func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, error) {
+	kind, ok := im.Catalog.Kind(opt.Kind)
+	if !ok {
+		return Result{}, fmt.Errorf("未知的信息类别：%s", opt.Kind)
+	}
+	cols, err := kind.MatchHeader(t.Header())
+	if err != nil {
+		return Result{}, &HeaderError{err}
+	}
+	batch, resumed, err := im.Store.StartIntake(ctx, store.IntakeBatch{
+		Kind: kind.Code, Dept: opt.Dept, Channel: opt.Channel, FileName: opt.FileName, FileHash: opt.FileHash,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Batch: batch.ID, Resumed: resumed, Warnings: cols.Warnings, Rejected: []RowError{}}
+	received := calendar.FromTime(batch.ReceivedAt)
+	today := catalog.DateOf(batch.ReceivedAt)
+
+	// The writer files batches while the reader parses and validates the
+	// next one.
+	type pending struct {
+		rows   []int
+		inputs []store.RecordInput
+	}
+	work := make(chan pending, 2)
+	werr := make(chan error, 1)
+	var outcomes []RowOutcome
+	go func() {
+		var err error
+		for p := range work {
+			if err != nil {
+				continue
+			}
+			var out []store.RecordOutcome
+			out, err = im.Store.PutRecords(ctx, batch.ID, p.inputs)
+			for i, o := range out {
+				outcomes = append(outcomes, RowOutcome{Row: p.rows[i], Change: o.Change, ID: o.ID})
+			}
+		}
+		werr <- err
+	}()
+
+	cur := pending{}
+	var rejected []RowOutcome
+	var readErr error
+	for {
+		row, n, err := t.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if n == 0 {
+				readErr = err
+				break
+			}
+			// A row that cannot be parsed is rejected like an invalid one.
+			res.Rows++
+			re := []RowError{{Row: n, Field: "", Reason: err.Error()}}
+			rejected = append(rejected, RowOutcome{Row: n, Errs: re})
+			if err := im.reject(opt, n, row, re, &res); err != nil {
+				readErr = err
+				break
+			}
+			continue
+		}
+		if catalog.IsBlankRow(row) {
+			continue
+		}
+		res.Rows++
+		if opt.Progress != nil && res.Rows%10000 == 0 {
+			opt.Progress(res.Rows)
+		}
+		in, errs := im.validate(kind, cols, row, n, today, received, opt.Dept)
+		if errs != nil {
+			rejected = append(rejected, RowOutcome{Row: n, Errs: errs})
+			if err := im.reject(opt, n, row, errs, &res); err != nil {
+				readErr = err
+				break
+			}
+			continue
+		}
+		cur.rows = append(cur.rows, n)
+		cur.inputs = append(cur.inputs, in)
+		if len(cur.inputs) == BatchSize {
+			select {
+			case work <- cur:
+			case <-ctx.Done():
+			}
+			cur = pending{}
+		}
+		if ctx.Err() != nil {
+			readErr = ctx.Err()
+			break
+		}
+	}
+	if readErr == nil && len(cur.inputs) > 0 {
+		work <- cur
+	}
+	close(work)
+	if err := <-werr; err != nil {
+		return res, fmt.Errorf("写入数据库失败（已写入的批次保留，重新导入同一文件即可继续）：%w", err)
+	}
+	if readErr != nil {
+		return res, readErr
+	}
+	if opt.Progress != nil {
+		opt.Progress(res.Rows)
+	}
+	for _, o := range outcomes {
+		switch o.Change {
+		case store.Created:
+			res.Accepted++
+		case store.Updated:
+			res.Updated++
+		case store.Unchanged:
+			res.Unchanged++
+		}
+	}
+	res.Outcomes = mergeOutcomes(outcomes, rejected)
+	var rej []store.Rejection
+	for _, r := range res.Rejected {
+		rej = append(rej, store.Rejection{Row: r.Row, Field: r.Field, Reason: r.Reason})
+	}
+	st := store.IntakeStats{Rows: res.Rows, Accepted: res.Accepted, Updated: res.Updated, Unchanged: res.Unchanged, Rejected: len(rejected)}
+	if err := im.Store.FinishIntake(ctx, batch.ID, st, rej); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (im *Importer) reject(opt Options, n int, row []string, errs []RowError, res *Result) error {
+	res.Rejected = append(res.Rejected, errs...)
+	if opt.Rejected != nil {
+		return opt.Rejected(n, row, errs)
+	}
+	return nil
+}
+
+// mergeOutcomes interleaves filed and rejected rows in row order.
+func mergeOutcomes(filed, rejected []RowOutcome) []RowOutcome {
+	out := make([]RowOutcome, 0, len(filed)+len(rejected))
+	i, j := 0, 0
+	for i < len(filed) || j < len(rejected) {
+		if j == len(rejected) || (i < len(filed) && filed[i].Row < rejected[j].Row) {
+			out = append(out, filed[i])
+			i++
+		} else {
+			out = append(out, rejected[j])
+			j++
+		}
+	}
+	return out
+}
+
+// subjectField maps the registry's subject fields to the catalogue's keys,
+// so that a subject the registry refuses is reported on the row's field.
+var subjectField = map[string]string{
+	"uscc": "subject_uscc", "reg_no": "subject_reg_no", "id_number": "subject_id_number",
+	"name": "subject_name", "class": "subject_class", "region": "subject_uscc",
+}
+
+// validate checks one row and turns it into a record to file.
+func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []string, n int, today catalog.Date, received calendar.Date, dept string) (store.RecordInput, []RowError) {
+	rec, ferrs := kind.Validate(row, cols, today)
+	if ferrs != nil {
+		errs := make([]RowError, len(ferrs))
+		for i, e := range ferrs {
+			errs[i] = RowError{Row: n, Field: e.Name, Code: e.Code, Reason: e.Reason}
+		}
+		return store.RecordInput{}, errs
+	}
+	sub := rec.Subject()
+	if err := sub.Validate(); err != nil {
+		var fe *credit.FieldError
+		key := "subject_name"
+		reason := err.Error()
+		if errors.As(err, &fe) {
+			if k, ok := subjectField[fe.Field]; ok {
+				key = k
+			}
+			reason = fe.Reason
+		}
+		f, _ := kind.Field(key)
+		e := RowError{Row: n, Field: key, Reason: reason}
+		if f != nil {
+			e.Field, e.Code = f.Name, f.Code
+		}
+		return store.RecordInput{}, []RowError{e}
+	}
+	if dept != "" && rec.SourceDeptUSCC() != dept {
+		e := RowError{Row: n, Field: "数据来源单位统一社会信用代码", Reason: "与报送单位的统一社会信用代码不一致：只能报送本单位的数据"}
+		if f, ok := kind.Field("source_dept_uscc"); ok {
+			e.Field, e.Code = f.Name, f.Code
+		}
+		return store.RecordInput{}, []RowError{e}
+	}
+	dd := rec.DecisionDate()
+	decided := calendar.NewDate(dd.Year(), dd.Month(), dd.Day())
+	wd := im.Calendar.WorkingDaysBetween(decided, received)
+	public, private := fieldsJSON(kind, rec)
+	return store.RecordInput{
+		Kind:         kind.Code,
+		Identity:     rec.IdentityKey(im.Hash),
+		Subject:      sub,
+		SourceDept:   rec.SourceDeptUSCC(),
+		DecisionNo:   rec.DecisionNo(),
+		DecisionDate: dd.String(),
+		Fields:       public,
+		Private:      private,
+		Content:      rec.Canonical(),
+		WorkingDays:  wd,
+		Late:         wd > LateAfter,
+	}, nil
+}
+
+// fieldsJSON encodes a record's filled fields as a JSON object by key: the
+// public part with ID numbers masked, and the private part with the ID
+// numbers in clear (nil when there are none).
+func fieldsJSON(kind *catalog.Kind, rec catalog.Record) (public, private []byte) {
+	public = append(make([]byte, 0, 512), '{')
+	for _, f := range kind.Fields {
+		v := rec.Get(f.Key)
+		if v == "" {
+			continue
+		}
+		if f.Type == catalog.TypeIDNumber {
+			if private == nil {
+				private = []byte{'{'}
+			} else {
+				private = append(private, ',')
+			}
+			private = appendJSONPair(private, f.Key, v)
+			v = credit.MaskID(v)
+		}
+		if len(public) > 1 {
+			public = append(public, ',')
+		}
+		public = appendJSONPair(public, f.Key, v)
+	}
+	public = append(public, '}')
+	if private != nil {
+		private = append(private, '}')
+	}
+	return public, private
+}
+
+func appendJSONPair(b []byte, k, v string) []byte {
+	b = appendJSONString(b, k)
+	b = append(b, ':')
+	return appendJSONString(b, v)
+}
+
+// appendJSONString quotes s as a JSON string (s is valid UTF-8).
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == '\u2028' || r == '\u2029' {
+				b = append(b, `\u202`...)
+				b = append(b, byte('8'+r-'\u2028'))
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+			continue
+		}
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, `\u00`...)
+			b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xF])
+		default:
+			b = append(b, c)
+		}
+		i++
+	}
+	return append(b, '"')
+}
