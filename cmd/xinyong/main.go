@@ -55,6 +55,7 @@ func commands() []command {
 		{"import", "导入信用信息文件 (import a CSV/XLSX file of credit records)", runImport},
 		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
 		{"stats", "统计 (statistics: stats intake)", runStats},
+		{"bench", "性能测试 (benchmarks: bench import)", runBench},
 		{"demo", "生成演示数据 (fill the database with synthetic demo data)", runDemo},
 		{"version", "显示版本 (print the version)", runVersion},
 	}

@@ -2,9 +2,9 @@ package ingest
 
 import (
 	"bytes"
-	"errors"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
