@@ -18,7 +18,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/xinyong/xinyong/internal/app"
-	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
@@ -34,7 +33,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	dept := fs.String("dept", "", "USCC of the sending department: rows of other departments are rejected")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	errorsOut := fs.String("errors", "", "write the rejected rows, with a reason column, to this CSV file")
-	c, log, err := setup(env, fs, args, config.Storage)
+	c, log, err := setup(env, fs, args, config.Intake)
 	if err != nil {
 		return err
 	}
@@ -43,6 +42,10 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	}
 	if _, ok := catalog.Default().Kind(*kind); !ok {
 		return usageError("unknown --kind %q (see xinyong catalog list)", *kind)
+	}
+	cal, err := app.Calendar(c)
+	if err != nil {
+		return err
 	}
 	hash, err := fileHash(*file)
 	if err != nil {
@@ -71,7 +74,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 		opt.Rejected = errw.write
 	}
 	opt.Progress = importProgress(env, log)
-	im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: keys.Hash}
+	im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: cal, Hash: keys.Hash}
 	res, err := im.Import(ctx, t, opt)
 	if errw != nil {
 		if ferr := errw.close(); err == nil && ferr != nil {

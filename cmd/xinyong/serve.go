@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/web"
 )
 
@@ -19,7 +21,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := app.Open(ctx, c, log, true)
+	cal, err := app.Calendar(c)
+	if err != nil {
+		return err
+	}
+	s, keys, err := app.Open(ctx, c, log, true)
 	if err != nil {
 		return err
 	}
@@ -41,7 +47,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 			log.Info("database holds subjects; demo data not loaded", "subjects", total)
 		}
 	}
-	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString()})
+	im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: cal, Hash: keys.Hash}
+	if c.APIIntake {
+		log.Warn("POST /api/v1/records is open without authentication (--api-intake): use only on a trusted network")
+	}
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im, IntakeAPI: c.APIIntake})
 	if err != nil {
 		return err
 	}

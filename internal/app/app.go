@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
@@ -116,4 +118,23 @@ func prepare(ctx context.Context, s store.Store, keys *pii.Keyring, log *slog.Lo
 		return errors.New("the data key is not the one this database was written with: set XINYONG_DATA_KEY (or --data-key) to the original key, or restore DATA/data.key")
 	}
 	return nil
+}
+
+// Calendar is the built-in working-day calendar with the administrator's
+// file (--calendar) merged over it: a year in the file replaces that year.
+func Calendar(c config.Config) (*calendar.Calendar, error) {
+	cal := calendar.Default()
+	if c.Calendar == "" {
+		return cal, nil
+	}
+	f, err := os.Open(c.Calendar)
+	if err != nil {
+		return nil, fmt.Errorf("--calendar: %w", err)
+	}
+	defer f.Close()
+	own, err := calendar.Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("--calendar %s: %w", c.Calendar, err)
+	}
+	return cal.Merge(own), nil
 }

@@ -26,6 +26,8 @@ type Config struct {
 	DemoSubjects    int
 	DemoSeed        int64
 	ShutdownTimeout time.Duration
+	APIIntake       bool
+	Calendar        string
 }
 
 // Option describes one option.
@@ -62,6 +64,10 @@ var Options = []Option{
 			n, _ := strconv.ParseInt(d, 10, 64)
 			fs.Int64Var(&c.DemoSeed, "seed", n, u)
 		}},
+	{Flag: "calendar", Env: "XINYONG_CALENDAR", Usage: "file of holidays and make-up working days (see docs/operations.md) merged over the built-in 2019-2026 calendar",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Calendar, "calendar", d, u) }},
+	{Flag: "api-intake", Env: "XINYONG_API_INTAKE", Default: "false", Usage: "serve: accept POST /api/v1/records without authentication (trusted networks only, until API keys exist)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.BoolVar(&c.APIIntake, "api-intake", d == "true", u) }},
 	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.LogLevel, "log-level", d, u) }},
 	{Flag: "log-format", Env: "XINYONG_LOG_FORMAT", Default: "text", Usage: "log format: text or json",
@@ -76,7 +82,8 @@ var Options = []Option{
 // Groups of options each subcommand takes.
 var (
 	Storage = []string{"data", "db", "data-key", "log-level", "log-format"}
-	Serve   = append(append([]string{}, Storage...), "addr", "site-name", "demo", "subjects", "seed", "shutdown-timeout")
+	Intake  = append(append([]string{}, Storage...), "calendar")
+	Serve   = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "seed", "shutdown-timeout", "api-intake")
 	Demo    = append(append([]string{}, Storage...), "subjects", "seed")
 )
 

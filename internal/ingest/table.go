@@ -212,3 +212,27 @@ func (t *xlsxTable) Next() ([]string, int, error) {
 	}
 	return row, t.n, nil
 }
+
+// rowsTable is a table over rows already in memory (an API batch).
+type rowsTable struct {
+	header []string
+	rows   [][]string
+	n      int
+}
+
+// NewRowsTable serves header and rows as a Table.
+func NewRowsTable(header []string, rows [][]string) Table {
+	return &rowsTable{header: header, rows: rows}
+}
+
+func (t *rowsTable) Header() []string { return t.header }
+func (t *rowsTable) Encoding() string { return "JSON" }
+func (t *rowsTable) Close() error     { return nil }
+
+func (t *rowsTable) Next() ([]string, int, error) {
+	if t.n == len(t.rows) {
+		return nil, 0, io.EOF
+	}
+	t.n++
+	return t.rows[t.n-1], t.n, nil
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -36,6 +37,10 @@ type Options struct {
 	Log      *slog.Logger
 	SiteName string
 	Version  string
+	// Importer files records submitted through the API; IntakeAPI
+	// enables POST /api/v1/records (until API keys exist).
+	Importer  *ingest.Importer
+	IntakeAPI bool
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -81,6 +86,7 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	s.api = newAPI(mux, o.Version)
 	s.registerAPI()
+	s.registerIntake()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static")

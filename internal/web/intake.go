@@ -1,0 +1,124 @@
+package web
+
+import (
+	"context"
+	"errors"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// MaxRecordsPerRequest bounds one POST /api/v1/records batch.
+const MaxRecordsPerRequest = 10000
+
+// RecordsInput is the body of POST /api/v1/records.
+type RecordsInput struct {
+	Body struct {
+		Kind    string           `json:"kind" minLength:"1" doc:"Record kind from the catalogue: xk (行政许可), cf (行政处罚), …"`
+		Dept    string           `json:"dept,omitempty" doc:"USCC of the sending department; records of other departments are rejected."`
+		Records []map[string]any `json:"records" minItems:"1" maxItems:"10000" doc:"Records of that kind. Keys are the standard's Chinese field names, exchange codes (CF_WSH …) or field keys; values are strings or numbers."`
+	}
+}
+
+// RecordsOutput is the answer to POST /api/v1/records.
+type RecordsOutput struct {
+	Body RecordsResult
+}
+
+// RecordsResult counts a batch and says what happened to each record.
+type RecordsResult struct {
+	Rows      int               `json:"rows" doc:"Records in the batch."`
+	Accepted  int               `json:"accepted" doc:"New records filed."`
+	Updated   int               `json:"updated" doc:"Changed records filed as a new version."`
+	Unchanged int               `json:"unchanged" doc:"Records already held with the same content."`
+	Rejected  []ingest.RowError `json:"rejected" doc:"Every reason a record was rejected; row 1 is records[0]."`
+	Results   []RecordResult    `json:"results" doc:"One entry per record, in order."`
+	Warnings  []string          `json:"warnings,omitempty" doc:"Keys that match no field, and similar."`
+}
+
+// RecordResult is the fate of one record of a batch.
+type RecordResult struct {
+	Row    int    `json:"row" doc:"1-based position in records."`
+	Status string `json:"status" enum:"created,updated,unchanged,rejected"`
+	ID     int64  `json:"id,omitempty" doc:"The record's id when filed."`
+}
+
+// IntakeStatsInput filters GET /api/v1/stats/intake.
+type IntakeStatsInput struct {
+	Kind  string `query:"kind" doc:"Only this record kind."`
+	Dept  string `query:"dept" doc:"Only this department (USCC)."`
+	Month string `query:"month" pattern:"^([0-9]{4}-[0-9]{2})?$" doc:"Only this month of receipt, YYYY-MM (China time)."`
+}
+
+// IntakeStatsOutput is the answer to GET /api/v1/stats/intake.
+type IntakeStatsOutput struct {
+	Body struct {
+		Rows []store.IntakeRow `json:"rows"`
+	}
+}
+
+func (s *Server) registerIntake() {
+	huma.Register(s.api, huma.Operation{
+		OperationID:   "post-records",
+		Method:        "POST",
+		Path:          "/api/v1/records",
+		Summary:       "Submit credit records (归集)",
+		Description:   "Files a batch of records of one kind through the same validation as file imports. Each record is created, filed as a new version, recognised as unchanged, or rejected with its reasons; the others still go in. Until API keys arrive (access-control issue) the endpoint answers only when the server runs with --api-intake.",
+		Tags:          []string{"intake"},
+		MaxBodyBytes:  64 << 20,
+		DefaultStatus: 200,
+	}, func(ctx context.Context, in *RecordsInput) (*RecordsOutput, error) {
+		if !s.opts.IntakeAPI || s.opts.Importer == nil {
+			return nil, huma.Error403Forbidden("数据报送接口未启用：请以 --api-intake 启动服务（接入认证功能上线前仅限可信网络）")
+		}
+		if _, ok := s.opts.Importer.Catalog.Kind(in.Body.Kind); !ok {
+			return nil, huma.Error422UnprocessableEntity("未知的信息类别：" + in.Body.Kind)
+		}
+		t, err := ingest.ObjectsTable(in.Body.Records)
+		if err != nil {
+			return nil, huma.Error422UnprocessableEntity(err.Error())
+		}
+		res, err := s.opts.Importer.Import(ctx, t, ingest.Options{Kind: in.Body.Kind, Dept: in.Body.Dept, Channel: "api"})
+		var he *ingest.HeaderError
+		if errors.As(err, &he) {
+			return nil, huma.Error422UnprocessableEntity(he.Error())
+		}
+		if err != nil {
+			s.opts.Log.Error("intake", "err", err)
+			return nil, huma.Error500InternalServerError("写入失败，请稍后重试（重复提交不会产生重复记录）")
+		}
+		out := &RecordsOutput{Body: RecordsResult{Rows: res.Rows, Accepted: res.Accepted, Updated: res.Updated,
+			Unchanged: res.Unchanged, Rejected: res.Rejected, Warnings: res.Warnings}}
+		for _, o := range res.Outcomes {
+			st := string(o.Change)
+			if st == "" {
+				st = "rejected"
+			}
+			out.Body.Results = append(out.Body.Results, RecordResult{Row: o.Row, Status: st, ID: o.ID})
+		}
+		return out, nil
+	})
+
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-intake-stats",
+		Method:      "GET",
+		Path:        "/api/v1/stats/intake",
+		Summary:     "Intake statistics per department and month",
+		Description: "Records received (first filed), late (more than 7 working days from decision to receipt) and rows rejected, per record kind, department and month of receipt.",
+		Tags:        []string{"intake"},
+	}, func(ctx context.Context, in *IntakeStatsInput) (*IntakeStatsOutput, error) {
+		rows, err := s.opts.Store.IntakeStats(ctx, store.IntakeFilter{Kind: in.Kind, Dept: in.Dept, Month: in.Month})
+		if err != nil {
+			s.opts.Log.Error("intake stats", "err", err)
+			return nil, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+		}
+		out := &IntakeStatsOutput{}
+		out.Body.Rows = rows
+		if out.Body.Rows == nil {
+			out.Body.Rows = []store.IntakeRow{}
+		}
+		return out, nil
+	})
+}
