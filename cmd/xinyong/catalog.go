@@ -23,9 +23,20 @@ func runCatalog(_ context.Context, env *environ, args []string) error {
 		}
 		return nil
 	}
-	cat := catalog.Default()
 	switch args[0] {
 	case "list":
+		fs := newFlagSet(env, "catalog list", "catalog list [--catalog DIR]")
+		var c config.Config
+		if err := config.Bind(fs, &c, env.getenv, "catalog"); err != nil {
+			return usageError("%v", err)
+		}
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		cat, err := app.Catalog(c)
+		if err != nil {
+			return err
+		}
 		w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "KIND\tNAME\tNATURE\tDISCLOSURE\tFIELDS")
 		for _, k := range cat.Kinds() {
@@ -33,9 +44,17 @@ func runCatalog(_ context.Context, env *environ, args []string) error {
 		}
 		return w.Flush()
 	case "show":
-		fs := newFlagSet(env, "catalog show", "catalog show [--json] KIND")
+		fs := newFlagSet(env, "catalog show", "catalog show [--json] [--catalog DIR] KIND")
 		asJSON := fs.Bool("json", false, "print the definition as JSON")
+		var c config.Config
+		if err := config.Bind(fs, &c, env.getenv, "catalog"); err != nil {
+			return usageError("%v", err)
+		}
 		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		cat, err := app.Catalog(c)
+		if err != nil {
 			return err
 		}
 		if fs.NArg() != 1 {

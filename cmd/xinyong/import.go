@@ -18,7 +18,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/xinyong/xinyong/internal/app"
-	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
 )
@@ -33,6 +32,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	dept := fs.String("dept", "", "USCC of the sending department: rows of other departments are rejected")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object")
 	errorsOut := fs.String("errors", "", "write the rejected rows, with a reason column, to this CSV file")
+	reason := fs.String("reason", "", "why changed rows are sent again (更正原因), kept with their new versions")
 	c, log, err := setup(env, fs, args, config.Intake)
 	if err != nil {
 		return err
@@ -40,7 +40,11 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	if *kind == "" || *file == "" {
 		return usageError("--kind and --file are required")
 	}
-	if _, ok := catalog.Default().Kind(*kind); !ok {
+	cat, err := app.Catalog(c)
+	if err != nil {
+		return err
+	}
+	if _, ok := cat.Kind(*kind); !ok {
 		return usageError("unknown --kind %q (see xinyong catalog list)", *kind)
 	}
 	cal, err := app.Calendar(c)
@@ -62,7 +66,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	}
 	defer s.Close()
 
-	opt := ingest.Options{Kind: *kind, Dept: *dept, Channel: "file", FileName: filepath.Base(*file), FileHash: hash}
+	opt := ingest.Options{Kind: *kind, Dept: *dept, Channel: "file", FileName: filepath.Base(*file), FileHash: hash, Reason: *reason}
 	var errw *rejectWriter
 	if *errorsOut != "" {
 		f, err := os.Create(*errorsOut)
@@ -74,7 +78,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 		opt.Rejected = errw.write
 	}
 	opt.Progress = importProgress(env, log)
-	im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: cal, Hash: keys.Hash}
+	im := &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}
 	res, err := im.Import(ctx, t, opt)
 	if errw != nil {
 		if ferr := errw.close(); err == nil && ferr != nil {

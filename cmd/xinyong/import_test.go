@@ -234,3 +234,67 @@ func TestImportKilledAndRerun(t *testing.T) {
 		})
 	}
 }
+
+func TestRecordCommand(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.csv")
+	writePenalties(t, file, 3, false, nil)
+	if code, _, errs := runCmd(t, "", nil, "import", "--kind", "cf", "--file", file, "--data", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	// Correct row 1 and send it again with a reason.
+	writePenalties(t, file, 3, false, func(k *catalog.Kind, i int, row []string) {
+		if i == 0 {
+			row[k.FieldIndex("decision_content")] = "罚款五千元（更正）"
+		}
+	})
+	code, out, errs := runCmd(t, "", nil, "import", "--kind", "cf", "--file", file, "--data", dir, "--json", "--reason", "处罚内容录入错误")
+	if r := decodeImport(t, out); code != 0 || r.Updated != 1 {
+		t.Fatalf("%d %+v %s", code, r, errs)
+	}
+	code, out, _ = runCmd(t, "", nil, "record", "show", "1", "--data", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 2 || !strings.Contains(lines[1], `"state":"corrected"`) || !strings.Contains(lines[1], "处罚内容录入错误") || !strings.Contains(lines[0], `"version":1`) {
+		t.Fatalf("show: %d %q", code, out)
+	}
+	if code, _, errs := runCmd(t, "", nil, "record", "revoke", "1", "--data", dir); code != 2 || !strings.Contains(errs, "--reason") {
+		t.Fatalf("revoke without reason: %d %s", code, errs)
+	}
+	code, out, _ = runCmd(t, "", nil, "record", "revoke", "1", "--reason", "行政复议决定撤销", "--data", dir)
+	if code != 0 || !strings.Contains(out, `"state":"revoked"`) || strings.Count(out, "\n") != 3 {
+		t.Fatalf("revoke: %d %q", code, out)
+	}
+	if code, _, errs := runCmd(t, "", nil, "record", "show", "99", "--data", dir); code != 1 || !strings.Contains(errs, "no record 99") {
+		t.Fatalf("missing: %d %s", code, errs)
+	}
+}
+
+// TestImportKindFromData adds a kind (行政强制) as a data file and imports
+// records of it: no code for the kind.
+func TestImportKindFromData(t *testing.T) {
+	dir := t.TempDir()
+	catDir := filepath.Join(dir, "catalog")
+	os.Mkdir(catDir, 0o755)
+	def, err := os.ReadFile("../../internal/catalog/testdata/qz.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(catDir, "qz.json"), def, 0o644)
+	code, out, _ := runCmd(t, "", nil, "catalog", "list", "--catalog", catDir)
+	if code != 0 || !strings.Contains(out, "行政强制") {
+		t.Fatalf("catalog list: %q", out)
+	}
+	dept := "11610000MB1234567X"
+	if c, err := codeUSCC("11610000", "MB123456"); err == nil {
+		dept = c
+	}
+	file := filepath.Join(dir, "qz.csv")
+	os.WriteFile(file, []byte("行政相对人名称,行政相对人类别,统一社会信用代码,行政强制决定书文号,强制措施类别,决定日期,数据来源单位,数据来源单位统一社会信用代码\n"+
+		"福州某某有限公司,法人及非法人组织,91350100M000100Y43,强制〔2026〕1号,扣押财物,2026-11-02,某市市场监督管理局,"+dept+"\n"+
+		"福州某某有限公司,法人及非法人组织,91350100M000100Y43,强制〔2026〕2号,没收房子,2026-11-02,某市市场监督管理局,"+dept+"\n"), 0o644)
+	code, out, errs := runCmd(t, "", nil, "import", "--kind", "qz", "--file", file, "--json", "--catalog", catDir, "--data", dir)
+	r := decodeImport(t, out)
+	if code != 0 || r.Accepted != 1 || len(r.Rejected) != 1 || r.Rejected[0].Field != "强制措施类别" {
+		t.Fatalf("%d %+v %s", code, r, errs)
+	}
+}

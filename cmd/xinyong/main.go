@@ -53,6 +53,7 @@ func commands() []command {
 		{"migrate", "升级数据库结构 (apply database migrations)", runMigrate},
 		{"code", "校验统一社会信用代码等 (check identifier codes: code check)", runCode},
 		{"import", "导入信用信息文件 (import a CSV/XLSX file of credit records)", runImport},
+		{"record", "信用记录 (show a record's versions, revoke or restore it)", runRecord},
 		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
 		{"stats", "统计 (statistics: stats intake)", runStats},
 		{"bench", "性能测试 (benchmarks: bench import)", runBench},

@@ -12,6 +12,8 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/xinyong/xinyong/internal/code"
+
 	"github.com/xinyong/xinyong/internal/store/pgtest"
 )
 
@@ -187,4 +189,16 @@ func TestRefusesNewerSchema(t *testing.T) {
 			t.Errorf("%s on a newer schema: exit %d, %q", cmd, code, errs)
 		}
 	}
+}
+
+// codeUSCC builds a valid USCC from its first 8 characters and the 8-char
+// org-code body.
+func codeUSCC(prefix, body string) (string, error) {
+	oc, err := code.OrgCheckChar(body)
+	if err != nil {
+		return "", err
+	}
+	s := prefix + body + string(oc)
+	c, err := code.USCCCheckChar(s)
+	return s + string(c), err
 }

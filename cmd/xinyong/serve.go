@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/app"
-	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/web"
@@ -22,6 +21,10 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	cal, err := app.Calendar(c)
+	if err != nil {
+		return err
+	}
+	cat, err := app.Catalog(c)
 	if err != nil {
 		return err
 	}
@@ -47,7 +50,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 			log.Info("database holds subjects; demo data not loaded", "subjects", total)
 		}
 	}
-	im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: cal, Hash: keys.Hash}
+	im := &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}
 	if c.APIIntake {
 		log.Warn("POST /api/v1/records is open without authentication (--api-intake): use only on a trusted network")
 	}

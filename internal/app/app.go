@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
@@ -137,4 +138,35 @@ func Calendar(c config.Config) (*calendar.Calendar, error) {
 		return nil, fmt.Errorf("--calendar %s: %w", c.Calendar, err)
 	}
 	return cal.Merge(own), nil
+}
+
+// Catalog is the built-in catalogue plus the kinds in --catalog DIR
+// (every *.json file), so that adding a kind is a matter of data.
+func Catalog(c config.Config) (*catalog.Catalog, error) {
+	cat := catalog.Default()
+	if c.Catalog == "" {
+		return cat, nil
+	}
+	files, err := filepath.Glob(filepath.Join(c.Catalog, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("--catalog %s: no *.json kind files", c.Catalog)
+	}
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		k, err := catalog.LoadKind(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("--catalog %s: %w", name, err)
+		}
+		if err := cat.Add(k); err != nil {
+			return nil, fmt.Errorf("--catalog %s: %w", name, err)
+		}
+	}
+	return cat, nil
 }

@@ -28,6 +28,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	APIIntake       bool
 	Calendar        string
+	Catalog         string
 }
 
 // Option describes one option.
@@ -66,6 +67,8 @@ var Options = []Option{
 		}},
 	{Flag: "calendar", Env: "XINYONG_CALENDAR", Usage: "file of holidays and make-up working days (see docs/operations.md) merged over the built-in 2019-2026 calendar",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Calendar, "calendar", d, u) }},
+	{Flag: "catalog", Env: "XINYONG_CATALOG", Usage: "directory of extra record kinds (*.json, the format of xinyong catalog show --json) added to the built-in catalogue",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Catalog, "catalog", d, u) }},
 	{Flag: "api-intake", Env: "XINYONG_API_INTAKE", Default: "false", Usage: "serve: accept POST /api/v1/records without authentication (trusted networks only, until API keys exist)",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.BoolVar(&c.APIIntake, "api-intake", d == "true", u) }},
 	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
@@ -82,7 +85,7 @@ var Options = []Option{
 // Groups of options each subcommand takes.
 var (
 	Storage = []string{"data", "db", "data-key", "log-level", "log-format"}
-	Intake  = append(append([]string{}, Storage...), "calendar")
+	Intake  = append(append([]string{}, Storage...), "calendar", "catalog")
 	Serve   = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "seed", "shutdown-timeout", "api-intake")
 	Demo    = append(append([]string{}, Storage...), "subjects", "seed")
 )

@@ -38,6 +38,7 @@ type Options struct {
 	Channel  string // "file" or "api"
 	FileName string
 	FileHash string // hex SHA-256 of the file: an unfinished intake of the same file is resumed
+	Reason   string // why changed records are sent again (更正原因), kept with their new versions
 	// Rejected, when set, is told every rejected row with its reasons
 	// (for the --errors file).
 	Rejected func(row int, values []string, errs []RowError) error
@@ -157,6 +158,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 			opt.Progress(res.Rows)
 		}
 		in, errs := im.validate(kind, cols, row, n, today, received, opt.Dept)
+		in.Reason = opt.Reason
 		if errs != nil {
 			rejected = append(rejected, RowOutcome{Row: n, Errs: errs})
 			if err := im.reject(opt, n, row, errs, &res); err != nil {

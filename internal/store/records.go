@@ -70,6 +70,7 @@ type RecordInput struct {
 	Content      []byte // canonical content; equal content = unchanged
 	WorkingDays  int    // working days from decision to receipt
 	Late         bool
+	Reason       string // why a changed record is sent again (更正原因); "" for the default
 }
 
 // RecordOutcome says what PutRecords did with one input.
@@ -92,9 +93,21 @@ const (
 type RecordState string
 
 const (
-	StateActive  RecordState = "active"
-	StateRevoked RecordState = "revoked" // 撤销
+	StateActive    RecordState = "active"
+	StateCorrected RecordState = "corrected" // 更正: a later version replaced the first
+	StateRevoked   RecordState = "revoked"   // 撤销
 )
+
+// DefaultCorrectionReason is the reason of a new version sent without one.
+const DefaultCorrectionReason = "报送单位重新报送（更正）"
+
+// CorrectionReason is reason, or the default when empty.
+func CorrectionReason(reason string) string {
+	if reason == "" {
+		return DefaultCorrectionReason
+	}
+	return reason
+}
 
 // Record is a stored record version.
 type Record struct {

@@ -152,8 +152,8 @@ func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.Record
 				return fmt.Errorf("keep version of record %d: %w", id, err)
 			}
 			if _, err := tx.Exec(ctx, `UPDATE records SET version = $1, content_hash = $2, fields = $3, private = $4, batch_id = $5,
-				received_at = $6, decision_date = $7, state = 'active', state_reason = '' WHERE id = $8`,
-				v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, id); err != nil {
+				received_at = $6, decision_date = $7, state = 'corrected', state_reason = $8 WHERE id = $9`,
+				v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
 				return fmt.Errorf("update record %d: %w", id, err)
 			}
 		}

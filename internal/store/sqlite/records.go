@@ -150,8 +150,8 @@ func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.Record
 			return nil, fmt.Errorf("keep version of record %d: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE records SET version = ?, content_hash = ?, fields = ?, private = ?, batch_id = ?,
-			received_at = ?, decision_date = ?, state = 'active', state_reason = '' WHERE id = ?`,
-			v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, id); err != nil {
+			received_at = ?, decision_date = ?, state = 'corrected', state_reason = ? WHERE id = ?`,
+			v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
 			return nil, fmt.Errorf("update record %d: %w", id, err)
 		}
 	}

@@ -82,7 +82,8 @@ func testRecordsVersions(t *testing.T, h Harness) {
 	if err != nil || len(vs) != 2 {
 		t.Fatalf("versions: %d, %v", len(vs), err)
 	}
-	if !strings.Contains(string(vs[0].Fields), `"警告"`) || !strings.Contains(string(vs[1].Fields), "更正") || vs[1].Version != 2 {
+	if !strings.Contains(string(vs[0].Fields), `"警告"`) || !strings.Contains(string(vs[1].Fields), "更正") || vs[1].Version != 2 ||
+		vs[0].State != store.StateActive || vs[1].State != store.StateCorrected || vs[1].StateReason != store.DefaultCorrectionReason {
 		t.Fatalf("versions %s / %s", vs[0].Fields, vs[1].Fields)
 	}
 	r, err := h.Store.GetRecord(ctx, out[0].ID)

@@ -39,7 +39,7 @@ CREATE TABLE records (
     decision_no   TEXT NOT NULL,
     decision_date TEXT NOT NULL DEFAULT '',
     version       INTEGER NOT NULL,
-    state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'revoked')),
+    state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'corrected', 'revoked')),
     state_reason  TEXT NOT NULL DEFAULT '',
     content_hash  BLOB NOT NULL,
     fields        TEXT NOT NULL,
