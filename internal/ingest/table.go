@@ -158,6 +158,10 @@ func (t *csvTable) Next() ([]string, int, error) {
 	return row, t.n, nil
 }
 
+// MaxXLSXUnzipped bounds what an XLSX file may unpack to, so that a
+// crafted file cannot exhaust memory or disk.
+const MaxXLSXUnzipped = 4 << 30
+
 type xlsxTable struct {
 	f      *excelize.File
 	rows   *excelize.Rows
@@ -166,7 +170,8 @@ type xlsxTable struct {
 }
 
 func newXLSX(r io.Reader) (Table, error) {
-	f, err := excelize.OpenReader(r, excelize.Options{CultureInfo: excelize.CultureNameZhCN})
+	f, err := excelize.OpenReader(r, excelize.Options{CultureInfo: excelize.CultureNameZhCN,
+		UnzipSizeLimit: MaxXLSXUnzipped, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("无法打开XLSX文件：%w", err)
 	}
