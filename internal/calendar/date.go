@@ -16,11 +16,12 @@ func Location() *time.Location { return china }
 
 // Date is a civil date in China: no time of day, no zone.
 //
-// Values built by this package (ParseDate, FromTime, NewDate, AddDays, ...)
-// are normalized: Month is 1..12 and Day is 1..the length of the month. A
-// literal such as Date{2024, time.February, 30} is accepted everywhere and
-// means what time.Date would make of it (2024-03-01); compare such values
-// with Compare or Equal rather than ==, or normalize them with NewDate.
+// Values built by this package (ParseDate, MakeDate, FromTime, NewDate,
+// AddDays, ...) are normalized: Month is 1..12 and Day is 1..the length of
+// the month. A literal such as Date{2024, time.February, 30} is accepted
+// everywhere and means what time.Date would make of it (2024-03-01); compare
+// such values with Compare or Equal rather than ==, or normalize them with
+// NewDate. The zero Date{} means "no date" (see IsZero).
 //
 // Dates are proleptic Gregorian; the years supported are those that fit the
 // arithmetic comfortably (well beyond ±1,000,000).
@@ -36,13 +37,24 @@ func NewDate(year int, month time.Month, day int) Date {
 	return fromDays(Date{year, month, day}.days())
 }
 
+// MakeDate returns the date year-month-day and true when that date exists:
+// month is 1..12 and day is 1..the length of that month (2024-02-29 exists,
+// 2023-02-29 does not). Otherwise it returns the zero Date and false. Unlike
+// NewDate it does not normalize: it is the check for dates read from input.
+func MakeDate(year int, month time.Month, day int) (Date, bool) {
+	if month < time.January || month > time.December || day < 1 || day > daysIn(year, month) {
+		return Date{}, false
+	}
+	return Date{year, month, day}, true
+}
+
 // ParseDate parses a date in the form YYYY-MM-DD (exactly four, two and two
 // ASCII digits, the form of ISO 8601 and GB/T 7408). It rejects dates that do
 // not exist, such as 2023-02-29.
 func ParseDate(s string) (Date, error) {
 	d, err := parseDate(s)
 	if err != nil {
-		return Date{}, fmt.Errorf("日期“%s”无效：%s (invalid date %q: %s)", s, err.DetailZH, s, err.Detail)
+		return Date{}, err.errorFor(s)
 	}
 	return d, nil
 }
@@ -64,20 +76,30 @@ var (
 	errDateValue  = &dateError{"no such date", "该日期不存在"}
 )
 
+// errorFor returns the error of ParseDate for s (out of line, so that
+// ParseDate is cheap on valid dates).
+func (e *dateError) errorFor(s string) error {
+	return fmt.Errorf("日期“%s”无效：%s (invalid date %q: %s)", s, e.DetailZH, s, e.Detail)
+}
+
 func parseDate(s string) (Date, *dateError) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
 		return Date{}, errDateFormat
 	}
-	y, ok1 := digits(s[0:4])
-	m, ok2 := digits(s[5:7])
-	d, ok3 := digits(s[8:10])
-	if !ok1 || !ok2 || !ok3 {
+	// Digit values; a byte below '0' wraps around to more than 9.
+	y0, y1, y2, y3 := s[0]-'0', s[1]-'0', s[2]-'0', s[3]-'0'
+	m0, m1, d0, d1 := s[5]-'0', s[6]-'0', s[8]-'0', s[9]-'0'
+	if y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 {
 		return Date{}, errDateFormat
 	}
-	if m < 1 || m > 12 || d < 1 || d > daysIn(y, time.Month(m)) {
+	y := int(y0)*1000 + int(y1)*100 + int(y2)*10 + int(y3)
+	m := int(m0)*10 + int(m1)
+	d := int(d0)*10 + int(d1)
+	date, ok := MakeDate(y, time.Month(m), d)
+	if !ok {
 		return Date{}, errDateValue
 	}
-	return Date{y, time.Month(m), d}, nil
+	return date, nil
 }
 
 // digits parses a string of ASCII digits.
@@ -122,14 +144,27 @@ func Today() Date { return FromTime(time.Now()) }
 // Time returns midnight at the start of d in China (UTC+8).
 func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, china) }
 
-// String returns d as YYYY-MM-DD (years outside 0..9999 are written with as
-// many digits as needed and a sign when negative).
+// String returns d as YYYY-MM-DD, the canonical form of a date (years
+// outside 0..9999 are written with as many digits as needed and a sign when
+// negative). A non-normalized d is normalized first. The zero Date{}, which
+// means "no date", gives "".
 func (d Date) String() string {
-	n := NewDate(d.Year, d.Month, d.Day)
-	if n.Year >= 0 && n.Year <= 9999 {
-		return fmt.Sprintf("%04d-%02d-%02d", n.Year, int(n.Month), n.Day)
+	if d == (Date{}) {
+		return ""
 	}
-	return fmt.Sprintf("%+d-%02d-%02d", n.Year, int(n.Month), n.Day)
+	if !d.normalized() {
+		d = NewDate(d.Year, d.Month, d.Day)
+	}
+	if d.Year < 0 || d.Year > 9999 {
+		return fmt.Sprintf("%+d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	}
+	y, m := d.Year, int(d.Month)
+	b := [10]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-',
+		byte('0' + d.Day/10), byte('0' + d.Day%10),
+	}
+	return string(b[:])
 }
 
 // IsZero reports whether d is the zero Date{} (which is not a real date and
@@ -151,7 +186,22 @@ func (d Date) IsWeekend() bool { return isWeekendDay(d.days()) }
 
 // Compare returns -1 if d is before e, 0 if they are the same day and +1 if d
 // is after e.
+//
+// Compare, Before, After and Equal are cheap for normalized dates (a few
+// integer comparisons: they may be called for every date field of every
+// imported row); other values are normalized on the way.
 func (d Date) Compare(e Date) int {
+	if d.normalized() && e.normalized() {
+		switch {
+		case d.Year != e.Year:
+			return sign(d.Year < e.Year)
+		case d.Month != e.Month:
+			return sign(d.Month < e.Month)
+		case d.Day != e.Day:
+			return sign(d.Day < e.Day)
+		}
+		return 0
+	}
 	a, b := d.days(), e.days()
 	switch {
 	case a < b:
@@ -162,15 +212,31 @@ func (d Date) Compare(e Date) int {
 	return 0
 }
 
+// sign returns -1 when less, else +1.
+func sign(less bool) int {
+	if less {
+		return -1
+	}
+	return +1
+}
+
 // Before reports whether d is before e.
-func (d Date) Before(e Date) bool { return d.days() < e.days() }
+func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
 
 // After reports whether d is after e.
-func (d Date) After(e Date) bool { return d.days() > e.days() }
+func (d Date) After(e Date) bool { return d.Compare(e) > 0 }
 
 // Equal reports whether d and e are the same day (also for non-normalized
 // values: Date{2024, 2, 30} equals Date{2024, 3, 1}).
-func (d Date) Equal(e Date) bool { return d.days() == e.days() }
+func (d Date) Equal(e Date) bool { return d.Compare(e) == 0 }
+
+// normalized reports whether d is a real date as written: Month 1..12 and
+// Day 1..the length of the month. Then the order of dates is the order of
+// (Year, Month, Day).
+func (d Date) normalized() bool {
+	return d.Month >= time.January && d.Month <= time.December && d.Day >= 1 &&
+		(d.Day <= 28 || d.Day <= daysIn(d.Year, d.Month))
+}
 
 // days returns the number of days from 1970-01-01 to d (Howard Hinnant's
 // days_from_civil). Out-of-range months and days are normalized as by

@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -68,12 +69,54 @@ func TestDateString(t *testing.T) {
 		{Date{2024, 13, 1}, "2025-01-01"},
 		{Date{2024, 0, 1}, "2023-12-01"},
 		{Date{2025, 3, 0}, "2025-02-28"},
+		{Date{2024, 2, 29}, "2024-02-29"},
+		{Date{2023, 2, 29}, "2023-03-01"},
+		{Date{2024, 4, 31}, "2024-05-01"},
+		{Date{2024, 12, 31}, "2024-12-31"},
+		{Date{0, 1, 1}, "0000-01-01"},
+		{Date{9999, 12, 31}, "9999-12-31"},
+		{Date{9999, 12, 32}, "+10000-01-01"},
 		{Date{12345, 1, 1}, "+12345-01-01"},
 		{Date{-1, 1, 1}, "-1-01-01"},
+		{Date{}, ""}, // no date
+		{Date{0, 0, 1}, "-1-12-01"},
 	}
 	for _, tt := range tests {
 		if got := tt.d.String(); got != tt.want {
 			t.Errorf("%#v.String() = %q; want %q", tt.d, got, tt.want)
+		}
+	}
+	// Every day of 1600..2400 against package time.
+	for tm := time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC); tm.Year() <= 2400; tm = tm.AddDate(0, 0, 1) {
+		d := Date{tm.Year(), tm.Month(), tm.Day()}
+		if got, want := d.String(), tm.Format(time.DateOnly); got != want {
+			t.Fatalf("%#v.String() = %q; want %q", d, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = Date{2024, 10, 1}.String() }); n > 1 {
+		t.Errorf("String allocates %v times; want at most 1", n)
+	}
+}
+
+func TestMakeDate(t *testing.T) {
+	for _, tt := range []struct {
+		y, m, d int
+		ok      bool
+	}{
+		{2024, 2, 29, true}, {2023, 2, 29, false}, {2000, 2, 29, true}, {1900, 2, 29, false},
+		{2024, 1, 31, true}, {2024, 4, 31, false}, {2024, 12, 31, true}, {2024, 13, 1, false},
+		{2024, 0, 1, false}, {2024, 1, 0, false}, {2024, 1, -1, false}, {0, 1, 1, true}, {-5, 6, 30, true},
+	} {
+		got, ok := MakeDate(tt.y, time.Month(tt.m), tt.d)
+		want := Date{}
+		if tt.ok {
+			want = Date{tt.y, time.Month(tt.m), tt.d}
+		}
+		if ok != tt.ok || got != want {
+			t.Errorf("MakeDate(%d, %d, %d) = %#v, %v; want %#v, %v", tt.y, tt.m, tt.d, got, ok, want, tt.ok)
+		}
+		if ok && NewDate(tt.y, time.Month(tt.m), tt.d) != got {
+			t.Errorf("MakeDate(%d, %d, %d) is not normalized", tt.y, tt.m, tt.d)
 		}
 	}
 }
@@ -185,5 +228,57 @@ func TestDateArithmetic(t *testing.T) {
 	}
 	if w := MustParseDate("2024-10-01").Weekday(); w != time.Tuesday {
 		t.Errorf("2024-10-01 is a %v", w)
+	}
+}
+
+// TestCompare checks Compare, Before, After and Equal, whose fast path for
+// normalized dates must agree with day numbers, also when only one of the
+// dates is normalized.
+func TestCompare(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	random := func() Date {
+		if r.IntN(4) == 0 { // not normalized
+			return Date{1999 + r.IntN(3), time.Month(r.IntN(16) - 1), r.IntN(36) - 2}
+		}
+		return Date{1999, time.December, 1}.AddDays(r.IntN(3 * 366))
+	}
+	for range 200000 {
+		d, e := random(), random()
+		if r.IntN(8) == 0 {
+			e = d
+		}
+		want := 0
+		if d.days() < e.days() {
+			want = -1
+		} else if d.days() > e.days() {
+			want = 1
+		}
+		if got := d.Compare(e); got != want {
+			t.Fatalf("%#v.Compare(%#v) = %d; want %d", d, e, got, want)
+		}
+		if d.Before(e) != (want < 0) || d.After(e) != (want > 0) || d.Equal(e) != (want == 0) {
+			t.Fatalf("Before/After/Equal of %#v and %#v disagree with Compare", d, e)
+		}
+	}
+}
+
+func BenchmarkBefore(b *testing.B) {
+	d, e := MustParseDate("2019-10-10"), MustParseDate("2019-10-17")
+	n := 0
+	for b.Loop() {
+		if d.Before(e) {
+			n++
+		}
+	}
+	if n == 0 {
+		b.Fatal("wrong")
+	}
+}
+
+func BenchmarkParseDate(b *testing.B) {
+	for b.Loop() {
+		if _, err := ParseDate("2019-10-10"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

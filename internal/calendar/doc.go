@@ -13,8 +13,12 @@
 // # Dates
 //
 // Date is a civil date in China (UTC+8; China has no daylight saving time
-// since 1991): ParseDate("2024-10-01"), FromTime (which converts an instant
-// to UTC+8 first), Today, AddDays, Weekday, Compare/Before/After/Equal.
+// since 1991), and the one date type of the project (records' dates in
+// package catalog are Dates too): ParseDate("2024-10-01"), MakeDate (a
+// checked date from its parts), FromTime (which converts an instant to
+// UTC+8 first), Today, AddDays, Weekday, Compare/Before/After/Equal, and
+// String, the canonical YYYY-MM-DD text. The zero Date{} means "no date"
+// (IsZero; its String is "").
 //
 // # Counting
 //

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xinyong/xinyong/internal/calendar"
 )
 
 func TestBuiltinKinds(t *testing.T) {
@@ -174,7 +176,7 @@ func TestThirdKindFromData(t *testing.T) {
 	if got := rec.Get("measure"); got != "查封场所、设施或者财物；扣押财物" {
 		t.Errorf("measure %q", got)
 	}
-	if rec.DecisionDate() != 20240506 || rec.DecisionNo() != "榕市监强〔2024〕5号" || rec.SourceDeptUSCC() != deptUSCC {
+	if rec.DecisionDate() != calendar.MustParseDate("2024-05-06") || rec.DecisionNo() != "榕市监强〔2024〕5号" || rec.SourceDeptUSCC() != deptUSCC {
 		t.Errorf("accessors %v %q %q", rec.DecisionDate(), rec.DecisionNo(), rec.SourceDeptUSCC())
 	}
 	if got := rec.IdentityKey(nil); got != "qz|decision_no=榕市监强〔2024〕5号|source_dept_uscc="+deptUSCC+"|subject_uscc="+orgUSCC {

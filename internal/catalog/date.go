@@ -1,95 +1,43 @@
 package catalog
 
 import (
-	"strconv"
 	"time"
+
+	"github.com/xinyong/xinyong/internal/calendar"
 )
 
-// Date is a calendar date with no time of day and no time zone, held as the
-// integer YYYYMMDD (2019-10-10 is 20191010), so that dates compare with <
-// and == and cost nothing to copy. The zero Date means "no date".
-//
-// Date knows nothing of working days or holidays; it is what a record's
-// date fields hold and what Validate compares them with.
-type Date int32
+// Dates in records are calendar.Date values: Record.Date and
+// Record.DecisionDate return them, Validate takes the day of validation as
+// one, and their canonical text YYYY-MM-DD is calendar.Date.String. What is
+// specific to the catalogue is here: the long-term sentinel, the bounds of
+// record dates and the lenient parsing of dates as users write them.
 
 // LongTerm is 2099-12-31, which the 790 standard defines as 长期
 // (long-term) in end-date fields such as 有效期至.
-const LongTerm Date = 20991231
+var LongTerm = calendar.Date{Year: 2099, Month: time.December, Day: 31}
 
 // Bounds of any date in a record. Dates outside them are typing errors
 // (0019-10-10, 2109-10-10); a field may set a later lower bound
 // (min_date), e.g. 1990-01-01 for decision dates.
-const (
-	minAnyDate Date = 19000101
-	maxAnyDate Date = LongTerm
+var (
+	minAnyDate = calendar.Date{Year: 1900, Month: time.January, Day: 1}
+	maxAnyDate = LongTerm
 )
 
-// MakeDate returns the date y-m-d; ok is false when there is no such
-// calendar date (2019-02-29) or the year is outside 1..9999.
-func MakeDate(y int, m time.Month, d int) (Date, bool) {
-	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
-		return 0, false
-	}
-	return Date(y*10000 + int(m)*100 + d), true
-}
-
-// DateOf returns the date of t in t's own location. For "today" at the
-// platform use Today, which takes the date in China.
-func DateOf(t time.Time) Date {
-	y, m, d := t.Date()
-	return Date(y*10000 + int(m)*100 + d)
-}
-
-// chinaTime is China Standard Time (UTC+8, no daylight saving).
-var chinaTime = time.FixedZone("CST", 8*60*60)
-
-// Today returns the current date in China (UTC+8).
-func Today() Date { return DateOf(time.Now().In(chinaTime)) }
-
-// Year, Month and Day return the parts of d.
-func (d Date) Year() int          { return int(d) / 10000 }
-func (d Date) Month() time.Month  { return time.Month(int(d) / 100 % 100) }
-func (d Date) Day() int           { return int(d) % 100 }
-func (d Date) IsZero() bool       { return d == 0 }
-func (d Date) IsLongTerm() bool   { return d == LongTerm }
-func (d Date) Before(e Date) bool { return d < e }
-
-// Time returns midnight UTC of d; the zero Date gives the zero time.
-func (d Date) Time() time.Time {
-	if d == 0 {
-		return time.Time{}
-	}
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// String formats d as YYYY-MM-DD; the zero Date is "".
-func (d Date) String() string {
-	if d == 0 {
-		return ""
-	}
-	var b [10]byte
-	return string(d.appendTo(b[:0]))
-}
-
-func (d Date) appendTo(b []byte) []byte {
-	y, m, dd := d.Year(), int(d.Month()), d.Day()
-	b = append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
-		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10))
-	return b
-}
-
-// ParseDate parses s (already trimmed) in one of the formats Validate
-// accepts: YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日, where the
-// month and day may have one digit (2024/9/5); YYYYMMDD; any of them
-// followed by a time of day after a space or 'T' (2019-10-10 00:00:00, as
-// spreadsheets export dates), which is ignored. ok is false for anything
-// else and for dates that do not exist (2019-02-30).
-func ParseDate(s string) (Date, bool) {
+// ParseDate parses s (already trimmed) as users write dates, in one of the
+// formats Validate accepts: YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD or
+// YYYY年MM月DD日, where the month and day may have one digit (2024/9/5);
+// YYYYMMDD; any of them followed by a time of day after a space or 'T'
+// (2019-10-10 00:00:00, as spreadsheets export dates), which is ignored. ok
+// is false for anything else and for dates that do not exist (2019-02-30,
+// 0000-01-01). It does not know 长期 (see LongTerm). For the canonical form
+// YYYY-MM-DD alone, use calendar.ParseDate.
+func ParseDate(s string) (calendar.Date, bool) {
 	d, st := parseDate(s)
 	return d, st == dateOK
 }
 
+// dateStatus is the outcome of parseDate; Validate words its reasons by it.
 type dateStatus uint8
 
 const (
@@ -98,13 +46,13 @@ const (
 	dateNoSuchD            // right format, but no such calendar date
 )
 
-func parseDate(s string) (Date, dateStatus) {
+func parseDate(s string) (calendar.Date, dateStatus) {
 	s = cutTimeOfDay(s)
 	if len(s) == 8 && allDigits(s) {
 		return makeDateStatus(atoi(s[:4]), atoi(s[4:6]), atoi(s[6:]))
 	}
 	if len(s) < 8 || !allDigits(s[:4]) {
-		return 0, dateFormat
+		return calendar.Date{}, dateFormat
 	}
 	y := atoi(s[:4])
 	rest := s[4:]
@@ -117,34 +65,37 @@ func parseDate(s string) (Date, dateStatus) {
 		if len(rest) >= 3 && rest[:3] == "年" {
 			sep1, sep2 = "年", "月"
 		} else {
-			return 0, dateFormat
+			return calendar.Date{}, dateFormat
 		}
 	}
 	rest = rest[len(sep1):]
 	m, n := leadingNumber(rest)
 	if n == 0 || n > 2 || len(rest) < n+len(sep2) || rest[n:n+len(sep2)] != sep2 {
-		return 0, dateFormat
+		return calendar.Date{}, dateFormat
 	}
 	rest = rest[n+len(sep2):]
 	d, n := leadingNumber(rest)
 	if n == 0 || n > 2 {
-		return 0, dateFormat
+		return calendar.Date{}, dateFormat
 	}
 	rest = rest[n:]
 	if sep1 == "年" && rest == "日" {
 		rest = ""
 	}
 	if rest != "" {
-		return 0, dateFormat
+		return calendar.Date{}, dateFormat
 	}
 	return makeDateStatus(y, m, d)
 }
 
-func makeDateStatus(y, m, d int) (Date, dateStatus) {
-	if dd, ok := MakeDate(y, time.Month(m), d); ok {
+// makeDateStatus checks the parts read by parseDate. Years have four
+// digits; 0000 is refused as no such date, since civil years have no year 0
+// (1 BC is followed by AD 1).
+func makeDateStatus(y, m, d int) (calendar.Date, dateStatus) {
+	if dd, ok := calendar.MakeDate(y, time.Month(m), d); ok && y > 0 {
 		return dd, dateOK
 	}
-	return 0, dateNoSuchD
+	return calendar.Date{}, dateNoSuchD
 }
 
 // cutTimeOfDay drops a trailing " HH:MM[:SS[.fff]]" or "THH:MM:SS".
@@ -197,29 +148,9 @@ func isTimeOfDay(t string) bool {
 	return allDigits(t[1:])
 }
 
-// parseCanonicalDate parses a normalized YYYY-MM-DD value.
-func parseCanonicalDate(s string) Date {
-	if len(s) != 10 {
-		return 0
-	}
-	return Date(atoi(s[:4])*10000 + atoi(s[5:7])*100 + atoi(s[8:]))
-}
-
+// isCanonicalDate reports whether s is in the form YYYY-MM-DD.
 func isCanonicalDate(s string) bool {
 	return len(s) == 10 && s[4] == '-' && s[7] == '-' && allDigits(s[:4]) && allDigits(s[5:7]) && allDigits(s[8:])
-}
-
-func daysIn(y int, m time.Month) int {
-	switch m {
-	case time.February:
-		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
-			return 29
-		}
-		return 28
-	case time.April, time.June, time.September, time.November:
-		return 30
-	}
-	return 31
 }
 
 func allDigits(s string) bool {
@@ -248,27 +179,4 @@ func leadingNumber(s string) (int, int) {
 		n++
 	}
 	return atoi(s[:n]), n
-}
-
-// MarshalText formats d as YYYY-MM-DD (empty for the zero Date).
-func (d Date) MarshalText() ([]byte, error) {
-	if d == 0 {
-		return []byte{}, nil
-	}
-	return d.appendTo(make([]byte, 0, 10)), nil
-}
-
-// UnmarshalText parses the formats of ParseDate; empty text is the zero
-// Date.
-func (d *Date) UnmarshalText(b []byte) error {
-	if len(b) == 0 {
-		*d = 0
-		return nil
-	}
-	v, ok := ParseDate(string(b))
-	if !ok {
-		return &strconv.NumError{Func: "catalog.ParseDate", Num: string(b), Err: strconv.ErrSyntax}
-	}
-	*d = v
-	return nil
 }

@@ -8,12 +8,21 @@
 //	k, _ := cat.Kind("cf")
 //	cols, err := k.MatchHeader(headerRow)    // *HeaderError: 缺少必填列：…
 //	for each row {
-//		rec, errs := k.Validate(row, cols, catalog.Today())
+//		rec, errs := k.Validate(row, cols, calendar.Today())
 //		// errs: every FieldError of the row (field key, exchange code,
 //		// Chinese name, column, Chinese reason); rec is zero then.
 //		// rec: normalized values; SubjectClass, DecisionNo, DecisionDate,
 //		// SourceDeptUSCC, IdentityKey(hash), Canonical, Digest …
 //	}
+//
+// Dates are calendar.Date values, the project's one date type: Validate
+// takes the day of validation as one (calendar.Today(), or the day a batch
+// was received; the zero Date turns the not-in-the-future rule off), and
+// Record.Date and Record.DecisionDate return them (the zero Date when
+// missing). Their canonical text YYYY-MM-DD, which records hold, is
+// calendar.Date.String. The catalogue adds only what is its own: ParseDate,
+// the lenient reading of dates as users write them (see the date type under Field types), and
+// LongTerm, the 2099-12-31 that means 长期.
 //
 // Kinds and Columns are immutable and may be shared by goroutines.
 // Validate allocates the record's value slice and what the identifier
@@ -104,7 +113,7 @@
 //     date before those date fields (when they are filled and valid).
 //   - date_or_long_term: as date; 2099-12-31 (in any accepted format) and
 //     the word 长期 mean long-term (790号: "2099/12/31的含义为长期") and
-//     normalize to 2099-12-31.
+//     normalize to 2099-12-31 (LongTerm).
 //   - decimal: a non-negative amount in "unit" (e.g. 万元) with at most
 //     "scale" decimal places (default 6); thousands separators are accepted
 //     only in groups of three (1,234.5); a trailing unit (0.2万元) is

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/xinyong/xinyong/internal/calendar"
 )
 
 // FuzzMatchHeader: MatchHeader never panics; on success every field has at
@@ -141,4 +143,33 @@ func digitRuns(s string, n int) []string {
 		start = -1
 	}
 	return out
+}
+
+// FuzzParseDate: ParseDate never panics; a date it accepts is a real date
+// of years 0001-9999 whose canonical text (calendar.Date.String) both
+// calendar.ParseDate and ParseDate read back as the same date.
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2019-10-10", "2024/9/5", "2019.10.10", "2019年1月2日", "20191010",
+		"2019-10-10 08:30:00.5", "2019-10-10T8:30", "2019-02-29", "0000-01-01", "长期"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := ParseDate(s)
+		if !ok {
+			if !d.IsZero() {
+				t.Fatalf("ParseDate(%q) = %#v with ok false", s, d)
+			}
+			return
+		}
+		if d.Year < 1 || d.Year > 9999 {
+			t.Fatalf("ParseDate(%q) = %#v", s, d)
+		}
+		c := d.String()
+		if back, err := calendar.ParseDate(c); err != nil || back != d {
+			t.Fatalf("ParseDate(%q) = %#v; calendar.ParseDate(%q) = %#v, %v", s, d, c, back, err)
+		}
+		if again, ok := ParseDate(c); !ok || again != d {
+			t.Fatalf("ParseDate(%q) = %#v; ParseDate(%q) = %#v, %v", s, d, c, again, ok)
+		}
+	})
 }

@@ -4,11 +4,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 )
 
 // testToday is the day of validation in the tests.
-var testToday = Date(20260615)
+var testToday = calendar.MustParseDate("2026-06-15")
 
 // makeRIC completes 17 digits into a valid ID number.
 func makeRIC(t testing.TB, first17 string) string {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/xinyong/xinyong/internal/calendar"
 )
 
 // Nature says whether a kind's records are neutral facts about a subject,
@@ -291,7 +293,7 @@ type rule struct {
 	scale                 int
 	idType                int // id_type field index, or -1
 	notBefore             []int
-	minDate               Date
+	minDate               calendar.Date
 	notFuture             bool
 	reqReason             string // reason when a required value is missing
 	placeholderReason     string // reason when the placeholder is refused
@@ -509,8 +511,8 @@ func (k *Kind) compile() error {
 		}
 		r.minDate = minAnyDate
 		if f.MinDate != "" {
-			d, ok := ParseDate(f.MinDate)
-			if !ok || !isCanonicalDate(f.MinDate) || d < minAnyDate || d > maxAnyDate {
+			d, err := calendar.ParseDate(f.MinDate)
+			if err != nil || d.Before(minAnyDate) || d.After(maxAnyDate) {
 				p.addf("%s：min_date“%s”应为1900-01-01至2099-12-31之间的YYYY-MM-DD日期", at, f.MinDate)
 			} else {
 				r.minDate = d

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
 )
@@ -49,8 +50,19 @@ func (r Record) Get(key string) string {
 // kind's StandardColumns they validate again to the same record.
 func (r Record) Values() []string { return slices.Clone(r.vals) }
 
-// Date returns the value of a date field, or the zero Date.
-func (r Record) Date(key string) Date { return parseCanonicalDate(r.Get(key)) }
+// Date returns the value of a date field, or the zero calendar.Date when it
+// is missing (or key is not a date field).
+func (r Record) Date(key string) calendar.Date { return dateValue(r.Get(key)) }
+
+// dateValue reads a normalized date value: YYYY-MM-DD, or "" for the zero
+// Date.
+func dateValue(s string) calendar.Date {
+	if s == "" {
+		return calendar.Date{}
+	}
+	d, _ := calendar.ParseDate(s)
+	return d
+}
 
 // Items returns the items of a multi_enum field (nil when missing).
 func (r Record) Items(key string) []string {
@@ -145,8 +157,9 @@ func (r Record) Subject() credit.Subject {
 // kind has none.
 func (r Record) DecisionNo() string { return r.at(r.c().decisionNo) }
 
-// DecisionDate is the decision date.
-func (r Record) DecisionDate() Date { return parseCanonicalDate(r.at(r.c().decisionDate)) }
+// DecisionDate is the decision date; the zero calendar.Date when the kind
+// lets it be missing and it is.
+func (r Record) DecisionDate() calendar.Date { return dateValue(r.at(r.c().decisionDate)) }
 
 // SourceDept is the 数据来源单位.
 func (r Record) SourceDept() string { return r.at(r.c().sourceName) }

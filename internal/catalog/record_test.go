@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/credit"
 )
 
@@ -18,12 +19,12 @@ func TestRecordAccessors(t *testing.T) {
 		t.Fatal("Kind")
 	}
 	if rec.SubjectName() != "福州某某科技有限公司" || rec.SubjectUSCC() != orgUSCC || rec.SubjectClassLabel() != "法人及非法人组织" ||
-		rec.DecisionNo() != "榕市监处罚〔2019〕123号" || rec.DecisionDate() != 20191010 ||
+		rec.DecisionNo() != "榕市监处罚〔2019〕123号" || rec.DecisionDate() != calendar.MustParseDate("2019-10-10") ||
 		rec.SourceDept() != "福州市市场监督管理局" || rec.SourceDeptUSCC() != deptUSCC {
 		t.Errorf("accessors: %q %q %q %q %v %q %q", rec.SubjectName(), rec.SubjectUSCC(), rec.SubjectClassLabel(),
 			rec.DecisionNo(), rec.DecisionDate(), rec.SourceDept(), rec.SourceDeptUSCC())
 	}
-	if rec.Date("valid_to") != 20191017 || rec.Get("fine_amount") != "0.2" || rec.Get("nope") != "" {
+	if rec.Date("valid_to") != calendar.MustParseDate("2019-10-17") || !rec.Date("nope").IsZero() || rec.Get("fine_amount") != "0.2" || rec.Get("nope") != "" {
 		t.Error("Get/Date")
 	}
 	if s := rec.Subject(); s.Class != credit.ClassOrg || s.Name != "福州某某科技有限公司" || s.USCC != orgUSCC || s.RegNo != "" || s.IDNumber != "" {
@@ -65,7 +66,7 @@ func TestRecordAccessors(t *testing.T) {
 	}
 
 	var zero Record
-	if !zero.IsZero() || zero.SubjectName() != "" || zero.DecisionDate() != 0 || zero.Canonical() != nil || zero.IdentityKey(nil) != "" || zero.SubjectClass() != "" {
+	if !zero.IsZero() || zero.SubjectName() != "" || !zero.DecisionDate().IsZero() || zero.Canonical() != nil || zero.IdentityKey(nil) != "" || zero.SubjectClass() != "" {
 		t.Error("zero Record")
 	}
 }

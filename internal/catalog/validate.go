@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 )
 
@@ -23,7 +24,7 @@ func (e FieldError) Error() string { return e.Name + "：" + e.Reason }
 // Validate checks one row: values[j] is the cell of column j as cols
 // describes it (a short row is padded with empty cells; cells of ignored
 // columns are not looked at). today is the day of validation, for the
-// not-in-the-future rule; the zero Date turns that rule off.
+// not-in-the-future rule; the zero calendar.Date turns that rule off.
 //
 // Every value is trimmed (white space including U+3000 and NBSP, BOM and
 // zero-width characters); a value empty after trimming is missing. On
@@ -35,7 +36,7 @@ func (e FieldError) Error() string { return e.Name + "：" + e.Reason }
 // Validate allocates one slice per row for the values, plus what the
 // identifier checks allocate; the Kind and Columns may be shared by any
 // number of goroutines.
-func (k *Kind) Validate(values []string, cols Columns, today Date) (Record, []FieldError) {
+func (k *Kind) Validate(values []string, cols Columns, today calendar.Date) (Record, []FieldError) {
 	if cols.kind != k {
 		panic("catalog: Validate called with Columns of another kind")
 	}
@@ -82,7 +83,7 @@ type validator struct {
 	k      *Kind
 	values []string
 	col    []int // field index → column index, or -1
-	today  Date
+	today  calendar.Date
 	vals   []string // normalized values by field index; "" when missing or invalid
 }
 
@@ -530,15 +531,15 @@ func (v *validator) checkDate(i int, s string) (string, string) {
 		return "", "“" + clip(s, 20) + "”不是真实存在的日期"
 	}
 	switch {
-	case d < r.minDate:
+	case d.Before(r.minDate):
 		return "", "日期早于" + r.minDate.String() + "，不合理"
-	case d > maxAnyDate:
+	case d.After(maxAnyDate):
 		return "", "日期晚于2099-12-31（长期请填2099-12-31）"
-	case r.notFuture && v.today != 0 && d > v.today:
+	case r.notFuture && !v.today.IsZero() && d.After(v.today):
 		return "", "不能晚于今天（" + v.today.String() + "）"
 	}
 	for _, j := range r.notBefore {
-		if other := v.vals[j]; other != "" && d < parseCanonicalDate(other) {
+		if other := v.vals[j]; other != "" && d.Before(dateValue(other)) {
 			return "", "不能早于" + v.k.Fields[j].Name + "（" + other + "）"
 		}
 	}

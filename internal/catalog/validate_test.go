@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/credit"
 )
 
@@ -289,7 +290,7 @@ func TestShortRowAndIgnoredColumns(t *testing.T) {
 func TestNoFutureCheckWithZeroToday(t *testing.T) {
 	cf := kind(t, "cf")
 	m := with(cfOrg(), "decision_date", "2098-01-01", "valid_to", "2098-01-01", "publicity_end", "")
-	if _, errs := cf.Validate(row(t, cf, m), cf.StandardColumns(), 0); errs != nil {
+	if _, errs := cf.Validate(row(t, cf, m), cf.StandardColumns(), calendar.Date{}); errs != nil {
 		t.Fatal(reasons(errs))
 	}
 }

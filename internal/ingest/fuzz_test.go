@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 )
 
@@ -57,7 +58,7 @@ func FuzzTable(f *testing.F) {
 				continue
 			}
 			if herr == nil {
-				k.Validate(row, cols, catalog.Today())
+				k.Validate(row, cols, calendar.Today())
 			}
 		}
 		t.Fatal("reader did not end")
@@ -91,7 +92,7 @@ func FuzzObjectsTable(f *testing.F) {
 				t.Fatalf("row of %d values for %d columns", len(row), len(tbl.Header()))
 			}
 			if herr == nil {
-				k.Validate(row, cols, catalog.Today())
+				k.Validate(row, cols, calendar.Today())
 			}
 		}
 		if n != len(objs) {

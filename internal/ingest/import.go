@@ -101,7 +101,6 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	}
 	res := Result{Batch: batch.ID, Resumed: resumed, Warnings: cols.Warnings, Rejected: []RowError{}}
 	received := calendar.FromTime(batch.ReceivedAt)
-	today := catalog.DateOf(batch.ReceivedAt)
 
 	// The writer files batches while the reader parses and validates the
 	// next one.
@@ -157,7 +156,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		if opt.Progress != nil && res.Rows%10000 == 0 {
 			opt.Progress(res.Rows)
 		}
-		in, errs := im.validate(kind, cols, row, n, today, received, opt.Dept)
+		in, errs := im.validate(kind, cols, row, n, received, opt.Dept)
 		in.Reason = opt.Reason
 		if errs != nil {
 			rejected = append(rejected, RowOutcome{Row: n, Errs: errs})
@@ -247,9 +246,10 @@ var subjectField = map[string]string{
 	"name": "subject_name", "class": "subject_class", "region": "subject_uscc",
 }
 
-// validate checks one row and turns it into a record to file.
-func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []string, n int, today catalog.Date, received calendar.Date, dept string) (store.RecordInput, []RowError) {
-	rec, ferrs := kind.Validate(row, cols, today)
+// validate checks one row and turns it into a record to file. received,
+// the day the batch was received (in China), is also the day of validation.
+func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []string, n int, received calendar.Date, dept string) (store.RecordInput, []RowError) {
+	rec, ferrs := kind.Validate(row, cols, received)
 	if ferrs != nil {
 		errs := make([]RowError, len(ferrs))
 		for i, e := range ferrs {
@@ -283,8 +283,7 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		return store.RecordInput{}, []RowError{e}
 	}
 	dd := rec.DecisionDate()
-	decided := calendar.NewDate(dd.Year(), dd.Month(), dd.Day())
-	wd := im.Calendar.WorkingDaysBetween(decided, received)
+	wd := im.Calendar.WorkingDaysBetween(dd, received)
 	public, private := fieldsJSON(kind, rec)
 	return store.RecordInput{
 		Kind:         kind.Code,
