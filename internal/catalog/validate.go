@@ -241,25 +241,11 @@ func (v *validator) check(i int, s string) (string, string) {
 		}
 		res := code.Check(code.KindRIC, s)
 		if res.Status != code.StatusValid {
-			return "", ricReason(s, res)
+			return "", res.PrivateReasonZH()
 		}
 		return s, ""
 	}
 	return "", "未知的字段类型"
-}
-
-// ricReason says why an ID number is invalid without repeating any part of
-// it: code's details quote the birth date, and reasons travel to reports.
-func ricReason(id string, r code.Result) string {
-	switch {
-	case utf8.RuneCountInString(id) != 18:
-		return "身份证号码应为18位"
-	case r.Want != "":
-		return "身份证号码校验码错误"
-	case r.Position > 0:
-		return fmt.Sprintf("身份证号码第%d位字符不合法", r.Position)
-	}
-	return "身份证号码中的出生日期不合法"
 }
 
 // checkChars rejects bytes that are not UTF-8 (a file read in the wrong

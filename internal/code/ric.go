@@ -106,3 +106,22 @@ func checkRIC(s string) Result {
 	r.Status = StatusValid
 	return r
 }
+
+// PrivateReasonZH says in Chinese why an ID number is invalid without
+// repeating any part of it (DetailZH quotes the birth date), for reasons
+// that travel to reports and logs. It relies on the order in which
+// checkRIC reports: length, characters, date, check character. It returns
+// "" for a valid result.
+func (r Result) PrivateReasonZH() string {
+	switch {
+	case r.Status == StatusValid:
+		return ""
+	case runeCount(r.Code) != 18:
+		return "身份证号码应为18位"
+	case r.Want != "":
+		return "身份证号码校验码错误"
+	case r.Position > 0:
+		return fmt.Sprintf("身份证号码第%d位字符不合法", r.Position)
+	}
+	return "身份证号码中的出生日期不合法"
+}

@@ -2,7 +2,6 @@ package credit
 
 import (
 	"encoding/hex"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -64,26 +63,10 @@ func (s Subject) Validate() error {
 			return &FieldError{"uscc", "自然人不应有统一社会信用代码或注册号"}
 		}
 		if r := code.Check(code.KindRIC, s.IDNumber); r.Status != code.StatusValid {
-			return &FieldError{"id_number", ricReason(s.IDNumber, r)}
+			return &FieldError{"id_number", r.PrivateReasonZH()}
 		}
 	}
 	return nil
-}
-
-// ricReason says why an ID number is invalid without repeating any part of
-// it (the code package's details quote the birth date), since rejection
-// reasons travel to reports and logs. The code package checks length,
-// then characters, then the date, then the check character.
-func ricReason(id string, r code.Result) string {
-	switch {
-	case utf8.RuneCountInString(id) != 18:
-		return "身份证号码应为18位"
-	case r.Want != "":
-		return "身份证号码校验码错误"
-	case r.Position > 0:
-		return fmt.Sprintf("身份证号码第%d位字符不合法", r.Position)
-	}
-	return "身份证号码中的出生日期不合法"
 }
 
 func checkUSCC(uscc string) error {
