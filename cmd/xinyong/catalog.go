@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -26,14 +27,7 @@ func runCatalog(_ context.Context, env *environ, args []string) error {
 	switch args[0] {
 	case "list":
 		fs := newFlagSet(env, "catalog list", "catalog list [--catalog DIR]")
-		var c config.Config
-		if err := config.Bind(fs, &c, env.getenv, "catalog"); err != nil {
-			return usageError("%v", err)
-		}
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		cat, err := app.Catalog(c)
+		cat, err := parseCatalogFlags(env, fs, args[1:])
 		if err != nil {
 			return err
 		}
@@ -46,14 +40,7 @@ func runCatalog(_ context.Context, env *environ, args []string) error {
 	case "show":
 		fs := newFlagSet(env, "catalog show", "catalog show [--json] [--catalog DIR] KIND")
 		asJSON := fs.Bool("json", false, "print the definition as JSON")
-		var c config.Config
-		if err := config.Bind(fs, &c, env.getenv, "catalog"); err != nil {
-			return usageError("%v", err)
-		}
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		cat, err := app.Catalog(c)
+		cat, err := parseCatalogFlags(env, fs, args[1:])
 		if err != nil {
 			return err
 		}
@@ -86,6 +73,19 @@ func runCatalog(_ context.Context, env *environ, args []string) error {
 		return w.Flush()
 	}
 	return usageError("unknown catalog subcommand %q (want list or show)", args[0])
+}
+
+// parseCatalogFlags parses args with the --catalog option and returns the
+// catalogue it names.
+func parseCatalogFlags(env *environ, fs *flag.FlagSet, args []string) (*catalog.Catalog, error) {
+	var c config.Config
+	if err := config.Bind(fs, &c, env.getenv, "catalog"); err != nil {
+		return nil, usageError("%v", err)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	return app.Catalog(c)
 }
 
 func runStats(ctx context.Context, env *environ, args []string) error {
