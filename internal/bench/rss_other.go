@@ -2,5 +2,5 @@
 
 package bench
 
-func maxRSS() uint64      { return 0 }
+func maxRSS() uint64     { return 0 }
 func resetPeakRSS() bool { return false }
