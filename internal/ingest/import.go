@@ -17,8 +17,11 @@ import (
 // 7 working days of the decision; more is late.
 const LateAfter = 7
 
-// BatchSize is how many accepted rows one transaction files.
-const BatchSize = 2000
+// BatchSize is how many accepted rows one transaction files. Big
+// transactions write each touched index page once per batch rather than
+// once per few rows; a killed import loses at most the batch in flight,
+// which the re-run files.
+const BatchSize = 10000
 
 // Importer files validated rows through the one intake path shared by
 // files and the API.
@@ -44,6 +47,9 @@ type Options struct {
 	Rejected func(row int, values []string, errs []RowError) error
 	// Progress, when set, is told how many rows were read so far.
 	Progress func(rows int)
+	// Outcomes asks for Result.Outcomes, one entry per row (the API's
+	// per-record answer); a file import needs only the counts.
+	Outcomes bool
 }
 
 // RowError is one reason a row was rejected.
@@ -120,7 +126,17 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 			var out []store.RecordOutcome
 			out, err = im.Store.PutRecords(ctx, batch.ID, p.inputs)
 			for i, o := range out {
-				outcomes = append(outcomes, RowOutcome{Row: p.rows[i], Change: o.Change, ID: o.ID})
+				switch o.Change {
+				case store.Created:
+					res.Accepted++
+				case store.Updated:
+					res.Updated++
+				case store.Unchanged:
+					res.Unchanged++
+				}
+				if opt.Outcomes {
+					outcomes = append(outcomes, RowOutcome{Row: p.rows[i], Change: o.Change, ID: o.ID})
+				}
 			}
 		}
 		werr <- err
@@ -142,7 +158,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 			// A row that cannot be parsed is rejected like an invalid one.
 			res.Rows++
 			re := []RowError{{Row: n, Field: "", Reason: err.Error()}}
-			rejected = append(rejected, RowOutcome{Row: n, Errs: re})
+			rejected = appendRejected(rejected, opt, RowOutcome{Row: n, Errs: re})
 			if err := im.reject(opt, n, row, re, &res); err != nil {
 				readErr = err
 				break
@@ -159,7 +175,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		in, errs := im.validate(kind, cols, row, n, received, opt.Dept)
 		in.Reason = opt.Reason
 		if errs != nil {
-			rejected = append(rejected, RowOutcome{Row: n, Errs: errs})
+			rejected = appendRejected(rejected, opt, RowOutcome{Row: n, Errs: errs})
 			if err := im.reject(opt, n, row, errs, &res); err != nil {
 				readErr = err
 				break
@@ -193,17 +209,9 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	if opt.Progress != nil {
 		opt.Progress(res.Rows)
 	}
-	for _, o := range outcomes {
-		switch o.Change {
-		case store.Created:
-			res.Accepted++
-		case store.Updated:
-			res.Updated++
-		case store.Unchanged:
-			res.Unchanged++
-		}
+	if opt.Outcomes {
+		res.Outcomes = mergeOutcomes(outcomes, rejected)
 	}
-	res.Outcomes = mergeOutcomes(outcomes, rejected)
 	var rej []store.Rejection
 	for _, r := range res.Rejected {
 		rej = append(rej, store.Rejection{Row: r.Row, Field: r.Field, Reason: r.Reason})
@@ -221,6 +229,15 @@ func (im *Importer) reject(opt Options, n int, row []string, errs []RowError, re
 		return opt.Rejected(n, row, errs)
 	}
 	return nil
+}
+
+// appendRejected keeps a rejected row's outcome when outcomes are asked
+// for; the count of rejected rows is len of the result either way.
+func appendRejected(list []RowOutcome, opt Options, o RowOutcome) []RowOutcome {
+	if !opt.Outcomes {
+		o.Errs = nil
+	}
+	return append(list, o)
 }
 
 // mergeOutcomes interleaves filed and rejected rows in row order.

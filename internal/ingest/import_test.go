@@ -162,7 +162,7 @@ func TestImportGBKWithBadRows(t *testing.T) {
 			}
 			// One corrected row is a new version.
 			set(k, rows[0], "decision_content", "罚款（更正）")
-			res3 := runImport(t, s, gbk(t, csvBytes(header, rows[:1])), Options{Kind: "cf", Channel: "file"})
+			res3 := runImport(t, s, gbk(t, csvBytes(header, rows[:1])), Options{Kind: "cf", Channel: "file", Outcomes: true})
 			if res3.Updated != 1 {
 				t.Fatalf("corrected row: %+v", res3)
 			}
@@ -249,7 +249,7 @@ func TestImportInterruptedAndResumed(t *testing.T) {
 	for name, open := range backends {
 		t.Run(name, func(t *testing.T) {
 			k := kind(t, "cf")
-			header, rows := sampleRows(t, k, 3*BatchSize+123, 9)
+			header, rows := sampleRows(t, k, BatchSize+2345, 9)
 			data := csvBytes(header, rows)
 
 			clean := open(t)
@@ -258,14 +258,13 @@ func TestImportInterruptedAndResumed(t *testing.T) {
 			s := open(t)
 			ctx, cancel := context.WithCancel(context.Background())
 			tbl, _ := NewTable(bytes.NewReader(data))
-			opt := Options{Kind: "cf", Channel: "file", FileHash: "h", Progress: func(n int) {
-				if n >= BatchSize+10 {
-					cancel()
-				}
-			}}
-			_, err := importer(s).Import(ctx, tbl, opt)
-			if err == nil {
-				t.Fatal("cancelled import reported success")
+			// The import dies right after its first batch is committed.
+			crashing := &crashAfter{Store: s, cancel: cancel}
+			im := importer(s)
+			im.Store = crashing
+			_, err := im.Import(ctx, tbl, Options{Kind: "cf", Channel: "file", FileHash: "h"})
+			if err == nil || crashing.puts != 1 {
+				t.Fatalf("cancelled import: err %v after %d puts", err, crashing.puts)
 			}
 			res := runImport(t, s, data, Options{Kind: "cf", Channel: "file", FileHash: "h"})
 			if !res.Resumed || res.Unchanged == 0 {
@@ -295,3 +294,21 @@ func dump(t *testing.T, s store.Store) string {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// crashAfter cancels the import's context once its first batch is stored,
+// and refuses later batches, as a process killed at that moment would.
+type crashAfter struct {
+	store.Store
+	cancel context.CancelFunc
+	puts   int
+}
+
+func (c *crashAfter) PutRecords(ctx context.Context, batch int64, recs []store.RecordInput) ([]store.RecordOutcome, error) {
+	if c.puts > 0 {
+		return nil, context.Canceled
+	}
+	out, err := c.Store.PutRecords(ctx, batch, recs)
+	c.puts++
+	c.cancel()
+	return out, err
+}

@@ -19,9 +19,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // KeySize is the size of a master key in bytes.
@@ -34,6 +37,7 @@ const version byte = 1
 type Keyring struct {
 	aead    cipher.AEAD
 	hashKey []byte
+	macs    sync.Pool // of HMAC-SHA-256 states keyed with hashKey
 }
 
 // New derives a keyring from a 32-byte master key.
@@ -57,7 +61,9 @@ func New(master []byte) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keyring{aead: aead, hashKey: hashKey}, nil
+	k := &Keyring{aead: aead, hashKey: hashKey}
+	k.macs.New = func() any { return hmac.New(sha256.New, hashKey) }
+	return k, nil
 }
 
 // ParseKey decodes a master key written as base64 (standard or URL
@@ -155,9 +161,12 @@ func (k *Keyring) Decrypt(ciphertext []byte) (string, error) {
 // Hash is the keyed lookup hash of a value: equal values give equal hashes
 // under one master key, and nobody without the key can test a guess.
 func (k *Keyring) Hash(value string) []byte {
-	m := hmac.New(sha256.New, k.hashKey)
-	m.Write([]byte(value))
-	return m.Sum(nil)
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	io.WriteString(m, value)
+	sum := m.Sum(make([]byte, 0, sha256.Size))
+	k.macs.Put(m)
+	return sum
 }
 
 // Fingerprint identifies the master key without revealing it, so that a

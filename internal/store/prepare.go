@@ -17,7 +17,6 @@ type SubjectRow struct {
 	Class    credit.Class
 	USCC     string // "" when none
 	RegNo    string
-	IDHash   []byte // keyed hash of the ID number (persons)
 	IDEnc    []byte // encrypted ID number (persons)
 	MaskedID string
 	Name     string
@@ -58,7 +57,6 @@ func PrepareSubjects(k *pii.Keyring, subjects []credit.Subject, now time.Time) (
 			FormerNames: s.FormerNames,
 		}
 		if s.Class == credit.ClassPerson {
-			r.IDHash = k.Hash(s.IDNumber)
 			r.IDEnc = k.Encrypt(s.IDNumber)
 			r.MaskedID = credit.MaskID(s.IDNumber)
 		}
@@ -81,17 +79,18 @@ func PrepareSubjects(k *pii.Keyring, subjects []credit.Subject, now time.Time) (
 
 // FindByCode is the lookup rule behind FindSubjectByCode, for every
 // driver: an 18-character code is tried as a USCC and then, when it is a
-// valid ID number, through its keyed hash (an 18-digit code can be both);
-// a 15-character code is a registration number. by reads the subject
-// whose column equals value (the first by id), or returns ErrNotFound.
+// valid ID number, as a person's (an 18-digit code can be both); a
+// 15-character code is a registration number. by reads the subject whose
+// column equals value (the first by id), or returns ErrNotFound. USCCs and
+// ID numbers are found through the natural key, the one index on them.
 func FindByCode(k *pii.Keyring, c string, by func(column string, value any) (credit.Subject, error)) (credit.Subject, error) {
 	switch len(c) {
 	case 18:
-		sub, err := by("uscc", c)
+		sub, err := by("key", credit.Subject{Class: credit.ClassOrg, USCC: c}.NaturalKey(nil))
 		if !errors.Is(err, ErrNotFound) || k == nil || code.Check(code.KindRIC, c).Status != code.StatusValid {
 			return sub, err
 		}
-		return by("id_hash", k.Hash(c))
+		return by("key", credit.Subject{Class: credit.ClassPerson, IDNumber: c}.NaturalKey(k.Hash))
 	case 15:
 		return by("reg_no", c)
 	}

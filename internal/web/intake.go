@@ -80,7 +80,7 @@ func (s *Server) registerIntake() {
 		if err != nil {
 			return nil, huma.Error422UnprocessableEntity(err.Error())
 		}
-		res, err := s.opts.Importer.Import(ctx, t, ingest.Options{Kind: in.Body.Kind, Dept: in.Body.Dept, Channel: "api"})
+		res, err := s.opts.Importer.Import(ctx, t, ingest.Options{Kind: in.Body.Kind, Dept: in.Body.Dept, Channel: "api", Outcomes: true})
 		var he *ingest.HeaderError
 		if errors.As(err, &he) {
 			return nil, huma.Error422UnprocessableEntity(he.Error())

@@ -136,8 +136,10 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (sto
 
 func readExisting(ctx context.Context, tx pgx.Tx, keys []string) (map[string]store.ExistingSubject, error) {
 	out := make(map[string]store.ExistingSubject, len(keys))
+	// LATERAL keeps the plan an index lookup per subject even before the
+	// tables have statistics (a fresh database during a big first load).
 	rs, err := tx.Query(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region, n.name
-		FROM subjects s JOIN subject_names n ON n.subject_id = s.id WHERE s.key = ANY($1)`, keys)
+		FROM subjects s CROSS JOIN LATERAL (SELECT name FROM subject_names WHERE subject_id = s.id) n WHERE s.key = ANY($1)`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
 	}
@@ -166,20 +168,20 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) (
 	if n := len(p.Insert); n > 0 {
 		keys, classes, names, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		usccs, regNos, masked := make([]*string, n), make([]*string, n), make([]*string, n)
-		hashes, encs := make([][]byte, n), make([][]byte, n)
+		encs := make([][]byte, n)
 		at := map[string]int{}
 		for i, r := range p.Insert {
 			keys[i], classes[i], names[i], regions[i] = r.Key, string(r.Class), r.Name, r.Region
 			usccs[i], regNos[i], masked[i] = nullable(r.USCC), nullable(r.RegNo), nullable(r.MaskedID)
-			hashes[i], encs[i] = r.IDHash, r.IDEnc
+			encs[i] = r.IDEnc
 			at[r.Key] = i
 		}
 		rs, err := tx.Query(ctx, `INSERT INTO subjects
-			(key, class, uscc, reg_no, id_hash, id_enc, masked_id, name, region, created_at, updated_at)
-			SELECT k, c, u, r, h, e, m, n, g, $10, $10
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::text[])
-				AS t(k, c, u, r, h, e, m, n, g)
-			RETURNING id, key`, keys, classes, usccs, regNos, hashes, encs, masked, names, regions, now)
+			(key, class, uscc, reg_no, id_enc, masked_id, name, region, created_at, updated_at)
+			SELECT k, c, u, r, e, m, n, g, $9, $9
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[])
+				AS t(k, c, u, r, e, m, n, g)
+			RETURNING id, key`, keys, classes, usccs, regNos, encs, masked, names, regions, now)
 		if err != nil {
 			return nil, fmt.Errorf("insert subjects: %w", err)
 		}

@@ -82,7 +82,7 @@ func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.Record
 		subjectIDs := make(map[string]int64, len(srows))
 		for start := 0; start < len(srows); start += chunk {
 			part := srows[start:min(start+chunk, len(srows))]
-			existing, err := readExisting(ctx, tx, store.Keys(part))
+			existing, err := readSubjectIDs(ctx, tx, store.Keys(part))
 			if err != nil {
 				return err
 			}
@@ -125,9 +125,15 @@ func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.Record
 		if len(plan.Insert) > 0 {
 			// Take the ids first, so that COPY (which returns nothing)
 			// can write them.
-			if err := tx.QueryRow(ctx, `SELECT array_agg(nextval(pg_get_serial_sequence('records', 'id'))) FROM generate_series(1, $1)`,
-				len(plan.Insert)).Scan(&ids); err != nil {
+			// One call reserves a block of ids: puts hold the records
+			// lock, so nobody else takes ids from the sequence meanwhile.
+			var last int64
+			if err := tx.QueryRow(ctx, `SELECT setval(pg_get_serial_sequence('records', 'id'), nextval(pg_get_serial_sequence('records', 'id')) + $1 - 1)`,
+				len(plan.Insert)).Scan(&last); err != nil {
 				return fmt.Errorf("allocate record ids: %w", err)
+			}
+			for i := range ids {
+				ids[i] = last - int64(len(ids)) + 1 + int64(i)
 			}
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"id", "kind", "identity", "subject_id", "source_dept",
 				"decision_no", "decision_date", "version", "content_hash", "fields", "private", "batch_id", "received_at", "first_batch",
@@ -266,6 +272,26 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// readSubjectIDs finds the ids of stored subjects by natural key: all a
+// record needs of its subject.
+func readSubjectIDs(ctx context.Context, tx pgx.Tx, keys []string) (map[string]store.ExistingSubject, error) {
+	out := make(map[string]store.ExistingSubject, len(keys))
+	rs, err := tx.Query(ctx, `SELECT key, id FROM subjects WHERE key = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("read subjects: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var key string
+		var e store.ExistingSubject
+		if err := rs.Scan(&key, &e.ID); err != nil {
+			return nil, err
+		}
+		out[key] = e
 	}
 	return out, rs.Err()
 }

@@ -81,7 +81,7 @@ func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.Record
 	subjectIDs := make(map[string]int64, len(srows))
 	for start := 0; start < len(srows); start += chunk {
 		part := srows[start:min(start+chunk, len(srows))]
-		existing, err := readExisting(ctx, tx, store.Keys(part))
+		existing, err := readSubjectIDs(ctx, tx, store.Keys(part))
 		if err != nil {
 			return nil, err
 		}
@@ -267,6 +267,33 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// readSubjectIDs finds the ids of stored subjects by natural key: all a
+// record needs of its subject.
+func readSubjectIDs(ctx context.Context, tx *sql.Tx, keys []string) (map[string]store.ExistingSubject, error) {
+	out := make(map[string]store.ExistingSubject, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	rs, err := tx.QueryContext(ctx, `SELECT key, id FROM subjects WHERE key IN (?`+strings.Repeat(",?", len(keys)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read subjects: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var key string
+		var e store.ExistingSubject
+		if err := rs.Scan(&key, &e.ID); err != nil {
+			return nil, err
+		}
+		out[key] = e
 	}
 	return out, rs.Err()
 }

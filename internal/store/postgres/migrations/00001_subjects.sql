@@ -1,14 +1,15 @@
 -- +goose Up
 -- The subject registry: one row per credit subject, keyed by its natural
--- key (USCC, registration number and name, or the keyed hash of an ID
--- number). Personal identifiers are stored only encrypted and hashed.
+-- key ("U:"+USCC, "R:"+registration number+"|"+name, or "P:"+the keyed
+-- hash of an ID number), which is also how subjects are looked up: no
+-- second index on the same value. Personal identifiers are stored only
+-- encrypted (id_enc) and, inside the key, hashed.
 CREATE TABLE subjects (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     key        TEXT NOT NULL UNIQUE,
     class      TEXT NOT NULL CHECK (class IN ('org', 'sole', 'person', 'gov')),
     uscc       TEXT,
     reg_no     TEXT,
-    id_hash    BYTEA,
     id_enc     BYTEA,
     masked_id  TEXT,
     name       TEXT NOT NULL,
@@ -16,9 +17,7 @@ CREATE TABLE subjects (
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
-CREATE UNIQUE INDEX subjects_uscc ON subjects (uscc) WHERE uscc IS NOT NULL;
 CREATE INDEX subjects_reg_no ON subjects (reg_no) WHERE reg_no IS NOT NULL;
-CREATE UNIQUE INDEX subjects_id_hash ON subjects (id_hash) WHERE id_hash IS NOT NULL;
 CREATE INDEX subjects_class ON subjects (class);
 
 -- Every name a subject has carried; valid_to is NULL for the current one.
