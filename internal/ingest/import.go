@@ -114,7 +114,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		rows   []int
 		inputs []store.RecordInput
 	}
-	work := make(chan pending, 2)
+	work := make(chan pending, 1)
 	werr := make(chan error, 1)
 	var outcomes []RowOutcome
 	go func() {
