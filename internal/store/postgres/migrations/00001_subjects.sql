@@ -23,7 +23,7 @@ CREATE INDEX subjects_class ON subjects (class);
 -- Every name a subject has carried; valid_to is NULL for the current one.
 CREATE TABLE subject_names (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    subject_id BIGINT NOT NULL REFERENCES subjects (id),
+    subject_id BIGINT NOT NULL,
     name       TEXT NOT NULL,
     valid_from TIMESTAMPTZ,
     valid_to   TIMESTAMPTZ

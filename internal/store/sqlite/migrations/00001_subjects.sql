@@ -23,7 +23,7 @@ CREATE INDEX subjects_class ON subjects (class);
 -- Every name a subject has carried; valid_to is NULL for the current one.
 CREATE TABLE subject_names (
     id         INTEGER PRIMARY KEY,
-    subject_id INTEGER NOT NULL REFERENCES subjects (id),
+    subject_id INTEGER NOT NULL,
     name       TEXT NOT NULL,
     valid_from TIMESTAMP,
     valid_to   TIMESTAMP
