@@ -65,3 +65,13 @@ func nextID(ctx context.Context, tx *sql.Tx, table string) (int64, error) {
 	err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM `+table).Scan(&id)
 	return id, err
 }
+
+// inList returns "(?, ?, …)" for vals and vals as arguments, for a
+// WHERE … IN query.
+func inList[T any](vals []T) (string, []any) {
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return "(?" + strings.Repeat(", ?", len(vals)-1) + ")", args
+}

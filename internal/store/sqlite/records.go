@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/credit"
@@ -100,11 +99,12 @@ func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.Record
 	existing := make(map[string]store.ExistingRecord, len(rows))
 	for start := 0; start < len(rows); start += chunk {
 		part := rows[start:min(start+chunk, len(rows))]
-		args := make([]any, len(part))
+		hashes := make([][]byte, len(part))
 		for i, r := range part {
-			args[i] = r.IdentityHash
+			hashes[i] = r.IdentityHash
 		}
-		rs, err := tx.QueryContext(ctx, `SELECT identity, id, version, content_hash FROM records WHERE identity IN (?`+strings.Repeat(",?", len(part)-1)+`)`, args...)
+		in, args := inList(hashes)
+		rs, err := tx.QueryContext(ctx, `SELECT identity, id, version, content_hash FROM records WHERE identity IN `+in, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read records: %w", err)
 		}
@@ -278,11 +278,8 @@ func readSubjectIDs(ctx context.Context, tx *sql.Tx, keys []string) (map[string]
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
-	}
-	rs, err := tx.QueryContext(ctx, `SELECT key, id FROM subjects WHERE key IN (?`+strings.Repeat(",?", len(keys)-1)+`)`, args...)
+	in, args := inList(keys)
+	rs, err := tx.QueryContext(ctx, `SELECT key, id FROM subjects WHERE key IN `+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
 	}

@@ -146,14 +146,9 @@ func readExisting(ctx context.Context, tx *sql.Tx, keys []string) (map[string]st
 	if len(keys) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(keys))
-	for i, k := range keys {
-		args[i] = k
-	}
-	q := `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region, n.name
-		FROM subjects s JOIN subject_names n ON n.subject_id = s.id
-		WHERE s.key IN (?` + strings.Repeat(",?", len(keys)-1) + `)`
-	rs, err := tx.QueryContext(ctx, q, args...)
+	in, args := inList(keys)
+	rs, err := tx.QueryContext(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region, n.name
+		FROM subjects s JOIN subject_names n ON n.subject_id = s.id WHERE s.key IN `+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
 	}
