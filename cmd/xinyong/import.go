@@ -74,7 +74,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 			return err
 		}
 		defer f.Close()
-		errw = newRejectWriter(f, t.Header())
+		errw = newRejectWriter(f)
 		opt.Rejected = errw.write
 	}
 	opt.Progress = importProgress(env, log)
@@ -150,15 +150,17 @@ type rejectWriter struct {
 // ReasonHeader is the reason column's header in the rejected-rows file.
 const ReasonHeader = "错误原因"
 
-func newRejectWriter(f io.Writer, header []string) *rejectWriter {
+func newRejectWriter(f io.Writer) *rejectWriter {
 	b := bufio.NewWriter(f)
 	b.WriteString("\ufeff")
-	w := csv.NewWriter(b)
-	w.Write(append(append([]string(nil), header...), ReasonHeader))
-	return &rejectWriter{buf: b, w: w}
+	return &rejectWriter{buf: b, w: csv.NewWriter(b)}
 }
 
-func (r *rejectWriter) write(_ int, values []string, errs []ingest.RowError) error {
+// write writes one rejected row, after the header the first time.
+func (r *rejectWriter) write(header []string, _ int, values []string, errs []ingest.RowError) error {
+	if r.n == 0 {
+		r.w.Write(append(append([]string(nil), header...), ReasonHeader))
+	}
 	reasons := make([]string, len(errs))
 	for i, e := range errs {
 		if e.Field != "" {

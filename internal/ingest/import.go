@@ -42,9 +42,9 @@ type Options struct {
 	FileName string
 	FileHash string // hex SHA-256 of the file: an unfinished intake of the same file is resumed
 	Reason   string // why changed records are sent again (更正原因), kept with their new versions
-	// Rejected, when set, is told every rejected row with its reasons
-	// (for the --errors file).
-	Rejected func(row int, values []string, errs []RowError) error
+	// Rejected, when set, is told every rejected row with its reasons and
+	// the header the row belongs to (for the --errors file).
+	Rejected func(header []string, row int, values []string, errs []RowError) error
 	// Progress, when set, is told how many rows were read so far.
 	Progress func(rows int)
 	// Outcomes asks for Result.Outcomes, one entry per row (the API's
@@ -95,7 +95,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	if !ok {
 		return Result{}, fmt.Errorf("未知的信息类别：%s", opt.Kind)
 	}
-	cols, err := kind.MatchHeader(t.Header())
+	cols, skipped, header, err := findHeader(kind, t)
 	if err != nil {
 		return Result{}, &HeaderError{err}
 	}
@@ -150,6 +150,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		n -= skipped
 		if err != nil {
 			if n == 0 {
 				readErr = err
@@ -159,7 +160,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 			res.Rows++
 			re := []RowError{{Row: n, Field: "", Reason: err.Error()}}
 			rejected = appendRejected(rejected, opt, RowOutcome{Row: n, Errs: re})
-			if err := im.reject(opt, n, row, re, &res); err != nil {
+			if err := im.reject(opt, header, n, row, re, &res); err != nil {
 				readErr = err
 				break
 			}
@@ -176,7 +177,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		in.Reason = opt.Reason
 		if errs != nil {
 			rejected = appendRejected(rejected, opt, RowOutcome{Row: n, Errs: errs})
-			if err := im.reject(opt, n, row, errs, &res); err != nil {
+			if err := im.reject(opt, header, n, row, errs, &res); err != nil {
 				readErr = err
 				break
 			}
@@ -223,10 +224,10 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	return res, nil
 }
 
-func (im *Importer) reject(opt Options, n int, row []string, errs []RowError, res *Result) error {
+func (im *Importer) reject(opt Options, header []string, n int, row []string, errs []RowError, res *Result) error {
 	res.Rejected = append(res.Rejected, errs...)
 	if opt.Rejected != nil {
-		return opt.Rejected(n, row, errs)
+		return opt.Rejected(header, n, row, errs)
 	}
 	return nil
 }
@@ -238,6 +239,36 @@ func appendRejected(list []RowOutcome, opt Options, o RowOutcome) []RowOutcome {
 		o.Errs = nil
 	}
 	return append(list, o)
+}
+
+// maxTitleRows is how many rows above the header a file may have: exported
+// templates often start with a title row (陕西省行政处罚信息表) or a note.
+const maxTitleRows = 5
+
+// findHeader takes the first row as the header, or, when it does not match
+// the kind, the first of the next rows that does (title rows above the
+// header are skipped). It returns how many rows were skipped, so that data
+// rows are still numbered from 1 after the header, and the header found.
+func findHeader(kind *catalog.Kind, t Table) (catalog.Columns, int, []string, error) {
+	header := t.Header()
+	cols, first := kind.MatchHeader(header)
+	if first == nil {
+		return cols, 0, header, nil
+	}
+	for skipped := 1; skipped <= maxTitleRows; skipped++ {
+		row, _, err := t.Next()
+		if err != nil {
+			break
+		}
+		if catalog.IsBlankRow(row) {
+			continue
+		}
+		header = append([]string(nil), row...)
+		if cols, err := kind.MatchHeader(header); err == nil {
+			return cols, skipped, header, nil
+		}
+	}
+	return catalog.Columns{}, 0, nil, first
 }
 
 // mergeOutcomes interleaves filed and rejected rows in row order.

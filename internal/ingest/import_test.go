@@ -312,3 +312,30 @@ func (c *crashAfter) PutRecords(ctx context.Context, batch int64, recs []store.R
 	c.cancel()
 	return out, err
 }
+
+// TestImportTitleRows: exported templates often carry a title and a blank
+// row above the header; rows are still numbered from the header.
+func TestImportTitleRows(t *testing.T) {
+	s := backends["sqlite"](t)
+	k := kind(t, "cf")
+	header, rows := sampleRows(t, k, 6, 4)
+	set(k, rows[2], "decision_no", "")
+	body := csvBytes(header, rows)
+	data := append([]byte("陕西省行政处罚信息表（2026年11月）,,,\n,,,\n"), body...)
+	var gotHeader []string
+	res := runImport(t, s, gbk(t, data), Options{Kind: "cf", Channel: "file", Rejected: func(h []string, n int, _ []string, _ []RowError) error {
+		gotHeader = h
+		return nil
+	}})
+	if res.Rows != 6 || res.Accepted != 5 || len(res.Rejected) != 1 || res.Rejected[0].Row != 3 {
+		t.Fatalf("%+v", res)
+	}
+	if !slices.Equal(gotHeader, header) {
+		t.Fatalf("errors file header %q", gotHeader)
+	}
+	// Without any matching header within the first rows, the file is refused.
+	tbl, _ := NewTable(bytes.NewReader([]byte("标题\n" + strings.Repeat(",,,\n", 5) + string(body))))
+	if _, err := importer(s).Import(context.Background(), tbl, Options{Kind: "cf", Channel: "file"}); err == nil {
+		t.Fatal("a header below the title limit was accepted")
+	}
+}
