@@ -111,8 +111,9 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	// The writer files batches while the reader parses and validates the
 	// next one.
 	type pending struct {
-		rows   []int
-		inputs []store.RecordInput
+		rows     []int
+		inputs   []store.RecordInput
+		prepared store.PreparedRecords
 	}
 	work := make(chan pending, 1)
 	werr := make(chan error, 1)
@@ -124,7 +125,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 				continue
 			}
 			var out []store.RecordOutcome
-			out, err = im.Store.PutRecords(ctx, batch.ID, p.inputs)
+			out, err = im.Store.PutPreparedRecords(ctx, batch.ID, p.prepared)
 			for i, o := range out {
 				switch o.Change {
 				case store.Created:
@@ -186,6 +187,11 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		cur.rows = append(cur.rows, n)
 		cur.inputs = append(cur.inputs, in)
 		if len(cur.inputs) == BatchSize {
+			// Hashing and encryption happen here, beside the parsing,
+			// while the writer files the previous batch.
+			if cur.prepared, readErr = im.Store.PrepareRecords(cur.inputs); readErr != nil {
+				break
+			}
 			select {
 			case work <- cur:
 			case <-ctx.Done():
@@ -198,7 +204,9 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		}
 	}
 	if readErr == nil && len(cur.inputs) > 0 {
-		work <- cur
+		if cur.prepared, readErr = im.Store.PrepareRecords(cur.inputs); readErr == nil {
+			work <- cur
+		}
 	}
 	close(work)
 	if err := <-werr; err != nil {

@@ -303,11 +303,11 @@ type crashAfter struct {
 	puts   int
 }
 
-func (c *crashAfter) PutRecords(ctx context.Context, batch int64, recs []store.RecordInput) ([]store.RecordOutcome, error) {
+func (c *crashAfter) PutPreparedRecords(ctx context.Context, batch int64, p store.PreparedRecords) ([]store.RecordOutcome, error) {
 	if c.puts > 0 {
 		return nil, context.Canceled
 	}
-	out, err := c.Store.PutRecords(ctx, batch, recs)
+	out, err := c.Store.PutPreparedRecords(ctx, batch, p)
 	c.puts++
 	c.cancel()
 	return out, err

@@ -23,6 +23,12 @@ type RecordStore interface {
 	// identity: the same content again is unchanged, other content is a
 	// new version and the old one is kept.
 	PutRecords(ctx context.Context, batch int64, recs []RecordInput) ([]RecordOutcome, error)
+	// PrepareRecords does the CPU work of PutRecords that needs no
+	// database (validation of subjects, keyed hashes, encryption), so that
+	// a caller can prepare one batch while the previous one is written
+	// with PutPreparedRecords. PutRecords is the two in sequence.
+	PrepareRecords(recs []RecordInput) (PreparedRecords, error)
+	PutPreparedRecords(ctx context.Context, batch int64, p PreparedRecords) ([]RecordOutcome, error)
 	// GetRecord returns a record's current version.
 	GetRecord(ctx context.Context, id int64) (Record, error)
 	// RecordVersions returns every version of a record, oldest first.
@@ -176,6 +182,29 @@ type VersionChange struct {
 	Row     int
 	ID      int64
 	Version int // the new version number
+}
+
+// PreparedRecords is a batch of records ready for a driver to write.
+type PreparedRecords struct {
+	Rows     []RecordRow
+	Subjects []SubjectRow
+}
+
+// PrepareRecordBatch validates the subjects of a batch and hashes and
+// encrypts its records; the drivers' PrepareRecords.
+func PrepareRecordBatch(k *pii.Keyring, recs []RecordInput, now time.Time) (PreparedRecords, error) {
+	if k == nil {
+		return PreparedRecords{}, ErrNotConfigured
+	}
+	subjects := make([]credit.Subject, len(recs))
+	for i, r := range recs {
+		subjects[i] = r.Subject
+	}
+	srows, err := PrepareSubjects(k, subjects, now)
+	if err != nil {
+		return PreparedRecords{}, err
+	}
+	return PreparedRecords{Rows: PrepareRecords(k, recs), Subjects: srows}, nil
 }
 
 // PrepareRecords hashes and encrypts a batch of record inputs. Identity and

@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -54,22 +53,27 @@ func (s *Store) FinishIntake(ctx context.Context, id int64, st store.IntakeStats
 	})
 }
 
-// PutRecords implements store.RecordStore. New records are written with
-// COPY; puts are serialised with a lock on records, as subjects are.
+// PutRecords implements store.RecordStore.
 func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.RecordInput) ([]store.RecordOutcome, error) {
-	if s.keys == nil {
-		return nil, store.ErrNotConfigured
-	}
-	now := s.now()
-	rows := store.PrepareRecords(s.keys, recs)
-	subjects := make([]credit.Subject, len(recs))
-	for i, r := range recs {
-		subjects[i] = r.Subject
-	}
-	srows, err := store.PrepareSubjects(s.keys, subjects, now)
+	p, err := s.PrepareRecords(recs)
 	if err != nil {
 		return nil, err
 	}
+	return s.PutPreparedRecords(ctx, batch, p)
+}
+
+// PrepareRecords implements store.RecordStore.
+func (s *Store) PrepareRecords(recs []store.RecordInput) (store.PreparedRecords, error) {
+	return store.PrepareRecordBatch(s.keys, recs, s.now())
+}
+
+// PutPreparedRecords implements store.RecordStore. New records are
+// written with COPY; puts are serialised with a lock on records, as
+// subjects are.
+func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.PreparedRecords) ([]store.RecordOutcome, error) {
+	now := s.now()
+	rows, srows := p.Rows, p.Subjects
+	var err error
 	var out []store.RecordOutcome
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE subjects, records IN SHARE ROW EXCLUSIVE MODE`); err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -55,19 +54,22 @@ func (s *Store) FinishIntake(ctx context.Context, id int64, st store.IntakeStats
 
 // PutRecords implements store.RecordStore.
 func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.RecordInput) ([]store.RecordOutcome, error) {
-	if s.keys == nil {
-		return nil, store.ErrNotConfigured
-	}
-	now := s.now()
-	rows := store.PrepareRecords(s.keys, recs)
-	subjects := make([]credit.Subject, len(recs))
-	for i, r := range recs {
-		subjects[i] = r.Subject
-	}
-	srows, err := store.PrepareSubjects(s.keys, subjects, now)
+	p, err := s.PrepareRecords(recs)
 	if err != nil {
 		return nil, err
 	}
+	return s.PutPreparedRecords(ctx, batch, p)
+}
+
+// PrepareRecords implements store.RecordStore.
+func (s *Store) PrepareRecords(recs []store.RecordInput) (store.PreparedRecords, error) {
+	return store.PrepareRecordBatch(s.keys, recs, s.now())
+}
+
+// PutPreparedRecords implements store.RecordStore.
+func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.PreparedRecords) ([]store.RecordOutcome, error) {
+	now := s.now()
+	rows, srows := p.Rows, p.Subjects
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
