@@ -339,3 +339,29 @@ func TestImportTitleRows(t *testing.T) {
 		t.Fatal("a header below the title limit was accepted")
 	}
 }
+
+// TestImportDept: a department may only send its own records.
+func TestImportDept(t *testing.T) {
+	s := backends["sqlite"](t)
+	k := kind(t, "cf")
+	header, rows := sampleRows(t, k, 20, 8)
+	own := rows[0][k.FieldIndex("source_dept_uscc")]
+	mine := 0
+	for _, r := range rows {
+		if r[k.FieldIndex("source_dept_uscc")] == own {
+			mine++
+		}
+	}
+	if mine == len(rows) {
+		t.Fatal("all rows from one department: the test proves nothing")
+	}
+	res := runImport(t, s, csvBytes(header, rows), Options{Kind: "cf", Channel: "file", Dept: own})
+	if res.Accepted != mine || len(res.Rejected) != len(rows)-mine {
+		t.Fatalf("%+v (own rows %d)", res, mine)
+	}
+	for _, r := range res.Rejected {
+		if r.Field != "数据来源单位统一社会信用代码" || !strings.Contains(r.Reason, "本单位") {
+			t.Fatalf("%+v", r)
+		}
+	}
+}
