@@ -344,7 +344,7 @@ func TestImportTitleRows(t *testing.T) {
 func TestImportDept(t *testing.T) {
 	s := backends["sqlite"](t)
 	k := kind(t, "cf")
-	header, rows := sampleRows(t, k, 20, 8)
+	header, rows := sampleRows(t, k, 300, 8)
 	own := rows[0][k.FieldIndex("source_dept_uscc")]
 	mine := 0
 	for _, r := range rows {
