@@ -104,11 +104,19 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 		rows[r.Row] = true
 	}
 	fmt.Fprintf(env.stdout, "%s（%s）：共%d行，新增%d，更新%d，未变%d，退回%d行\n", *file, t.Encoding(), res.Rows, res.Accepted, res.Updated, res.Unchanged, len(rows))
-	for _, r := range res.Rejected {
+	for i, r := range res.Rejected {
+		if i == maxListedReasons {
+			fmt.Fprintf(env.stdout, "……另有%d条退回原因未列出：用 --errors 文件或 --json 查看全部\n", len(res.Rejected)-i)
+			break
+		}
 		fmt.Fprintf(env.stdout, "第%d行\t%s\t%s\n", r.Row, r.Field, r.Reason)
 	}
 	return nil
 }
+
+// maxListedReasons bounds the reasons the text summary lists; --json and
+// --errors carry all of them.
+const maxListedReasons = 100
 
 func fileHash(path string) (string, error) {
 	f, err := os.Open(path)

@@ -298,3 +298,15 @@ func TestImportKindFromData(t *testing.T) {
 		t.Fatalf("%d %+v %s", code, r, errs)
 	}
 }
+
+func TestImportTextSummaryIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bad.csv")
+	writePenalties(t, file, 150, false, func(k *catalog.Kind, i int, row []string) {
+		row[k.FieldIndex("decision_no")] = ""
+	})
+	code, out, _ := runCmd(t, "", nil, "import", "--kind", "cf", "--file", file, "--data", dir)
+	if code != 0 || strings.Count(out, "\n") != 1+maxListedReasons+1 || !strings.Contains(out, "另有50条") {
+		t.Fatalf("exit %d, %d lines:\n%s", code, strings.Count(out, "\n"), out[len(out)-300:])
+	}
+}
