@@ -97,6 +97,11 @@ func FuzzValidate(f *testing.F) {
 					i := k.FieldIndex(key)
 					if i < len(values) {
 						for _, run := range digitRuns(values[i], 6) {
+							// A reason may quote its own field's value (a
+							// date); it must not repeat an ID number.
+							if own := k.FieldIndex(e.Field); e.Field != key && own >= 0 && own < len(values) && strings.Contains(values[own], run) {
+								continue
+							}
 							if strings.Contains(e.Reason, run) {
 								t.Fatalf("reason %q quotes %q of %s", e.Reason, run, key)
 							}
