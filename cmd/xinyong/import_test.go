@@ -310,3 +310,19 @@ func TestImportTextSummaryIsBounded(t *testing.T) {
 		t.Fatalf("exit %d, %d lines:\n%s", code, strings.Count(out, "\n"), out[len(out)-300:])
 	}
 }
+
+// TestImportRepeatedRow: a row repeated within one file counts as
+// unchanged, and a blank row is not a row.
+func TestImportRepeatedRow(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "dup.csv")
+	writePenalties(t, file, 3, false, nil)
+	b, _ := os.ReadFile(file)
+	lines := strings.SplitAfter(string(b), "\n")
+	blank := strings.Repeat(",", 29) + "\n"
+	os.WriteFile(file, []byte(lines[0]+lines[1]+lines[2]+blank+lines[2]+lines[3]), 0o644)
+	code, out, errs := runCmd(t, "", nil, "import", "--kind", "cf", "--file", file, "--json", "--data", dir)
+	if r := decodeImport(t, out); code != 0 || r.Rows != 4 || r.Accepted != 3 || r.Unchanged != 1 {
+		t.Fatalf("exit %d %+v %s", code, r, errs)
+	}
+}
