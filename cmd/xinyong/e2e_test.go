@@ -116,6 +116,9 @@ func TestServeEndToEnd(t *testing.T) {
 			if code, body, _ := httpGet(base + "/api/v1/openapi.json"); code != 200 || !strings.Contains(body, `"openapi"`) {
 				t.Errorf("openapi %d", code)
 			}
+			if code, body, _ := httpGet(base + "/api/v1/stats/intake"); code != 200 || !strings.Contains(body, `"kind":"cf"`) || !strings.Contains(body, `"kind":"xk"`) {
+				t.Errorf("demo records missing from intake statistics: %d %s", code, body)
+			}
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}

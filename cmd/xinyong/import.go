@@ -47,10 +47,6 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	if _, ok := cat.Kind(*kind); !ok {
 		return usageError("unknown --kind %q (see xinyong catalog list)", *kind)
 	}
-	cal, err := app.Calendar(c)
-	if err != nil {
-		return err
-	}
 	hash, err := fileHash(*file)
 	if err != nil {
 		return err
@@ -78,7 +74,10 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 		opt.Rejected = errw.write
 	}
 	opt.Progress = importProgress(env, log)
-	im := &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}
+	im, err := app.Importer(c, s, keys)
+	if err != nil {
+		return err
+	}
 	res, err := im.Import(ctx, t, opt)
 	if errw != nil {
 		if ferr := errw.close(); err == nil && ferr != nil {

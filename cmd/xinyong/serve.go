@@ -10,7 +10,6 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/config"
-	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/web"
 )
 
@@ -20,19 +19,15 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	cal, err := app.Calendar(c)
-	if err != nil {
-		return err
-	}
-	cat, err := app.Catalog(c)
-	if err != nil {
-		return err
-	}
 	s, keys, err := app.Open(ctx, c, log, true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	im, err := app.Importer(c, s, keys)
+	if err != nil {
+		return err
+	}
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {
@@ -43,14 +38,13 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 			total += n
 		}
 		if total == 0 {
-			if err := loadDemo(ctx, env, s, c, log); err != nil {
+			if err := loadDemo(ctx, env, s, im, c, log); err != nil {
 				return err
 			}
 		} else {
 			log.Info("database holds subjects; demo data not loaded", "subjects", total)
 		}
 	}
-	im := &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}
 	if c.APIIntake {
 		log.Warn("POST /api/v1/records is open without authentication (--api-intake): use only on a trusted network")
 	}

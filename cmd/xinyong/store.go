@@ -13,6 +13,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -82,7 +83,7 @@ func runMigrate(ctx context.Context, env *environ, args []string) error {
 }
 
 func runDemo(ctx context.Context, env *environ, args []string) error {
-	fs := newFlagSet(env, "demo", "demo [--subjects N] [--seed N] [--data DIR | --db DSN]")
+	fs := newFlagSet(env, "demo", "demo [--subjects N] [--records N] [--seed N] [--data DIR | --db DSN]")
 	c, log, err := setup(env, fs, args, config.Demo)
 	if err != nil {
 		return err
@@ -90,25 +91,33 @@ func runDemo(ctx context.Context, env *environ, args []string) error {
 	if c.DemoSubjects < 1 {
 		return usageError("--subjects must be at least 1")
 	}
-	s, _, err := app.Open(ctx, c, log, true)
+	if c.DemoRecords < 0 {
+		return usageError("--records must not be negative")
+	}
+	s, keys, err := app.Open(ctx, c, log, true)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	return loadDemo(ctx, env, s, c, log)
+	im, err := app.Importer(c, s, keys)
+	if err != nil {
+		return err
+	}
+	return loadDemo(ctx, env, s, im, c, log)
 }
 
-func loadDemo(ctx context.Context, env *environ, s store.Store, c config.Config, log *slog.Logger) error {
+func loadDemo(ctx context.Context, env *environ, s store.Store, im *ingest.Importer, c config.Config, log *slog.Logger) error {
 	start := time.Now()
 	progress := app.LogProgress(log)
 	if f, ok := env.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		progress = app.BarProgress(f, c.DemoSubjects)
 	}
-	st, err := app.LoadDemo(ctx, s, c.DemoSubjects, c.DemoSeed, progress)
+	st, rec, err := app.LoadDemo(ctx, s, c.DemoSubjects, c.DemoSeed, progress, im, c.DemoRecords)
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
 	log.Info("demo data loaded", "driver", s.Dialect(), "subjects", c.DemoSubjects, "created", st.Created,
-		"renamed", st.Renamed, "unchanged", st.Unchanged, "took", time.Since(start).Round(time.Millisecond))
+		"renamed", st.Renamed, "unchanged", st.Unchanged, "records", rec.Rows, "records_created", rec.Accepted,
+		"records_unchanged", rec.Unchanged, "records_rejected", len(rec.Rejected), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

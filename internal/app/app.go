@@ -15,6 +15,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/postgres"
@@ -169,4 +170,18 @@ func Catalog(c config.Config) (*catalog.Catalog, error) {
 		}
 	}
 	return cat, nil
+}
+
+// Importer builds the intake path for a store: the configured catalogue
+// and calendar, and the store's keyed hash.
+func Importer(c config.Config, s store.Store, keys *pii.Keyring) (*ingest.Importer, error) {
+	cal, err := Calendar(c)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := Catalog(c)
+	if err != nil {
+		return nil, err
+	}
+	return &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}, nil
 }

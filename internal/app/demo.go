@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/demo"
+	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -46,12 +48,18 @@ func LogProgress(log *slog.Logger) Progress {
 	}
 }
 
+// demoPool is how many of the generated subjects demo records are about.
+const demoPool = 4000
+
 // LoadDemo generates n demo subjects with seed and files them, telling
-// progress (nil for none) after each batch.
-func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Progress) (store.PutStats, error) {
+// progress (nil for none) after each batch. With an importer and records
+// > 0 it then imports that many 行政许可 and 行政处罚 rows (half each) about
+// those subjects through the intake path, as a department would.
+func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Progress, im *ingest.Importer, records int) (store.PutStats, ingest.Result, error) {
 	var total store.PutStats
 	done := 0
 	batch := make([]credit.Subject, 0, demoBatch)
+	var pool []credit.Subject
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -69,6 +77,9 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 		return ctx.Err()
 	}
 	err := demo.Generate(demo.Options{Seed: seed, Subjects: n}, func(sub credit.Subject) error {
+		if len(pool) < demoPool {
+			pool = append(pool, sub)
+		}
 		batch = append(batch, sub)
 		if len(batch) == demoBatch {
 			return flush()
@@ -78,5 +89,36 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 	if err == nil {
 		err = flush()
 	}
-	return total, err
+	if err != nil || im == nil || records <= 0 {
+		return total, ingest.Result{}, err
+	}
+	var sum ingest.Result
+	for i, code := range []string{"xk", "cf"} {
+		kind, ok := im.Catalog.Kind(code)
+		if !ok {
+			continue
+		}
+		var header []string
+		for _, f := range kind.Fields {
+			header = append(header, f.Name)
+		}
+		var rows [][]string
+		err := demo.Records(kind, demo.RecordOptions{Seed: seed + int64(i), Rows: (records + 1 - i) / 2, Pool: pool}, func(r []string) error {
+			rows = append(rows, slices.Clone(r))
+			return nil
+		})
+		if err != nil {
+			return total, sum, fmt.Errorf("demo %s records: %w", code, err)
+		}
+		res, err := im.Import(ctx, ingest.NewRowsTable(header, rows), ingest.Options{Kind: code, Channel: "demo"})
+		if err != nil {
+			return total, sum, fmt.Errorf("demo %s records: %w", code, err)
+		}
+		sum.Rows += res.Rows
+		sum.Accepted += res.Accepted
+		sum.Unchanged += res.Unchanged
+		sum.Updated += res.Updated
+		sum.Rejected = append(sum.Rejected, res.Rejected...)
+	}
+	return total, sum, nil
 }

@@ -25,6 +25,7 @@ type Config struct {
 	Demo            bool
 	DemoSubjects    int
 	DemoSeed        int64
+	DemoRecords     int
 	ShutdownTimeout time.Duration
 	APIIntake       bool
 	Calendar        string
@@ -60,6 +61,11 @@ var Options = []Option{
 			n, _ := strconv.Atoi(d)
 			fs.IntVar(&c.DemoSubjects, "subjects", n, u)
 		}},
+	{Flag: "records", Env: "XINYONG_DEMO_RECORDS", Default: "2000", Usage: "demo: how many 行政许可 and 行政处罚 records (half each) to import about the demo subjects",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			n, _ := strconv.Atoi(d)
+			fs.IntVar(&c.DemoRecords, "records", n, u)
+		}},
 	{Flag: "seed", Env: "XINYONG_DEMO_SEED", Default: "1", Usage: "demo: random seed (same seed, same data)",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			n, _ := strconv.ParseInt(d, 10, 64)
@@ -86,8 +92,8 @@ var Options = []Option{
 var (
 	Storage = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake  = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve   = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "seed", "shutdown-timeout", "api-intake")
-	Demo    = append(append([]string{}, Storage...), "subjects", "seed")
+	Serve   = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "api-intake")
+	Demo    = append(append([]string{}, Intake...), "subjects", "records", "seed")
 )
 
 // Bind registers the named options on fs, with defaults taken from the
@@ -149,7 +155,7 @@ func validate(o Option, v string) error {
 		return err
 	}
 	switch o.Flag {
-	case "subjects", "seed":
+	case "subjects", "seed", "records":
 		_, err := strconv.ParseInt(v, 10, 64)
 		return err
 	case "shutdown-timeout":

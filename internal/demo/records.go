@@ -19,6 +19,9 @@ type RecordOptions struct {
 	// Today is the latest decision date (default 2026-11-20); decisions
 	// spread over the year before it.
 	Today time.Time
+	// Pool, when set, are the subjects the rows are about (its government
+	// bodies are the deciding departments); Subjects is then ignored.
+	Pool []credit.Subject
 }
 
 var violations = []struct{ typ, facts, basis, category, content string }{
@@ -50,15 +53,23 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 		opts.Today = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	}
 	var subjects, depts []credit.Subject
-	if err := Generate(Options{Seed: opts.Seed, Subjects: opts.Subjects + 40}, func(s credit.Subject) error {
+	split := func(s credit.Subject) error {
 		if s.Class == credit.ClassGov && len(depts) < 20 {
 			depts = append(depts, s)
 		} else {
 			subjects = append(subjects, s)
 		}
 		return nil
-	}); err != nil {
+	}
+	if opts.Pool != nil {
+		for _, s := range opts.Pool {
+			split(s)
+		}
+	} else if err := Generate(Options{Seed: opts.Seed, Subjects: opts.Subjects + 40}, split); err != nil {
 		return err
+	}
+	if len(depts) == 0 || len(subjects) == 0 {
+		return fmt.Errorf("demo records need government bodies and other subjects in the pool")
 	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7265636f726473))
 	row := make([]string, len(kind.Fields))
