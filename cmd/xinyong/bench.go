@@ -18,7 +18,6 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/bench"
-	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/demo"
@@ -336,7 +335,10 @@ func benchImport(ctx context.Context, env *environ, log *slog.Logger, c config.C
 			return ingest.Result{}, err
 		}
 		defer t.Close()
-		im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: keys.Hash}
+		im, err := app.Importer(config.Config{}, s, keys)
+		if err != nil {
+			return ingest.Result{}, err
+		}
 		return im.Import(ctx, t, ingest.Options{Kind: kind, Channel: "file", FileName: filepath.Base(path), FileHash: hash,
 			Progress: importProgress(env, log)})
 	}()

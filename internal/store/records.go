@@ -18,16 +18,14 @@ type RecordStore interface {
 	StartIntake(ctx context.Context, b IntakeBatch) (IntakeBatch, bool, error)
 	// FinishIntake closes a batch with its counts and rejected rows.
 	FinishIntake(ctx context.Context, id int64, st IntakeStats, rejected []Rejection) error
-	// PutRecords files records of one intake batch in one transaction,
-	// creating their subjects when new. A record is identified by its
-	// identity: the same content again is unchanged, other content is a
-	// new version and the old one is kept.
-	PutRecords(ctx context.Context, batch int64, recs []RecordInput) ([]RecordOutcome, error)
-	// PrepareRecords does the CPU work of PutRecords that needs no
+	// PrepareRecords does the CPU work of filing records that needs no
 	// database (validation of subjects, keyed hashes, encryption), so that
-	// a caller can prepare one batch while the previous one is written
-	// with PutPreparedRecords. PutRecords is the two in sequence.
+	// a caller can prepare one batch while the previous one is written.
 	PrepareRecords(recs []RecordInput) (PreparedRecords, error)
+	// PutPreparedRecords files a prepared batch of one intake batch in one
+	// transaction, creating their subjects when new. A record is
+	// identified by its identity: the same content again is unchanged,
+	// other content is a new version and the old one is kept.
 	PutPreparedRecords(ctx context.Context, batch int64, p PreparedRecords) ([]RecordOutcome, error)
 	// GetRecord returns a record's current version.
 	GetRecord(ctx context.Context, id int64) (Record, error)
@@ -77,6 +75,15 @@ type RecordInput struct {
 	WorkingDays  int    // working days from decision to receipt
 	Late         bool
 	Reason       string // why a changed record is sent again (更正原因); "" for the default
+}
+
+// PutRecords prepares and files records in one call.
+func PutRecords(ctx context.Context, s RecordStore, batch int64, recs []RecordInput) ([]RecordOutcome, error) {
+	p, err := s.PrepareRecords(recs)
+	if err != nil {
+		return nil, err
+	}
+	return s.PutPreparedRecords(ctx, batch, p)
 }
 
 // RecordOutcome says what PutRecords did with one input.

@@ -52,15 +52,6 @@ func (s *Store) FinishIntake(ctx context.Context, id int64, st store.IntakeStats
 	return tx.Commit()
 }
 
-// PutRecords implements store.RecordStore.
-func (s *Store) PutRecords(ctx context.Context, batch int64, recs []store.RecordInput) ([]store.RecordOutcome, error) {
-	p, err := s.PrepareRecords(recs)
-	if err != nil {
-		return nil, err
-	}
-	return s.PutPreparedRecords(ctx, batch, p)
-}
-
 // PrepareRecords implements store.RecordStore.
 func (s *Store) PrepareRecords(recs []store.RecordInput) (store.PreparedRecords, error) {
 	return store.PrepareRecordBatch(s.keys, recs, s.now())

@@ -46,7 +46,7 @@ func startBatch(t *testing.T, s store.Store, hash string) store.IntakeBatch {
 
 func put(t *testing.T, s store.Store, batch int64, recs ...store.RecordInput) []store.RecordOutcome {
 	t.Helper()
-	out, err := s.PutRecords(context.Background(), batch, recs)
+	out, err := store.PutRecords(context.Background(), s, batch, recs)
 	if err != nil {
 		t.Fatalf("PutRecords: %v", err)
 	}
@@ -174,7 +174,7 @@ func testIntakeResume(t *testing.T, h Harness) {
 	if resumed || b3.ID == b1.ID {
 		t.Fatalf("a finished batch was resumed")
 	}
-	if _, err := h.Store.PutRecords(ctx, 424242, []store.RecordInput{penalty(1, "x")}); err == nil {
+	if _, err := store.PutRecords(ctx, h.Store, 424242, []store.RecordInput{penalty(1, "x")}); err == nil {
 		t.Fatal("PutRecords accepted an unknown batch")
 	}
 }
