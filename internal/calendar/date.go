@@ -303,3 +303,19 @@ func weekdaysThrough(z int64) int64 {
 	r := k - w*7 // 0 = Monday .. 6 = Sunday
 	return 5*w + min(r+1, 5)
 }
+
+// AddMonths returns the date n months after d, counted as the law counts a
+// period of months (《民法典》第二百零一条、第二百零三条): the period ends on
+// the day of the last month with d's number, or on the last day of that
+// month when it has no such day (2026-01-31 + 1 month = 2026-02-28).
+func (d Date) AddMonths(n int) Date {
+	m := int(d.Month) - 1 + n
+	y := d.Year + m/12
+	m %= 12
+	if m < 0 {
+		m += 12
+		y--
+	}
+	month := time.Month(m + 1)
+	return Date{y, month, min(d.Day, daysIn(y, month))}
+}

@@ -300,6 +300,21 @@ func TestLoadKindErrors(t *testing.T) {
 				map[string]any{"severity": "minor", "min_months": 3, "max_months": 2},
 			}}
 		}, []string{"severity“grave”应为minor、general或serious", "“minor”的月数应满足"}},
+		{"severity rules", func(m map[string]any) {
+			m["publicity"] = map[string]any{"from": "decision_date", "windows": []any{
+				map[string]any{"severity": "minor", "min_months": 0, "max_months": 3},
+				map[string]any{"severity": "general", "min_months": 3, "max_months": 12},
+			}, "severity_rules": []any{
+				map[string]any{"severity": "serious", "field": "subject_class", "any_of": []any{"自然人"}, "basis": "x"},
+				map[string]any{"severity": "minor", "field": "subject_name", "only_of": []any{"a"}},
+				map[string]any{"severity": "minor", "amounts": []any{"decision_no"}},
+				map[string]any{"severity": "minor", "domains": []any{"消防"}, "basis": "y"},
+				map[string]any{"severity": "minor", "basis": "z"},
+			}}
+		}, []string{"必须写default_severity", "第1条的severity“serious”在windows中没有对应的公示期限",
+			"第2条.field引用的字段“subject_name”类型应为enum或multi_enum", "第2条须写basis",
+			"第3条：amount_at_least/amount_at_most与amounts须同时写", "第3条.amounts引用的字段“decision_no”类型应为decimal",
+			"第4条：domains与domain_fields须同时写", "第5条没有任何条件"}},
 		{"several problems", func(m map[string]any) { m["code"] = ""; field(m, 0)["type"] = "x"; field(m, 1)["required"] = "" },
 			[]string{"code“”", "未知的类型“x”", "第2个字段（subject_class）：required“”不合法"}},
 	} {

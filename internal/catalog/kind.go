@@ -127,7 +127,38 @@ type Publicity struct {
 	// Windows are the publicity windows by severity, in months from From.
 	// None means the catalogue sets no window for the kind.
 	Windows []Window `json:"windows,omitempty"`
-	Basis   string   `json:"basis,omitempty"`
+	// SeverityRules decide a record's severity (轻微 / 一般 / 严重): the
+	// first rule that matches wins; DefaultSeverity applies when none does.
+	// Required (the default at least) when Windows has more than one entry.
+	SeverityRules   []SeverityRule `json:"severity_rules,omitempty"`
+	DefaultSeverity string         `json:"default_severity,omitempty"`
+	Basis           string         `json:"basis,omitempty"`
+}
+
+// SeverityRule classifies records: it matches when every condition it
+// sets holds (an empty condition holds).
+type SeverityRule struct {
+	Severity string `json:"severity"` // minor, general or serious
+	// Field is the key of an enum or multi_enum field the item conditions
+	// look at (e.g. penalty_category).
+	Field string `json:"field,omitempty"`
+	// AnyOf: at least one item of Field is in the list.
+	AnyOf []string `json:"any_of,omitempty"`
+	// OnlyOf: Field is filled and every item of it is in the list.
+	OnlyOf []string `json:"only_of,omitempty"`
+	// Amounts are keys of decimal fields whose sum the amount conditions
+	// compare (missing values count as 0).
+	Amounts []string `json:"amounts,omitempty"`
+	// AmountAtLeast / AmountAtMost bound the sum of Amounts (in the
+	// fields' unit, 万元 for 行政处罚); nil sets no bound.
+	AmountAtLeast *float64 `json:"amount_at_least,omitempty"`
+	AmountAtMost  *float64 `json:"amount_at_most,omitempty"`
+	// Domains are words of which one must occur in one of DomainFields
+	// (e.g. 应急管理 in the deciding authority's name).
+	Domains      []string `json:"domains,omitempty"`
+	DomainFields []string `json:"domain_fields,omitempty"`
+	// Basis says why: shown to the public next to the class.
+	Basis string `json:"basis"`
 }
 
 // Window is a publicity window for one severity, in whole months counted
@@ -135,7 +166,9 @@ type Publicity struct {
 type Window struct {
 	Severity  string `json:"severity"`   // minor, general or serious (轻微 / 一般 / 严重)
 	MinMonths int    `json:"min_months"` // shortest publicity: repair cannot end it earlier
-	MaxMonths int    `json:"max_months"` // publicity ends after this many months
+	// MaxMonths: publicity ends after this many months; 0 means records of
+	// this severity are not published at all.
+	MaxMonths int `json:"max_months"`
 }
 
 // Window returns the window for a severity.
@@ -658,6 +691,7 @@ func (k *Kind) compile() error {
 			p.addf("publicity.windows“%s”的月数应满足0≤min_months≤max_months", w.Severity)
 		}
 	}
+	k.checkSeverity(p, ref)
 
 	if len(p.list) == 0 {
 		c.order = k.validationOrder(c, p)
