@@ -1,6 +1,8 @@
 package store
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/credit"
@@ -46,7 +48,17 @@ type SubjectPlan struct {
 	Update     []SubjectUpdate
 	CloseNames []int64 // subjects whose current name ends now (renames)
 	AddNames   []NameRow
-	Stats      PutStats
+	// Index are the subjects whose name-search entry is (re)written, with
+	// all their names: created and renamed subjects other than persons
+	// (persons are never found by name). Subject is as in NameRow.
+	Index []IndexDoc
+	Stats PutStats
+}
+
+// IndexDoc is a subject's entry in the name-search index.
+type IndexDoc struct {
+	Subject int64
+	Names   []string
 }
 
 // NewSubjectID is the placeholder NameRow.Subject of the i-th inserted subject.
@@ -88,8 +100,12 @@ func planSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now ti
 			}
 			p.AddNames = append(p.AddNames, NameRow{Subject: id, Name: r.Name, From: now})
 			p.Stats.Created++
+			if r.Class != credit.ClassPerson {
+				p.Index = append(p.Index, IndexDoc{id, slices.Sorted(maps.Keys(seen))})
+			}
 			continue
 		}
+		named := len(p.AddNames)
 		for _, f := range r.FormerNames {
 			if !e.Names[f.Name] && f.Name != r.Name {
 				e.Names[f.Name] = true
@@ -111,6 +127,10 @@ func planSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now ti
 			p.Stats.Updated++
 		default:
 			p.Stats.Unchanged++
+		}
+		if len(p.AddNames) > named && r.Class != credit.ClassPerson {
+			e.Names[r.Name] = true
+			p.Index = append(p.Index, IndexDoc{e.ID, slices.Sorted(maps.Keys(e.Names))})
 		}
 	}
 	return p

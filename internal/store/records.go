@@ -29,8 +29,15 @@ type RecordStore interface {
 	PutPreparedRecords(ctx context.Context, batch int64, p PreparedRecords) ([]RecordOutcome, error)
 	// GetRecord returns a record's current version.
 	GetRecord(ctx context.Context, id int64) (Record, error)
-	// RecordVersions returns every version of a record, oldest first.
+	// RecordVersions returns every version of a record, oldest first, with
+	// the time each was in force (ValidFrom, ValidTo).
 	RecordVersions(ctx context.Context, id int64) ([]Record, error)
+	// SubjectRecords returns the current versions of a subject's records,
+	// latest decision first.
+	SubjectRecords(ctx context.Context, subjectID int64) ([]Record, error)
+	// LatestRecords lists records (current versions, with their subject)
+	// by decision date, latest first.
+	LatestRecords(ctx context.Context, f RecordFilter) ([]Record, error)
 	// SetRecordState revokes (撤销) or restores a record, with a reason.
 	SetRecordState(ctx context.Context, id int64, state RecordState, reason string) error
 	// IntakeStats counts received, late and rejected rows per kind,
@@ -138,6 +145,14 @@ type Record struct {
 	ReceivedAt   time.Time
 	WorkingDays  int
 	Late         bool
+	// FirstReceived is when the platform first received the record (its
+	// first version).
+	FirstReceived time.Time
+	// ValidFrom and ValidTo bound the time this version was in force
+	// (ValidTo zero: it still is); set by RecordVersions.
+	ValidFrom, ValidTo time.Time
+	// Subject is set by LatestRecords.
+	Subject RecordSubject
 }
 
 // IntakeFilter narrows IntakeStats; empty fields match all.

@@ -56,9 +56,11 @@ type SubjectStore interface {
 	// number or ID number.
 	FindSubjectByCode(ctx context.Context, code string) (credit.Subject, error)
 	// SearchSubjects finds organisations, sole traders and government
-	// bodies whose current or former name contains q. Persons are never
-	// found by name.
-	SearchSubjects(ctx context.Context, q string, limit int) ([]credit.Subject, error)
+	// bodies whose current or former name contains q, compared after
+	// folding (search.Fold: width, case, traditional characters,
+	// punctuation), in id order from offset. Persons are never found by
+	// name. A query shorter than MinQueryRunes is ErrInvalid.
+	SearchSubjects(ctx context.Context, q string, offset, limit int) ([]credit.Subject, error)
 	// CountSubjects counts subjects per class.
 	CountSubjects(ctx context.Context) (map[credit.Class]int64, error)
 }

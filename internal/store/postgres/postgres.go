@@ -71,7 +71,11 @@ func (s *Store) migrator() (store.Migrator, func() error) {
 func (s *Store) Migrate(ctx context.Context) (int64, int64, error) {
 	m, closeDB := s.migrator()
 	defer closeDB()
-	return m.Up(ctx)
+	from, to, err := m.Up(ctx)
+	if err != nil {
+		return from, to, err
+	}
+	return from, to, s.ensureSearchIndex(ctx)
 }
 
 // SchemaVersion implements store.Store.
@@ -232,7 +236,7 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) (
 			return nil, fmt.Errorf("insert names: %w", err)
 		}
 	}
-	return ids, nil
+	return ids, writeIndex(ctx, tx, p.Index, ids)
 }
 
 func nullable(s string) *string {
@@ -303,28 +307,6 @@ func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject
 	})
 }
 
-// SearchSubjects implements store.SubjectStore.
-func (s *Store) SearchSubjects(ctx context.Context, q string, limit int) ([]credit.Subject, error) {
-	if strings.TrimSpace(q) == "" || limit <= 0 {
-		return nil, nil
-	}
-	rs, err := s.pool.Query(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
-			SELECT n.subject_id FROM subject_names n WHERE n.name LIKE $1 ESCAPE '\')
-		AND class <> 'person' ORDER BY id LIMIT $2`, "%"+store.EscapeLike(q)+"%", limit)
-	if err != nil {
-		return nil, fmt.Errorf("search subjects: %w", err)
-	}
-	defer rs.Close()
-	var out []credit.Subject
-	for rs.Next() {
-		sub, err := scanSubject(rs)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rs.Err()
-}
 
 // CountSubjects implements store.SubjectStore.
 func (s *Store) CountSubjects(ctx context.Context) (map[credit.Class]int64, error) {

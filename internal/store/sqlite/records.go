@@ -160,18 +160,24 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 	return out, nil
 }
 
-const recordColumns = `id, kind, subject_id, source_dept, decision_no, decision_date, version, state, state_reason, fields, private, received_at, working_days, late`
+// recordColumns are the columns scanRecord reads, from records r.
+const recordColumns = `r.id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, r.version, r.state, r.state_reason,
+	r.fields, r.private, r.received_at, r.working_days, r.late, (SELECT b.received_at FROM intake_batches b WHERE b.id = r.first_batch)`
 
-func (s *Store) scanRecord(row interface{ Scan(...any) error }) (store.Record, error) {
+// scanRecord reads recordColumns and then the extra columns into extra.
+func (s *Store) scanRecord(row interface{ Scan(...any) error }, extra ...any) (store.Record, error) {
 	var r store.Record
 	var fields string
 	var priv []byte
-	if err := row.Scan(&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &r.State,
-		&r.StateReason, &fields, &priv, &r.ReceivedAt, &r.WorkingDays, &r.Late); err != nil {
+	var first sql.NullTime
+	dest := append([]any{&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &r.State,
+		&r.StateReason, &fields, &priv, &r.ReceivedAt, &r.WorkingDays, &r.Late, &first}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return r, err
 	}
 	r.Fields = []byte(fields)
 	r.ReceivedAt = r.ReceivedAt.UTC()
+	r.FirstReceived = first.Time.UTC()
 	if len(priv) > 0 {
 		p, err := s.keys.Decrypt(priv)
 		if err != nil {
@@ -184,7 +190,7 @@ func (s *Store) scanRecord(row interface{ Scan(...any) error }) (store.Record, e
 
 // GetRecord implements store.RecordStore.
 func (s *Store) GetRecord(ctx context.Context, id int64) (store.Record, error) {
-	r, err := s.scanRecord(s.r.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records WHERE id = ?`, id))
+	r, err := s.scanRecord(s.r.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, store.ErrNotFound
 	}
@@ -198,7 +204,8 @@ func (s *Store) RecordVersions(ctx context.Context, id int64) ([]store.Record, e
 		return nil, err
 	}
 	rs, err := s.r.QueryContext(ctx, `SELECT v.record_id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, v.version,
-		v.state, v.state_reason, v.fields, v.private, v.received_at, r.working_days, r.late
+		v.state, v.state_reason, v.fields, v.private, v.received_at, r.working_days, r.late,
+		(SELECT b.received_at FROM intake_batches b WHERE b.id = r.first_batch), v.replaced_at
 		FROM record_versions v JOIN records r ON r.id = v.record_id WHERE v.record_id = ? ORDER BY v.version`, id)
 	if err != nil {
 		return nil, err
@@ -206,13 +213,20 @@ func (s *Store) RecordVersions(ctx context.Context, id int64) ([]store.Record, e
 	defer rs.Close()
 	var out []store.Record
 	for rs.Next() {
-		r, err := s.scanRecord(rs)
+		var to time.Time
+		r, err := s.scanRecord(rs, &to)
 		if err != nil {
 			return nil, err
 		}
+		r.ValidTo = to.UTC()
 		out = append(out, r)
 	}
-	return append(out, cur), rs.Err()
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	out = append(out, cur)
+	store.LinkVersions(out)
+	return out, nil
 }
 
 // SetRecordState implements store.RecordStore.

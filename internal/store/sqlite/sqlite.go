@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -81,7 +80,13 @@ func (s *Store) migrator() store.Migrator {
 }
 
 // Migrate implements store.Store.
-func (s *Store) Migrate(ctx context.Context) (int64, int64, error) { return s.migrator().Up(ctx) }
+func (s *Store) Migrate(ctx context.Context) (int64, int64, error) {
+	from, to, err := s.migrator().Up(ctx)
+	if err != nil {
+		return from, to, err
+	}
+	return from, to, s.ensureSearchIndex(ctx)
+}
 
 // SchemaVersion implements store.Store.
 func (s *Store) SchemaVersion(ctx context.Context) (int64, int64, error) {
@@ -197,7 +202,7 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 			return 0, fmt.Errorf("update subject %d: %w", u.ID, err)
 		}
 	}
-	return first, bulkInsert(ctx, tx, "subject_names", []string{"subject_id", "name", "valid_from", "valid_to"},
+	err = bulkInsert(ctx, tx, "subject_names", []string{"subject_id", "name", "valid_from", "valid_to"},
 		len(p.AddNames), func(i int, a []any) []any {
 			n := p.AddNames[i]
 			id := n.Subject
@@ -206,6 +211,10 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 			}
 			return append(a, id, n.Name, nullTime(n.From), nullTime(n.To))
 		})
+	if err != nil {
+		return 0, err
+	}
+	return first, writeIndex(ctx, tx, p.Index, first)
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
@@ -257,28 +266,6 @@ func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject
 	})
 }
 
-// SearchSubjects implements store.SubjectStore.
-func (s *Store) SearchSubjects(ctx context.Context, q string, limit int) ([]credit.Subject, error) {
-	if strings.TrimSpace(q) == "" || limit <= 0 {
-		return nil, nil
-	}
-	rs, err := s.r.QueryContext(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
-			SELECT n.subject_id FROM subject_names n WHERE n.name LIKE ? ESCAPE '\')
-		AND class <> 'person' ORDER BY id LIMIT ?`, "%"+store.EscapeLike(q)+"%", limit)
-	if err != nil {
-		return nil, fmt.Errorf("search subjects: %w", err)
-	}
-	defer rs.Close()
-	var out []credit.Subject
-	for rs.Next() {
-		sub, err := scanSubject(rs)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	return out, rs.Err()
-}
 
 // CountSubjects implements store.SubjectStore.
 func (s *Store) CountSubjects(ctx context.Context) (map[credit.Class]int64, error) {

@@ -267,7 +267,7 @@ func testRename(t *testing.T, h Harness) {
 		t.Fatalf("former names %q", former)
 	}
 	for _, q := range []string{"华信电子", "数字科技股份", "集团"} {
-		res, err := h.Store.SearchSubjects(ctx, q, 10)
+		res, err := h.Store.SearchSubjects(ctx, q, 0, 10)
 		if err != nil || len(res) != 1 || res[0].ID != got.ID {
 			t.Errorf("search %q = %v, %v; want the renamed subject once", q, res, err)
 		}
@@ -356,7 +356,7 @@ func testPersonalData(t *testing.T, h Harness) {
 		}
 	}
 	// Persons are never found by name.
-	res, err := h.Store.SearchSubjects(ctx, p.Name, 10)
+	res, err := h.Store.SearchSubjects(ctx, p.Name, 0, 10)
 	if err != nil || len(res) != 0 {
 		t.Fatalf("search by a person's name found %v, %v", res, err)
 	}
@@ -391,23 +391,69 @@ func testFindByCode(t *testing.T, h Harness) {
 
 func testSearch(t *testing.T, h Harness) {
 	ctx := context.Background()
-	mustPut(t, h.Store, sampleSubjects())
+	in := sampleSubjects()
+	in[1].FormerNames = []credit.NameSpan{{Name: "宝鸡市秦川技工学校"}}
+	mustPut(t, h.Store, in)
 	cases := []struct {
 		q    string
-		want int
+		want []string
 	}{
-		{"华信", 1}, {"西安华信电子科技有限公司", 1}, {"有限公司", 1}, {"区", 2}, {"陕西省", 1},
-		{"%", 0}, {"_", 0}, {"不存在的名字", 0}, {"", 0}, {"   ", 0},
+		{"华信", []string{"西安华信电子科技有限公司"}},
+		{"西安华信电子科技有限公司", []string{"西安华信电子科技有限公司"}},
+		{"華信電子", []string{"西安华信电子科技有限公司"}},         // traditional characters
+		{"西安　華信（电子）科技", []string{"西安华信电子科技有限公司"}}, // ideographic space, punctuation
+		{"有限公司", []string{"西安华信电子科技有限公司"}},
+		{"技工学校", []string{"宝鸡市秦川职业培训学校"}}, // a former name
+		{"学校", []string{"宝鸡市秦川职业培训学校"}},   // found once, though both names match
+		{"校宝", nil},                          // spans the end of one name and the start of another
+		{"陕西省", []string{"陕西省市场监督管理局"}},
+		{"区老", []string{"碑林区老王面馆"}},
+		{"张伟", nil}, // persons are never found by name
+		{"不存在的名字", nil},
 	}
 	for _, c := range cases {
-		res, err := h.Store.SearchSubjects(ctx, c.q, 10)
-		if err != nil || len(res) != c.want {
-			t.Errorf("search %q: %d results, %v; want %d", c.q, len(res), err, c.want)
+		res, err := h.Store.SearchSubjects(ctx, c.q, 0, 10)
+		var got []string
+		for _, r := range res {
+			got = append(got, r.Name)
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("search %q = %q, %v; want %q", c.q, got, err, c.want)
 		}
 	}
-	res, _ := h.Store.SearchSubjects(ctx, "区", 1)
-	if len(res) != 1 {
-		t.Errorf("limit 1 gave %d", len(res))
+	for _, q := range []string{"", "   ", "区", "%", "_", "（华）"} {
+		if res, err := h.Store.SearchSubjects(ctx, q, 0, 10); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("search %q = %v, %v; want ErrInvalid (too short)", q, res, err)
+		}
+	}
+	// Paging: in id order, offset and limit.
+	more := []credit.Subject{
+		{Class: credit.ClassOrg, USCC: USCC("91", "610100", 11), Name: "西安华信物流有限公司", Region: "610113"},
+		{Class: credit.ClassOrg, USCC: USCC("91", "610100", 12), Name: "咸阳华信建材有限公司", Region: "610400"},
+	}
+	mustPut(t, h.Store, more)
+	var all []string
+	for off := 0; off < 4; off++ {
+		res, err := h.Store.SearchSubjects(ctx, "华信", off, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			all = append(all, r.Name)
+		}
+	}
+	if want := []string{"西安华信电子科技有限公司", "西安华信物流有限公司", "咸阳华信建材有限公司"}; !slices.Equal(all, want) {
+		t.Errorf("paged search = %q, want %q", all, want)
+	}
+	// A rename is searchable under both names at once.
+	r := more[0]
+	r.Name = "陕西秦信物流集团有限公司"
+	mustPut(t, h.Store, []credit.Subject{r})
+	for _, q := range []string{"秦信物流", "华信物流"} {
+		res, err := h.Store.SearchSubjects(ctx, q, 0, 10)
+		if err != nil || len(res) != 1 || res[0].Name != r.Name || len(res[0].FormerNames) != 1 {
+			t.Errorf("search %q after rename = %+v, %v", q, res, err)
+		}
 	}
 }
 

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/search"
+)
+
+// MinQueryRunes is the shortest name query, in folded characters: one
+// character would match a large part of the registry.
+const MinQueryRunes = 2
+
+// SearchIndexVersion names the way the name-search index is built (the
+// folding rules and the bigram layout). A driver rebuilds the index when
+// the database holds another version.
+const SearchIndexVersion = "bigram-1"
+
+// QueryGrams folds a name query and cuts it into the bigrams a phrase
+// search looks for; ErrInvalid when it is shorter than MinQueryRunes.
+func QueryGrams(q string) ([]string, error) {
+	f := search.Fold(q)
+	if utf8.RuneCountInString(f) < MinQueryRunes {
+		return nil, fmt.Errorf("%w: 名称至少输入%d个字", ErrInvalid, MinQueryRunes)
+	}
+	return search.Grams(f), nil
+}
+
+// NameGrams returns the bigrams of each distinct folded name; names that
+// fold to less than MinQueryRunes characters add nothing (no query could
+// find them by a phrase).
+func NameGrams(names []string) [][]string {
+	var out [][]string
+	seen := map[string]bool{}
+	for _, n := range names {
+		f := search.Fold(n)
+		if seen[f] || utf8.RuneCountInString(f) < MinQueryRunes {
+			continue
+		}
+		seen[f] = true
+		out = append(out, search.Grams(f))
+	}
+	return out
+}
+
+// RecordFilter narrows LatestRecords; empty fields match all.
+type RecordFilter struct {
+	Kind   string
+	Dept   string // USCC of the supplying department
+	Region string // prefix of the subject's 6-digit division code: "61", "6101", "610113"
+	From   string // first decision date, YYYY-MM-DD
+	To     string // last decision date, YYYY-MM-DD
+	// Persons: also list records about natural persons (never on the
+	// public portal).
+	Persons bool
+	Offset  int
+	Limit   int
+}
+
+// RegionPrefix trims a 6-digit division code to the prefix that selects it
+// and everything below it: 610000 → 61, 610100 → 6101, 610113 → 610113.
+func RegionPrefix(code string) string {
+	switch {
+	case len(code) != 6:
+		return code
+	case strings.HasSuffix(code, "0000"):
+		return code[:2]
+	case strings.HasSuffix(code, "00"):
+		return code[:4]
+	}
+	return code
+}
+
+// LinkVersions sets ValidFrom of versions listed oldest first (as
+// RecordVersions returns them): the first is valid from its receipt, each
+// later one from the moment the one before it was replaced.
+func LinkVersions(vs []Record) {
+	for i := range vs {
+		if i == 0 {
+			vs[i].ValidFrom = vs[i].ReceivedAt
+		} else {
+			vs[i].ValidFrom = vs[i-1].ValidTo
+		}
+	}
+}
+
+// VersionAt returns the version in force at t among versions linked by
+// LinkVersions; false when the record did not exist yet.
+func VersionAt(vs []Record, t time.Time) (Record, bool) {
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		if !v.ValidFrom.After(t) && (v.ValidTo.IsZero() || t.Before(v.ValidTo)) {
+			return v, true
+		}
+	}
+	return Record{}, false
+}
+
+// RecordSubject is the subject a listed record is about.
+type RecordSubject struct {
+	Name   string
+	Class  credit.Class
+	Region string
+	USCC   string
+	RegNo  string
+}

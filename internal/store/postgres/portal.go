@@ -1,0 +1,255 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// searchVector is the tsvector literal of a subject's names: each bigram
+// with its position, names one position apart so no phrase spans two. The
+// bigrams hold only letters and digits (search.Fold), so quoting them needs
+// no escapes.
+func searchVector(names []string) string {
+	var b strings.Builder
+	pos := 0
+	for _, grams := range store.NameGrams(names) {
+		for _, g := range grams {
+			pos++
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString("'" + g + "':" + strconv.Itoa(min(pos, 16383)))
+		}
+		pos++
+	}
+	return b.String()
+}
+
+// searchQuery is the tsquery of a phrase of bigrams.
+func searchQuery(grams []string) string {
+	parts := make([]string, len(grams))
+	for i, g := range grams {
+		parts[i] = "'" + g + "'"
+	}
+	return strings.Join(parts, " <-> ")
+}
+
+// writeIndex writes the search entries of a plan; ids are the ids of the
+// plan's inserted subjects.
+func writeIndex(ctx context.Context, tx pgx.Tx, docs []store.IndexDoc, ids []int64) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	sids, vecs := make([]int64, len(docs)), make([]string, len(docs))
+	for i, d := range docs {
+		sids[i], vecs[i] = d.Subject, searchVector(d.Names)
+		if j, ok := store.InsertIndex(d.Subject); ok {
+			sids[i] = ids[j]
+		}
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO subject_search (subject_id, grams)
+		SELECT id, v::tsvector FROM unnest($1::bigint[], $2::text[]) AS t(id, v)
+		ON CONFLICT (subject_id) DO UPDATE SET grams = excluded.grams`, sids, vecs)
+	if err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	return nil
+}
+
+// ensureSearchIndex rebuilds the search index when it was built another way
+// (or not at all, in a database migrated from before it existed).
+func (s *Store) ensureSearchIndex(ctx context.Context) error {
+	var v string
+	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = 'search_index'`).Scan(&v)
+	if err == nil && v == store.SearchIndexVersion {
+		return nil
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE subjects IN SHARE MODE`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM subject_search`); err != nil {
+			return err
+		}
+		rs, err := tx.Query(ctx, `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.subject_id = s.id
+			WHERE s.class <> 'person' ORDER BY s.id`)
+		if err != nil {
+			return err
+		}
+		var docs []store.IndexDoc
+		for rs.Next() {
+			var id int64
+			var name string
+			if err := rs.Scan(&id, &name); err != nil {
+				rs.Close()
+				return err
+			}
+			if n := len(docs); n > 0 && docs[n-1].Subject == id {
+				docs[n-1].Names = append(docs[n-1].Names, name)
+			} else {
+				docs = append(docs, store.IndexDoc{Subject: id, Names: []string{name}})
+			}
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		for start := 0; start < len(docs); start += 10000 {
+			if err := writeIndex(ctx, tx, docs[start:min(start+10000, len(docs))], nil); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES ('search_index', $1)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, store.SearchIndexVersion)
+		return err
+	})
+}
+
+// SearchSubjects implements store.SubjectStore.
+func (s *Store) SearchSubjects(ctx context.Context, q string, offset, limit int) ([]credit.Subject, error) {
+	grams, err := store.QueryGrams(q)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	rs, err := s.pool.Query(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
+			SELECT subject_id FROM subject_search WHERE grams @@ $1::tsquery ORDER BY subject_id LIMIT $2 OFFSET $3)
+		AND class <> 'person' ORDER BY id`, searchQuery(grams), limit, max(offset, 0))
+	if err != nil {
+		return nil, fmt.Errorf("search subjects: %w", err)
+	}
+	var out []credit.Subject
+	for rs.Next() {
+		sub, err := scanSubject(rs)
+		if err != nil {
+			rs.Close()
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.formerNames(ctx, out)
+}
+
+// formerNames fills the former names of subjects.
+func (s *Store) formerNames(ctx context.Context, subs []credit.Subject) error {
+	if len(subs) == 0 {
+		return nil
+	}
+	at := make(map[int64]int, len(subs))
+	ids := make([]int64, len(subs))
+	for i, sub := range subs {
+		at[sub.ID], ids[i] = i, sub.ID
+	}
+	rs, err := s.pool.Query(ctx, `SELECT subject_id, name, valid_from, valid_to FROM subject_names
+		WHERE subject_id = ANY($1) AND valid_to IS NOT NULL ORDER BY valid_to, id`, ids)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var n credit.NameSpan
+		var from, to *time.Time
+		if err := rs.Scan(&id, &n.Name, &from, &to); err != nil {
+			return err
+		}
+		if from != nil {
+			n.From = from.UTC()
+		}
+		if to != nil {
+			n.To = to.UTC()
+		}
+		subs[at[id]].FormerNames = append(subs[at[id]].FormerNames, n)
+	}
+	return rs.Err()
+}
+
+// SubjectRecords implements store.RecordStore.
+func (s *Store) SubjectRecords(ctx context.Context, subjectID int64) ([]store.Record, error) {
+	rs, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.subject_id = $1
+		ORDER BY r.decision_date DESC, r.id DESC`, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []store.Record
+	for rs.Next() {
+		r, err := s.scanRecord(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// LatestRecords implements store.RecordStore.
+func (s *Store) LatestRecords(ctx context.Context, f store.RecordFilter) ([]store.Record, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Kind != "" {
+		add("r.kind = ?", f.Kind)
+	}
+	if f.Dept != "" {
+		add("r.source_dept = ?", f.Dept)
+	}
+	if f.From != "" {
+		add("r.decision_date >= ?", f.From)
+	}
+	if f.To != "" {
+		add("r.decision_date <= ?", f.To)
+	}
+	if f.Region != "" {
+		add(`s.region LIKE ? ESCAPE '\'`, store.EscapeLike(f.Region)+"%")
+	}
+	if !f.Persons {
+		where = append(where, "s.class <> 'person'")
+	}
+	q := `SELECT ` + recordColumns + `, s.name, s.class, s.region, coalesce(s.uscc, ''), coalesce(s.reg_no, '')
+		FROM records r JOIN subjects s ON s.id = r.subject_id`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, max(f.Limit, 0), max(f.Offset, 0))
+	q += fmt.Sprintf(" ORDER BY r.decision_date DESC, r.id DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
+	rs, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("latest records: %w", err)
+	}
+	defer rs.Close()
+	var out []store.Record
+	for rs.Next() {
+		var sub store.RecordSubject
+		var class string
+		r, err := s.scanRecord(rs, &sub.Name, &class, &sub.Region, &sub.USCC, &sub.RegNo)
+		if err != nil {
+			return nil, err
+		}
+		sub.Class = credit.Class(class)
+		r.Subject = sub
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
