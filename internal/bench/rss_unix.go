@@ -24,8 +24,28 @@ func maxRSS() uint64 {
 // resetPeakRSS resets the process's peak RSS (Linux 4.0+: writing 5 to
 // /proc/self/clear_refs), which ru_maxrss then follows.
 func resetPeakRSS() bool {
+	return clearRefs("self") == nil
+}
+
+// clearRefs resets the peak RSS (VmHWM, and ru_maxrss with it) of the
+// process proc ("self" or a pid) by writing 5 to /proc/<proc>/clear_refs
+// (Linux 4.0+).
+func clearRefs(proc string) error {
 	if runtime.GOOS != "linux" {
-		return false
+		return errPeakRSSUnsupported
 	}
-	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	return os.WriteFile("/proc/"+proc+"/clear_refs", []byte("5"), 0)
+}
+
+// procPeakRSS returns the peak RSS in bytes of the process proc ("self"
+// or a pid): VmHWM of /proc/<proc>/status (Linux).
+func procPeakRSS(proc string) (uint64, error) {
+	if runtime.GOOS != "linux" {
+		return 0, errPeakRSSUnsupported
+	}
+	b, err := os.ReadFile("/proc/" + proc + "/status")
+	if err != nil {
+		return 0, err
+	}
+	return parseVmHWM(b)
 }

@@ -307,7 +307,6 @@ func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject
 	})
 }
 
-
 // CountSubjects implements store.SubjectStore.
 func (s *Store) CountSubjects(ctx context.Context) (map[credit.Class]int64, error) {
 	rs, err := s.pool.Query(ctx, `SELECT class, count(*) FROM subjects GROUP BY class`)

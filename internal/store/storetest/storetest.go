@@ -400,12 +400,12 @@ func testSearch(t *testing.T, h Harness) {
 	}{
 		{"华信", []string{"西安华信电子科技有限公司"}},
 		{"西安华信电子科技有限公司", []string{"西安华信电子科技有限公司"}},
-		{"華信電子", []string{"西安华信电子科技有限公司"}},         // traditional characters
+		{"華信電子", []string{"西安华信电子科技有限公司"}},        // traditional characters
 		{"西安　華信（电子）科技", []string{"西安华信电子科技有限公司"}}, // ideographic space, punctuation
 		{"有限公司", []string{"西安华信电子科技有限公司"}},
 		{"技工学校", []string{"宝鸡市秦川职业培训学校"}}, // a former name
 		{"学校", []string{"宝鸡市秦川职业培训学校"}},   // found once, though both names match
-		{"校宝", nil},                          // spans the end of one name and the start of another
+		{"校宝", nil}, // spans the end of one name and the start of another
 		{"陕西省", []string{"陕西省市场监督管理局"}},
 		{"区老", []string{"碑林区老王面馆"}},
 		{"张伟", nil}, // persons are never found by name
