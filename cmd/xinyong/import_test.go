@@ -114,6 +114,7 @@ func TestImportCommand(t *testing.T) {
 			k, _ := catalog.Default().Kind("cf")
 			recs[1][k.FieldIndex("penalty_category")] = "罚款"
 			recs[2][k.FieldIndex("decision_date")] = "2026-11-02"
+			recs[2][k.FieldIndex("valid_to")] = "2027-11-02"
 			var fixed bytes.Buffer
 			csv.NewWriter(&fixed).WriteAll(recs)
 			fixedFile := filepath.Join(dir, "更正.csv")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/web"
 )
 
@@ -48,7 +49,13 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if c.APIIntake {
 		log.Warn("POST /api/v1/records is open without authentication (--api-intake): use only on a trusted network")
 	}
-	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im, IntakeAPI: c.APIIntake})
+	cat, err := app.Catalog(c)
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im, IntakeAPI: c.APIIntake,
+		Portal:     &portal.Service{Store: s, Catalog: cat, Keys: keys},
+		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/demo"
 	"github.com/xinyong/xinyong/internal/ingest"
@@ -48,8 +50,13 @@ func LogProgress(log *slog.Logger) Progress {
 	}
 }
 
-// demoPool is how many of the generated subjects demo records are about.
-const demoPool = 4000
+// demoPool is how many of the generated subjects demo records are about,
+// at least: with many records, one subject in five records (so that a
+// subject has a handful, as in life), up to maxDemoPool.
+const (
+	demoPool    = 4000
+	maxDemoPool = 1000000
+)
 
 // LoadDemo generates n demo subjects with seed and files them, telling
 // progress (nil for none) after each batch. With an importer and records
@@ -77,7 +84,7 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 		return ctx.Err()
 	}
 	err := demo.Generate(demo.Options{Seed: seed, Subjects: n}, func(sub credit.Subject) error {
-		if len(pool) < demoPool {
+		if len(pool) < min(max(demoPool, records/5), maxDemoPool) {
 			pool = append(pool, sub)
 		}
 		batch = append(batch, sub)
@@ -93,6 +100,7 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 		return total, ingest.Result{}, err
 	}
 	var sum ingest.Result
+	now := time.Now()
 	for i, code := range []string{"xk", "cf"} {
 		kind, ok := im.Catalog.Kind(code)
 		if !ok {
@@ -102,23 +110,53 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 		for _, f := range kind.Fields {
 			header = append(header, f.Name)
 		}
+		dateCol := slices.IndexFunc(kind.Fields, func(f catalog.Field) bool { return f.Key == kind.DecisionDate })
+		// The rows come in date order; each month's rows are one intake
+		// batch received early the next month, as a department would have
+		// sent them, so that publicity windows and as-of views have a past.
 		var rows [][]string
-		err := demo.Records(kind, demo.RecordOptions{Seed: seed + int64(i), Rows: (records + 1 - i) / 2, Pool: pool}, func(r []string) error {
+		month := ""
+		file := func() error {
+			if len(rows) == 0 {
+				return nil
+			}
+			d, err := calendar.ParseDate(month + "-01")
+			if err != nil {
+				return err
+			}
+			received := d.AddMonths(1).Time().Add(9 * time.Hour)
+			if received.After(now) {
+				received = now
+			}
+			res, err := im.Import(ctx, ingest.NewRowsTable(header, rows), ingest.Options{Kind: code, Channel: "demo", ReceivedAt: received})
+			if err != nil {
+				return err
+			}
+			sum.Rows += res.Rows
+			sum.Accepted += res.Accepted
+			sum.Unchanged += res.Unchanged
+			sum.Updated += res.Updated
+			sum.Rejected = append(sum.Rejected, res.Rejected...)
+			rows = rows[:0]
+			return ctx.Err()
+		}
+		opts := demo.RecordOptions{Seed: seed + int64(i), Rows: (records + 1 - i) / 2, Pool: pool, Today: now.AddDate(0, 0, -2)}
+		err := demo.Records(kind, opts, func(r []string) error {
+			if m := r[dateCol][:7]; m != month {
+				if err := file(); err != nil {
+					return err
+				}
+				month = m
+			}
 			rows = append(rows, slices.Clone(r))
 			return nil
 		})
+		if err == nil {
+			err = file()
+		}
 		if err != nil {
 			return total, sum, fmt.Errorf("demo %s records: %w", code, err)
 		}
-		res, err := im.Import(ctx, ingest.NewRowsTable(header, rows), ingest.Options{Kind: code, Channel: "demo"})
-		if err != nil {
-			return total, sum, fmt.Errorf("demo %s records: %w", code, err)
-		}
-		sum.Rows += res.Rows
-		sum.Accepted += res.Accepted
-		sum.Unchanged += res.Unchanged
-		sum.Updated += res.Updated
-		sum.Rejected = append(sum.Rejected, res.Rejected...)
 	}
 	return total, sum, nil
 }

@@ -30,6 +30,9 @@ type Config struct {
 	APIIntake       bool
 	Calendar        string
 	Catalog         string
+	SearchRate      float64
+	SearchBurst     int
+	RealIPHeader    string
 }
 
 // Option describes one option.
@@ -77,6 +80,18 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Catalog, "catalog", d, u) }},
 	{Flag: "api-intake", Env: "XINYONG_API_INTAKE", Default: "false", Usage: "serve: accept POST /api/v1/records without authentication (trusted networks only, until API keys exist)",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.BoolVar(&c.APIIntake, "api-intake", d == "true", u) }},
+	{Flag: "search-rate", Env: "XINYONG_SEARCH_RATE", Default: "1", Usage: "serve: anonymous searches per second allowed per client address, on average (0: no limit)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.ParseFloat(d, 64)
+			fs.Float64Var(&c.SearchRate, "search-rate", v, u)
+		}},
+	{Flag: "search-burst", Env: "XINYONG_SEARCH_BURST", Default: "20", Usage: "serve: anonymous searches a client address may make at once before --search-rate applies",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.Atoi(d)
+			fs.IntVar(&c.SearchBurst, "search-burst", v, u)
+		}},
+	{Flag: "real-ip-header", Env: "XINYONG_REAL_IP_HEADER", Usage: "serve: header holding the client address set by a trusted reverse proxy (e.g. X-Real-IP); empty: the connection's address",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.RealIPHeader, "real-ip-header", d, u) }},
 	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.LogLevel, "log-level", d, u) }},
 	{Flag: "log-format", Env: "XINYONG_LOG_FORMAT", Default: "text", Usage: "log format: text or json",
@@ -92,7 +107,7 @@ var Options = []Option{
 var (
 	Storage = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake  = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve   = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "api-intake")
+	Serve   = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "api-intake", "search-rate", "search-burst", "real-ip-header")
 	Demo    = append(append([]string{}, Intake...), "subjects", "records", "seed")
 )
 
@@ -155,8 +170,14 @@ func validate(o Option, v string) error {
 		return err
 	}
 	switch o.Flag {
-	case "subjects", "seed", "records":
+	case "subjects", "seed", "records", "search-burst":
 		_, err := strconv.ParseInt(v, 10, 64)
+		return err
+	case "search-rate":
+		f, err := strconv.ParseFloat(v, 64)
+		if err == nil && f < 0 {
+			err = fmt.Errorf("must not be negative")
+		}
 		return err
 	case "shutdown-timeout":
 		_, err := time.ParseDuration(v)

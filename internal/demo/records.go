@@ -17,8 +17,10 @@ type RecordOptions struct {
 	// Rows/2): real files name some subjects more than once.
 	Subjects int
 	// Today is the latest decision date (default 2026-11-20); decisions
-	// spread over the year before it.
+	// spread over the Days before it (default 4 years), in ascending order,
+	// so that the oldest penalties are past their publicity window.
 	Today time.Time
+	Days  int
 	// Pool, when set, are the subjects the rows are about (its government
 	// bodies are the deciding departments); Subjects is then ignored.
 	Pool []credit.Subject
@@ -31,6 +33,9 @@ var violations = []struct{ typ, facts, basis, category, content string }{
 	{"违法排放污染物", "超过排放标准排放大气污染物", "《中华人民共和国大气污染防治法》第九十九条", "罚款；责令停产停业", "罚款、责令停产整治"},
 	{"虚假宣传", "对商品作虚假的商业宣传", "《中华人民共和国反不正当竞争法》第二十条", "罚款", "罚款"},
 	{"未按规定办理税务登记", "未按照规定期限办理税务登记", "《中华人民共和国税收征收管理法》第六十条", "罚款", "罚款"},
+	{"超范围经营", "超出许可范围从事经营活动", "《中华人民共和国食品安全法》第一百二十二条", "没收违法所得；吊销许可证件", "没收违法所得并吊销食品经营许可证"},
+	{"安全生产违法行为", "未按规定对从业人员进行安全生产教育和培训", "《中华人民共和国安全生产法》第九十七条", "罚款", "罚款"},
+	{"未按规定明码标价", "未按照规定明码标价", "《明码标价和禁止价格欺诈规定》第二十一条", "警告", "警告"},
 }
 
 var licences = []struct{ title, category, name, content string }{
@@ -71,13 +76,22 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 	if len(depts) == 0 || len(subjects) == 0 {
 		return fmt.Errorf("demo records need government bodies and other subjects in the pool")
 	}
+	if opts.Days <= 0 {
+		opts.Days = 4 * 365
+	}
+	var persons []credit.Subject
+	for _, s := range subjects {
+		if s.Class == credit.ClassPerson && len(persons) < 100 {
+			persons = append(persons, s)
+		}
+	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7265636f726473))
 	row := make([]string, len(kind.Fields))
 	vals := map[string]string{}
 	for i := range opts.Rows {
 		s := subjects[rng.IntN(len(subjects))]
 		dept := depts[rng.IntN(len(depts))]
-		decided := opts.Today.AddDate(0, 0, -rng.IntN(365))
+		decided := opts.Today.AddDate(0, 0, -(opts.Days-1)+int(int64(i)*int64(opts.Days)/int64(max(opts.Rows, 1))))
 		clear(vals)
 		vals["subject_name"] = s.Name
 		switch s.Class {
@@ -93,6 +107,10 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 				vals["subject_reg_no"] = s.RegNo
 			}
 			vals["legal_rep"] = "经营者"
+			if len(persons) > 0 && rng.IntN(2) == 0 {
+				vals["legal_rep_id_type"] = "身份证"
+				vals["legal_rep_id_number"] = persons[rng.IntN(len(persons))].IDNumber
+			}
 		default:
 			vals["subject_class"] = "法人及非法人组织"
 			vals["subject_uscc"] = s.USCC
@@ -108,11 +126,19 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 			vals["decision_no"] = fmt.Sprintf("陕罚决字〔%d〕第%07d号", decided.Year(), i+1)
 			vals["violation_type"], vals["violation_facts"], vals["legal_basis"] = v.typ, v.facts, v.basis
 			vals["penalty_category"], vals["decision_content"] = v.category, v.content
-			if v.category != "警告" {
-				vals["fine_amount"] = fmt.Sprintf("%d.%d", rng.IntN(20), rng.IntN(10))
+			switch {
+			case v.category == "警告":
+			case rng.IntN(5) == 0:
+				vals["fine_amount"] = fmt.Sprintf("0.%d", 1+rng.IntN(3)) // a small fine: 轻微
+			case rng.IntN(20) == 0:
+				vals["fine_amount"] = fmt.Sprintf("%d", 100+rng.IntN(400)) // a huge fine: 严重
+			default:
+				vals["fine_amount"] = fmt.Sprintf("%d.%d", 1+rng.IntN(20), rng.IntN(10))
 			}
 			vals["valid_to"] = decided.AddDate(1, 0, 0).Format("2006-01-02")
-			vals["publicity_end"] = decided.AddDate(1, 0, 0).Format("2006/01/02")
+			if rng.IntN(5) == 0 { // a department's own, earlier end of publicity
+				vals["publicity_end"] = decided.AddDate(0, 6, 0).Format("2006/01/02")
+			}
 		} else {
 			l := licences[rng.IntN(len(licences))]
 			vals["decision_no"] = fmt.Sprintf("陕许字〔%d〕第%07d号", decided.Year(), i+1)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -42,6 +43,9 @@ type Options struct {
 	FileName string
 	FileHash string // hex SHA-256 of the file: an unfinished intake of the same file is resumed
 	Reason   string // why changed records are sent again (更正原因), kept with their new versions
+	// ReceivedAt, when set, is the receipt time of the batch instead of
+	// now: for loading records another system received earlier.
+	ReceivedAt time.Time
 	// Rejected, when set, is told every rejected row with its reasons and
 	// the header the row belongs to (for the --errors file).
 	Rejected func(header []string, row int, values []string, errs []RowError) error
@@ -101,6 +105,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	}
 	batch, resumed, err := im.Store.StartIntake(ctx, store.IntakeBatch{
 		Kind: kind.Code, Dept: opt.Dept, Channel: opt.Channel, FileName: opt.FileName, FileHash: opt.FileHash,
+		ReceivedAt: opt.ReceivedAt,
 	})
 	if err != nil {
 		return Result{}, err

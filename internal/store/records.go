@@ -47,12 +47,14 @@ type RecordStore interface {
 
 // IntakeBatch is one file or API call.
 type IntakeBatch struct {
-	ID         int64
-	Kind       string
-	Dept       string // USCC of the sending department ("" when not given)
-	Channel    string // file | api
-	FileName   string
-	FileHash   string // hex SHA-256 of the file; "" for API calls (never resumed)
+	ID       int64
+	Kind     string
+	Dept     string // USCC of the sending department ("" when not given)
+	Channel  string // file | api
+	FileName string
+	FileHash string // hex SHA-256 of the file; "" for API calls (never resumed)
+	// ReceivedAt is set by StartIntake to the current time unless given
+	// (loading records received earlier by another system).
 	ReceivedAt time.Time
 }
 

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"time"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/store"
 )
 
 type pages struct {
@@ -17,8 +21,13 @@ type pages struct {
 
 func newPages(siteName string) (*pages, error) {
 	p := &pages{siteName: siteName, tmpl: map[string]*template.Template{}}
-	for _, name := range []string{"home", "code", "error"} {
-		t, err := template.New("layout.html").Funcs(template.FuncMap{"classLabel": credit.Class.Label}).
+	funcs := template.FuncMap{
+		"classLabel": credit.Class.Label,
+		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
+		"add":        func(a, b int) int { return a + b },
+	}
+	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column"} {
+		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, err
@@ -68,7 +77,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, classCount{c, c.Label(), counts[c]})
 		total += counts[c]
 	}
-	s.render(w, http.StatusOK, "home", "首页", map[string]any{"Counts": rows, "Total": total})
+	data := map[string]any{"Counts": rows, "Total": total}
+	if s.opts.Portal != nil {
+		var cols []portal.Column
+		for _, k := range []string{"xk", "cf"} {
+			col, err := s.opts.Portal.Latest(r.Context(), store.RecordFilter{Kind: k}, homeLatest)
+			if err != nil {
+				s.opts.Log.Error("latest records", "err", err)
+				break
+			}
+			cols = append(cols, col)
+		}
+		data["Columns"] = cols
+	}
+	s.render(w, http.StatusOK, "home", "首页", data)
 }
 
 // maxCodeInput bounds what the code tool accepts.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -41,6 +42,14 @@ type Options struct {
 	// enables POST /api/v1/records (until API keys exist).
 	Importer  *ingest.Importer
 	IntakeAPI bool
+	// Portal answers the public window (search, credit files, records).
+	Portal *portal.Service
+	// SearchRate and SearchBurst limit anonymous searches per client
+	// address (0: no limit); RealIPHeader names a trusted proxy's header
+	// with the client address.
+	SearchRate   float64
+	SearchBurst  int
+	RealIPHeader string
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -52,6 +61,9 @@ type Server struct {
 	duration *prometheus.HistogramVec
 	handler  http.Handler
 	api      huma.API
+
+	limiter     *limiter
+	rateLimited prometheus.Counter
 
 	countsMu sync.Mutex
 	counts   map[credit.Class]int64
@@ -71,7 +83,11 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry()}
+	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry(),
+		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader)}
+	s.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "xinyong_search_rate_limited_total", Help: "Anonymous searches refused for exceeding the per-address rate.",
+	})
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "xinyong_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"method", "route", "code"})
@@ -79,7 +95,7 @@ func New(o Options) (*Server, error) {
 		Name: "xinyong_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route"})
-	s.registry.MustRegister(s.requests, s.duration,
+	s.registry.MustRegister(s.requests, s.duration, s.rateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&subjectCollector{s: s})
 
@@ -87,14 +103,19 @@ func New(o Options) (*Server, error) {
 	s.api = newAPI(mux, o.Version)
 	s.registerAPI()
 	s.registerIntake()
+	s.registerPortalAPI()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /tools/code", s.codeTool)
+	mux.HandleFunc("GET /search", s.searchPage)
+	mux.HandleFunc("GET /subjects/{ref}", s.subjectPage)
+	mux.HandleFunc("GET /records/{ref}", s.recordPage)
+	mux.HandleFunc("GET /sgs", s.columnPage)
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.observe(securityHeaders(mux)))
+	s.handler = s.recoverer(s.observe(securityHeaders(s.limitSearch(mux))))
 	return s, nil
 }
 

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/sqlite"
 	"github.com/xinyong/xinyong/internal/store/storetest"
@@ -40,7 +42,8 @@ func newTestServer(t *testing.T) (*httptest.Server, store.Store) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Store: s, SiteName: "测试信用平台", Version: "test"})
+	h, err := New(Options{Store: s, SiteName: "测试信用平台", Version: "test",
+		Portal: &portal.Service{Store: s, Catalog: catalog.Default(), Keys: storetest.Keys()}})
 	if err != nil {
 		t.Fatal(err)
 	}

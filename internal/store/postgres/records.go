@@ -26,7 +26,10 @@ func (s *Store) StartIntake(ctx context.Context, b store.IntakeBatch) (store.Int
 			return b, false, err
 		}
 	}
-	b.ReceivedAt = s.now()
+	if b.ReceivedAt.IsZero() {
+		b.ReceivedAt = s.now()
+	}
+	b.ReceivedAt = b.ReceivedAt.UTC()
 	err := s.pool.QueryRow(ctx, `INSERT INTO intake_batches (kind, dept, channel, file_name, file_hash, received_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, b.Kind, b.Dept, b.Channel, b.FileName, b.FileHash, b.ReceivedAt).Scan(&b.ID)
 	return b, false, err

@@ -1,0 +1,159 @@
+package portal
+
+import (
+	"context"
+
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/code"
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// File is a subject's credit file as public on a day.
+type File struct {
+	Subject credit.Subject
+	Ref     string
+	// USCC are the decoded parts of the subject's USCC (nil without one);
+	// Province names its first two region digits.
+	USCC     *code.USCCParts
+	Province string
+	AsOf     calendar.Date
+	// Historical: AsOf is a past day, not today.
+	Historical bool
+	Sections   []Section
+}
+
+// Section is one part of a credit file.
+type Section struct {
+	ID      string // anchor and stable key: the kind code, or lists, commitments, evaluation
+	Title   string
+	Records []RecordView
+	// Pending: the platform does not keep this part yet.
+	Pending bool
+}
+
+// Count is the number of public entries in the section.
+func (s Section) Count() int { return len(s.Records) }
+
+// pendingSections are the parts of a credit file later applications fill.
+var pendingSections = []Section{
+	{ID: "lists", Title: "红黑名单", Pending: true},
+	{ID: "commitments", Title: "信用承诺", Pending: true},
+	{ID: "evaluation", Title: "信用评价", Pending: true},
+}
+
+// File returns the credit file of the subject with reference ref as it was
+// public on day on (today when historical is false).
+func (s *Service) File(ctx context.Context, ref string, on calendar.Date, historical bool) (File, error) {
+	sub, err := s.Subject(ctx, ref)
+	if err != nil {
+		return File{}, err
+	}
+	f := File{Subject: sub, Ref: s.SubjectRef(sub), AsOf: on, Historical: historical}
+	if sub.USCC != "" {
+		if p, err := code.ParseUSCC(sub.USCC); err == nil {
+			f.USCC = &p
+		}
+	}
+	if len(sub.Region) >= 2 {
+		f.Province = provinces[sub.Region[:2]]
+	}
+	recs, err := s.Store.SubjectRecords(ctx, sub.ID)
+	if err != nil {
+		return File{}, err
+	}
+	byKind := map[string][]RecordView{}
+	for _, r := range recs {
+		if historical {
+			vs, err := s.Store.RecordVersions(ctx, r.ID)
+			if err != nil {
+				return File{}, err
+			}
+			var ok bool
+			if r, ok = store.VersionAt(vs, endOf(on)); !ok {
+				continue
+			}
+		}
+		v, err := s.view(r, on)
+		if err != nil {
+			return File{}, err
+		}
+		if !v.Decision.Public {
+			continue
+		}
+		v.SubjectRef, v.SubjectName, v.SubjectClass = f.Ref, sub.Name, sub.Class
+		byKind[r.Kind] = append(byKind[r.Kind], v)
+	}
+	for _, k := range s.Catalog.Kinds() {
+		f.Sections = append(f.Sections, Section{ID: k.Code, Title: k.Name, Records: byKind[k.Code]})
+	}
+	f.Sections = append(f.Sections, pendingSections...)
+	return f, nil
+}
+
+// Column is a page of a 双公示 column.
+type Column struct {
+	Filter  store.RecordFilter
+	Records []RecordView
+	// Next is the raw offset of the next page (0: none).
+	Next int
+}
+
+// maxColumnScan bounds how many stored records one column page reads
+// looking for public ones.
+const maxColumnScan = 2000
+
+// Latest lists the latest public records of a kind (all kinds when
+// f.Kind is ""), newest decision first. f.Offset is a raw offset: some
+// stored records are skipped as not public, and Next continues after the
+// last one read. Records about natural persons are never listed.
+func (s *Service) Latest(ctx context.Context, f store.RecordFilter, n int) (Column, error) {
+	f.Persons = false
+	today := s.today()
+	col := Column{Filter: f}
+	off := max(f.Offset, 0)
+	for scanned := 0; ; {
+		f.Offset, f.Limit = off, 2*n
+		recs, err := s.Store.LatestRecords(ctx, f)
+		if err != nil {
+			return Column{}, err
+		}
+		for _, r := range recs {
+			off++
+			v, err := s.view(r, today)
+			if err != nil {
+				return Column{}, err
+			}
+			if !v.Decision.Public {
+				continue
+			}
+			v.SubjectName, v.SubjectClass = r.Subject.Name, r.Subject.Class
+			v.SubjectRef = s.SubjectRef(credit.Subject{ID: r.SubjectID, USCC: r.Subject.USCC})
+			col.Records = append(col.Records, v)
+			if len(col.Records) == n {
+				col.Next = off
+				return col, nil
+			}
+		}
+		scanned += len(recs)
+		if len(recs) < f.Limit {
+			return col, nil
+		}
+		if scanned >= maxColumnScan {
+			col.Next = off
+			return col, nil
+		}
+	}
+}
+
+// provinces names the provincial divisions by the first two digits of a
+// GB/T 2260 code.
+var provinces = map[string]string{
+	"11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
+	"21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
+	"33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
+	"41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
+	"46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
+	"54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
+	"65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
+}

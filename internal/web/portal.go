@@ -1,0 +1,169 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// homeLatest is how many entries of each 双公示 column the home page shows.
+const homeLatest = 5
+
+// columnPage is how many entries a 双公示 column page shows.
+const columnPage = 20
+
+// portalError renders the page for an error of the portal service.
+func (s *Server) portalError(w http.ResponseWriter, err error) {
+	var np portal.ErrNotPublic
+	switch {
+	case errors.As(err, &np):
+		s.render(w, http.StatusGone, "error", "该信息不在公示中", "该信息目前不予公示："+np.Decision.Reason+"。")
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(w, nil)
+	case errors.Is(err, store.ErrInvalid):
+		s.render(w, http.StatusBadRequest, "error", "请求有误", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+	default:
+		s.opts.Log.Error("portal", "err", err)
+		s.render(w, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
+	}
+}
+
+func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	data := map[string]any{"Query": q}
+	if q == "" {
+		s.render(w, http.StatusOK, "search", "查询信用主体", data)
+		return
+	}
+	if len(q) > 200 {
+		data["Error"] = "输入过长"
+		s.render(w, http.StatusBadRequest, "search", "查询信用主体", data)
+		return
+	}
+	// A code goes straight to its subject.
+	sub, isCode, err := s.opts.Portal.FindByCode(r.Context(), q)
+	if isCode {
+		if err == nil {
+			http.Redirect(w, r, "/subjects/"+url.PathEscape(s.opts.Portal.SubjectRef(sub)), http.StatusSeeOther)
+			return
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			s.portalError(w, err)
+			return
+		}
+		data["Error"] = "平台未收录该代码对应的信用主体"
+		s.render(w, http.StatusOK, "search", "查询信用主体", data)
+		return
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	res, err := s.opts.Portal.Search(r.Context(), q, page)
+	if errors.Is(err, store.ErrInvalid) {
+		data["Error"] = strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+		s.render(w, http.StatusOK, "search", "查询信用主体", data)
+		return
+	}
+	if err != nil {
+		s.portalError(w, err)
+		return
+	}
+	data["Result"] = res
+	data["Refs"] = s.opts.Portal
+	s.render(w, http.StatusOK, "search", q+" - 查询结果", data)
+}
+
+// asOf reads ?as_of, rendering the error itself when it is invalid.
+func (s *Server) asOf(w http.ResponseWriter, r *http.Request) (calendar.Date, bool, bool) {
+	d, hist, err := s.opts.Portal.AsOf(r.URL.Query().Get("as_of"))
+	if err != nil {
+		s.portalError(w, err)
+		return d, false, false
+	}
+	return d, hist, true
+}
+
+func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
+	on, hist, ok := s.asOf(w, r)
+	if !ok {
+		return
+	}
+	f, err := s.opts.Portal.File(r.Context(), r.PathValue("ref"), on, hist)
+	if err != nil {
+		s.portalError(w, err)
+		return
+	}
+	s.render(w, http.StatusOK, "subject", f.Subject.Name+" - 信用档案", f)
+}
+
+func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
+	on, hist, ok := s.asOf(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.opts.Portal.Record(r.Context(), r.PathValue("ref"), on)
+	if err != nil {
+		s.portalError(w, err)
+		return
+	}
+	s.render(w, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist})
+}
+
+// columnFilter reads a 双公示 column's filter from the query.
+func columnFilter(q url.Values) (store.RecordFilter, error) {
+	f := store.RecordFilter{Kind: q.Get("kind"), Dept: strings.TrimSpace(q.Get("dept")), Region: strings.TrimSpace(q.Get("region")),
+		From: q.Get("from"), To: q.Get("to")}
+	if f.Kind == "" {
+		f.Kind = "cf"
+	}
+	for _, d := range []string{f.From, f.To} {
+		if d != "" {
+			if _, err := calendar.ParseDate(d); err != nil {
+				return f, errors.Join(store.ErrInvalid, errors.New("日期应为YYYY-MM-DD格式"))
+			}
+		}
+	}
+	if f.Region != "" {
+		if len(f.Region) > 6 || strings.Trim(f.Region, "0123456789") != "" {
+			return f, errors.Join(store.ErrInvalid, errors.New("行政区划代码应为2至6位数字"))
+		}
+		f.Region = store.RegionPrefix(f.Region)
+	}
+	if len(f.Dept) > 18 {
+		return f, errors.Join(store.ErrInvalid, errors.New("部门统一社会信用代码过长"))
+	}
+	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	return f, nil
+}
+
+func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
+	f, err := columnFilter(r.URL.Query())
+	if err != nil {
+		s.render(w, http.StatusBadRequest, "error", "请求有误", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+"\n"))
+		return
+	}
+	k, ok := s.opts.Portal.Catalog.Kind(f.Kind)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	col, err := s.opts.Portal.Latest(r.Context(), f, columnPage)
+	if err != nil {
+		s.portalError(w, err)
+		return
+	}
+	next := ""
+	if col.Next > 0 {
+		q := r.URL.Query()
+		q.Set("offset", strconv.Itoa(col.Next))
+		next = "/sgs?" + q.Encode()
+	}
+	s.render(w, http.StatusOK, "column", k.Name+"信息公示", map[string]any{
+		"Kind": k, "Kinds": s.opts.Portal.Catalog.Kinds(), "Col": col, "Next": next,
+		"Region": r.URL.Query().Get("region"),
+	})
+}
