@@ -150,6 +150,15 @@ func (r Record) Subject() credit.Subject {
 			s.IDNumber = r.SubjectIDNumber()
 		}
 	}
+	// The division of the registering authority (USCC positions 3-8) is
+	// where an organisation is, until a registry says better; a
+	// registration number's first six digits likewise.
+	switch {
+	case len(s.USCC) == 18:
+		s.Region = s.USCC[2:8]
+	case len(s.RegNo) == 15:
+		s.Region = s.RegNo[:6]
+	}
 	return s
 }
 
