@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
@@ -86,6 +87,22 @@ func TestRoutes(t *testing.T) {
 		{"/tools/code?c=91350100M000100Y43&kind=nope", 200, "text/html", []string{"代码类型不合法"}, nil},
 		{"/no/such/page", 404, "text/html", []string{"页面不存在"}, nil},
 		{"/static/site.css", 200, "text/css", []string{"--brand"}, nil},
+		{"/search?q=华信", 200, "text/html", []string{"“华信”的查询结果", "西安华信电子科技有限公司", `href="/subjects/` + storetest.USCC("91", "610100", 1)}, nil},
+		{"/search?q=%E8%8F%AF%E4%BF%A1%E9%9B%BB%E5%AD%90", 200, "text/html", []string{"西安华信电子科技有限公司"}, nil}, // 華信電子
+		{"/search?q=张伟", 200, "text/html", []string{"没有找到"}, nil},
+		{"/search?q=华", 200, "text/html", []string{"名称至少输入2个字"}, nil},
+		{"/search?q=%3Cscript%3Ealert(1)%3C/script%3E", 200, "text/html", []string{"&lt;script&gt;"}, []string{"<script>alert"}},
+		{"/search?q=" + storetest.USCC("91", "610100", 1), 200, "text/html", []string{"西安华信电子科技有限公司", "登记管理部门", "行政处罚 <span class=\"count\">0 条"}, nil},
+		{"/subjects/" + storetest.USCC("91", "610100", 1) + "?as_of=2020-02-30", 400, "text/html", []string{"as_of应为YYYY-MM-DD"}, nil},
+		{"/subjects/" + storetest.RIC("610102", "19800101", 5), 404, "text/html", []string{"页面不存在"}, nil},
+		{"/records/1-0123456789ab", 404, "text/html", []string{"页面不存在"}, nil},
+		{"/sgs?kind=cf", 200, "text/html", []string{"行政处罚信息公示", "暂无公示信息"}, nil},
+		{"/sgs?kind=cf&region=61x", 400, "text/html", []string{"行政区划代码"}, nil},
+		{"/api/v1/subjects?q=华信", 200, "application/json", []string{`"name":"西安华信电子科技有限公司"`, `"more":false`}, nil},
+		{"/api/v1/subjects?q=华", 422, "application/problem+json", []string{"名称至少输入2个字"}, nil},
+		{"/api/v1/subjects/" + storetest.USCC("91", "610100", 1), 200, "application/json", []string{`"sections":[`, `"id":"cf"`, `"category_name":"企业"`}, nil},
+		{"/api/v1/subjects/nope", 404, "application/problem+json", nil, nil},
+		{"/api/v1/records/1-0123456789ab", 404, "application/problem+json", nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.path, func(t *testing.T) {
@@ -157,5 +174,50 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	if string(want) != string(got) {
 		t.Fatal("docs/openapi.json is stale: run go test ./internal/web -update")
+	}
+}
+
+func TestSearchRateLimit(t *testing.T) {
+	_, s := newTestServer(t)
+	h, err := New(Options{Store: s, SiteName: "测试", Version: "test", SearchRate: 0.5, SearchBurst: 2,
+		Portal: &portal.Service{Store: s, Catalog: catalog.Default(), Keys: storetest.Keys()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for i, p := range []string{"/search?q=华信", "/api/v1/subjects?q=华信"} {
+		resp, _ := get(t, srv.URL+p)
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	for _, p := range []string{"/search?q=华信", "/api/v1/subjects?q=秦川"} {
+		resp, body := get(t, srv.URL+p)
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "查询过于频繁") {
+			t.Errorf("%s over the limit: %d %q %s", p, resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+	}
+	// Other pages are not limited; another address has its own budget.
+	if resp, _ := get(t, srv.URL+"/"); resp.StatusCode != 200 {
+		t.Errorf("home page: %d", resp.StatusCode)
+	}
+	l := newLimiter(1, 1, "X-Real-IP")
+	r1 := httptest.NewRequest("GET", "/search", nil)
+	r1.Header.Set("X-Real-IP", "10.0.0.1")
+	r2 := httptest.NewRequest("GET", "/search", nil)
+	r2.Header.Set("X-Real-IP", "10.0.0.2")
+	now := time.Now()
+	if ok, _ := l.allow(r1, now); !ok {
+		t.Fatal("first request refused")
+	}
+	if ok, wait := l.allow(r1, now); ok || wait <= 0 {
+		t.Errorf("second request at once: %v %v", ok, wait)
+	}
+	if ok, _ := l.allow(r2, now); !ok {
+		t.Error("another address refused")
+	}
+	if ok, _ := l.allow(r1, now.Add(time.Second)); !ok {
+		t.Error("refused after the wait")
 	}
 }
