@@ -42,14 +42,20 @@ const benchSynopsis = "bench import [--rows N] [--kind cf|xk] [--format csv|xlsx
 const benchXLSXSchema = "xinyong_bench_xlsx"
 
 func runBench(ctx context.Context, env *environ, args []string) error {
-	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(env.stderr, "Usage: xinyong bench import [flags]   (xinyong bench import --help for the flags)")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return nil
+	if len(args) > 0 {
+		switch args[0] {
+		case "import":
+			return runBenchImport(ctx, env, args[1:])
+		case "portal":
+			return runBenchPortal(ctx, env, args[1:])
 		}
-		return &exitError{code: 2}
 	}
-	return runBenchImport(ctx, env, args[1:])
+	fmt.Fprintln(env.stderr, "Usage: xinyong bench import [flags]   (xinyong bench import --help for the flags)")
+	fmt.Fprintln(env.stderr, "       xinyong bench portal [flags]   (xinyong bench portal --help for the flags)")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		return nil
+	}
+	return &exitError{code: 2}
 }
 
 // benchFile is a generated file's figures.

@@ -1,0 +1,703 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/bench"
+	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/search"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N] [--duration D] [--warmup D] [--seed N] [--json] [--data DIR | --db DSN]\n\n" +
+	"Measures the public portal under load: the real server (this binary's serve, started as a child process on a\n" +
+	"free loopback port with --search-rate 0) answers closed-loop clients asking for subject pages, the subject API\n" +
+	"and name searches of two and four characters, with inputs sampled from the database. Prints requests, req/s,\n" +
+	"latency percentiles, errors and non-2xx responses per scenario against the targets (p99 < 20 ms for a subject,\n" +
+	"< 50 ms for a search), the server's peak RSS, the database's size and the time demo data took to load.\n\n" +
+	"When the database holds fewer subjects than --subjects, demo data (--subjects and --records, as xinyong demo)\n" +
+	"is loaded first; otherwise the data there is used as it is, so a second run measures without loading. Without\n" +
+	"--data or --db (or their XINYONG_* variables) a new SQLite database in a temporary directory is used and\n" +
+	"removed afterwards (the --data default below does not apply). The data key is found as by the other commands.\n" +
+	"Exits 1 when a scenario has more than 1% errors or non-2xx responses: a benchmark of error pages is worthless."
+
+// Targets of the 99th-percentile latency.
+const (
+	portalSubjectTarget = 20 * time.Millisecond
+	portalSearchTarget  = 50 * time.Millisecond
+)
+
+// portalSample is how many subjects the inputs are drawn from.
+const portalSample = 2000
+
+// portalMaxBad is the share of failed requests (errors and non-2xx) above
+// which a scenario fails the run.
+const portalMaxBad = 0.01
+
+// portalScenarioResult is one scenario's figures.
+type portalScenarioResult struct {
+	Name        string  `json:"name"`
+	Label       string  `json:"label"`
+	Request     string  `json:"request"`
+	TargetP99Ms float64 `json:"target_p99_ms"`
+	TargetMet   bool    `json:"target_met"`
+	bench.LoadResult
+	// ServerPeakRSS is the server's peak RSS from the start of the first
+	// scenario to the end of this one.
+	ServerPeakRSS uint64 `json:"server_peak_rss_bytes,omitempty"`
+	Failed        bool   `json:"failed"` // more than 1% errors or non-2xx
+}
+
+// portalReport is the whole run, as --json prints it.
+type portalReport struct {
+	Driver          string  `json:"driver"`
+	Database        string  `json:"database"`
+	Subjects        int64   `json:"subjects"` // in the database when measured
+	Records         int     `json:"records"`  // received records in the database when measured
+	Loaded          bool    `json:"loaded"`   // demo data was loaded by this run
+	LoadSeconds     float64 `json:"load_seconds"`
+	SubjectsSeconds float64 `json:"load_subjects_seconds,omitempty"`
+	RecordsSeconds  float64 `json:"load_records_seconds,omitempty"`
+	DBBytes         int64   `json:"db_bytes"`
+	Clients         int     `json:"clients"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	WarmupSeconds   float64 `json:"warmup_seconds"`
+	CPUs            int     `json:"cpus"`
+	GOMAXPROCS      int     `json:"gomaxprocs"`
+	GoVersion       string  `json:"go_version"`
+	Inputs          struct {
+		Subjects  int `json:"subjects"`
+		Queries2  int `json:"queries_2"`
+		Queries4  int `json:"queries_4"`
+		IDsProbed int `json:"ids_probed"`
+	} `json:"inputs"`
+	Scenarios     []portalScenarioResult `json:"scenarios"`
+	ServerPeakRSS uint64                 `json:"server_peak_rss_bytes,omitempty"`
+	Failed        bool                   `json:"failed"`
+	Notes         []string               `json:"notes"`
+}
+
+func runBenchPortal(ctx context.Context, env *environ, args []string) error {
+	fs := newFlagSet(env, "bench portal", benchPortalSynopsis)
+	subjects := fs.Int("subjects", 1000000, "how many subjects the database should hold; fewer: demo data is loaded first")
+	records := fs.Int("records", 5000000, "how many 行政许可 and 行政处罚 records (half each) the demo data loaded has")
+	seed := fs.Int64("seed", 1, "random seed of the demo data and of the sampled inputs")
+	clients := fs.Int("clients", 50, "concurrent clients, each sending one request at a time")
+	duration := fs.Duration("duration", 20*time.Second, "how long each scenario is measured")
+	warmup := fs.Duration("warmup", 3*time.Second, "how long each scenario runs before it is measured")
+	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
+	c, log, err := setup(env, fs, args, config.Intake)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *subjects < 1:
+		return usageError("--subjects must be at least 1")
+	case *records < 0:
+		return usageError("--records must not be negative")
+	case *clients < 1:
+		return usageError("--clients must be at least 1")
+	case *duration <= 0:
+		return usageError("--duration must be positive")
+	case *warmup < 0:
+		return usageError("--warmup must not be negative")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find this binary, to start the server: %w", err)
+	}
+	dataGiven := env.getenv("XINYONG_DATA") != ""
+	fs.Visit(func(f *flag.Flag) { dataGiven = dataGiven || f.Name == "data" })
+
+	rep := &portalReport{Driver: "sqlite", Clients: *clients, DurationSeconds: duration.Seconds(), WarmupSeconds: warmup.Seconds(),
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(), Notes: []string{}}
+	switch {
+	case c.DB != "":
+		rep.Driver, rep.Database = "postgres", redactDSN(c.DB)
+	case dataGiven:
+		rep.Database = c.Data
+	default:
+		work, err := os.MkdirTemp("", "xinyong-bench-portal-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+		c.Data = filepath.Join(work, "data")
+		rep.Database = "(temporary)"
+	}
+	out := env.stdout
+	if *asJSON {
+		out = io.Discard
+	}
+
+	// The data, and the inputs drawn from it.
+	in, err := portalPrepare(ctx, env, log, c, rep, *subjects, *records, *seed)
+	if err != nil {
+		return err
+	}
+	if rep.Driver == "sqlite" {
+		rep.DBBytes, err = dirSize(c.Data)
+	} else {
+		rep.DBBytes, err = postgresSize(ctx, c.DB)
+	}
+	if err != nil {
+		return fmt.Errorf("database size: %w", err)
+	}
+	fmt.Fprintf(out, "driver %s  database %s  subjects %s  records %s  cpus %d  GOMAXPROCS %d  %s\n", rep.Driver, rep.Database,
+		thousands(float64(rep.Subjects)), thousands(float64(rep.Records)), rep.CPUs, rep.GOMAXPROCS, rep.GoVersion)
+	if rep.Loaded {
+		fmt.Fprintf(out, "loaded demo data in %s (subjects %s, records %s)\n", fmtSeconds(rep.LoadSeconds),
+			fmtSeconds(rep.SubjectsSeconds), fmtSeconds(rep.RecordsSeconds))
+	} else {
+		fmt.Fprintln(out, "demo data already there: not loaded")
+	}
+	fmt.Fprintf(out, "inputs: %d subjects with a USCC (of %d ids probed), %d two- and %d four-character name fragments\n",
+		rep.Inputs.Subjects, rep.Inputs.IDsProbed, rep.Inputs.Queries2, rep.Inputs.Queries4)
+
+	// The server.
+	log.Info("starting the server", "binary", exe)
+	srv, err := startPortalServer(ctx, exe, c, env.stderr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := srv.stop(); err != nil {
+			log.Warn("stop the server", "err", err)
+		}
+	}()
+	rssErr := bench.ResetPeakRSS(srv.pid())
+	if rssErr != nil {
+		rep.Notes = append(rep.Notes, "server peak RSS not measured: "+rssErr.Error())
+	}
+	fmt.Fprintf(out, "server pid %d at %s; %d clients, %s measured after %s warmup per scenario\n\n", srv.pid(), srv.base, *clients,
+		*duration, *warmup)
+
+	scenarios := portalScenarios(in)
+	fmt.Fprintf(out, "%-20s %9s %9s %9s %9s %9s %9s %7s %8s  %s\n", "scenario", "requests", "req/s", "p50", "p95", "p99", "max",
+		"errors", "non-2xx", "target p99")
+	for _, sc := range scenarios {
+		log.Info("scenario", "name", sc.Label, "request", sc.Request)
+		// Requests have no timeout of their own: bound the whole run.
+		lctx, cancel := context.WithTimeout(ctx, *warmup+*duration+2*time.Minute)
+		res, err := bench.Load(lctx, bench.LoadOptions{BaseURL: srv.base, Clients: *clients, Duration: *duration, Warmup: *warmup, Next: sc.next})
+		cancel()
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.Label, err)
+		}
+		sc.LoadResult = res
+		sc.TargetMet = res.Requests > 0 && res.P99 < sc.target
+		bad := res.Errors + res.Non2xx
+		sc.Failed = res.Requests == 0 || float64(bad) > portalMaxBad*float64(res.Requests)
+		if rssErr == nil {
+			if n, err := bench.PeakRSS(srv.pid()); err == nil {
+				sc.ServerPeakRSS = n
+				rep.ServerPeakRSS = max(rep.ServerPeakRSS, n)
+			} else {
+				rep.Notes = append(rep.Notes, "server peak RSS after "+sc.Label+": "+err.Error())
+			}
+		}
+		rep.Failed = rep.Failed || sc.Failed
+		rep.Scenarios = append(rep.Scenarios, sc.portalScenarioResult)
+		met := "met"
+		if !sc.TargetMet {
+			met = "MISSED"
+		}
+		fmt.Fprintf(out, "%-20s %9d %9.1f %9s %9s %9s %9s %7d %8d  < %s %s\n", sc.Label, res.Requests, res.Throughput, fmtMs(res.P50),
+			fmtMs(res.P95), fmtMs(res.P99), fmtMs(res.Max), res.Errors, res.Non2xx, fmtMs(sc.target), met)
+		if bad > 0 {
+			// Shown on stderr as well: a benchmark of error pages is worthless.
+			msg := fmt.Sprintf("%s: %d errors and %d non-2xx responses of %d requests (%.2f%%)", sc.Label, res.Errors, res.Non2xx,
+				res.Requests, 100*float64(bad)/float64(res.Requests))
+			if res.FirstError != "" {
+				msg += "; first error: " + res.FirstError
+			}
+			if res.FirstNon2xx != "" {
+				msg += "; first non-2xx: " + res.FirstNon2xx
+			}
+			rep.Notes = append(rep.Notes, "FAILED REQUESTS: "+msg)
+			log.Error("failed requests", "scenario", sc.Label, "errors", res.Errors, "non_2xx", res.Non2xx, "requests", res.Requests,
+				"first_error", res.FirstError, "first_non_2xx", res.FirstNon2xx)
+		}
+		if !srv.running() {
+			return fmt.Errorf("the server exited during %s: %v", sc.Label, srv.exitErr())
+		}
+	}
+	fmt.Fprintln(out)
+	if rep.ServerPeakRSS > 0 {
+		fmt.Fprintf(out, "%-20s %s MiB\n", "server peak RSS", mib(int64(rep.ServerPeakRSS)))
+	}
+	fmt.Fprintf(out, "%-20s %s MiB\n", "database size", mib(rep.DBBytes))
+	if rep.Loaded {
+		fmt.Fprintf(out, "%-20s %s\n", "load time", fmtSeconds(rep.LoadSeconds))
+	} else {
+		fmt.Fprintf(out, "%-20s %s\n", "load time", "0 (data already there)")
+	}
+	rep.Notes = append(rep.Notes, fmt.Sprintf("the clients run on the same machine as the server (%d CPUs)", rep.CPUs))
+	for _, n := range rep.Notes {
+		fmt.Fprintln(out, "note:", n)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	}
+	if rep.Failed {
+		var names []string
+		for _, s := range rep.Scenarios {
+			if s.Failed {
+				names = append(names, s.Label)
+			}
+		}
+		return fmt.Errorf("more than %.0f%% of the requests failed (errors or non-2xx) in: %s; these figures measure error pages",
+			100*portalMaxBad, strings.Join(names, ", "))
+	}
+	return nil
+}
+
+// portalInputs are the requests' parameters drawn from the database.
+type portalInputs struct {
+	usccs              []string
+	queries2, queries4 []string
+}
+
+// portalScenario is a scenario to run.
+type portalScenario struct {
+	portalScenarioResult
+	target time.Duration
+	next   func(client, i int) string
+}
+
+func portalScenarios(in portalInputs) []*portalScenario {
+	subject := func(prefix string) func(c, i int) string {
+		return spread(in.usccs, func(u string) string { return prefix + url.PathEscape(u) })
+	}
+	query := func(prefix string, qs []string) func(c, i int) string {
+		return spread(qs, func(q string) string { return prefix + url.QueryEscape(q) })
+	}
+	mk := func(name, label, request string, target time.Duration, next func(c, i int) string) *portalScenario {
+		return &portalScenario{portalScenarioResult: portalScenarioResult{Name: name, Label: label, Request: request,
+			TargetP99Ms: float64(target) / float64(time.Millisecond)}, target: target, next: next}
+	}
+	return []*portalScenario{
+		mk("subject_page", "subject page", "GET /subjects/{uscc}", portalSubjectTarget, subject("/subjects/")),
+		mk("subject_api", "subject API", "GET /api/v1/subjects/{uscc}", portalSubjectTarget, subject("/api/v1/subjects/")),
+		mk("search_2", "search 2 chars", "GET /search?q={2 characters}", portalSearchTarget, query("/search?q=", in.queries2)),
+		mk("search_4", "search 4 chars", "GET /search?q={4 characters}", portalSearchTarget, query("/search?q=", in.queries4)),
+		mk("search_api_2", "search API 2 chars", "GET /api/v1/subjects?q={2 characters}", portalSearchTarget,
+			query("/api/v1/subjects?q=", in.queries2)),
+	}
+}
+
+// spread returns a Next function walking through inputs, each client
+// starting at another place.
+func spread(inputs []string, path func(string) string) func(c, i int) string {
+	paths := make([]string, len(inputs))
+	for i, s := range inputs {
+		paths[i] = path(s)
+	}
+	return func(c, i int) string {
+		return paths[(c*7919+i)%len(paths)]
+	}
+}
+
+// portalPrepare opens the store, loads demo data when it holds fewer than
+// subjects, counts what it holds and samples the inputs.
+func portalPrepare(ctx context.Context, env *environ, log *slog.Logger, c config.Config, rep *portalReport, subjects, records int, seed int64) (portalInputs, error) {
+	var in portalInputs
+	s, keys, err := app.Open(ctx, c, log, true)
+	if err != nil {
+		return in, err
+	}
+	defer s.Close()
+	have, err := countSubjects(ctx, s)
+	if err != nil {
+		return in, err
+	}
+	if have < int64(subjects) {
+		log.Info("loading demo data", "driver", s.Dialect(), "have", have, "subjects", subjects, "records", records, "seed", seed)
+		im, err := app.Importer(c, s, keys)
+		if err != nil {
+			return in, err
+		}
+		ps := &progressStore{Store: s, total: records, progress: recordProgress(env, log, records)}
+		im.Store = ps
+		subjProgress := app.LogProgress(log)
+		if f, ok := env.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			subjProgress = app.BarProgress(f, subjects)
+		}
+		start := time.Now()
+		ps.start = start
+		st, res, err := app.LoadDemo(ctx, s, subjects, seed, subjProgress, im, records)
+		if err != nil {
+			return in, fmt.Errorf("demo data: %w", err)
+		}
+		took := time.Since(start)
+		rep.Loaded, rep.LoadSeconds = true, round(took.Seconds(), 1)
+		if first := ps.firstIntake(); !first.IsZero() {
+			rep.SubjectsSeconds = round(first.Sub(start).Seconds(), 1)
+			rep.RecordsSeconds = round(time.Since(first).Seconds(), 1)
+		} else {
+			rep.SubjectsSeconds = rep.LoadSeconds
+		}
+		log.Info("demo data loaded", "subjects_created", st.Created, "subjects_unchanged", st.Unchanged, "records", res.Rows,
+			"records_created", res.Accepted, "records_unchanged", res.Unchanged, "records_rejected", len(res.Rejected),
+			"took", took.Round(time.Millisecond))
+		if len(res.Rejected) > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d demo record rows were rejected", len(res.Rejected)))
+		}
+		if have, err = countSubjects(ctx, s); err != nil {
+			return in, err
+		}
+	} else {
+		log.Info("database holds the subjects asked for; demo data not loaded", "subjects", have)
+	}
+	rep.Subjects = have
+	stats, err := s.IntakeStats(ctx, store.IntakeFilter{})
+	if err != nil {
+		return in, err
+	}
+	for _, r := range stats {
+		rep.Records += r.Received
+	}
+	if !rep.Loaded && rep.Records < records {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the database holds %d records, fewer than --records %d: an interrupted load? "+
+			"xinyong demo with the same --subjects, --records and --seed finishes it", rep.Records, records))
+	}
+
+	log.Info("sampling inputs", "subjects", portalSample)
+	in, probed, err := sampleInputs(ctx, s, have, seed)
+	if err != nil {
+		return in, err
+	}
+	rep.Inputs.Subjects, rep.Inputs.Queries2, rep.Inputs.Queries4, rep.Inputs.IDsProbed = len(in.usccs), len(in.queries2), len(in.queries4), probed
+	if len(in.usccs) == 0 || len(in.queries2) == 0 || len(in.queries4) == 0 {
+		return in, fmt.Errorf("found no subjects with a USCC and a name of four characters among %d ids probed", probed)
+	}
+	if len(in.usccs) < portalSample {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("only %d subjects with a USCC found among %d ids probed", len(in.usccs), probed))
+	}
+	return in, nil
+}
+
+func countSubjects(ctx context.Context, s store.Store) (int64, error) {
+	counts, err := s.CountSubjects(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, v := range counts {
+		n += v
+	}
+	return n, nil
+}
+
+// sampleInputs reads subjects with random ids in 1..n (ids are dense
+// from 1 in a database the demo filled) until it has portalSample with a
+// USCC, and cuts fragments of two and four characters from their names.
+func sampleInputs(ctx context.Context, s store.Store, n int64, seed int64) (portalInputs, int, error) {
+	var in portalInputs
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
+	seen := map[int64]bool{}
+	probed := 0
+	for len(in.usccs) < portalSample && probed < 20*portalSample && int64(len(seen)) < n {
+		id := 1 + rng.Int64N(n)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		probed++
+		sub, err := s.GetSubject(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return in, probed, err
+		}
+		if sub.Class == credit.ClassPerson || sub.USCC == "" {
+			continue
+		}
+		in.usccs = append(in.usccs, sub.USCC)
+		if f, ok := nameFragment(rng, sub.Name, 2); ok {
+			in.queries2 = append(in.queries2, f)
+		}
+		if f, ok := nameFragment(rng, sub.Name, 4); ok {
+			in.queries4 = append(in.queries4, f)
+		}
+	}
+	return in, probed, ctx.Err()
+}
+
+// nameFragment returns a random run of n characters of name that folds to
+// n characters (no punctuation), as a user would type part of a name.
+func nameFragment(rng *rand.Rand, name string, n int) (string, bool) {
+	r := []rune(name)
+	if len(r) < n {
+		return "", false
+	}
+	for range 10 {
+		i := rng.IntN(len(r) - n + 1)
+		f := string(r[i : i+n])
+		if utf8.RuneCountInString(search.Fold(f)) == n {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// progressStore is the store the demo records are imported through: it
+// counts the records filed, for progress, and notes when they start.
+type progressStore struct {
+	store.Store
+	start    time.Time
+	total    int
+	filed    atomic.Int64
+	first    atomic.Int64 // UnixNano of the first intake batch
+	progress func(done, total int)
+}
+
+func (p *progressStore) StartIntake(ctx context.Context, b store.IntakeBatch) (store.IntakeBatch, bool, error) {
+	p.first.CompareAndSwap(0, time.Now().UnixNano())
+	return p.Store.StartIntake(ctx, b)
+}
+
+func (p *progressStore) PutPreparedRecords(ctx context.Context, batch int64, pr store.PreparedRecords) ([]store.RecordOutcome, error) {
+	out, err := p.Store.PutPreparedRecords(ctx, batch, pr)
+	if err == nil && p.progress != nil {
+		p.progress(int(p.filed.Add(int64(len(out)))), p.total)
+	}
+	return out, err
+}
+
+func (p *progressStore) firstIntake() time.Time {
+	if n := p.first.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// recordProgress draws a bar of the records filed on a terminal, else logs
+// a line at every tenth.
+func recordProgress(env *environ, log *slog.Logger, total int) func(done, total int) {
+	if f, ok := env.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(f),
+			progressbar.OptionSetDescription("导入演示记录"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionOnCompletion(func() { fmt.Fprintln(f) }),
+		)
+		return func(done, _ int) { bar.Set(done) }
+	}
+	var mu sync.Mutex
+	next := 0
+	return func(done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done >= next || done >= total {
+			log.Info("demo records progress", "filed", done, "total", total)
+			next = done + max(total/10, 1)
+		}
+	}
+}
+
+// portalServer is the server running as a child process.
+type portalServer struct {
+	cmd  *exec.Cmd
+	base string
+	done chan struct{}
+	err  error // of Wait, once done is closed
+}
+
+func (p *portalServer) pid() int { return p.cmd.Process.Pid }
+
+func (p *portalServer) running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+func (p *portalServer) exitErr() error {
+	<-p.done
+	if p.err == nil {
+		return errors.New("exit status 0")
+	}
+	return p.err
+}
+
+// stop sends SIGTERM and waits for the exit, killing the server if it
+// does not exit in time.
+func (p *portalServer) stop() error {
+	if !p.running() {
+		return nil
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		p.cmd.Process.Kill()
+	}
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(30 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		return errors.New("no exit 30 s after SIGTERM: killed")
+	}
+}
+
+// startPortalServer starts exe serve on a free loopback port against the
+// database c names, with the search rate limit off, and waits until it
+// answers /healthz.
+func startPortalServer(ctx context.Context, exe string, c config.Config, stderr io.Writer) (*portalServer, error) {
+	addr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"serve", "--addr", addr, "--search-rate", "0", "--log-level", "warn", "--log-format", c.LogFormat, "--data", c.Data}
+	if c.Calendar != "" {
+		args = append(args, "--calendar", c.Calendar)
+	}
+	if c.Catalog != "" {
+		args = append(args, "--catalog", c.Catalog)
+	}
+	cmd := exec.Command(exe, args...)
+	// The child's configuration is what this command resolved, whatever
+	// XINYONG_* variables say; secrets go in the environment, not argv.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "XINYONG_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	if c.DB != "" {
+		cmd.Env = append(cmd.Env, "XINYONG_DB="+c.DB)
+	}
+	if c.DataKey != "" {
+		cmd.Env = append(cmd.Env, "XINYONG_DATA_KEY="+c.DataKey)
+	}
+	cmd.Stdout, cmd.Stderr = stderr, stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the server: %w", err)
+	}
+	p := &portalServer{cmd: cmd, base: "http://" + addr, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		resp, err := client.Get(p.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		select {
+		case <-p.done:
+			return nil, fmt.Errorf("the server exited before answering /healthz: %v", p.err)
+		case <-ctx.Done():
+			p.stop()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, errors.New("the server did not answer /healthz within 5 minutes")
+		}
+	}
+}
+
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// dirSize is the total size of the regular files under dir.
+func dirSize(dir string) (int64, error) {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += info.Size()
+		}
+		return nil
+	})
+	return n, err
+}
+
+// postgresSize is pg_database_size of the database dsn names.
+func postgresSize(ctx context.Context, dsn string) (int64, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int64
+	err = conn.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n)
+	return n, err
+}
+
+// redactDSN hides a DSN's password.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return "postgres"
+	}
+	return u.Redacted()
+}
+
+// fmtMs writes d in milliseconds: two decimals below 1 ms, one above.
+func fmtMs(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	if d < time.Millisecond {
+		return strconv.FormatFloat(ms, 'f', 2, 64) + "ms"
+	}
+	return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
+}
+
+// fmtSeconds writes a duration in seconds rounded to a tenth.
+func fmtSeconds(s float64) string {
+	return (time.Duration(s*10) * time.Second / 10).String()
+}
