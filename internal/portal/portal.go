@@ -85,8 +85,8 @@ func (s *Service) RecordRef(id int64) string {
 	return strconv.FormatInt(id, 10) + "-" + s.tag("r", id)
 }
 
+// parseRef reads "id-tag" and checks the tag for kind.
 func (s *Service) parseRef(kind, ref string) (int64, bool) {
-	ref = strings.TrimPrefix(ref, kind)
 	idPart, tag, ok := strings.Cut(ref, "-")
 	if !ok {
 		return 0, false
@@ -100,8 +100,11 @@ func (s *Service) parseRef(kind, ref string) (int64, bool) {
 
 // Subject finds a subject by its reference.
 func (s *Service) Subject(ctx context.Context, ref string) (credit.Subject, error) {
-	if id, ok := s.parseRef("s", ref); ok && strings.HasPrefix(ref, "s") {
-		return s.Store.GetSubject(ctx, id)
+	if rest, ok := strings.CutPrefix(ref, "s"); ok {
+		if id, ok := s.parseRef("s", rest); ok {
+			return s.Store.GetSubject(ctx, id)
+		}
+		return credit.Subject{}, ErrNotFound
 	}
 	c := search.Code(ref)
 	if len(c) != 18 || code.Check(code.KindUSCC, c).Status != code.StatusValid {
@@ -260,7 +263,7 @@ func (s *Service) view(r store.Record, on calendar.Date) (RecordView, error) {
 // Record returns a record by reference as it was public on day on;
 // ErrNotFound when it was not public then (or does not exist).
 func (s *Service) Record(ctx context.Context, ref string, on calendar.Date) (RecordView, error) {
-	id, ok := s.parseRef("r", "r"+ref)
+	id, ok := s.parseRef("r", ref)
 	if !ok {
 		return RecordView{}, ErrNotFound
 	}

@@ -46,6 +46,16 @@ func NameGrams(names []string) [][]string {
 	return out
 }
 
+// AddIndexName adds a name to the index entries being built from rows
+// ordered by subject id.
+func AddIndexName(docs []IndexDoc, id int64, name string) []IndexDoc {
+	if n := len(docs); n > 0 && docs[n-1].Subject == id {
+		docs[n-1].Names = append(docs[n-1].Names, name)
+		return docs
+	}
+	return append(docs, IndexDoc{Subject: id, Names: []string{name}})
+}
+
 // RecordFilter narrows LatestRecords; empty fields match all.
 type RecordFilter struct {
 	Kind   string

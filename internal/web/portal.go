@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,6 +19,11 @@ const homeLatest = 5
 // columnPage is how many entries a 双公示 column page shows.
 const columnPage = 20
 
+// invalidReason is the reason of an ErrInvalid error, for the user.
+func invalidReason(err error) string {
+	return strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+}
+
 // portalError renders the page for an error of the portal service.
 func (s *Server) portalError(w http.ResponseWriter, err error) {
 	var np portal.ErrNotPublic
@@ -27,7 +33,7 @@ func (s *Server) portalError(w http.ResponseWriter, err error) {
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(w, nil)
 	case errors.Is(err, store.ErrInvalid):
-		s.render(w, http.StatusBadRequest, "error", "请求有误", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+		s.render(w, http.StatusBadRequest, "error", "请求有误", invalidReason(err))
 	default:
 		s.opts.Log.Error("portal", "err", err)
 		s.render(w, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
@@ -64,7 +70,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	res, err := s.opts.Portal.Search(r.Context(), q, page)
 	if errors.Is(err, store.ErrInvalid) {
-		data["Error"] = strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+		data["Error"] = invalidReason(err)
 		s.render(w, http.StatusOK, "search", "查询信用主体", data)
 		return
 	}
@@ -123,18 +129,18 @@ func columnFilter(q url.Values) (store.RecordFilter, error) {
 	for _, d := range []string{f.From, f.To} {
 		if d != "" {
 			if _, err := calendar.ParseDate(d); err != nil {
-				return f, errors.Join(store.ErrInvalid, errors.New("日期应为YYYY-MM-DD格式"))
+				return f, fmt.Errorf("%w: 日期应为YYYY-MM-DD格式", store.ErrInvalid)
 			}
 		}
 	}
 	if f.Region != "" {
 		if len(f.Region) > 6 || strings.Trim(f.Region, "0123456789") != "" {
-			return f, errors.Join(store.ErrInvalid, errors.New("行政区划代码应为2至6位数字"))
+			return f, fmt.Errorf("%w: 行政区划代码应为2至6位数字", store.ErrInvalid)
 		}
 		f.Region = store.RegionPrefix(f.Region)
 	}
 	if len(f.Dept) > 18 {
-		return f, errors.Join(store.ErrInvalid, errors.New("部门统一社会信用代码过长"))
+		return f, fmt.Errorf("%w: 部门统一社会信用代码过长", store.ErrInvalid)
 	}
 	f.Offset, _ = strconv.Atoi(q.Get("offset"))
 	return f, nil
@@ -143,7 +149,7 @@ func columnFilter(q url.Values) (store.RecordFilter, error) {
 func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 	f, err := columnFilter(r.URL.Query())
 	if err != nil {
-		s.render(w, http.StatusBadRequest, "error", "请求有误", strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+"\n"))
+		s.portalError(w, err)
 		return
 	}
 	k, ok := s.opts.Portal.Catalog.Kind(f.Kind)

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -156,7 +155,7 @@ func (s *Server) apiError(err error) error {
 	case errors.Is(err, store.ErrNotFound):
 		return huma.Error404NotFound("未找到")
 	case errors.Is(err, store.ErrInvalid):
-		return huma.Error422UnprocessableEntity(strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": "))
+		return huma.Error422UnprocessableEntity(invalidReason(err))
 	}
 	s.opts.Log.Error("portal api", "err", err)
 	return huma.Error503ServiceUnavailable("数据库暂时无法访问")

@@ -133,4 +133,26 @@ func TestBrowserPortal(t *testing.T) {
 		shot := text(t, ctx, chromedp.FullScreenshot(100))
 		os.WriteFile(filepath.Join(dir, "subject-as-of.png"), shot, 0o644)
 	}
+	// The 双公示 column from the navigation, filtered by region: the current
+	// penalty is listed, the expired one is not; another region lists none.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`nav a[href="/sgs?kind=cf"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#region")),
+		chromedp.SendKeys(chromedp.CSS("#region"), "6101"),
+		chromedp.Submit(chromedp.CSS("#region")),
+		chromedp.WaitVisible(chromedp.CSS("table.records")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	col := text(t, ctx, chromedp.Text(chromedp.CSS("main")))
+	if !strings.Contains(col, "碑市监罚〔新〕8号") || strings.Contains(col, "〔旧〕") || !strings.Contains(col, "一般") {
+		t.Errorf("column filtered by 6101: %q", col)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#region"), "6102"),
+		chromedp.Submit(chromedp.CSS("#region")),
+		chromedp.WaitVisible(chromedp.CSS("p.empty")),
+	); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -96,11 +96,7 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 				rs.Close()
 				return err
 			}
-			if n := len(docs); n > 0 && docs[n-1].Subject == id {
-				docs[n-1].Names = append(docs[n-1].Names, name)
-			} else {
-				docs = append(docs, store.IndexDoc{Subject: id, Names: []string{name}})
-			}
+			docs = store.AddIndexName(docs, id, name)
 		}
 		rs.Close()
 		if err := rs.Err(); err != nil {

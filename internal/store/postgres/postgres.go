@@ -277,27 +277,11 @@ func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subje
 	if err != nil {
 		return credit.Subject{}, fmt.Errorf("read subject: %w", err)
 	}
-	rs, err := s.pool.Query(ctx, `SELECT name, valid_from, valid_to FROM subject_names
-		WHERE subject_id = $1 AND valid_to IS NOT NULL ORDER BY valid_to, id`, sub.ID)
-	if err != nil {
+	subs := []credit.Subject{sub}
+	if err := s.formerNames(ctx, subs); err != nil {
 		return credit.Subject{}, err
 	}
-	defer rs.Close()
-	for rs.Next() {
-		var n credit.NameSpan
-		var from, to *time.Time
-		if err := rs.Scan(&n.Name, &from, &to); err != nil {
-			return credit.Subject{}, err
-		}
-		if from != nil {
-			n.From = from.UTC()
-		}
-		if to != nil {
-			n.To = to.UTC()
-		}
-		sub.FormerNames = append(sub.FormerNames, n)
-	}
-	return sub, rs.Err()
+	return subs[0], nil
 }
 
 // FindSubjectByCode implements store.SubjectStore.

@@ -241,22 +241,11 @@ func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subje
 	if err != nil {
 		return credit.Subject{}, fmt.Errorf("read subject: %w", err)
 	}
-	rs, err := s.r.QueryContext(ctx, `SELECT name, valid_from, valid_to FROM subject_names
-		WHERE subject_id = ? AND valid_to IS NOT NULL ORDER BY valid_to, id`, sub.ID)
-	if err != nil {
+	subs := []credit.Subject{sub}
+	if err := s.formerNames(ctx, subs); err != nil {
 		return credit.Subject{}, err
 	}
-	defer rs.Close()
-	for rs.Next() {
-		var n credit.NameSpan
-		var from, to sql.NullTime
-		if err := rs.Scan(&n.Name, &from, &to); err != nil {
-			return credit.Subject{}, err
-		}
-		n.From, n.To = from.Time, to.Time
-		sub.FormerNames = append(sub.FormerNames, n)
-	}
-	return sub, rs.Err()
+	return subs[0], nil
 }
 
 // FindSubjectByCode implements store.SubjectStore.
