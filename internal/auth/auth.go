@@ -1,0 +1,374 @@
+// Package auth is who may do what: the organisation tree, accounts and
+// their roles, API clients and their scopes, and the one authorisation
+// decision (Authorizer.Decide) every handler and command asks. Roles are
+// data (roles.json); the decision is a pure function of the principal, the
+// action and the resource, so that the whole matrix can be table-tested.
+// The package also holds the rules for passwords (argon2id), sign-in
+// lock-out, one-time codes, API keys and the audit trail's entries. It does
+// no I/O beyond logging denials.
+package auth
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Action is something a principal does to a resource.
+type Action string
+
+// The actions. Every grant in roles.json names one of them.
+const (
+	PublicRead      Action = "public.read"      // read what is public
+	RecordRead      Action = "record.read"      // read a department's records, public or not, with personal fields
+	RecordSubmit    Action = "record.submit"    // submit records (归集)
+	RecordChange    Action = "record.change"    // correct, revoke or restore records
+	SharedRead      Action = "shared.read"      // read data shared between departments (政务共享)
+	ObjectionReview Action = "objection.review" // answer objections (异议)
+	RepairReview    Action = "repair.review"    // decide credit repairs (信用修复)
+	CheckRun        Action = "check.run"        // run a credit check (信用核查)
+	CheckRead       Action = "check.read"       // read archived checks
+	AuditRead       Action = "audit.read"       // read the audit trail
+	QueryLogRead    Action = "querylog.read"    // read who looked a subject up (知情权)
+	SubjectFile     Action = "subject.file"     // read a subject's whole file, public or not
+	OrgManage       Action = "org.manage"       // create and disable organisations
+	UserManage      Action = "user.manage"      // create, change and disable accounts
+	ClientManage    Action = "client.manage"    // create, rotate and revoke API clients
+)
+
+// Actions lists every action, in the order the matrix is shown.
+var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
+	RepairReview, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage}
+
+// Scope says which resources a grant reaches.
+type Scope string
+
+const (
+	ScopeAny     Scope = "any"     // every resource
+	ScopeSubtree Scope = "subtree" // resources of the principal's organisation and those below it
+	ScopeSelf    Scope = "self"    // the principal's own subject
+)
+
+// Grant allows an action within a scope.
+type Grant struct {
+	Action Action `json:"action"`
+	Scope  Scope  `json:"scope"`
+}
+
+// Role is a named set of grants.
+type Role struct {
+	Name   string  `json:"name"`
+	Label  string  `json:"label"`
+	About  string  `json:"about"`
+	Grants []Grant `json:"grants"`
+}
+
+// ClientScope maps an API client's scope to a grant.
+type ClientScope struct {
+	Scope      string `json:"scope"`
+	Label      string `json:"label"`
+	Action     Action `json:"action"`
+	GrantScope Scope  `json:"grant_scope"`
+}
+
+// Public is the role every principal has.
+const Public = "public"
+
+// The built-in role names.
+const (
+	RoleAdmin    = "admin"
+	RoleClerk    = "clerk"
+	RoleReviewer = "reviewer"
+	RoleChecker  = "checker"
+	RoleAuditor  = "auditor"
+	RoleSubject  = "subject"
+)
+
+//go:embed roles.json
+var rolesJSON []byte
+
+// Roles is the role table.
+type Roles struct {
+	list    []Role
+	byName  map[string]Role
+	clients []ClientScope
+}
+
+// DefaultRoles is the built-in table (roles.json).
+func DefaultRoles() *Roles {
+	r, err := LoadRoles(rolesJSON)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// LoadRoles reads and validates a role table.
+func LoadRoles(b []byte) (*Roles, error) {
+	var doc struct {
+		Roles   []Role        `json:"roles"`
+		Clients []ClientScope `json:"client_scopes"`
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("roles: %w", err)
+	}
+	r := &Roles{list: doc.Roles, byName: map[string]Role{}, clients: doc.Clients}
+	for _, role := range doc.Roles {
+		if role.Name == "" || role.Label == "" {
+			return nil, fmt.Errorf("roles: a role needs a name and a label")
+		}
+		if _, dup := r.byName[role.Name]; dup {
+			return nil, fmt.Errorf("roles: %s twice", role.Name)
+		}
+		for _, g := range role.Grants {
+			if err := checkGrant(g.Action, g.Scope); err != nil {
+				return nil, fmt.Errorf("roles: %s: %w", role.Name, err)
+			}
+		}
+		r.byName[role.Name] = role
+	}
+	if _, ok := r.byName[Public]; !ok {
+		return nil, fmt.Errorf("roles: the %q role is missing", Public)
+	}
+	for _, c := range doc.Clients {
+		if err := checkGrant(c.Action, c.GrantScope); err != nil {
+			return nil, fmt.Errorf("roles: client scope %s: %w", c.Scope, err)
+		}
+		if c.GrantScope == ScopeSelf {
+			return nil, fmt.Errorf("roles: client scope %s: an API client has no subject of its own", c.Scope)
+		}
+	}
+	return r, nil
+}
+
+func checkGrant(a Action, s Scope) error {
+	if !slices.Contains(Actions, a) {
+		return fmt.Errorf("unknown action %q", a)
+	}
+	switch s {
+	case ScopeAny, ScopeSubtree, ScopeSelf:
+		return nil
+	}
+	return fmt.Errorf("action %s: unknown scope %q", a, s)
+}
+
+// List returns the roles in table order.
+func (r *Roles) List() []Role { return r.list }
+
+// Get returns a role by name.
+func (r *Roles) Get(name string) (Role, bool) {
+	role, ok := r.byName[name]
+	return role, ok
+}
+
+// ClientScopes lists the scopes an API client can hold.
+func (r *Roles) ClientScopes() []ClientScope { return r.clients }
+
+// CheckRoles reports the first name that is not an assignable role. The
+// public role is everyone's and is not assigned.
+func (r *Roles) CheckRoles(names []string) error {
+	if len(names) == 0 {
+		return fmt.Errorf("至少指定一个角色")
+	}
+	for _, n := range names {
+		if _, ok := r.byName[n]; !ok || n == Public {
+			return fmt.Errorf("未知角色 %q", n)
+		}
+	}
+	return nil
+}
+
+// CheckClientScopes reports the first scope an API client cannot hold. A
+// records:submit scope may name a record kind (records:submit:cf); kinds
+// is asked whether the kind exists.
+func (r *Roles) CheckClientScopes(scopes []string, kinds func(string) bool) error {
+	if len(scopes) == 0 {
+		return fmt.Errorf("至少指定一个权限范围")
+	}
+	for _, s := range scopes {
+		base, kind := splitScope(s)
+		if !slices.ContainsFunc(r.clients, func(c ClientScope) bool { return c.Scope == base }) {
+			return fmt.Errorf("未知权限范围 %q", s)
+		}
+		if kind != "" && (base != "records:submit" || kinds == nil || !kinds(kind)) {
+			return fmt.Errorf("权限范围 %q 中的信息类别无效", s)
+		}
+	}
+	return nil
+}
+
+// splitScope splits "records:submit:cf" into "records:submit" and "cf".
+func splitScope(s string) (base, kind string) {
+	parts := strings.SplitN(s, ":", 3)
+	if len(parts) == 3 {
+		return parts[0] + ":" + parts[1], parts[2]
+	}
+	return s, ""
+}
+
+// PrincipalKind says what kind of caller a principal is.
+type PrincipalKind string
+
+const (
+	Anonymous PrincipalKind = "anonymous"
+	UserKind  PrincipalKind = "user"
+	Client    PrincipalKind = "client"
+	System    PrincipalKind = "system" // the binary's own commands run by the operator
+)
+
+// Principal is who asks: an anonymous visitor, a signed-in user, an API
+// client, or the operator at the command line.
+type Principal struct {
+	Kind      PrincipalKind
+	ID        int64  // user or client id
+	Name      string // login or client name
+	Org       Org    // the organisation it belongs to (zero for anonymous)
+	Roles     []string
+	Scopes    []string // API clients
+	SubjectID int64    // subject users: the subject they are
+}
+
+// Anyone is the anonymous public.
+var Anyone = Principal{Kind: Anonymous}
+
+// String names the principal in logs and the audit trail.
+func (p Principal) String() string {
+	switch p.Kind {
+	case Anonymous:
+		return "anonymous"
+	case System:
+		return "system:" + p.Name
+	}
+	return string(p.Kind) + ":" + strconv.FormatInt(p.ID, 10) + ":" + p.Name
+}
+
+// Staff reports whether the principal works for an organisation.
+func (p Principal) Staff() bool {
+	return (p.Kind == UserKind || p.Kind == Client) && p.Org.ID != 0
+}
+
+// Resource is what an action is done to.
+type Resource struct {
+	// OrgPath is the path of the organisation that owns the resource (a
+	// record's supplying department, a user's organisation, the
+	// organisation whose audit trail is read); empty when no
+	// organisation owns it.
+	OrgPath string
+	// SubjectID is the credit subject the resource is about, if any.
+	SubjectID int64
+	// Kind is the record kind, for submit scopes limited to a kind.
+	Kind string
+}
+
+// Decision is the answer to Decide, with the reason for logs and pages.
+type Decision struct {
+	Allow  bool
+	Reason string // in Chinese, shown to the user when denied
+	By     string // the role or client scope that allowed it
+}
+
+// Authorizer makes every authorisation decision and logs its denials.
+type Authorizer struct {
+	Roles *Roles
+	Log   *slog.Logger
+}
+
+// Decide answers whether p may do a to res. The system principal may do
+// anything; everyone has the public role; a disabled organisation's
+// members may do nothing but what the public may.
+func (z *Authorizer) Decide(p Principal, a Action, res Resource) Decision {
+	d := z.decide(p, a, res)
+	if !d.Allow && z.Log != nil {
+		z.Log.Info("access denied", "principal", p.String(), "org", p.Org.ID, "action", string(a),
+			"resource_org", res.OrgPath, "resource_subject", res.SubjectID, "reason", d.Reason)
+	}
+	return d
+}
+
+// Allowed is Decide for callers that need only the answer.
+func (z *Authorizer) Allowed(p Principal, a Action, res Resource) bool {
+	return z.Decide(p, a, res).Allow
+}
+
+func (z *Authorizer) decide(p Principal, a Action, res Resource) Decision {
+	if p.Kind == System {
+		return Decision{Allow: true, By: "system"}
+	}
+	if ok, by := z.granted(Public, a, p, res); ok {
+		return Decision{Allow: true, By: by}
+	}
+	if p.Kind == Anonymous {
+		return Decision{Reason: "请先登录"}
+	}
+	if p.Org.Disabled {
+		return Decision{Reason: "所属单位已停用"}
+	}
+	if p.Kind == Client {
+		for _, s := range p.Scopes {
+			base, kind := splitScope(s)
+			for _, c := range z.Roles.clients {
+				if c.Scope != base || c.Action != a {
+					continue
+				}
+				if kind != "" && kind != res.Kind {
+					continue
+				}
+				if inScope(c.GrantScope, p, res) {
+					return Decision{Allow: true, By: "client:" + s}
+				}
+			}
+		}
+		return Decision{Reason: "接口密钥无此权限或超出本单位数据范围"}
+	}
+	for _, name := range p.Roles {
+		if ok, by := z.granted(name, a, p, res); ok {
+			return Decision{Allow: true, By: by}
+		}
+	}
+	if z.hasAction(p.Roles, a) {
+		return Decision{Reason: "超出本单位数据范围"}
+	}
+	return Decision{Reason: "当前账户无此权限"}
+}
+
+func (z *Authorizer) granted(role string, a Action, p Principal, res Resource) (bool, string) {
+	r, ok := z.Roles.byName[role]
+	if !ok {
+		return false, ""
+	}
+	for _, g := range r.Grants {
+		if g.Action == a && inScope(g.Scope, p, res) {
+			return true, role
+		}
+	}
+	return false, ""
+}
+
+func (z *Authorizer) hasAction(roles []string, a Action) bool {
+	for _, name := range roles {
+		for _, g := range z.Roles.byName[name].Grants {
+			if g.Action == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func inScope(s Scope, p Principal, res Resource) bool {
+	switch s {
+	case ScopeAny:
+		return true
+	case ScopeSubtree:
+		return p.Org.Path != "" && res.OrgPath != "" && strings.HasPrefix(res.OrgPath, p.Org.Path)
+	case ScopeSelf:
+		return p.SubjectID != 0 && res.SubjectID == p.SubjectID
+	}
+	return false
+}
