@@ -56,6 +56,7 @@ func commands() []command {
 		{"record", "信用记录 (show a record's versions, revoke or restore it)", runRecord},
 		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
 		{"stats", "统计 (statistics: stats intake)", runStats},
+		{"key", "数据密钥 (data key: key rotate [--new-key-file F] [--reencrypt])", runKey},
 		{"bench", "性能测试 (benchmarks: bench import, bench portal)", runBench},
 		{"demo", "生成演示数据 (fill the database with synthetic demo data)", runDemo},
 		{"version", "显示版本 (print the version)", runVersion},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/web"
@@ -46,14 +47,16 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 			log.Info("database holds subjects; demo data not loaded", "subjects", total)
 		}
 	}
-	if c.APIIntake {
-		log.Warn("POST /api/v1/records is open without authentication (--api-intake): use only on a trusted network")
+	if _, err := s.RootOrg(ctx, c.SiteName); err != nil {
+		return err
 	}
 	cat, err := app.Catalog(c)
 	if err != nil {
 		return err
 	}
-	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im, IntakeAPI: c.APIIntake,
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
+		Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}, Keys: keys, InsecureCookies: c.InsecureCookies,
+		APIRate: c.APIRate, APIBurst: c.APIBurst,
 		Portal:     &portal.Service{Store: s, Catalog: cat, Keys: keys},
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader})
 	if err != nil {

@@ -41,8 +41,9 @@ func NewLogger(c config.Config, w io.Writer) (*slog.Logger, error) {
 // KeyFileName is the generated data key's name in the data directory.
 const KeyFileName = "data.key"
 
-// Keyring returns the personal-data keyring: from --data-key, or from the
-// key file in the data directory, created on first use.
+// Keyring returns the personal-data keyring holding the master key: from
+// --data-key, or from the key file in the data directory, created on first
+// use. Its sub-keys are loaded from the database by Open.
 func Keyring(c config.Config, log *slog.Logger) (*pii.Keyring, error) {
 	var master []byte
 	if c.DataKey != "" {
@@ -62,38 +63,58 @@ func Keyring(c config.Config, log *slog.Logger) (*pii.Keyring, error) {
 		}
 		master = k
 	}
-	return pii.New(master)
+	return pii.NewMaster(master)
 }
+
+// errWrongKey is what a master key that does not open the database gives.
+var errWrongKey = errors.New("the data key is not the one this database was written with: set XINYONG_DATA_KEY (or --data-key) to the original key, or restore DATA/data.key")
 
 // Open opens the configured store. With migrate it applies pending
 // migrations; without, it refuses a schema that is not the binary's.
-// It also refuses a data key other than the one the database was
-// written with.
+// It then loads the data keys with the master key, and refuses a master
+// key other than the database's.
 func Open(ctx context.Context, c config.Config, log *slog.Logger, migrate bool) (store.Store, *pii.Keyring, error) {
 	keys, err := Keyring(c, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	var s store.Store
-	if c.DB != "" {
-		if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") && !strings.Contains(c.DB, "=") {
-			return nil, nil, fmt.Errorf("--db: want a PostgreSQL DSN such as postgres://user@host:5432/xinyong")
-		}
-		s, err = postgres.Open(ctx, c.DB, keys)
-	} else {
-		s, err = sqlite.Open(ctx, c.Data, keys)
-	}
+	s, err := openDriver(ctx, c, keys)
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := prepare(ctx, s, keys, log, migrate); err != nil {
 		s.Close()
+		if errors.Is(err, errWrongKey) && c.DataKey == "" {
+			if _, serr := os.Stat(filepath.Join(c.Data, KeyFileName+pendingSuffix)); serr == nil {
+				err = fmt.Errorf("%w (DATA/%s%s exists: a key rotation was interrupted; run xinyong key rotate again to finish it)", err, KeyFileName, pendingSuffix)
+			}
+		}
 		return nil, nil, err
 	}
 	return s, keys, nil
 }
 
+// openDriver opens the configured driver's store with keys.
+func openDriver(ctx context.Context, c config.Config, keys *pii.Keyring) (store.Store, error) {
+	if c.DB != "" {
+		if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") && !strings.Contains(c.DB, "=") {
+			return nil, fmt.Errorf("--db: want a PostgreSQL DSN such as postgres://user@host:5432/xinyong")
+		}
+		return postgres.Open(ctx, c.DB, keys)
+	}
+	return sqlite.Open(ctx, c.Data, keys)
+}
+
 func prepare(ctx context.Context, s store.Store, keys *pii.Keyring, log *slog.Logger, migrate bool) error {
+	if err := checkSchema(ctx, s, log, migrate); err != nil {
+		return err
+	}
+	return loadKeys(ctx, s, keys)
+}
+
+// checkSchema migrates the database, or refuses a schema that is not the
+// binary's.
+func checkSchema(ctx context.Context, s store.Store, log *slog.Logger, migrate bool) error {
 	if migrate {
 		from, to, err := s.Migrate(ctx)
 		if err != nil {
@@ -111,13 +132,20 @@ func prepare(ctx context.Context, s store.Store, keys *pii.Keyring, log *slog.Lo
 			return err
 		}
 	}
-	fp := keys.Fingerprint()
-	stored, err := s.InitSetting(ctx, "data_key_fingerprint", fp)
-	if err != nil {
-		return err
+	return nil
+}
+
+// loadKeys loads the database's data keys into keys (store.LoadKeys).
+func loadKeys(ctx context.Context, s store.Store, keys *pii.Keyring) error {
+	ks, ok := s.(store.KeyStore)
+	if !ok {
+		return fmt.Errorf("the %s driver cannot keep data keys", s.Dialect())
 	}
-	if stored != fp {
-		return errors.New("the data key is not the one this database was written with: set XINYONG_DATA_KEY (or --data-key) to the original key, or restore DATA/data.key")
+	if err := store.LoadKeys(ctx, ks, keys); err != nil {
+		if errors.Is(err, pii.ErrWrongKey) {
+			return errWrongKey
+		}
+		return fmt.Errorf("load data keys: %w", err)
 	}
 	return nil
 }

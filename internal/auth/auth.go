@@ -291,9 +291,10 @@ func (z *Authorizer) Decide(p Principal, a Action, res Resource) Decision {
 	return d
 }
 
-// Allowed is Decide for callers that need only the answer.
-func (z *Authorizer) Allowed(p Principal, a Action, res Resource) bool {
-	return z.Decide(p, a, res).Allow
+// Can answers like Decide without logging a denial: for choosing which
+// links a page shows, never for enforcing.
+func (z *Authorizer) Can(p Principal, a Action, res Resource) bool {
+	return z.decide(p, a, res).Allow
 }
 
 func (z *Authorizer) decide(p Principal, a Action, res Resource) Decision {

@@ -88,7 +88,7 @@ var allowed = func() map[string]bool {
 	add("auditorCityA", []Action{AuditRead}, "rA", "rAxk", "rCounty", "rCityA")
 	add("auditorCityA", []Action{QueryLogRead}, all...)
 	add("subject42", []Action{SubjectFile, QueryLogRead}, "rA", "rAxk") // its own, nobody else's
-	add("clientCF", []Action{RecordSubmit}, "rA")                      // only cf, only its department
+	add("clientCF", []Action{RecordSubmit}, "rA")                       // only cf, only its department
 	add("clientCheck", []Action{CheckRun}, "rA", "rAxk")
 	return m
 }()

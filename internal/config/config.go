@@ -27,12 +27,15 @@ type Config struct {
 	DemoSeed        int64
 	DemoRecords     int
 	ShutdownTimeout time.Duration
-	APIIntake       bool
+	InsecureCookies bool
+	APIRate         float64
+	APIBurst        int
 	Calendar        string
 	Catalog         string
 	SearchRate      float64
 	SearchBurst     int
 	RealIPHeader    string
+	NewKeyFile      string
 }
 
 // Option describes one option.
@@ -53,6 +56,8 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.DB, "db", d, u) }},
 	{Flag: "data-key", Env: "XINYONG_DATA_KEY", Secret: true, Usage: "32-byte key (base64 or hex) that encrypts personal identifiers; empty: read or create DATA/data.key",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.DataKey, "data-key", d, u) }},
+	{Flag: "new-key-file", Env: "XINYONG_NEW_KEY_FILE", Usage: "key rotate: file holding the new 32-byte data key (base64 or hex); empty: generate one into DATA/data.key (only when that file is the current key)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.NewKeyFile, "new-key-file", d, u) }},
 	{Flag: "addr", Env: "XINYONG_ADDR", Default: "127.0.0.1:8080", Usage: "serve: HTTP listen address",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Addr, "addr", d, u) }},
 	{Flag: "site-name", Env: "XINYONG_SITE_NAME", Default: "公共信用信息平台", Usage: "serve: the platform's name shown on pages",
@@ -78,8 +83,20 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Calendar, "calendar", d, u) }},
 	{Flag: "catalog", Env: "XINYONG_CATALOG", Usage: "directory of extra record kinds (*.json, the format of xinyong catalog show --json) added to the built-in catalogue",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Catalog, "catalog", d, u) }},
-	{Flag: "api-intake", Env: "XINYONG_API_INTAKE", Default: "false", Usage: "serve: accept POST /api/v1/records without authentication (trusted networks only, until API keys exist)",
-		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.BoolVar(&c.APIIntake, "api-intake", d == "true", u) }},
+	{Flag: "insecure-cookies", Env: "XINYONG_INSECURE_COOKIES", Default: "false", Usage: "serve: send the session cookie without the Secure attribute, for plain HTTP on a host other than localhost (development only)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			fs.BoolVar(&c.InsecureCookies, "insecure-cookies", d == "true", u)
+		}},
+	{Flag: "api-rate", Env: "XINYONG_API_RATE", Default: "20", Usage: "serve: requests per second allowed per API key, on average (0: no limit)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.ParseFloat(d, 64)
+			fs.Float64Var(&c.APIRate, "api-rate", v, u)
+		}},
+	{Flag: "api-burst", Env: "XINYONG_API_BURST", Default: "100", Usage: "serve: requests an API key may make at once before --api-rate applies",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.Atoi(d)
+			fs.IntVar(&c.APIBurst, "api-burst", v, u)
+		}},
 	{Flag: "search-rate", Env: "XINYONG_SEARCH_RATE", Default: "1", Usage: "serve: anonymous searches per second allowed per client address, on average (0: no limit)",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			v, _ := strconv.ParseFloat(d, 64)
@@ -105,10 +122,11 @@ var Options = []Option{
 
 // Groups of options each subcommand takes.
 var (
-	Storage = []string{"data", "db", "data-key", "log-level", "log-format"}
-	Intake  = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve   = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "api-intake", "search-rate", "search-burst", "real-ip-header")
-	Demo    = append(append([]string{}, Intake...), "subjects", "records", "seed")
+	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
+	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "real-ip-header")
+	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
+	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )
 
 // Bind registers the named options on fs, with defaults taken from the
@@ -170,10 +188,10 @@ func validate(o Option, v string) error {
 		return err
 	}
 	switch o.Flag {
-	case "subjects", "seed", "records", "search-burst":
+	case "subjects", "seed", "records", "search-burst", "api-burst":
 		_, err := strconv.ParseInt(v, 10, 64)
 		return err
-	case "search-rate":
+	case "search-rate", "api-rate":
 		f, err := strconv.ParseFloat(v, 64)
 		if err == nil && f < 0 {
 			err = fmt.Errorf("must not be negative")

@@ -205,6 +205,10 @@ type RecordView struct {
 	SubjectName  string
 	SubjectClass credit.Class
 	Versions     []VersionView
+	// SourceDept and Private are set only by RecordInternal: the
+	// supplying department's USCC and the personal fields in clear.
+	SourceDept string
+	Private    []FieldValue
 }
 
 // Title is the record's headline: its kind and decision number.
@@ -263,6 +267,18 @@ func (s *Service) view(r store.Record, on calendar.Date) (RecordView, error) {
 // Record returns a record by reference as it was public on day on;
 // ErrNotFound when it was not public then (or does not exist).
 func (s *Service) Record(ctx context.Context, ref string, on calendar.Date) (RecordView, error) {
+	return s.record(ctx, ref, on, false)
+}
+
+// RecordInternal returns a record by reference as it stood on day on,
+// public or not, with its personal fields and supplying department: the
+// view of staff entitled to read their department's records. The caller
+// decides whether the reader may see it and writes the audit entry.
+func (s *Service) RecordInternal(ctx context.Context, ref string, on calendar.Date) (RecordView, error) {
+	return s.record(ctx, ref, on, true)
+}
+
+func (s *Service) record(ctx context.Context, ref string, on calendar.Date, internal bool) (RecordView, error) {
 	id, ok := s.parseRef("r", ref)
 	if !ok {
 		return RecordView{}, ErrNotFound
@@ -279,8 +295,22 @@ func (s *Service) Record(ctx context.Context, ref string, on calendar.Date) (Rec
 	if err != nil {
 		return RecordView{}, err
 	}
-	if !v.Decision.Public {
+	if !v.Decision.Public && !internal {
 		return v, ErrNotPublic{v.Decision}
+	}
+	if internal {
+		v.SourceDept = cur.SourceDept
+		if len(cur.Private) > 0 {
+			var priv map[string]string
+			if err := json.Unmarshal(cur.Private, &priv); err != nil {
+				return RecordView{}, fmt.Errorf("record %d: personal fields: %w", cur.ID, err)
+			}
+			for _, f := range v.Kind.Fields {
+				if val := priv[f.Key]; val != "" {
+					v.Private = append(v.Private, FieldValue{f.Key, f.Code, f.Name, val})
+				}
+			}
+		}
 	}
 	sub, err := s.Store.GetSubject(ctx, cur.SubjectID)
 	if err != nil {

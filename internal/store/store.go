@@ -40,6 +40,7 @@ type Store interface {
 
 	SubjectStore
 	RecordStore
+	AccessStore
 }
 
 // SubjectStore keeps the subject registry.

@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -17,7 +20,7 @@ const MaxRecordsPerRequest = 10000
 type RecordsInput struct {
 	Body struct {
 		Kind    string           `json:"kind" minLength:"1" doc:"Record kind from the catalogue: xk (行政许可), cf (行政处罚), …"`
-		Dept    string           `json:"dept,omitempty" doc:"USCC of the sending department; records of other departments are rejected."`
+		Dept    string           `json:"dept,omitempty" doc:"USCC of the sending department; optional, and when given it must be the API key's department."`
 		Records []map[string]any `json:"records" minItems:"1" maxItems:"10000" doc:"Records of that kind. Keys are the standard's Chinese field names, exchange codes (CF_WSH …) or field keys; values are strings or numbers."`
 	}
 }
@@ -65,22 +68,35 @@ func (s *Server) registerIntake() {
 		Method:        "POST",
 		Path:          "/api/v1/records",
 		Summary:       "Submit credit records (归集)",
-		Description:   "Files a batch of records of one kind through the same validation as file imports. Each record is created, filed as a new version, recognised as unchanged, or rejected with its reasons; the others still go in. Until API keys arrive (access-control issue) the endpoint answers only when the server runs with --api-intake.",
+		Description:   "Files a batch of records of one kind through the same validation as file imports. Each record is created, filed as a new version, recognised as unchanged, or rejected with its reasons; the others still go in. Requires an API key (Authorization: Bearer xyk_…) of a department with the records:submit scope (or records:submit:KIND); the records are filed as that department's, and the batch is written to the audit trail.",
 		Tags:          []string{"intake"},
 		MaxBodyBytes:  64 << 20,
 		DefaultStatus: 200,
 	}, func(ctx context.Context, in *RecordsInput) (*RecordsOutput, error) {
-		if !s.opts.IntakeAPI || s.opts.Importer == nil {
-			return nil, huma.Error403Forbidden("数据报送接口未启用：请以 --api-intake 启动服务（接入认证功能上线前仅限可信网络）")
+		if s.opts.Importer == nil {
+			return nil, huma.Error503ServiceUnavailable("数据报送未配置")
+		}
+		p := principalFrom(ctx)
+		if p.Kind == auth.Anonymous {
+			return nil, huma.Error401Unauthorized("请在 Authorization: Bearer 中提供本部门的接口密钥")
+		}
+		if p.Org.Kind != auth.Dept {
+			return nil, huma.Error403Forbidden("只有部门可以报送信用信息")
 		}
 		if _, ok := s.opts.Importer.Catalog.Kind(in.Body.Kind); !ok {
 			return nil, huma.Error422UnprocessableEntity("未知的信息类别：" + in.Body.Kind)
+		}
+		if d := s.decide(p, auth.RecordSubmit, auth.Resource{OrgPath: p.Org.Path, Kind: in.Body.Kind}); !d.Allow {
+			return nil, huma.Error403Forbidden("无权报送“" + in.Body.Kind + "”类信息：" + d.Reason)
+		}
+		if in.Body.Dept != "" && in.Body.Dept != p.Org.USCC {
+			return nil, huma.Error403Forbidden("dept 应为本部门统一社会信用代码 " + p.Org.USCC + "，不能代其他部门报送")
 		}
 		t, err := ingest.ObjectsTable(in.Body.Records)
 		if err != nil {
 			return nil, huma.Error422UnprocessableEntity(err.Error())
 		}
-		res, err := s.opts.Importer.Import(ctx, t, ingest.Options{Kind: in.Body.Kind, Dept: in.Body.Dept, Channel: "api", Outcomes: true})
+		res, err := s.opts.Importer.Import(ctx, t, ingest.Options{Kind: in.Body.Kind, Dept: p.Org.USCC, Channel: "api", Outcomes: true})
 		var he *ingest.HeaderError
 		if errors.As(err, &he) {
 			return nil, huma.Error422UnprocessableEntity(he.Error())
@@ -89,6 +105,8 @@ func (s *Server) registerIntake() {
 			s.opts.Log.Error("intake", "err", err)
 			return nil, huma.Error500InternalServerError("写入失败，请稍后重试（重复提交不会产生重复记录）")
 		}
+		s.audit(ctx, p, auth.AuditEntry{Action: auth.AuditRecordSubmit, Target: "batch:" + strconv.FormatInt(res.Batch, 10), Outcome: "ok",
+			Detail: fmt.Sprintf("%s：%d 行，新增 %d，更新 %d，未变 %d，退回 %d", in.Body.Kind, res.Rows, res.Accepted, res.Updated, res.Unchanged, len(res.Rejected))})
 		out := &RecordsOutput{Body: RecordsResult{Rows: res.Rows, Accepted: res.Accepted, Updated: res.Updated,
 			Unchanged: res.Unchanged, Rejected: res.Rejected, Warnings: res.Warnings}}
 		for _, o := range res.Outcomes {

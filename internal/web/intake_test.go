@@ -10,15 +10,27 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/demo"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/sqlite"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
-func newIntakeServer(t *testing.T, enabled bool) *httptest.Server {
+// intakeEnv is a server with a department, its API key and a key of
+// another department.
+type intakeEnv struct {
+	srv           *httptest.Server
+	dept          auth.Org
+	key, otherKey string
+	xkOnlyKey     string
+	store         store.Store
+}
+
+func newIntakeServer(t *testing.T) intakeEnv {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, t.TempDir(), storetest.Keys())
@@ -30,14 +42,41 @@ func newIntakeServer(t *testing.T, enabled bool) *httptest.Server {
 		t.Fatal(err)
 	}
 	im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
-	h, err := New(Options{Store: s, SiteName: "测试", Importer: im, IntakeAPI: enabled})
+	h, err := New(Options{Store: s, SiteName: "测试", Importer: im, Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return srv
+	env := intakeEnv{srv: srv, store: s}
+	root, _ := s.RootOrg(ctx, "运营")
+	e := auth.AuditEntry{Actor: "system:test", Action: auth.AuditOrgChange}
+	region, err := s.CreateOrg(ctx, auth.Org{ParentID: root.ID, Kind: auth.Region, Name: "陕西省", Region: "610000"}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.dept, err = s.CreateOrg(ctx, auth.Org{ParentID: region.ID, Kind: auth.Dept, Name: "省市场监管局", USCC: penaltyDept}, e); err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.CreateOrg(ctx, auth.Org{ParentID: region.ID, Kind: auth.Dept, Name: "省税务局", USCC: storetest.USCC("11", "610000", 77)}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey := func(org auth.Org, scopes ...string) string {
+		prefix, secret, key := auth.NewAPIKey()
+		if _, err := s.CreateClient(ctx, auth.APIClient{OrgID: org.ID, Name: org.Name, Scopes: scopes, Prefix: prefix, SecretSum: auth.TokenHash(secret)}, e); err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	env.key = newKey(env.dept, "records:submit")
+	env.xkOnlyKey = newKey(env.dept, "records:submit:xk")
+	env.otherKey = newKey(other, "records:submit")
+	return env
 }
+
+// penaltyDept is the department the test penalties come from.
+var penaltyDept = storetest.USCC("11", "610000", 42)
 
 // penaltyObjects returns n valid 行政处罚 records keyed by exchange code.
 func penaltyObjects(t *testing.T, n int) []map[string]any {
@@ -50,16 +89,22 @@ func penaltyObjects(t *testing.T, n int) []map[string]any {
 				o[f.Code] = row[i]
 			}
 		}
+		o["CF_SJLYDM"] = penaltyDept
 		out = append(out, o)
 		return nil
 	})
 	return out
 }
 
-func post(t *testing.T, url string, body any) (int, RecordsResult, string) {
+func post(t *testing.T, url, key string, body any) (int, RecordsResult, string) {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +116,13 @@ func post(t *testing.T, url string, body any) (int, RecordsResult, string) {
 }
 
 func TestPostRecords(t *testing.T) {
-	srv := newIntakeServer(t, true)
+	env := newIntakeServer(t)
+	srv := env.srv
 	recs := penaltyObjects(t, 5)
 	recs[1]["CF_XDR_SHXYM"] = "91350100M000100Y4Z"
 	recs[3]["CF_NR_FK"] = 0.25 // a JSON number is accepted
 	delete(recs[4], "CF_WSH")
-	code, r, raw := post(t, srv.URL+"/api/v1/records", map[string]any{"kind": "cf", "records": recs})
+	code, r, raw := post(t, srv.URL+"/api/v1/records", env.key, map[string]any{"kind": "cf", "records": recs})
 	if code != 200 {
 		t.Fatalf("status %d: %s", code, raw)
 	}
@@ -94,7 +140,7 @@ func TestPostRecords(t *testing.T) {
 		t.Errorf("rejected %+v", r.Rejected)
 	}
 	// Sent again: nothing new.
-	_, r2, raw2 := post(t, srv.URL+"/api/v1/records", map[string]any{"kind": "cf", "records": recs})
+	_, r2, raw2 := post(t, srv.URL+"/api/v1/records", env.key, map[string]any{"kind": "cf", "records": recs})
 	if r2.Accepted != 0 || r2.Unchanged != 3 {
 		t.Fatalf("second post %s", raw2)
 	}
@@ -127,17 +173,57 @@ func TestPostRecords(t *testing.T) {
 		{map[string]any{"kind": "cf", "records": []any{map[string]any{"CF_WSH": []int{1}}}}, 422, "字符串或数字"},
 		{map[string]any{"kind": "cf", "records": []any{map[string]any{"名称": "x"}}}, 422, "缺少必填列"},
 	} {
-		code, _, raw := post(t, srv.URL+"/api/v1/records", bad.body)
+		code, _, raw := post(t, srv.URL+"/api/v1/records", env.key, bad.body)
 		if code != bad.status || !strings.Contains(raw, bad.has) {
 			t.Errorf("%v: %d %s", bad.body, code, raw)
 		}
 	}
 }
 
-func TestPostRecordsDisabled(t *testing.T) {
-	srv := newIntakeServer(t, false)
-	code, _, raw := post(t, srv.URL+"/api/v1/records", map[string]any{"kind": "cf", "records": penaltyObjects(t, 1)})
-	if code != 403 || !strings.Contains(raw, "--api-intake") {
-		t.Fatalf("%d %s", code, raw)
+func TestPostRecordsNeedsKey(t *testing.T) {
+	env := newIntakeServer(t)
+	url := env.srv.URL + "/api/v1/records"
+	body := map[string]any{"kind": "cf", "records": penaltyObjects(t, 2)}
+	for _, c := range []struct {
+		name, key string
+		status    int
+		has       string
+	}{
+		{"no key", "", 401, "接口密钥"},
+		{"malformed key", "xyk_nonsense", 401, "接口密钥无效"},
+		{"wrong secret", env.key[:len(env.key)-4] + "AAAA", 401, "接口密钥无效"},
+		{"key limited to licences", env.xkOnlyKey, 403, "无权报送"},
+	} {
+		code, _, raw := post(t, url, c.key, body)
+		if code != c.status || !strings.Contains(raw, c.has) {
+			t.Errorf("%s: %d %s", c.name, code, raw)
+		}
+	}
+	// Another department's key files nothing of this department's: every
+	// row is rejected for its source department.
+	code, r, raw := post(t, url, env.otherKey, body)
+	if code != 200 || r.Accepted != 0 || len(r.Rejected) != 2 || r.Rejected[0].Code != "CF_SJLYDM" {
+		t.Errorf("another department's key: %d %s", code, raw)
+	}
+	code, _, raw = post(t, url, env.otherKey, map[string]any{"kind": "cf", "dept": penaltyDept, "records": penaltyObjects(t, 1)})
+	if code != 403 || !strings.Contains(raw, "不能代其他部门报送") {
+		t.Errorf("claiming another department: %d %s", code, raw)
+	}
+	// A revoked key stops at once.
+	c, err := env.store.GetClientByPrefix(context.Background(), strings.Split(env.key, "_")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Revoked = true
+	if err := env.store.UpdateClient(context.Background(), c, auth.AuditEntry{Actor: "system:test", Action: auth.AuditClientChange}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, raw := post(t, url, env.key, body); code != 401 {
+		t.Errorf("revoked key: %d %s", code, raw)
+	}
+	// Every batch that went in is in the audit trail, with its department.
+	entries, _ := env.store.ListAudit(context.Background(), store.AuditFilter{Actions: []string{auth.AuditRecordSubmit}})
+	if len(entries) != 1 || !strings.HasPrefix(entries[0].Actor, "client:") || !strings.Contains(entries[0].Detail, "退回 2") {
+		t.Errorf("audit of submissions: %+v", entries)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
@@ -26,7 +27,8 @@ func newPages(siteName string) (*pages, error) {
 		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
 		"add":        func(a, b int) int { return a + b },
 	}
-	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column"} {
+	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
+		"login", "totp", "account", "admin", "audit", "my", "purpose"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -37,18 +39,42 @@ func newPages(siteName string) (*pages, error) {
 	return p, nil
 }
 
-// page is what every template gets.
+// page is what every template gets: the site, the page's title and data,
+// who is signed in and the session's CSRF token for forms.
 type page struct {
 	SiteName string
 	Title    string
 	Data     any
+	User     auth.Principal
+	Nav      nav
+	CSRF     string
+}
+
+// nav says which staff links the signed-in principal sees.
+type nav struct {
+	SignedIn, Admin, Audit, Subject bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
-// anything was written.
-func (s *Server) render(w http.ResponseWriter, status int, name, title string, data any) {
+// anything was written. Pages of a signed-in session are never cached.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	var buf bytes.Buffer
-	if err := s.pages.tmpl[name].Execute(&buf, page{SiteName: s.pages.siteName, Title: title, Data: data}); err != nil {
+	pg := page{SiteName: s.pages.siteName, Title: title, Data: data}
+	if r != nil {
+		pg.User = who(r)
+		if sess := sessionOf(r); sess != nil {
+			pg.CSRF = sess.CSRF
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		if pg.User.Kind == auth.UserKind && s.opts.Authorizer != nil {
+			own := auth.Resource{OrgPath: pg.User.Org.Path}
+			pg.Nav = nav{SignedIn: true,
+				Admin:   s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
+				Audit:   s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
+				Subject: pg.User.SubjectID != 0}
+		}
+	}
+	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {
 		s.opts.Log.Error("render page", "page", name, "err", err)
 		http.Error(w, "服务器内部错误", http.StatusInternalServerError)
 		return
@@ -68,7 +94,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	counts, err := s.subjectCounts(r.Context())
 	if err != nil {
 		s.opts.Log.Error("count subjects", "err", err)
-		s.render(w, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
+		s.render(w, r, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
 		return
 	}
 	var rows []classCount
@@ -90,7 +116,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 		data["Columns"] = cols
 	}
-	s.render(w, http.StatusOK, "home", "首页", data)
+	s.render(w, r, http.StatusOK, "home", "首页", data)
 }
 
 // maxCodeInput bounds what the code tool accepts.
@@ -114,9 +140,9 @@ func (s *Server) codeTool(w http.ResponseWriter, r *http.Request) {
 			data["Result"] = code.Check(k, c)
 		}
 	}
-	s.render(w, http.StatusOK, "code", "代码校验", data)
+	s.render(w, r, http.StatusOK, "code", "代码校验", data)
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusNotFound, "error", "页面不存在", "您访问的页面不存在。")
+	s.render(w, r, http.StatusNotFound, "error", "页面不存在", "您访问的页面不存在。")
 }

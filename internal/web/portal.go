@@ -25,18 +25,18 @@ func invalidReason(err error) string {
 }
 
 // portalError renders the page for an error of the portal service.
-func (s *Server) portalError(w http.ResponseWriter, err error) {
+func (s *Server) portalError(w http.ResponseWriter, r *http.Request, err error) {
 	var np portal.ErrNotPublic
 	switch {
 	case errors.As(err, &np):
-		s.render(w, http.StatusGone, "error", "该信息不在公示中", "该信息目前不予公示："+np.Decision.Reason+"。")
+		s.render(w, r, http.StatusGone, "error", "该信息不在公示中", "该信息目前不予公示："+np.Decision.Reason+"。")
 	case errors.Is(err, store.ErrNotFound):
-		s.notFound(w, nil)
+		s.notFound(w, r)
 	case errors.Is(err, store.ErrInvalid):
-		s.render(w, http.StatusBadRequest, "error", "请求有误", invalidReason(err))
+		s.render(w, r, http.StatusBadRequest, "error", "请求有误", invalidReason(err))
 	default:
 		s.opts.Log.Error("portal", "err", err)
-		s.render(w, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
+		s.render(w, r, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
 	}
 }
 
@@ -44,12 +44,12 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	data := map[string]any{"Query": q}
 	if q == "" {
-		s.render(w, http.StatusOK, "search", "查询信用主体", data)
+		s.render(w, r, http.StatusOK, "search", "查询信用主体", data)
 		return
 	}
 	if len(q) > 200 {
 		data["Error"] = "输入过长"
-		s.render(w, http.StatusBadRequest, "search", "查询信用主体", data)
+		s.render(w, r, http.StatusBadRequest, "search", "查询信用主体", data)
 		return
 	}
 	// A code goes straight to its subject.
@@ -60,34 +60,34 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			s.portalError(w, err)
+			s.portalError(w, r, err)
 			return
 		}
 		data["Error"] = "平台未收录该代码对应的信用主体"
-		s.render(w, http.StatusOK, "search", "查询信用主体", data)
+		s.render(w, r, http.StatusOK, "search", "查询信用主体", data)
 		return
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	res, err := s.opts.Portal.Search(r.Context(), q, page)
 	if errors.Is(err, store.ErrInvalid) {
 		data["Error"] = invalidReason(err)
-		s.render(w, http.StatusOK, "search", "查询信用主体", data)
+		s.render(w, r, http.StatusOK, "search", "查询信用主体", data)
 		return
 	}
 	if err != nil {
-		s.portalError(w, err)
+		s.portalError(w, r, err)
 		return
 	}
 	data["Result"] = res
 	data["Refs"] = s.opts.Portal
-	s.render(w, http.StatusOK, "search", q+" - 查询结果", data)
+	s.render(w, r, http.StatusOK, "search", q+" - 查询结果", data)
 }
 
 // asOf reads ?as_of, rendering the error itself when it is invalid.
 func (s *Server) asOf(w http.ResponseWriter, r *http.Request) (calendar.Date, bool, bool) {
 	d, hist, err := s.opts.Portal.AsOf(r.URL.Query().Get("as_of"))
 	if err != nil {
-		s.portalError(w, err)
+		s.portalError(w, r, err)
 		return d, false, false
 	}
 	return d, hist, true
@@ -100,10 +100,10 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.opts.Portal.File(r.Context(), r.PathValue("ref"), on, hist)
 	if err != nil {
-		s.portalError(w, err)
+		s.portalError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "subject", f.Subject.Name+" - 信用档案", f)
+	s.render(w, r, http.StatusOK, "subject", f.Subject.Name+" - 信用档案", f)
 }
 
 func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
@@ -112,11 +112,14 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.opts.Portal.Record(r.Context(), r.PathValue("ref"), on)
-	if err != nil {
-		s.portalError(w, err)
+	if np := (portal.ErrNotPublic{}); errors.As(err, &np) && s.internalRecord(w, r) {
 		return
 	}
-	s.render(w, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist})
+	if err != nil {
+		s.portalError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist})
 }
 
 // columnFilter reads a 双公示 column's filter from the query.
@@ -149,7 +152,7 @@ func columnFilter(q url.Values) (store.RecordFilter, error) {
 func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 	f, err := columnFilter(r.URL.Query())
 	if err != nil {
-		s.portalError(w, err)
+		s.portalError(w, r, err)
 		return
 	}
 	k, ok := s.opts.Portal.Catalog.Kind(f.Kind)
@@ -159,7 +162,7 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 	}
 	col, err := s.opts.Portal.Latest(r.Context(), f, columnPage)
 	if err != nil {
-		s.portalError(w, err)
+		s.portalError(w, r, err)
 		return
 	}
 	next := ""
@@ -168,7 +171,7 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 		q.Set("offset", strconv.Itoa(col.Next))
 		next = "/sgs?" + q.Encode()
 	}
-	s.render(w, http.StatusOK, "column", k.Name+"信息公示", map[string]any{
+	s.render(w, r, http.StatusOK, "column", k.Name+"信息公示", map[string]any{
 		"Kind": k, "Kinds": s.opts.Portal.Catalog.Kinds(), "Col": col, "Next": next,
 		"Region": r.URL.Query().Get("region"),
 	})

@@ -20,8 +20,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -38,10 +40,9 @@ type Options struct {
 	Log      *slog.Logger
 	SiteName string
 	Version  string
-	// Importer files records submitted through the API; IntakeAPI
-	// enables POST /api/v1/records (until API keys exist).
-	Importer  *ingest.Importer
-	IntakeAPI bool
+	// Importer files records submitted through the API by departments'
+	// API clients.
+	Importer *ingest.Importer
 	// Portal answers the public window (search, credit files, records).
 	Portal *portal.Service
 	// SearchRate and SearchBurst limit anonymous searches per client
@@ -50,6 +51,16 @@ type Options struct {
 	SearchRate   float64
 	SearchBurst  int
 	RealIPHeader string
+	// Authorizer makes every access decision; Keys encrypts second-factor
+	// secrets. Without an Authorizer only the public portal works.
+	Authorizer *auth.Authorizer
+	Keys       *pii.Keyring
+	// InsecureCookies drops the Secure attribute of cookies on plain HTTP
+	// (development behind no TLS on a host other than localhost).
+	InsecureCookies bool
+	// APIRate and APIBurst limit each API client's requests per second.
+	APIRate  float64
+	APIBurst int
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -62,8 +73,9 @@ type Server struct {
 	handler  http.Handler
 	api      huma.API
 
-	limiter     *limiter
-	rateLimited prometheus.Counter
+	limiter       *limiter
+	clientLimiter *limiter
+	rateLimited   prometheus.Counter
 
 	countsMu sync.Mutex
 	counts   map[credit.Class]int64
@@ -84,7 +96,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry(),
-		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader)}
+		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, "")}
 	s.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "xinyong_search_rate_limited_total", Help: "Anonymous searches refused for exceeding the per-address rate.",
 	})
@@ -114,8 +126,9 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("GET /subjects/{ref}", s.subjectPage)
 	mux.HandleFunc("GET /records/{ref}", s.recordPage)
 	mux.HandleFunc("GET /sgs", s.columnPage)
+	s.registerAccess(mux)
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.observe(securityHeaders(s.limitSearch(mux))))
+	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(mux))))))
 	return s, nil
 }
 

@@ -4,6 +4,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/sqlaccess"
 )
 
 //go:embed migrations/*.sql
@@ -26,6 +28,9 @@ var migrations embed.FS
 
 // Store is the PostgreSQL driver.
 type Store struct {
+	*sqlaccess.Store // organisations, accounts, sessions, API clients, audit trail
+
+	db   *sql.DB // the pool through database/sql, for the shared access store
 	pool *pgxpool.Pool
 	keys *pii.Keyring
 	now  func() time.Time
@@ -55,7 +60,9 @@ func Open(ctx context.Context, dsn string, keys *pii.Keyring) (*Store, error) {
 			return nil, fmt.Errorf("PostgreSQL database has LC_CTYPE %q: create it with a UTF-8 ctype, e.g. CREATE DATABASE xinyong TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'", ctype)
 		}
 	}
-	return &Store{pool: pool, keys: keys, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}, nil
+	s := &Store{pool: pool, keys: keys, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	s.Store, s.db = access(s)
+	return s, nil
 }
 
 // Dialect implements store.Store.
@@ -89,7 +96,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, int64, error) {
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // Close implements store.Store.
-func (s *Store) Close() error { s.pool.Close(); return nil }
+func (s *Store) Close() error { err := s.db.Close(); s.pool.Close(); return err }
 
 // InitSetting implements store.Store.
 func (s *Store) InitSetting(ctx context.Context, name, value string) (string, error) {

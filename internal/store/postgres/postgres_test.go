@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/pgtest"
 	"github.com/xinyong/xinyong/internal/store/storetest"
@@ -16,14 +17,14 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		dsn := pgtest.NewDatabase(t)
-		open := func() *Store {
-			s, err := Open(context.Background(), dsn, storetest.Keys())
+		open := func(keys *pii.Keyring) *Store {
+			s, err := Open(context.Background(), dsn, keys)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return s
 		}
-		s := open()
+		s := open(storetest.Keys())
 		h := storetest.Harness{Store: s}
 		t.Cleanup(func() { h.Store.Close() })
 		h.Exec = func(ctx context.Context, q string) error {
@@ -46,12 +47,13 @@ func TestConformance(t *testing.T) {
 			}
 			return out, rs.Err()
 		}
-		h.Reopen = func() store.Store {
+		h.ReopenWith = func(keys *pii.Keyring) store.Store {
 			h.Store.Close()
-			s = open()
+			s = open(keys)
 			h.Store = s
 			return s
 		}
+		h.Reopen = func() store.Store { return h.ReopenWith(storetest.Keys()) }
 		return h
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/sqlaccess"
 )
 
 //go:embed migrations/*.sql
@@ -31,6 +32,8 @@ const FileName = "xinyong.db"
 
 // Store is the SQLite driver.
 type Store struct {
+	*sqlaccess.Store // organisations, accounts, sessions, API clients, audit trail
+
 	w    *sql.DB // the single writer
 	r    *sql.DB // readers
 	keys *pii.Keyring
@@ -68,7 +71,9 @@ func Open(ctx context.Context, dir string, keys *pii.Keyring) (*Store, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	return &Store{w: w, r: r, keys: keys, now: func() time.Time { return time.Now().UTC() }}, nil
+	s := &Store{w: w, r: r, keys: keys, now: func() time.Time { return time.Now().UTC() }}
+	s.Store = access(s)
+	return s, nil
 }
 
 // Dialect implements store.Store.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
@@ -11,14 +12,14 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		dir := t.TempDir()
-		open := func() *Store {
-			s, err := Open(context.Background(), dir, storetest.Keys())
+		open := func(keys *pii.Keyring) *Store {
+			s, err := Open(context.Background(), dir, keys)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return s
 		}
-		s := open()
+		s := open(storetest.Keys())
 		h := storetest.Harness{Store: s}
 		t.Cleanup(func() { h.Store.Close() })
 		h.Exec = func(ctx context.Context, q string) error {
@@ -28,12 +29,13 @@ func TestConformance(t *testing.T) {
 		h.Texts = func(ctx context.Context, table string) ([]string, error) {
 			return texts(ctx, s, table)
 		}
-		h.Reopen = func() store.Store {
+		h.ReopenWith = func(keys *pii.Keyring) store.Store {
 			h.Store.Close()
-			s = open()
+			s = open(keys)
 			h.Store = s
 			return s
 		}
+		h.Reopen = func() store.Store { return h.ReopenWith(storetest.Keys()) }
 		return h
 	})
 }

@@ -30,6 +30,8 @@ type Harness struct {
 	Texts func(ctx context.Context, table string) ([]string, error)
 	// Reopen closes the store and opens the same database again.
 	Reopen func() store.Store
+	// ReopenWith is Reopen with another keyring than Keys().
+	ReopenWith func(keys *pii.Keyring) store.Store
 }
 
 // Keys is the keyring every harness must open its store with.
@@ -69,7 +71,7 @@ func Run(t *testing.T, open Open) {
 		{"LargeBatch", testLargeBatch},
 		{"Reopen", testReopen},
 		{"InitSetting", testInitSetting},
-	}, recordTests()...)
+	}, append(append(recordTests(), accessTests()...), keyTests()...)...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := open(t)
