@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -77,6 +78,11 @@ func runRecord(ctx context.Context, env *environ, args []string) error {
 			return err
 		}
 		log.Info("record state changed", "id", id, "state", state)
+		e := cliEntry(auth.AuditRecordChange, string(state)+"："+strings.TrimSpace(*reason))
+		e.Target = "record:" + strconv.FormatInt(id, 10)
+		if _, err := s.Audit(ctx, e); err != nil {
+			return fmt.Errorf("record %d changed, but the audit trail could not be written: %w", id, err)
+		}
 	}
 	versions, err := s.RecordVersions(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
