@@ -33,6 +33,7 @@ type accessEnv struct {
 	deptXian, deptBaoji   auth.Org
 	recordRef, subjectRef string
 	subjectID             int64
+	opts                  Options // the server's options, for variants
 }
 
 const testPassword = "正确的马电池钉书针"
@@ -101,8 +102,9 @@ func newAccessEnv(t *testing.T) accessEnv {
 			t.Fatal(err)
 		}
 	}
-	h, err := New(Options{Store: s, SiteName: "测试", Portal: ps, Importer: im, Keys: storetest.Keys(), InsecureCookies: true,
-		Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles()}})
+	env.opts = Options{Store: s, SiteName: "测试", Portal: ps, Importer: im, Keys: storetest.Keys(), InsecureCookies: true,
+		Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles()}}
+	h, err := New(env.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
