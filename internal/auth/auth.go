@@ -373,3 +373,46 @@ func inScope(s Scope, p Principal, res Resource) bool {
 	}
 	return false
 }
+
+// actionLabels name the actions for the role matrix.
+var actionLabels = map[Action]string{
+	PublicRead: "读取公开信息", RecordRead: "读取本单位信息（含非公开、个人信息）", RecordSubmit: "报送信息",
+	RecordChange: "更正、撤销信息", SharedRead: "读取共享信息", ObjectionReview: "处理异议", RepairReview: "审核信用修复",
+	CheckRun: "信用核查", CheckRead: "查看核查存档", AuditRead: "查阅审计日志", QueryLogRead: "查看查询记录",
+	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
+}
+
+// Matrix renders the role table as a Markdown table: a row per action, a
+// column per role, each cell the scope granted ("" when none).
+func (r *Roles) Matrix() string {
+	var b strings.Builder
+	b.WriteString("| action |")
+	for _, role := range r.list {
+		b.WriteString(" " + role.Name + " (" + role.Label + ") |")
+	}
+	b.WriteString(" API client scope |\n|---|")
+	for range r.list {
+		b.WriteString("---|")
+	}
+	b.WriteString("---|\n")
+	for _, a := range Actions {
+		b.WriteString("| `" + string(a) + "` " + actionLabels[a] + " |")
+		for _, role := range r.list {
+			cell := ""
+			for _, g := range role.Grants {
+				if g.Action == a {
+					cell = string(g.Scope)
+				}
+			}
+			b.WriteString(" " + cell + " |")
+		}
+		var scopes []string
+		for _, c := range r.clients {
+			if c.Action == a {
+				scopes = append(scopes, "`"+c.Scope+"` ("+string(c.GrantScope)+")")
+			}
+		}
+		b.WriteString(" " + strings.Join(scopes, ", ") + " |\n")
+	}
+	return b.String()
+}
