@@ -38,6 +38,7 @@ var EncryptedColumns = []EncryptedColumn{
 	{Table: "subjects", Key: []string{"id"}, Column: "id_enc"},
 	{Table: "records", Key: []string{"id"}, Column: "private"},
 	{Table: "record_versions", Key: []string{"record_id", "version"}, Column: "private"},
+	{Table: "users", Key: []string{"id"}, Column: "totp_enc"},
 }
 
 // KeyStore is what data-key management needs of a driver besides Store.

@@ -21,6 +21,7 @@ func accessTests() []namedTest {
 		{"APIClients", testAPIClients},
 		{"AuditChain", testAuditChain},
 		{"AuditAppendOnly", testAuditAppendOnly},
+		{"KeyReencryptTOTP", testReencryptTOTP},
 	}
 }
 
@@ -352,5 +353,32 @@ func testAuditAppendOnly(t *testing.T, h Harness) {
 	}
 	if _, err := verifyAudit(t, s); err == nil || !strings.Contains(err.Error(), "entry 3") {
 		t.Errorf("an edited entry is not found: %v", err)
+	}
+}
+
+// testReencryptTOTP: a second factor's secret is personal data under the
+// data key, so a re-encryption reaches it too.
+func testReencryptTOTP(t *testing.T, h Harness) {
+	ctx := context.Background()
+	k := mustLoadKeys(t, h.Store, legacyMaster)
+	u, err := h.Store.CreateUser(ctx, auth.User{Login: "totp.user", Roles: []string{"admin"}, TOTPEnc: k.Encrypt("JBSWY3DPEHPK3PXP")},
+		auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := store.RotateKeys(ctx, keyStore(t, h.Store), k, masterKey(3), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Reencrypt(ctx, keyStore(t, h.Store), k2, store.ReencryptOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := h.Store.GetUser(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k3 := mustLoadKeys(t, h.Store, masterKey(3))
+	if secret, err := k3.Decrypt(got.TOTPEnc); err != nil || secret != "JBSWY3DPEHPK3PXP" || got.TOTPEnc[0] != 2 {
+		t.Errorf("TOTP secret after re-encryption: key id %d, %q, %v", got.TOTPEnc[0], secret, err)
 	}
 }

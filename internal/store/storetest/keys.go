@@ -139,13 +139,18 @@ func snapshot(t *testing.T, s store.Store, persons []string, records []int64) st
 }
 
 // keyCensus counts the ciphertexts of each encrypted column by the id of
-// their encryption key.
+// their encryption key (columns without any are left out).
 func keyCensus(t *testing.T, s store.Store) map[string]map[byte]int {
 	t.Helper()
 	ks := keyStore(t, s)
 	out := map[string]map[byte]int{}
 	for _, c := range store.EncryptedColumns {
 		out[c.String()] = map[byte]int{}
+		defer func() {
+			if len(out[c.String()]) == 0 {
+				delete(out, c.String())
+			}
+		}()
 		var after []any
 		for {
 			last, read, rewritten, err := ks.ReencryptBatch(context.Background(), c, after, 4, func(ct []byte) ([]byte, error) {
@@ -186,6 +191,17 @@ func legacyDatabase(t *testing.T, h Harness) (persons []string, records []int64,
 		t.Fatalf("store fingerprint: %q %v", got, err)
 	}
 	return persons, records, before
+}
+
+// countsString shows the columns that hold ciphertexts as re-encrypted/rows.
+func countsString(counts []store.ColumnCount) string {
+	var parts []string
+	for _, c := range counts {
+		if c.Rows > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d/%d", c.Column, c.Reencrypted, c.Rows))
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func testKeysFresh(t *testing.T, h Harness) {
@@ -305,7 +321,7 @@ func testReencrypt(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(counts); got != "[{subjects.id_enc 6 6} {records.private 7 7} {record_versions.private 3 3}]" {
+	if got := countsString(counts); got != "subjects.id_enc 6/6 records.private 7/7 record_versions.private 3/3" {
 		t.Fatalf("counts %s", got)
 	}
 	wantCensus(t, h.Store, "map[record_versions.private:map[2:3] records.private:map[2:7] subjects.id_enc:map[2:6]]")
@@ -326,8 +342,8 @@ func testReencrypt(t *testing.T, h Harness) {
 	wantCensus(t, s, "map[record_versions.private:map[2:3] records.private:map[2:8] subjects.id_enc:map[2:6]]")
 	// Nothing left to do: a second run changes nothing.
 	counts, err = store.Reencrypt(ctx, keyStore(t, s), k3, store.ReencryptOptions{})
-	if err != nil || counts[0].Reencrypted+counts[1].Reencrypted+counts[2].Reencrypted != 0 {
-		t.Fatalf("second run: %v %v", counts, err)
+	if got := countsString(counts); err != nil || got != "subjects.id_enc 0/6 records.private 0/8 record_versions.private 0/3" {
+		t.Fatalf("second run: %s %v", got, err)
 	}
 }
 
