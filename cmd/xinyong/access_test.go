@@ -7,12 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
@@ -54,25 +52,7 @@ func TestAccessEndToEnd(t *testing.T) {
 				t.Errorf("org list:\n%s", out)
 			}
 
-			addr := freeAddr(t)
-			srv := exec.Command(binary, append([]string{"serve", "--addr", addr}, f...)...)
-			logs := newSyncBuffer()
-			srv.Stdout, srv.Stderr = logs, logs
-			if err := srv.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Process.Kill()
-			base := "http://" + addr
-			deadline := time.Now().Add(30 * time.Second)
-			for {
-				if code, _, err := httpGet(base + "/healthz"); err == nil && code == 200 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no /healthz; logs:\n%s", logs)
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+			base, srv, _ := startServe(t, f...)
 			// Sign in: a Secure, HttpOnly, SameSite session cookie.
 			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			resp, err := client.PostForm(base+"/login", url.Values{"login": {"admin"}, "password": {password}})

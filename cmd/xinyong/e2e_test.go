@@ -81,26 +81,7 @@ func httpGet(url string) (int, string, error) {
 func TestServeEndToEnd(t *testing.T) {
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
-			addr := freeAddr(t)
-			args := append([]string{"serve", "--demo", "--subjects", "1000", "--addr", addr}, flags(t)...)
-			cmd := exec.Command(binary, args...)
-			logs := newSyncBuffer()
-			cmd.Stdout, cmd.Stderr = logs, logs
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer cmd.Process.Kill()
-			base := "http://" + addr
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				if code, _, err := httpGet(base + "/healthz"); err == nil && code == 200 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("no /healthz in time; logs:\n%s", logs)
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+			base, cmd, logs := startServe(t, append([]string{"--demo", "--subjects", "1000"}, flags(t)...)...)
 			code, body, _ := httpGet(base + "/")
 			if code != 200 || !strings.Contains(body, `<strong id="total">1000</strong>`) {
 				t.Fatalf("home page %d:\n%s", code, body)
@@ -136,6 +117,31 @@ func TestServeEndToEnd(t *testing.T) {
 				t.Errorf("no graceful stop in logs:\n%s", logs)
 			}
 		})
+	}
+}
+
+// startServe starts the real binary's serve with args on a free address
+// and waits for /healthz; the process is killed when the test ends.
+func startServe(t *testing.T, args ...string) (base string, cmd *exec.Cmd, logs *syncBuffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd = exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
+	logs = newSyncBuffer()
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	base = "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if code, _, err := httpGet(base + "/healthz"); err == nil && code == 200 {
+			return base, cmd, logs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no /healthz in time; logs:\n%s", logs)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/app"
@@ -18,6 +20,10 @@ import (
 func runServe(ctx context.Context, env *environ, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--addr HOST:PORT] [--demo] [--data DIR | --db DSN]")
 	c, log, err := setup(env, fs, args, config.Serve)
+	if err != nil {
+		return err
+	}
+	sso, err := oidcOptions(c)
 	if err != nil {
 		return err
 	}
@@ -58,7 +64,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}, Keys: keys, InsecureCookies: c.InsecureCookies,
 		APIRate: c.APIRate, APIBurst: c.APIBurst,
 		Portal:     &portal.Service{Store: s, Catalog: cat, Keys: keys},
-		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader})
+		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso})
 	if err != nil {
 		return err
 	}
@@ -92,4 +98,32 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// oidcOptions returns the single sign-on configuration: nil without an
+// issuer; with one, every other OIDC option is required.
+func oidcOptions(c config.Config) (*web.OIDCConfig, error) {
+	if c.OIDCIssuer == "" {
+		return nil, nil
+	}
+	var missing []string
+	for _, o := range []struct{ v, flag string }{
+		{c.OIDCClientID, "--oidc-client-id (XINYONG_OIDC_CLIENT_ID)"},
+		{c.OIDCSecret, "--oidc-client-secret (XINYONG_OIDC_CLIENT_SECRET or XINYONG_OIDC_CLIENT_SECRET_FILE)"},
+		{c.OIDCRedirectURL, "--oidc-redirect-url (XINYONG_OIDC_REDIRECT_URL)"},
+	} {
+		if o.v == "" {
+			missing = append(missing, o.flag)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("--oidc-issuer is set, so single sign-on also needs %s", strings.Join(missing, ", "))
+	}
+	for _, o := range []struct{ v, flag string }{{c.OIDCIssuer, "--oidc-issuer"}, {c.OIDCRedirectURL, "--oidc-redirect-url"}} {
+		u, err := url.Parse(o.v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("%s %q: want an absolute http(s) URL", o.flag, o.v)
+		}
+	}
+	return &web.OIDCConfig{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCSecret, RedirectURL: c.OIDCRedirectURL}, nil
 }

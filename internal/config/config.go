@@ -36,6 +36,10 @@ type Config struct {
 	SearchBurst     int
 	RealIPHeader    string
 	NewKeyFile      string
+	OIDCIssuer      string
+	OIDCClientID    string
+	OIDCSecret      string
+	OIDCRedirectURL string
 }
 
 // Option describes one option.
@@ -109,6 +113,18 @@ var Options = []Option{
 		}},
 	{Flag: "real-ip-header", Env: "XINYONG_REAL_IP_HEADER", Usage: "serve: header holding the client address set by a trusted reverse proxy (e.g. X-Real-IP); empty: the connection's address",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.RealIPHeader, "real-ip-header", d, u) }},
+	{Flag: "oidc-issuer", Env: "XINYONG_OIDC_ISSUER", Usage: "serve: issuer URL of the single sign-on (OpenID Connect) provider; empty: no single sign-on",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.OIDCIssuer, "oidc-issuer", d, u) }},
+	{Flag: "oidc-client-id", Env: "XINYONG_OIDC_CLIENT_ID", Usage: "serve: client id registered at the single sign-on provider",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.OIDCClientID, "oidc-client-id", d, u) }},
+	{Flag: "oidc-client-secret", Env: "XINYONG_OIDC_CLIENT_SECRET", Secret: true, Usage: "serve: client secret registered at the single sign-on provider",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			fs.StringVar(&c.OIDCSecret, "oidc-client-secret", d, u)
+		}},
+	{Flag: "oidc-redirect-url", Env: "XINYONG_OIDC_REDIRECT_URL", Usage: "serve: this site's callback registered at the provider, https://HOST/login/oidc/callback",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", d, u)
+		}},
 	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.LogLevel, "log-level", d, u) }},
 	{Flag: "log-format", Env: "XINYONG_LOG_FORMAT", Default: "text", Usage: "log format: text or json",
@@ -124,7 +140,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "real-ip-header")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )

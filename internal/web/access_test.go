@@ -19,7 +19,6 @@ import (
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
-	"github.com/xinyong/xinyong/internal/store/sqlite"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
@@ -41,14 +40,7 @@ const testPassword = "正确的马电池钉书针"
 func newAccessEnv(t *testing.T) accessEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, t.TempDir(), storetest.Keys())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t)
 	var env accessEnv
 	env.s = s
 	e := auth.AuditEntry{Actor: "system:test", Action: auth.AuditOrgChange}

@@ -23,6 +23,23 @@ func text[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	return v
 }
 
+// waitLocation waits until the page's address contains sub: after a form
+// submission the old document can still match the next selector while
+// the new one loads.
+func waitLocation(t *testing.T, ctx context.Context, sub string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil && strings.Contains(loc, sub) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page never reached an address with %q", sub)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // TestBrowserHomeAndCodeTool opens the home page in headless Chromium,
 // reads the counts, then types a code into the home page's form, submits
 // it with the Enter key and reads the verdict on the page it lands on.

@@ -16,7 +16,6 @@ import (
 	"github.com/xinyong/xinyong/internal/demo"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/store"
-	"github.com/xinyong/xinyong/internal/store/sqlite"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
@@ -33,14 +32,7 @@ type intakeEnv struct {
 func newIntakeServer(t *testing.T) intakeEnv {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, t.TempDir(), storetest.Keys())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t)
 	im := &ingest.Importer{Store: s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
 	h, err := New(Options{Store: s, SiteName: "测试", Importer: im, Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles()}})
 	if err != nil {

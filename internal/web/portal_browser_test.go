@@ -140,8 +140,11 @@ func TestBrowserPortal(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#region")),
 		chromedp.SendKeys(chromedp.CSS("#region"), "6101"),
 		chromedp.Submit(chromedp.CSS("#region")),
-		chromedp.WaitVisible(chromedp.CSS("table.records")),
 	); err != nil {
+		t.Fatal(err)
+	}
+	waitLocation(t, ctx, "region=6101")
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("table.records"))); err != nil {
 		t.Fatal(err)
 	}
 	col := text(t, ctx, chromedp.Text(chromedp.CSS("main")))

@@ -61,6 +61,9 @@ type Options struct {
 	// APIRate and APIBurst limit each API client's requests per second.
 	APIRate  float64
 	APIBurst int
+	// OIDC, when set, offers sign-in through a single sign-on provider,
+	// discovered on first use.
+	OIDC *OIDCConfig
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -76,6 +79,7 @@ type Server struct {
 	limiter       *limiter
 	clientLimiter *limiter
 	rateLimited   prometheus.Counter
+	oidc          *oidcClient // nil: no single sign-on
 
 	countsMu sync.Mutex
 	counts   map[credit.Class]int64
@@ -97,6 +101,12 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry(),
 		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, "")}
+	if o.OIDC != nil {
+		if err := o.OIDC.validate(); err != nil {
+			return nil, err
+		}
+		s.oidc = newOIDCClient(*o.OIDC)
+	}
 	s.rateLimited = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "xinyong_search_rate_limited_total", Help: "Anonymous searches refused for exceeding the per-address rate.",
 	})

@@ -22,6 +22,7 @@ func (s *Server) registerAccess(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login/totp", s.totpPage)
 	mux.HandleFunc("POST /login/totp", s.loginTOTP)
 	mux.HandleFunc("POST /logout", s.logout)
+	s.registerOIDC(mux)
 	mux.HandleFunc("GET /account", s.accountPage)
 	mux.HandleFunc("POST /account/password", s.changePassword)
 	mux.HandleFunc("POST /account/totp", s.enableTOTP)
@@ -38,12 +39,12 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, localPath(r.URL.Query().Get("next"), "/account"), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", "登录", map[string]any{"Next": r.URL.Query().Get("next")})
+	s.render(w, r, http.StatusOK, "login", "登录", map[string]any{"Next": r.URL.Query().Get("next"), "OIDC": s.oidc != nil})
 }
 
 // signInFailed renders the sign-in form again with a message.
 func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int, login, msg string) {
-	s.render(w, r, status, "login", "登录", map[string]any{"Next": r.PostFormValue("next"), "Login": login, "Error": msg})
+	s.render(w, r, status, "login", "登录", map[string]any{"Next": r.PostFormValue("next"), "Login": login, "Error": msg, "OIDC": s.oidc != nil})
 }
 
 const badCredentials = "登录名或密码错误"

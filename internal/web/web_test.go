@@ -26,14 +26,7 @@ var update = flag.Bool("update", false, "rewrite docs/openapi.json")
 func newTestServer(t *testing.T) (*httptest.Server, store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, t.TempDir(), storetest.Keys())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t)
 	if _, err := s.PutSubjects(ctx, []credit.Subject{
 		{Class: credit.ClassOrg, USCC: storetest.USCC("91", "610100", 1), Name: "西安华信电子科技有限公司"},
 		{Class: credit.ClassOrg, USCC: storetest.USCC("91", "610100", 2), Name: "西安秦川机械有限公司"},
@@ -220,4 +213,19 @@ func TestSearchRateLimit(t *testing.T) {
 	if ok, _ := l.allow(r1, now.Add(time.Second)); !ok {
 		t.Error("refused after the wait")
 	}
+}
+
+// openTestStore opens a migrated SQLite store in a temporary directory.
+func openTestStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, t.TempDir(), storetest.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
