@@ -12,12 +12,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
 )
@@ -86,6 +88,12 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	e := cliEntry(auth.AuditRecordSubmit, fmt.Sprintf("%s 文件 %s：%d 行，新增 %d，更新 %d，未变 %d，退回 %d",
+		opt.Kind, filepath.Base(*file), res.Rows, res.Accepted, res.Updated, res.Unchanged, len(res.Rejected)))
+	e.Target = "batch:" + strconv.FormatInt(res.Batch, 10)
+	if _, err := s.Audit(ctx, e); err != nil {
+		return fmt.Errorf("the file was imported, but the audit trail could not be written: %w", err)
 	}
 	for _, w := range res.Warnings {
 		log.Warn("header", "warning", w)

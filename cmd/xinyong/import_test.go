@@ -128,6 +128,10 @@ func TestImportCommand(t *testing.T) {
 			if r3 := decodeImport(t, out); r3.Accepted != 0 || r3.Updated != 0 || r3.Unchanged != 48 || len(r3.Rejected) != 2 {
 				t.Fatalf("second import %+v", r3)
 			}
+			// Every import is in the audit trail, by the operator.
+			if _, out, _ := runCmd(t, "", nil, append([]string{"audit", "list"}, f...)...); strings.Count(out, "record.submit") != 3 || !strings.Contains(out, "system:cli") {
+				t.Errorf("imports in the audit trail:\n%s", out)
+			}
 			// Text output and statistics.
 			code, out, _ = runCmd(t, "", nil, append([]string{"import", "--kind", "cf", "--file", file}, f...)...)
 			if code != 0 || !strings.Contains(out, "GB18030") || !strings.Contains(out, "退回2行") || !strings.Contains(out, "第10行\t处罚类别\t") {

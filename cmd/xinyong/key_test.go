@@ -171,6 +171,13 @@ func TestKeyRotateReencrypt(t *testing.T) {
 			if after := personalSnapshot(t, f, newKey); after != before {
 				t.Fatalf("personal data changed by the rotation:\n%s\nbefore:\n%s", after, before)
 			}
+			// The rotation is in the audit trail, whose chain the new key still verifies.
+			if code, out, errs := runBinary(t, newEnv, append([]string{"audit", "verify"}, f...)...); code != 0 || !strings.Contains(out, "intact") {
+				t.Fatalf("audit verify after rotation: exit %d %s %s", code, out, errs)
+			}
+			if _, out, _ := runBinary(t, newEnv, append([]string{"audit", "list"}, f...)...); !strings.Contains(out, "key.rotate") {
+				t.Errorf("the rotation is not in the audit trail:\n%s", out)
+			}
 
 			// Running it again is harmless: already done.
 			code, out, errs = runBinary(t, oldEnv, append([]string{"key", "rotate", "--reencrypt", "--new-key-file", newFile}, f...)...)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
@@ -107,6 +108,7 @@ func RotateKey(ctx context.Context, c config.Config, log *slog.Logger, opt Rotat
 	if err != nil {
 		return res, err
 	}
+	opened := keys // the keyring the store holds, for the audit entry
 	defer s.Close()
 	res.Dialect = s.Dialect()
 	if err := checkSchema(ctx, s, log, false); err != nil {
@@ -206,6 +208,19 @@ func RotateKey(ctx context.Context, c config.Config, log *slog.Logger, opt Rotat
 		}
 	}
 	res.EncryptionKeys, res.Primary = keys.EncryptionKeys()
+	// The audit key never changes, so the store's keyring can seal the
+	// entry, provided it opened the keys (a resumed run opened them with
+	// the new master in another keyring; the first run's entry is lost
+	// with its crash, and the log says so).
+	if opened.Loaded() {
+		e := auth.AuditEntry{Actor: auth.Principal{Kind: auth.System, Name: "cli"}.String(), Action: auth.AuditKeyRotate, Outcome: "ok",
+			Detail: fmt.Sprintf("new master key: %v; re-encrypted: %v; encryption keys %v, primary %d", res.Rotated, opt.Reencrypt, res.EncryptionKeys, res.Primary)}
+		if _, err := s.Audit(ctx, e); err != nil {
+			return res, fmt.Errorf("the keys are rotated, but the audit trail could not be written: %w", err)
+		}
+	} else {
+		log.Warn("finished an interrupted rotation; it is not in the audit trail")
+	}
 	return res, nil
 }
 

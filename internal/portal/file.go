@@ -91,6 +91,25 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 	return f, nil
 }
 
+// OwnRecords returns every current record of a subject, public or not,
+// each with today's publicity decision: the subject's own view of its
+// file (it sees what the public no longer sees, and why).
+func (s *Service) OwnRecords(ctx context.Context, subjectID int64) ([]RecordView, error) {
+	recs, err := s.Store.SubjectRecords(ctx, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RecordView, 0, len(recs))
+	for _, r := range recs {
+		v, err := s.view(r, s.today())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // Column is a page of a 双公示 column.
 type Column struct {
 	Filter  store.RecordFilter

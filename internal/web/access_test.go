@@ -382,7 +382,8 @@ func TestNonPublicReadAndQueryHistory(t *testing.T) {
 	firm.signIn("firm")
 	firm.get(path)
 	code, body = firm.get("/my")
-	if code != 200 || !strings.Contains(body, "西安市市场监督管理局") || !strings.Contains(body, "办件 XA-2026-0042") || strings.Contains(body, "本人查阅") {
+	if code != 200 || !strings.Contains(body, "西安市市场监督管理局") || !strings.Contains(body, "办件 XA-2026-0042") || strings.Contains(body, "本人查阅") ||
+		!strings.Contains(body, `id="own-records"`) || !strings.Contains(body, "已撤销") {
 		t.Fatalf("query history: %d %s", code, body)
 	}
 	// The clerk has no query history page; the auditor sees the trail.

@@ -121,6 +121,14 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 	data := map[string]any{"Subject": sub, "Rows": s.auditRows(ctx, others)}
 	if s.opts.Portal != nil {
 		data["Ref"] = s.opts.Portal.SubjectRef(sub)
+		own, err := s.opts.Portal.OwnRecords(ctx, sub.ID)
+		if err != nil {
+			s.serviceError(w, r, "read own records", err)
+			return
+		}
+		data["Records"] = own
+		s.audit(ctx, p, auth.AuditEntry{Action: auth.AuditSubjectRead, Target: "subject:" + strconv.FormatInt(sub.ID, 10), SubjectID: sub.ID,
+			Purpose: "本人查阅", Outcome: "ok", Detail: strconv.Itoa(len(own)) + " 条记录"})
 	}
 	if len(entries) == 50 {
 		data["Next"] = entries[len(entries)-1].Seq
