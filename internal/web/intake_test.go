@@ -219,3 +219,37 @@ func TestPostRecordsNeedsKey(t *testing.T) {
 		t.Errorf("audit of submissions: %+v", entries)
 	}
 }
+
+// TestAPIKeyRateLimit: each key has its own bucket; over it the answer is
+// 429 with Retry-After, and another key is not affected.
+func TestAPIKeyRateLimit(t *testing.T) {
+	env := newIntakeServer(t)
+	h, err := New(Options{Store: env.store, SiteName: "测试", Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles()}, APIRate: 0.01, APIBurst: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func(key string) *http.Response {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/stats/intake", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for i := 0; i < 2; i++ {
+		if resp := get(env.key); resp.StatusCode != 200 {
+			t.Fatalf("request %d within the burst: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp := get(env.key)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("over the limit: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if resp := get(env.otherKey); resp.StatusCode != 200 {
+		t.Errorf("another key is limited too: %d", resp.StatusCode)
+	}
+}
