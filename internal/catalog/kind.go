@@ -124,6 +124,9 @@ type Publicity struct {
 	// Until is the key of a date field through which the sender asks the
 	// record to be shown (公示截止期), or "".
 	Until string `json:"until,omitempty"`
+	// Exit is the key of a date field from which the record is no longer
+	// shown (a list entry's 移出日期), or "".
+	Exit string `json:"exit,omitempty"`
 	// Windows are the publicity windows by severity, in months from From.
 	// None means the catalogue sets no window for the kind.
 	Windows []Window `json:"windows,omitempty"`
@@ -669,6 +672,9 @@ func (k *Kind) compile() error {
 	}
 	if pub.From != "" {
 		ref("publicity.from", pub.From, TypeDate, TypeDateOrLongTerm)
+	}
+	if pub.Exit != "" {
+		ref("publicity.exit", pub.Exit, TypeDate)
 	}
 	if pub.Until != "" {
 		ref("publicity.until", pub.Until, TypeDate, TypeDateOrLongTerm)

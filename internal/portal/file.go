@@ -37,7 +37,6 @@ func (s Section) Count() int { return len(s.Records) }
 
 // pendingSections are the parts of a credit file later applications fill.
 var pendingSections = []Section{
-	{ID: "lists", Title: "红黑名单", Pending: true},
 	{ID: "commitments", Title: "信用承诺", Pending: true},
 	{ID: "evaluation", Title: "信用评价", Pending: true},
 }

@@ -46,6 +46,7 @@ const (
 	Repaired       Status = "repaired"      // 信用修复 approved
 	NotPublic      Status = "not_public"    // its disclosure level is not 公开
 	NotPublished   Status = "not_published" // its class is not published at all
+	Exited         Status = "exited"        // a list entry removed (移出)
 )
 
 // Label is the status in Chinese.
@@ -67,6 +68,8 @@ func (s Status) Label() string {
 		return "不予公开"
 	case NotPublished:
 		return "不予公示"
+	case Exited:
+		return "已移出"
 	}
 	return string(s)
 }
@@ -124,6 +127,16 @@ func Decide(in Input, on calendar.Date) Decision {
 			}
 		}
 	}
+	if !hasWindow && pub.Until != "" {
+		// No window by class: the sender's date ends it (a list entry's
+		// 有效期至; 长期 is a far date).
+		d.Until = dateOf(in.Fields[pub.Until])
+		d.UntilByDept = !d.Until.IsZero()
+	}
+	var exit calendar.Date
+	if pub.Exit != "" {
+		exit = dateOf(in.Fields[pub.Exit])
+	}
 	switch {
 	case !in.Received.IsZero() && on.Before(in.Received):
 		d.Status = NotYet
@@ -140,18 +153,27 @@ func Decide(in Input, on calendar.Date) Decision {
 	case on.Before(d.From):
 		d.Status = NotYet
 		d.Reason = "公示期自" + d.From.String() + "开始"
+	case !exit.IsZero() && !on.Before(exit):
+		d.Status = Exited
+		d.Reason = "已于" + exit.String() + "移出，停止公示"
 	case hasWindow && on.After(d.Until):
 		d.Status = Expired
 		d.Reason = "公示期已于" + d.Until.String() + "届满（" + d.windowText(w) + "），停止公示"
+	case !hasWindow && !d.Until.IsZero() && on.After(d.Until):
+		d.Status = Expired
+		d.Reason = "有效期已于" + d.Until.String() + "届满，停止公示"
 	default:
 		d.Public = true
 		d.Status = Shown
 		if in.Objection {
 			d.Status = UnderObjection
 		}
-		if hasWindow {
+		switch {
+		case hasWindow:
 			d.Reason = "公示期" + d.From.String() + "至" + d.Until.String() + "（" + d.windowText(w) + "）"
-		} else {
+		case !d.Until.IsZero():
+			d.Reason = "自" + d.From.String() + "起公示，有效期至" + d.Until.String()
+		default:
 			d.Reason = "自" + d.From.String() + "起公示，" + k.Name + "信息没有公示期限"
 		}
 		if in.Objection {
