@@ -41,6 +41,8 @@ type Store interface {
 	SubjectStore
 	RecordStore
 	AccessStore
+	BatchStore
+	CheckStore
 }
 
 // SubjectStore keeps the subject registry.

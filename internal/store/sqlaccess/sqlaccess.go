@@ -1,4 +1,5 @@
-// Package sqlaccess implements store.AccessStore once, in SQL that SQLite
+// Package sqlaccess implements store.AccessStore and store.CheckStore once,
+// in SQL that SQLite
 // and PostgreSQL both speak ($n placeholders, RETURNING, partial indexes),
 // over database/sql. The drivers embed it and supply what differs: the
 // connections, how a unique violation looks and how appends to the audit
@@ -415,30 +416,12 @@ func (s *Store) Audit(ctx context.Context, e auth.AuditEntry) (auth.AuditEntry, 
 
 // appendAudit seals e after the last entry and inserts it, inside tx.
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, e *auth.AuditEntry) error {
-	if s.MAC == nil {
-		return fmt.Errorf("audit trail: %w (no data key)", store.ErrNotConfigured)
-	}
-	if s.LockAudit != nil {
-		if err := s.LockAudit(ctx, tx); err != nil {
-			return err
-		}
-	}
-	var prev []byte
-	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	entries := []auth.AuditEntry{*e}
+	if err := s.appendAudits(ctx, tx, entries); err != nil {
 		return err
 	}
-	e.Seq = last + 1
-	if e.At.IsZero() {
-		e.At = s.now()
-	}
-	e.At = e.At.UTC().Truncate(time.Microsecond)
-	e.Seal(prev, s.MAC)
-	_, err = tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor, org_id, action, target, subject_id, purpose, outcome, detail, prev, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		e.Seq, e.At, e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail, e.Prev, e.Hash)
-	return err
+	*e = entries[0]
+	return nil
 }
 
 const auditColumns = `seq, at, actor, org_id, action, target, subject_id, purpose, outcome, detail, prev, hash`

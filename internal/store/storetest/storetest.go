@@ -71,7 +71,7 @@ func Run(t *testing.T, open Open) {
 		{"LargeBatch", testLargeBatch},
 		{"Reopen", testReopen},
 		{"InitSetting", testInitSetting},
-	}, append(append(recordTests(), accessTests()...), keyTests()...)...)
+	}, append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...)...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := open(t)

@@ -1,0 +1,78 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+var _ store.BatchStore = (*Store)(nil)
+
+// FindSubjectsByCodes implements store.BatchStore.
+func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[string]credit.Subject, error) {
+	l := store.LookupCodes(s.keys, codes)
+	byKey, byReg := map[string]credit.Subject{}, map[string]credit.Subject{}
+	read := func(column string, values []string, into map[string]credit.Subject) error {
+		for _, chunk := range store.Chunks(values) {
+			in, args := inList(chunk)
+			rs, err := s.r.QueryContext(ctx, `SELECT `+column+`, `+subjectColumns+` FROM subjects WHERE `+column+` IN `+in+` ORDER BY id`, args...)
+			if err != nil {
+				return err
+			}
+			for rs.Next() {
+				var v string
+				var sub credit.Subject
+				if err := rs.Scan(&v, &sub.ID, &sub.Class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
+					rs.Close()
+					return err
+				}
+				if _, seen := into[v]; !seen {
+					into[v] = sub
+				}
+			}
+			if err := rs.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := read("key", l.Keys, byKey); err != nil {
+		return nil, err
+	}
+	if err := read("reg_no", l.RegNos, byReg); err != nil {
+		return nil, err
+	}
+	return l.Resolve(byKey, byReg), nil
+}
+
+// SubjectsRecords implements store.BatchStore.
+func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string) ([]store.Record, error) {
+	var out []store.Record
+	for _, chunk := range store.Chunks(ids) {
+		in, args := inList(chunk)
+		q := `SELECT ` + recordColumns + ` FROM records r WHERE r.subject_id IN ` + in
+		if len(kinds) > 0 {
+			kin, kargs := inList(kinds)
+			q += ` AND r.kind IN ` + kin
+			args = append(args, kargs...)
+		}
+		rs, err := s.r.QueryContext(ctx, q+` ORDER BY r.subject_id, r.id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rs.Next() {
+			r, err := s.scanRecord(rs)
+			if err != nil {
+				rs.Close()
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		if err := rs.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+

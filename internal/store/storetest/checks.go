@@ -1,0 +1,115 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+func checkTests() []namedTest {
+	return []namedTest{
+		{"FindSubjectsByCodes", testFindSubjectsByCodes},
+		{"SubjectsRecords", testSubjectsRecords},
+		{"CheckArchive", testCheckArchive},
+	}
+}
+
+func testFindSubjectsByCodes(t *testing.T, h Harness) {
+	ctx := context.Background()
+	subs := sampleSubjects()
+	mustPut(t, h.Store, subs)
+	codes := []string{subs[0].USCC, subs[2].USCC, subs[3].RegNo, subs[5].IDNumber, subs[0].USCC, USCC("91", "610100", 999), "short", GS15("610104", 77)}
+	got, err := h.Store.FindSubjectsByCodes(ctx, codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for c, s := range got {
+		found = append(found, c[:4]+"→"+s.Name)
+	}
+	sort.Strings(found)
+	if len(got) != 4 || got[subs[5].IDNumber].Name != "张伟" || got[subs[3].RegNo].Name != "莲湖区鑫源五金店" || got[subs[0].USCC].Name != subs[0].Name {
+		t.Fatalf("found %v", found)
+	}
+	// Each single lookup agrees.
+	for c, s := range got {
+		one, err := h.Store.FindSubjectByCode(ctx, c)
+		if err != nil || one.ID != s.ID {
+			t.Errorf("%s: batch %d, single %d %v", c, s.ID, one.ID, err)
+		}
+	}
+	// More codes than one IN list holds.
+	var many []string
+	for i := 0; i < store.BatchChunk+50; i++ {
+		many = append(many, USCC("91", "610100", 5000+i))
+	}
+	many = append(many, subs[2].USCC)
+	if got, err := h.Store.FindSubjectsByCodes(ctx, many); err != nil || len(got) != 1 {
+		t.Errorf("a long batch: %d found, %v", len(got), err)
+	}
+}
+
+func testSubjectsRecords(t *testing.T, h Harness) {
+	ctx := context.Background()
+	b := startBatch(t, h.Store, "")
+	var recs []store.RecordInput
+	for i := 0; i < 5; i++ {
+		recs = append(recs, penalty(i, "内容"))
+	}
+	out := put(t, h.Store, b.ID, recs...)
+	vs, _ := h.Store.RecordVersions(ctx, out[0].ID)
+	first := vs[0].SubjectID
+	vs, _ = h.Store.RecordVersions(ctx, out[3].ID)
+	fourth := vs[0].SubjectID
+	got, err := h.Store.SubjectsRecords(ctx, []int64{first, fourth, 987654}, []string{"cf"})
+	if err != nil || len(got) != 2 || got[0].SubjectID != first || got[1].SubjectID != fourth {
+		t.Fatalf("SubjectsRecords = %d records, %v", len(got), err)
+	}
+	if got, _ := h.Store.SubjectsRecords(ctx, []int64{first}, []string{"xk"}); len(got) != 0 {
+		t.Errorf("kind filter ignored: %d", len(got))
+	}
+	if last, err := h.Store.LastRecordID(ctx); err != nil || last != out[4].ID {
+		t.Errorf("LastRecordID = %d %v, want %d", last, err, out[4].ID)
+	}
+}
+
+func testCheckArchive(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Store
+	// Something in the trail before, to chain onto.
+	if _, err := s.Audit(ctx, auth.AuditEntry{Actor: "system:test", Action: auth.AuditSignIn}); err != nil {
+		t.Fatal(err)
+	}
+	// A batch larger than one INSERT: 1,234 subjects.
+	var audits []auth.AuditEntry
+	for i := 1; i <= 1234; i++ {
+		audits = append(audits, auth.AuditEntry{Actor: "client:1:abc", OrgID: 5, Action: auth.AuditCheck, SubjectID: int64(i),
+			Purpose: "政府采购 CG-2026-17", Outcome: "ok", Detail: "无限制"})
+	}
+	c, err := s.SaveCheck(ctx, store.CheckRecord{Actor: "client:1:abc", OrgID: 5, Scenario: "procurement", CaseNo: "CG-2026-17", Subjects: 1234,
+		Punished: 3, Rewarded: 1, NotFound: 2, DataAsOf: 42, Request: []byte(`{"a":1}`), Result: []byte(`{"b":"核查"}`)}, audits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetCheck(ctx, c.ID)
+	if err != nil || got.CaseNo != "CG-2026-17" || got.Subjects != 1234 || got.Punished != 3 || string(got.Result) != `{"b":"核查"}` ||
+		got.DataAsOf != 42 || !got.At.Equal(c.At.Truncate(1000)) && !got.At.Equal(c.At) {
+		t.Fatalf("GetCheck = %+v, %v", got, err)
+	}
+	if _, err := s.GetCheck(ctx, c.ID+1); err == nil {
+		t.Error("a missing check found")
+	}
+	n, err := verifyAudit(t, s)
+	if err != nil || n != 1235 {
+		t.Fatalf("chain after a check: %d entries, %v", n, err)
+	}
+	hist, _ := s.ListAudit(ctx, store.AuditFilter{SubjectID: 777, Actions: []string{auth.AuditCheck}})
+	if len(hist) != 1 || hist[0].Target != fmt.Sprintf("check:%d", c.ID) || !strings.Contains(hist[0].Purpose, "CG-2026-17") {
+		t.Errorf("subject 777's history: %+v", hist)
+	}
+}
