@@ -75,4 +75,3 @@ func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string
 	}
 	return out, nil
 }
-
