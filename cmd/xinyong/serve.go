@@ -60,9 +60,13 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	checks, err := app.Checks(s, cat)
+	if err != nil {
+		return err
+	}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}, Keys: keys, InsecureCookies: c.InsecureCookies,
-		APIRate: c.APIRate, APIBurst: c.APIBurst,
+		APIRate: c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     &portal.Service{Store: s, Catalog: cat, Keys: keys},
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso})
 	if err != nil {

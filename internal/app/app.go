@@ -14,8 +14,10 @@ import (
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/postgres"
@@ -212,4 +214,14 @@ func Importer(c config.Config, s store.Store, keys *pii.Keyring) (*ingest.Import
 		return nil, err
 	}
 	return &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}, nil
+}
+
+// Checks builds the credit-check service: the lists catalogue checked
+// against the record catalogue, over the store.
+func Checks(s store.Store, cat *catalog.Catalog) (*check.Service, error) {
+	l, err := lists.Default(cat)
+	if err != nil {
+		return nil, err
+	}
+	return &check.Service{Store: s, Checker: &check.Checker{Catalog: cat, Lists: l}, Today: calendar.Today}, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/pii"
@@ -58,6 +59,8 @@ type Options struct {
 	// InsecureCookies drops the Secure attribute of cookies on plain HTTP
 	// (development behind no TLS on a host other than localhost).
 	InsecureCookies bool
+	// Checks runs and archives credit checks (nil: no check API).
+	Checks *check.Service
 	// APIRate and APIBurst limit each API client's requests per second.
 	APIRate  float64
 	APIBurst int
@@ -126,6 +129,7 @@ func New(o Options) (*Server, error) {
 	s.registerAPI()
 	s.registerIntake()
 	s.registerPortalAPI()
+	s.registerChecks(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static")

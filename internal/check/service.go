@@ -1,0 +1,323 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/search"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// MaxSubjects bounds one check request.
+const MaxSubjects = 10000
+
+// MaxCandidates is how many name candidates a name-only query returns.
+const MaxCandidates = 5
+
+// Query is one subject asked about: by code, or by name and region.
+type Query struct {
+	Code   string `json:"code,omitempty" doc:"USCC, registration number or ID number; any width or case."`
+	Name   string `json:"name,omitempty" doc:"Name, when there is no code."`
+	Region string `json:"region,omitempty" doc:"2-6 digit division code prefix, to narrow a name."`
+}
+
+// Request is a credit check.
+type Request struct {
+	Scenario string  `json:"scenario" doc:"Scenario code: procurement, bidding, subsidy, honour, approval, hiring, land, credit."`
+	CaseNo   string  `json:"case_no" doc:"办件编号: the case the check is made for."`
+	MinScore float64 `json:"min_score,omitempty" doc:"Lowest name-match score returned (0-1); default the platform's."`
+	Subjects []Query `json:"subjects"`
+}
+
+// Feature is one part of a name-match score, explained.
+type Feature struct {
+	Name    string  `json:"name"`
+	Value   float64 `json:"value"`
+	Weight  float64 `json:"weight"`
+	Explain string  `json:"explain"`
+}
+
+// Subject is who was checked.
+type Subject struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Class    string `json:"class"`
+	USCC     string `json:"uscc,omitempty"`
+	RegNo    string `json:"reg_no,omitempty"`
+	MaskedID string `json:"masked_id,omitempty"`
+	Region   string `json:"region,omitempty"`
+}
+
+// Candidate is a subject found by name, scored, with its check.
+type Candidate struct {
+	Subject  Subject   `json:"subject"`
+	Score    float64   `json:"score"`
+	Features []Feature `json:"features"`
+	Result   Result    `json:"result"`
+}
+
+// Item is the answer for one query.
+type Item struct {
+	Index      int         `json:"index" doc:"1-based position in subjects."`
+	Query      Query       `json:"query"`
+	Match      string      `json:"match" enum:"code,name,none" doc:"How the subject was found."`
+	Subject    *Subject    `json:"subject,omitempty" doc:"The subject, when found by code."`
+	Result     *Result     `json:"result,omitempty" doc:"Its check, when found by code."`
+	Candidates []Candidate `json:"candidates,omitempty" doc:"Name matches at or above the minimum score, best first, each with its check."`
+	Error      string      `json:"error,omitempty" doc:"Why the query could not be answered."`
+}
+
+// Summary counts a check's answers.
+type Summary struct {
+	Subjects int `json:"subjects"`
+	Punished int `json:"punished" doc:"Items answered 有惩戒措施 (by code, or the best name candidate)."`
+	Rewarded int `json:"rewarded"`
+	None     int `json:"none" doc:"Items answered 无限制."`
+	NotFound int `json:"not_found"`
+}
+
+// Response is the archived answer.
+type Response struct {
+	ID           int64     `json:"id"`
+	At           time.Time `json:"at"`
+	Day          string    `json:"day" doc:"The day (China time) the lists and records were judged on."`
+	Scenario     string    `json:"scenario"`
+	ScenarioName string    `json:"scenario_name"`
+	CaseNo       string    `json:"case_no"`
+	Org          string    `json:"org" doc:"The asking organisation."`
+	Actor        string    `json:"actor"`
+	DataAsOf     int64     `json:"data_as_of" doc:"The newest record id the answer was made on."`
+	Summary      Summary   `json:"summary"`
+	Items        []Item    `json:"items"`
+}
+
+// Matcher finds name candidates (the match package over the store's name
+// index).
+type Matcher func(ctx context.Context, name, region string, min float64, limit int) ([]MatchedSubject, error)
+
+// MatchedSubject is a name candidate before its check.
+type MatchedSubject struct {
+	Subject  credit.Subject
+	Score    float64
+	Features []Feature
+}
+
+// Service runs and archives checks.
+type Service struct {
+	Store   store.Store
+	Checker *Checker
+	Match   Matcher // nil: name-only queries are answered "not found"
+	// MinScore is the default minimum name-match score.
+	MinScore float64
+	Today    func() calendar.Date
+}
+
+// Run answers req for p, archives it with an audit entry per subject
+// concerned, and returns the archived answer.
+func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Response, error) {
+	sc, ok := s.Checker.Lists.Scenario(req.Scenario)
+	if !ok {
+		return Response{}, fmt.Errorf("%w: 未知的核查场景“%s”", store.ErrInvalid, req.Scenario)
+	}
+	req.CaseNo = strings.TrimSpace(req.CaseNo)
+	if req.CaseNo == "" || utf8.RuneCountInString(req.CaseNo) > 100 {
+		return Response{}, fmt.Errorf("%w: 请填写办件编号（不超过100字）", store.ErrInvalid)
+	}
+	if len(req.Subjects) == 0 || len(req.Subjects) > MaxSubjects {
+		return Response{}, fmt.Errorf("%w: 每次核查1至%d个主体", store.ErrInvalid, MaxSubjects)
+	}
+	min := req.MinScore
+	if min <= 0 {
+		min = s.MinScore
+	}
+	if min > 1 {
+		return Response{}, fmt.Errorf("%w: min_score 应在0到1之间", store.ErrInvalid)
+	}
+	day := s.Today()
+	asOf, err := s.Store.LastRecordID(ctx)
+	if err != nil {
+		return Response{}, err
+	}
+	res := Response{Day: day.String(), Scenario: sc.Code, ScenarioName: sc.Name, CaseNo: req.CaseNo, Org: p.Org.Name, Actor: p.String(),
+		DataAsOf: asOf, Items: make([]Item, len(req.Subjects))}
+
+	// Codes first, all at once.
+	var codes []string
+	for i, q := range req.Subjects {
+		res.Items[i] = Item{Index: i + 1, Query: q, Match: "none"}
+		q.Code = search.Code(q.Code)
+		res.Items[i].Query.Code = q.Code
+		switch {
+		case q.Code != "":
+			codes = append(codes, q.Code)
+		case strings.TrimSpace(q.Name) == "":
+			res.Items[i].Error = "缺少代码或名称"
+		}
+	}
+	found, err := s.Store.FindSubjectsByCodes(ctx, codes)
+	if err != nil {
+		return Response{}, err
+	}
+	// Then names, one by one.
+	named := map[int][]MatchedSubject{}
+	for i, q := range req.Subjects {
+		if search.Code(q.Code) != "" || strings.TrimSpace(q.Name) == "" {
+			continue
+		}
+		if s.Match == nil {
+			res.Items[i].Error = "本平台未启用按名称核查"
+			continue
+		}
+		cands, err := s.Match(ctx, q.Name, q.Region, min, MaxCandidates)
+		if errors.Is(err, store.ErrInvalid) {
+			res.Items[i].Error = strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+			continue
+		}
+		if err != nil {
+			return Response{}, err
+		}
+		named[i] = cands
+	}
+	// The records of every subject concerned, at once.
+	var ids []int64
+	seen := map[int64]bool{}
+	addID := func(id int64) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	for _, sub := range found {
+		addID(sub.ID)
+	}
+	for _, cs := range named {
+		for _, c := range cs {
+			addID(c.Subject.ID)
+		}
+	}
+	recs, err := s.Store.SubjectsRecords(ctx, ids, s.kinds())
+	if err != nil {
+		return Response{}, err
+	}
+	bySubject := map[int64][]store.Record{}
+	for _, r := range recs {
+		bySubject[r.SubjectID] = append(bySubject[r.SubjectID], r)
+	}
+	results := map[int64]Result{}
+	evaluate := func(id int64) (Result, error) {
+		if r, ok := results[id]; ok {
+			return r, nil
+		}
+		r, err := s.Checker.Evaluate(sc.Code, day, bySubject[id])
+		results[id] = r
+		return r, err
+	}
+	var audits []auth.AuditEntry
+	audited := map[int64]bool{}
+	audit := func(sub credit.Subject, r Result) {
+		if audited[sub.ID] {
+			return
+		}
+		audited[sub.ID] = true
+		audits = append(audits, auth.AuditEntry{Actor: p.String(), OrgID: p.Org.ID, Action: auth.AuditCheck, SubjectID: sub.ID,
+			Purpose: sc.Name + " " + req.CaseNo, Outcome: "ok", Detail: string(r.Verdict)})
+	}
+	for i := range res.Items {
+		it := &res.Items[i]
+		var verdict Verdict
+		switch {
+		case it.Query.Code != "":
+			sub, ok := found[it.Query.Code]
+			if !ok {
+				it.Error = "未找到该代码对应的信用主体"
+				break
+			}
+			r, err := evaluate(sub.ID)
+			if err != nil {
+				return Response{}, err
+			}
+			it.Match, it.Subject, it.Result, verdict = "code", subjectOut(sub), &r, r.Verdict
+			audit(sub, r)
+		case named[i] != nil:
+			for _, c := range named[i] {
+				r, err := evaluate(c.Subject.ID)
+				if err != nil {
+					return Response{}, err
+				}
+				it.Candidates = append(it.Candidates, Candidate{Subject: *subjectOut(c.Subject), Score: c.Score, Features: c.Features, Result: r})
+				audit(c.Subject, r)
+			}
+			if len(it.Candidates) > 0 {
+				it.Match, verdict = "name", it.Candidates[0].Result.Verdict
+			} else {
+				it.Error = "没有达到最低匹配分的主体"
+			}
+		}
+		switch verdict {
+		case Punish:
+			res.Summary.Punished++
+		case Reward:
+			res.Summary.Rewarded++
+		case None:
+			res.Summary.None++
+		default:
+			res.Summary.NotFound++
+		}
+	}
+	res.Summary.Subjects = len(res.Items)
+	reqJSON, _ := json.Marshal(req)
+	rec := store.CheckRecord{Actor: p.String(), OrgID: p.Org.ID, Scenario: sc.Code, CaseNo: req.CaseNo, Subjects: res.Summary.Subjects,
+		Punished: res.Summary.Punished, Rewarded: res.Summary.Rewarded, NotFound: res.Summary.NotFound, DataAsOf: asOf, Request: reqJSON,
+		At: time.Now().UTC().Truncate(time.Microsecond)}
+	res.At = rec.At
+	rec.Result, err = json.Marshal(res) // without the id: it is not known yet and is a column
+	if err != nil {
+		return Response{}, err
+	}
+	rec, err = s.Store.SaveCheck(ctx, rec, audits)
+	if err != nil {
+		return Response{}, err
+	}
+	res.ID = rec.ID
+	return res, nil
+}
+
+// Get returns an archived check.
+func (s *Service) Get(ctx context.Context, id int64) (Response, store.CheckRecord, error) {
+	rec, err := s.Store.GetCheck(ctx, id)
+	if err != nil {
+		return Response{}, rec, err
+	}
+	var res Response
+	if err := json.Unmarshal(rec.Result, &res); err != nil {
+		return Response{}, rec, fmt.Errorf("check %d: %w", id, err)
+	}
+	res.ID = rec.ID
+	return res, rec, nil
+}
+
+// kinds are the record kinds a check reads: the list kinds and the bad
+// kinds.
+func (s *Service) kinds() []string {
+	out := s.Checker.Lists.Kinds()
+	for _, k := range s.Checker.Catalog.Kinds() {
+		if k.Nature == catalog.NatureBad && !slices.Contains(out, k.Code) {
+			out = append(out, k.Code)
+		}
+	}
+	return out
+}
+
+func subjectOut(s credit.Subject) *Subject {
+	return &Subject{ID: s.ID, Name: s.Name, Class: string(s.Class), USCC: s.USCC, RegNo: s.RegNo, MaskedID: s.MaskedID, Region: s.Region}
+}

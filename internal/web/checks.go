@@ -1,0 +1,134 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/check"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// ChecksInput is the body of POST /api/v1/checks.
+type ChecksInput struct {
+	Body struct {
+		Scenario string        `json:"scenario" minLength:"1" doc:"Scenario code: procurement (政府采购), bidding (招标投标), subsidy (财政资金申请), honour (评优评先), approval (行政审批), hiring (公务员录用), land (国有土地出让), credit (融资授信)."`
+		CaseNo   string        `json:"case_no" minLength:"1" maxLength:"100" doc:"办件编号 of the case the check is made for; it is shown to the subjects in their query history."`
+		MinScore float64       `json:"min_score,omitempty" minimum:"0" maximum:"1" doc:"Lowest score of name candidates returned; default the platform's (see the name-matching docs)."`
+		Subjects []check.Query `json:"subjects" minItems:"1" maxItems:"10000" doc:"Up to 10,000 subjects, each by code or, without one, by name (and region)."`
+	}
+}
+
+// CheckOutput is a check's answer.
+type CheckOutput struct {
+	Body check.Response
+}
+
+// CheckIDInput names an archived check.
+type CheckIDInput struct {
+	ID int64 `path:"id" minimum:"1"`
+}
+
+// errNoChecks answers when the server runs without the check service.
+var errNoChecks = huma.Error503ServiceUnavailable("信用核查未配置")
+
+func (s *Server) registerChecks(mux *http.ServeMux) {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "post-check",
+		Method:      "POST",
+		Path:        "/api/v1/checks",
+		Summary:     "Credit check before a decision (信用核查)",
+		Description: "For each subject: the lists it is on today, the reward and punishment measures that apply in the scenario " +
+			"with their legal basis, its public penalties by class, and a verdict (无限制 / 有惩戒措施 / 有激励措施) with reasons. " +
+			"A code always wins; a name-only query returns scored candidates with an explanation per feature. Every check is " +
+			"archived (GET /api/v1/checks/{id}) and shown to the subjects in their query history. Requires an API key with the " +
+			"checks:run scope or a signed-in checker.",
+		Tags:          []string{"checks"},
+		MaxBodyBytes:  16 << 20,
+		DefaultStatus: 200,
+	}, func(ctx context.Context, in *ChecksInput) (*CheckOutput, error) {
+		if s.opts.Checks == nil {
+			return nil, errNoChecks
+		}
+		p := principalFrom(ctx)
+		if d := s.decide(p, auth.CheckRun, auth.Resource{OrgPath: p.Org.Path}); !d.Allow {
+			if p.Kind == auth.Anonymous {
+				return nil, huma.Error401Unauthorized("请提供接口密钥（Authorization: Bearer）")
+			}
+			return nil, huma.Error403Forbidden("无权进行信用核查：" + d.Reason)
+		}
+		res, err := s.opts.Checks.Run(ctx, p, check.Request{Scenario: in.Body.Scenario, CaseNo: in.Body.CaseNo, MinScore: in.Body.MinScore, Subjects: in.Body.Subjects})
+		if errors.Is(err, store.ErrInvalid) {
+			return nil, huma.Error422UnprocessableEntity(invalidReason(err))
+		}
+		if err != nil {
+			s.opts.Log.Error("check", "err", err)
+			return nil, huma.Error503ServiceUnavailable("核查暂时无法完成，请稍后重试")
+		}
+		return &CheckOutput{Body: res}, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-check",
+		Method:      "GET",
+		Path:        "/api/v1/checks/{id}",
+		Summary:     "An archived credit check",
+		Description: "The check as it was answered: who asked, for which case and scenario, on which data, and every answer. " +
+			"Readable by the asking organisation's checkers (and those above it) and its API keys with checks:run.",
+		Tags: []string{"checks"},
+	}, func(ctx context.Context, in *CheckIDInput) (*CheckOutput, error) {
+		res, err := s.readCheck(ctx, principalFrom(ctx), in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return &CheckOutput{Body: res}, nil
+	})
+	mux.HandleFunc("GET /checks/{id}", s.checkPage)
+}
+
+// readCheck returns an archived check if p may read it, as a huma error
+// otherwise.
+func (s *Server) readCheck(ctx context.Context, p auth.Principal, id int64) (check.Response, error) {
+	if s.opts.Checks == nil {
+		return check.Response{}, errNoChecks
+	}
+	res, rec, err := s.opts.Checks.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return res, huma.Error404NotFound("没有这次核查")
+	}
+	if err != nil {
+		s.opts.Log.Error("read check", "err", err)
+		return res, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+	}
+	org, err := s.opts.Store.GetOrg(ctx, rec.OrgID)
+	if err != nil {
+		return res, huma.Error404NotFound("没有这次核查")
+	}
+	r := auth.Resource{OrgPath: org.Path}
+	if !s.decide(p, auth.CheckRead, r).Allow && !(p.Kind == auth.Client && s.decide(p, auth.CheckRun, r).Allow) {
+		if p.Kind == auth.Anonymous {
+			return res, huma.Error401Unauthorized("请先登录或提供接口密钥")
+		}
+		return res, huma.Error404NotFound("没有这次核查")
+	}
+	return res, nil
+}
+
+// checkPage is the printable check certificate (信用核查结果).
+func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	res, err := s.readCheck(r.Context(), p, id)
+	var he huma.StatusError
+	if errors.As(err, &he) {
+		s.render(w, r, he.GetStatus(), "error", "核查结果", he.Error())
+		return
+	}
+	s.render(w, r, http.StatusOK, "check", "信用核查结果 "+res.CaseNo, res)
+}

@@ -1,0 +1,234 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/check"
+	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/lists"
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+)
+
+// fileEntries imports list entries (by field key) of kind sx or hm from
+// the department dept.
+func fileEntries(t *testing.T, im *ingest.Importer, kind, dept string, rows ...map[string]string) {
+	t.Helper()
+	k, _ := catalog.Default().Kind(kind)
+	var header []string
+	for _, f := range k.Fields {
+		header = append(header, f.Name)
+	}
+	var table [][]string
+	for _, m := range rows {
+		m["source_dept"], m["source_dept_uscc"] = "测试部门", dept
+		var r []string
+		for _, f := range k.Fields {
+			r = append(r, m[f.Key])
+		}
+		table = append(table, r)
+	}
+	res, err := im.Import(context.Background(), ingest.NewRowsTable(header, table), ingest.Options{Kind: kind, Channel: "test"})
+	if err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("import %s: %v %+v", kind, err, res.Rejected)
+	}
+}
+
+func debtorEntry(uscc, name, exit string) map[string]string {
+	m := map[string]string{"list_type": "失信被执行人", "subject_name": name, "subject_class": "法人及非法人组织", "subject_uscc": uscc,
+		"legal_rep": "赵六", "decision_no": "（2025）陕0113执123号", "facts": "有履行能力而拒不履行生效法律文书确定的义务",
+		"legal_basis": "《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条", "decision_date": calendar.Today().AddMonths(-2).String(),
+		"valid_to": calendar.Today().AddMonths(22).String(), "authority": "西安市雁塔区人民法院", "authority_uscc": storetest.USCC("11", "610113", 81)}
+	if exit != "" {
+		m["exit_date"], m["exit_reason"] = exit, "已履行完毕"
+	}
+	return m
+}
+
+type checkEnv struct {
+	accessEnv
+	srv            *httptest.Server
+	im             *ingest.Importer
+	key, clerkKey  string
+	debtor, honest string // USCCs
+}
+
+func newCheckEnv(t *testing.T) checkEnv {
+	env := checkEnv{accessEnv: newAccessEnv(t)}
+	cat := catalog.Default()
+	l, err := lists.Default(cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.im = env.opts.Importer
+	opts := env.opts
+	opts.Checks = &check.Service{Store: env.s, Checker: &check.Checker{Catalog: cat, Lists: l}, Today: calendar.Today}
+	h, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.srv = httptest.NewServer(h)
+	t.Cleanup(env.srv.Close)
+	mk := func(scopes ...string) string {
+		prefix, secret, key := auth.NewAPIKey()
+		if _, err := env.s.CreateClient(context.Background(), auth.APIClient{OrgID: env.deptXian.ID, Name: "审批系统", Scopes: scopes, Prefix: prefix,
+			SecretSum: auth.TokenHash(secret)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditClientChange}); err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	env.key, env.clerkKey = mk("checks:run"), mk("records:submit")
+	env.debtor, env.honest = storetest.USCC("91", "610113", 501), storetest.USCC("91", "610113", 502)
+	fileEntries(t, env.im, "sx", penaltyDept, debtorEntry(env.debtor, "西安老赖商贸有限公司", ""))
+	fileEntries(t, env.im, "hm", penaltyDept, map[string]string{"list_type": "纳税信用A级纳税人", "subject_name": "西安诚信科技有限公司",
+		"subject_class": "法人及非法人组织", "subject_uscc": env.honest, "legal_rep": "钱七", "decision_no": "陕税A〔2025〕17号",
+		"facts": "2024年度纳税信用评价为A级", "legal_basis": "《纳税信用管理办法（试行）》", "decision_date": calendar.Today().AddMonths(-1).String(),
+		"valid_to": calendar.Today().AddMonths(11).String(), "authority": "国家税务总局陕西省税务局", "authority_uscc": storetest.USCC("11", "610000", 82)})
+	return env
+}
+
+func (env checkEnv) post(t *testing.T, key string, body any) (int, check.Response, string) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", env.srv.URL+"/api/v1/checks", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var r check.Response
+	json.Unmarshal(raw, &r)
+	return resp.StatusCode, r, string(raw)
+}
+
+func TestCheckByCode(t *testing.T) {
+	env := newCheckEnv(t)
+	body := map[string]any{"scenario": "procurement", "case_no": "CG-2026-0017", "subjects": []map[string]string{
+		{"code": env.debtor}, {"code": strings.ToLower(env.honest)}, {"code": storetest.USCC("91", "610113", 999)}, {"name": ""},
+	}}
+	code, r, raw := env.post(t, env.key, body)
+	if code != 200 {
+		t.Fatalf("%d %s", code, raw)
+	}
+	it := r.Items[0]
+	if it.Match != "code" || it.Result.Verdict != check.Punish || len(it.Result.Lists) != 1 || it.Result.Lists[0].Type != "court_debtor" ||
+		it.Result.Measures[0].Code != "M01" || !strings.Contains(it.Result.Measures[0].Basis, "政府采购法") {
+		t.Fatalf("debtor: %+v", it)
+	}
+	if it := r.Items[1]; it.Match != "code" || it.Result.Verdict != check.Reward || it.Result.Measures[0].Code != "R04" {
+		t.Errorf("A-level taxpayer (code in lower case): %+v", it)
+	}
+	if it := r.Items[2]; it.Match != "none" || it.Error == "" {
+		t.Errorf("unknown code: %+v", it)
+	}
+	if it := r.Items[3]; it.Error != "缺少代码或名称" {
+		t.Errorf("empty query: %+v", it)
+	}
+	if r.ID == 0 || r.Summary != (check.Summary{Subjects: 4, Punished: 1, Rewarded: 1, NotFound: 2}) || r.DataAsOf == 0 {
+		t.Errorf("summary %+v id %d", r.Summary, r.ID)
+	}
+	// The same debtor in a scenario without a measure for its list.
+	_, r2, _ := env.post(t, env.key, map[string]any{"scenario": "honour", "case_no": "PX-1", "subjects": []map[string]string{{"code": env.debtor}}})
+	if v := r2.Items[0].Result; v.Verdict != check.Punish || v.Measures[0].Code != "M04" {
+		t.Errorf("honour: %+v", v)
+	}
+
+	// The court removes the debtor: it is re-sent with its exit date.
+	fileEntries(t, env.im, "sx", penaltyDept, debtorEntry(env.debtor, "西安老赖商贸有限公司", calendar.Today().String()))
+	_, r3, _ := env.post(t, env.key, body)
+	if v := r3.Items[0].Result; v.Verdict != check.None || len(v.Lists) != 0 {
+		t.Errorf("after exit: %+v", v)
+	}
+
+	// The archive answers as it was, for the asking organisation only.
+	req, _ := http.NewRequest("GET", env.srv.URL+"/api/v1/checks/"+strconv.FormatInt(r.ID, 10), nil)
+	req.Header.Set("Authorization", "Bearer "+env.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got check.Response
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || got.ID != r.ID || got.Items[0].Result.Verdict != check.Punish || got.CaseNo != "CG-2026-0017" {
+		t.Errorf("archived check: %d %+v", resp.StatusCode, got.Summary)
+	}
+	// The debtor's query history shows the checks.
+	sub, _ := env.s.FindSubjectByCode(context.Background(), env.debtor)
+	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "debtor", Roles: []string{"subject"}, SubjectID: sub.ID,
+		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	b := env.browser(t)
+	b.base = env.srv.URL
+	b.signIn("debtor")
+	if code, page := b.get("/my"); code != 200 || strings.Count(page, "CG-2026-0017") != 2 || !strings.Contains(page, "信用核查") || !strings.Contains(page, "PX-1") {
+		t.Errorf("query history: %d", code)
+	}
+	// The certificate page for the asking department's checkers; not for
+	// an administrator.
+	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "checker.xian", OrgID: env.deptXian.ID, Roles: []string{"checker"},
+		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	ch := env.browser(t)
+	ch.base = env.srv.URL
+	ch.signIn("checker.xian")
+	if code, page := ch.get("/checks/" + strconv.FormatInt(r.ID, 10)); code != 200 || !strings.Contains(page, "CG-2026-0017") ||
+		!strings.Contains(page, "依法限制参加政府采购活动") || !strings.Contains(page, "西安老赖商贸有限公司") {
+		t.Errorf("certificate page: %d", code)
+	}
+	x := env.browser(t)
+	x.base = env.srv.URL
+	x.signIn("admin") // the operator's administrator is no checker
+	if code, _ := x.get("/checks/" + strconv.FormatInt(r.ID, 10)); code != http.StatusNotFound {
+		t.Errorf("an administrator reads a check: %d", code)
+	}
+}
+
+func TestCheckRefusals(t *testing.T) {
+	env := newCheckEnv(t)
+	ok := map[string]any{"scenario": "procurement", "case_no": "CG-1", "subjects": []map[string]string{{"code": env.debtor}}}
+	for name, c := range map[string]struct {
+		key    string
+		body   any
+		status int
+		has    string
+	}{
+		"no key":           {"", ok, 401, "接口密钥"},
+		"no checks scope":  {env.clerkKey, ok, 403, "无权"},
+		"unknown scenario": {env.key, map[string]any{"scenario": "lottery", "case_no": "1", "subjects": []map[string]string{{"code": env.debtor}}}, 422, "未知的核查场景"},
+		"no case number":   {env.key, map[string]any{"scenario": "procurement", "case_no": "", "subjects": []map[string]string{{"code": env.debtor}}}, 422, ""},
+		"no subjects":      {env.key, map[string]any{"scenario": "procurement", "case_no": "1", "subjects": []any{}}, 422, ""},
+	} {
+		code, _, raw := env.post(t, c.key, c.body)
+		if code != c.status || !strings.Contains(raw, c.has) {
+			t.Errorf("%s: %d %s", name, code, raw)
+		}
+	}
+	// Nothing was archived or audited by the refusals.
+	entries, _ := env.s.ListAudit(context.Background(), storeFilterChecks())
+	if len(entries) != 0 {
+		t.Errorf("%d check entries after refusals", len(entries))
+	}
+}
+
+func storeFilterChecks() store.AuditFilter {
+	return store.AuditFilter{Actions: []string{auth.AuditCheck}}
+}
