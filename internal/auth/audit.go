@@ -15,20 +15,21 @@ import (
 // recorded (the portal's anonymous traffic); everything else that touches
 // non-public data or changes anything is.
 const (
-	AuditSignIn       = "signin"        // a sign-in (Outcome ok, failed, locked, totp_failed)
-	AuditSignOut      = "signout"       //
-	AuditRecordRead   = "record.read"   // a read of non-public record data
-	AuditSubjectRead  = "subject.read"  // a read of a subject's whole file
-	AuditRecordSubmit = "record.submit" // an intake batch
-	AuditRecordChange = "record.change" // revoke, restore, correct
-	AuditCheck        = "check"         // a credit check
-	AuditOrgChange    = "org.change"    // an organisation created or disabled
-	AuditUserChange   = "user.change"   // an account created, changed, disabled
-	AuditClientChange = "client.change" // an API client created, rotated, revoked
-	AuditKeyRotate    = "key.rotate"    // the data key rotated
-	AuditDenied       = "access.denied" // a refused attempt on non-public data
-	AuditAuditRead    = "audit.read"    // the trail itself read
-	AuditQueryLogRead = "querylog.read" //
+	AuditSignIn        = "signin"         // a sign-in (Outcome ok, failed, locked, totp_failed)
+	AuditSignOut       = "signout"        //
+	AuditRecordRead    = "record.read"    // a read of non-public record data
+	AuditSubjectRead   = "subject.read"   // a read of a subject's whole file
+	AuditRecordSubmit  = "record.submit"  // an intake batch
+	AuditRecordChange  = "record.change"  // revoke, restore, correct
+	AuditCheck         = "check"          // a credit check
+	AuditCheckFeedback = "check.feedback" // a department's report on a check's measures
+	AuditOrgChange     = "org.change"     // an organisation created or disabled
+	AuditUserChange    = "user.change"    // an account created, changed, disabled
+	AuditClientChange  = "client.change"  // an API client created, rotated, revoked
+	AuditKeyRotate     = "key.rotate"     // the data key rotated
+	AuditDenied        = "access.denied"  // a refused attempt on non-public data
+	AuditAuditRead     = "audit.read"     // the trail itself read
+	AuditQueryLogRead  = "querylog.read"  //
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

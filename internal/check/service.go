@@ -223,6 +223,17 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 		return r, err
 	}
 	var audits []auth.AuditEntry
+	var measures []store.CheckMeasure
+	measured := map[int]bool{}
+	measure := func(item int, sub credit.Subject, r Result) {
+		if measured[item] {
+			return
+		}
+		measured[item] = true
+		for _, m := range r.Measures {
+			measures = append(measures, store.CheckMeasure{Item: item, SubjectID: sub.ID, Measure: m.Code})
+		}
+	}
 	audited := map[int64]bool{}
 	audit := func(sub credit.Subject, r Result) {
 		if audited[sub.ID] {
@@ -248,6 +259,7 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 			}
 			it.Match, it.Subject, it.Result, verdict = "code", subjectOut(sub), &r, r.Verdict
 			audit(sub, r)
+			measure(it.Index, sub, r)
 		case named[i] != nil:
 			for _, c := range named[i] {
 				r, err := evaluate(c.Subject.ID)
@@ -259,6 +271,7 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 			}
 			if len(it.Candidates) > 0 {
 				it.Match, verdict = "name", it.Candidates[0].Result.Verdict
+				measure(it.Index, named[i][0].Subject, it.Candidates[0].Result)
 			} else {
 				it.Error = "没有达到最低匹配分的主体"
 			}
@@ -284,7 +297,7 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 	if err != nil {
 		return Response{}, err
 	}
-	rec, err = s.Store.SaveCheck(ctx, rec, audits)
+	rec, err = s.Store.SaveCheck(ctx, rec, measures, audits)
 	if err != nil {
 		return Response{}, err
 	}
@@ -320,4 +333,50 @@ func (s *Service) kinds() []string {
 
 func subjectOut(s credit.Subject) *Subject {
 	return &Subject{ID: s.ID, Name: s.Name, Class: string(s.Class), USCC: s.USCC, RegNo: s.RegNo, MaskedID: s.MaskedID, Region: s.Region}
+}
+
+// Feedback records what p's department did about the measures of check
+// id. Only the asking department (or one above it) reports.
+func (s *Service) Feedback(ctx context.Context, p auth.Principal, id int64, items []store.Feedback) error {
+	if len(items) == 0 || len(items) > MaxSubjects {
+		return fmt.Errorf("%w: 每次反馈1至%d条", store.ErrInvalid, MaxSubjects)
+	}
+	return s.Store.AddFeedback(ctx, id, items, auth.AuditEntry{Actor: p.String(), OrgID: p.Org.ID, Action: auth.AuditCheckFeedback,
+		Outcome: "ok", Detail: fmt.Sprintf("%d 条措施反馈", len(items))})
+}
+
+// StatRow is a line of the monthly statistics, with names.
+type StatRow struct {
+	store.CheckStat
+	Org         string `json:"org"`
+	MeasureName string `json:"measure_name"`
+}
+
+// Stats returns the month's statistics for the organisations under
+// orgPath, with the organisations' and measures' names.
+func (s *Service) Stats(ctx context.Context, month, orgPath string) ([]StatRow, error) {
+	if _, err := time.Parse("2006-01", month); err != nil {
+		return nil, fmt.Errorf("%w: 月份应为YYYY-MM格式", store.ErrInvalid)
+	}
+	rows, err := s.Store.CheckStats(ctx, month, orgPath)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int64]string{}
+	out := make([]StatRow, 0, len(rows))
+	for _, r := range rows {
+		if _, ok := names[r.OrgID]; !ok {
+			if o, err := s.Store.GetOrg(ctx, r.OrgID); err == nil {
+				names[r.OrgID] = o.Name
+			}
+		}
+		row := StatRow{CheckStat: r, Org: names[r.OrgID], MeasureName: r.Measure}
+		for _, m := range s.Checker.Lists.Measures {
+			if m.Code == r.Measure {
+				row.MeasureName = m.Name
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }

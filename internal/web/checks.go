@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -86,7 +88,128 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 		}
 		return &CheckOutput{Body: res}, nil
 	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "post-check-feedback",
+		Method:      "POST",
+		Path:        "/api/v1/checks/{id}/feedback",
+		Summary:     "Report which measures were applied (联合奖惩反馈)",
+		Description: "The deciding department reports, per check item and measure, whether it applied the measure and, if not, why. " +
+			"Reports are appended; the newest per item and measure counts in the monthly statistics.",
+		Tags: []string{"checks"},
+	}, func(ctx context.Context, in *FeedbackInput) (*struct{}, error) {
+		p := principalFrom(ctx)
+		if _, err := s.readCheck(ctx, p, in.ID); err != nil {
+			return nil, err
+		}
+		err := s.opts.Checks.Feedback(ctx, p, in.ID, in.Body.Items)
+		switch {
+		case errors.Is(err, store.ErrInvalid):
+			return nil, huma.Error422UnprocessableEntity(invalidReason(err))
+		case err != nil:
+			s.opts.Log.Error("check feedback", "err", err)
+			return nil, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+		}
+		return nil, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-check-stats",
+		Method:      "GET",
+		Path:        "/api/v1/stats/checks",
+		Summary:     "Monthly check statistics per department and measure",
+		Description: "For the asking organisation and those below it: per department and measure, the check items where the measure " +
+			"applied, and how many were reported applied, not applied or not reported. Also as a page (/stats/checks) and CSV.",
+		Tags: []string{"checks"},
+	}, func(ctx context.Context, in *CheckStatsInput) (*CheckStatsOutput, error) {
+		rows, err := s.checkStats(ctx, principalFrom(ctx), in.Month)
+		if err != nil {
+			return nil, err
+		}
+		out := &CheckStatsOutput{}
+		out.Body.Month, out.Body.Rows = in.Month, rows
+		return out, nil
+	})
 	mux.HandleFunc("GET /checks/{id}", s.checkPage)
+	mux.HandleFunc("GET /stats/checks", s.statsPage)
+}
+
+// FeedbackInput is the body of POST /api/v1/checks/{id}/feedback.
+type FeedbackInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body struct {
+		Items []store.Feedback `json:"items" minItems:"1" maxItems:"10000"`
+	}
+}
+
+// CheckStatsInput selects a month.
+type CheckStatsInput struct {
+	Month string `query:"month" required:"true" pattern:"^[0-9]{4}-[0-9]{2}$" doc:"YYYY-MM, China time."`
+}
+
+// CheckStatsOutput is the monthly statistics.
+type CheckStatsOutput struct {
+	Body struct {
+		Month string          `json:"month"`
+		Rows  []check.StatRow `json:"rows"`
+	}
+}
+
+// checkStats answers the statistics for p's organisation and below.
+func (s *Server) checkStats(ctx context.Context, p auth.Principal, month string) ([]check.StatRow, error) {
+	if s.opts.Checks == nil {
+		return nil, errNoChecks
+	}
+	own := auth.Resource{OrgPath: p.Org.Path}
+	if !s.decide(p, auth.CheckRead, own).Allow && !s.decide(p, auth.CheckRun, own).Allow {
+		if p.Kind == auth.Anonymous {
+			return nil, huma.Error401Unauthorized("请先登录或提供接口密钥")
+		}
+		return nil, huma.Error403Forbidden("无权查看核查统计")
+	}
+	rows, err := s.opts.Checks.Stats(ctx, month, p.Org.Path)
+	if errors.Is(err, store.ErrInvalid) {
+		return nil, huma.Error422UnprocessableEntity(invalidReason(err))
+	}
+	if err != nil {
+		s.opts.Log.Error("check stats", "err", err)
+		return nil, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+	}
+	if rows == nil {
+		rows = []check.StatRow{}
+	}
+	return rows, nil
+}
+
+// statsPage shows the monthly statistics, or sends them as CSV with
+// ?format=csv.
+func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	month := r.URL.Query().Get("month")
+	if month == "" {
+		month = time.Now().In(chinaTime).Format("2006-01")
+	}
+	rows, err := s.checkStats(r.Context(), p, month)
+	var he huma.StatusError
+	if errors.As(err, &he) {
+		s.render(w, r, he.GetStatus(), "error", "核查统计", he.Error())
+		return
+	}
+	if r.URL.Query().Get("format") == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="checks-`+month+`.csv"`)
+		cw := csv.NewWriter(w)
+		w.Write([]byte("\uFEFF")) // for spreadsheet programs
+		cw.Write([]string{"月份", "单位", "措施编号", "措施", "适用次数", "已采取", "未采取", "未反馈"})
+		for _, row := range rows {
+			cw.Write([]string{month, row.Org, row.Measure, row.MeasureName, strconv.Itoa(row.Applicable), strconv.Itoa(row.Applied),
+				strconv.Itoa(row.NotApplied), strconv.Itoa(row.Unreported)})
+		}
+		cw.Flush()
+		return
+	}
+	s.render(w, r, http.StatusOK, "stats", "核查与奖惩统计 "+month, map[string]any{"Month": month, "Rows": rows})
 }
 
 // readCheck returns an archived check if p may read it, as a huma error

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -231,4 +232,75 @@ func TestCheckRefusals(t *testing.T) {
 
 func storeFilterChecks() store.AuditFilter {
 	return store.AuditFilter{Actions: []string{auth.AuditCheck}}
+}
+
+func TestCheckFeedbackAndStats(t *testing.T) {
+	env := newCheckEnv(t)
+	_, r, raw := env.post(t, env.key, map[string]any{"scenario": "procurement", "case_no": "CG-9", "subjects": []map[string]string{{"code": env.debtor}, {"code": env.honest}}})
+	if r.ID == 0 {
+		t.Fatal(raw)
+	}
+	send := func(key string, items any) (int, string) {
+		b, _ := json.Marshal(map[string]any{"items": items})
+		req, _ := http.NewRequest("POST", env.srv.URL+"/api/v1/checks/"+strconv.FormatInt(r.ID, 10)+"/feedback", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := send(env.key, []map[string]any{{"item": 1, "measure": "M09", "applied": true}}); code != 422 || !strings.Contains(body, "没有措施M09") {
+		t.Errorf("a measure the check did not find: %d %s", code, body)
+	}
+	if code, body := send(env.key, []map[string]any{{"item": 1, "measure": "M01", "applied": false}}); code != 422 || !strings.Contains(body, "说明原因") {
+		t.Errorf("not applied without a reason: %d %s", code, body)
+	}
+	if code, body := send(env.key, []map[string]any{{"item": 1, "measure": "M01", "applied": true}, {"item": 2, "measure": "R04", "applied": false, "reason": "项目不涉及财政资金"}}); code != 204 {
+		t.Fatalf("feedback: %d %s", code, body)
+	}
+	month := time.Now().In(chinaTime).Format("2006-01")
+	req, _ := http.NewRequest("GET", env.srv.URL+"/api/v1/stats/checks?month="+month, nil)
+	req.Header.Set("Authorization", "Bearer "+env.key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats struct{ Rows []check.StatRow }
+	json.NewDecoder(resp.Body).Decode(&stats)
+	resp.Body.Close()
+	got := map[string]check.StatRow{}
+	for _, row := range stats.Rows {
+		got[row.Measure] = row
+	}
+	if m := got["M01"]; m.Applicable != 1 || m.Applied != 1 || m.Org != "西安市市场监督管理局" || m.MeasureName != "依法限制参加政府采购活动" {
+		t.Errorf("M01: %+v", m)
+	}
+	if m := got["R04"]; m.Applicable != 1 || m.NotApplied != 1 {
+		t.Errorf("R04: %+v", m)
+	}
+	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "checker.xian", OrgID: env.deptXian.ID, Roles: []string{"checker"},
+		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	b := env.browser(t)
+	b.base = env.srv.URL
+	b.signIn("checker.xian")
+	if code, page := b.get("/stats/checks?month=" + month); code != 200 || !strings.Contains(page, "依法限制参加政府采购活动") {
+		t.Errorf("stats page: %d", code)
+	}
+	if code, csv := b.get("/stats/checks?format=csv&month=" + month); code != 200 || !strings.Contains(csv, "西安市市场监督管理局,M01,依法限制参加政府采购活动,1,1,0,0") {
+		t.Errorf("stats CSV: %d %s", code, csv)
+	}
+	// Another city's department cannot report on this check.
+	other, _ := env.s.FindOrgByUSCC(context.Background(), storetest.USCC("11", "610300", 7))
+	prefix, secret, key := auth.NewAPIKey()
+	env.s.CreateClient(context.Background(), auth.APIClient{OrgID: other.ID, Name: "宝鸡", Scopes: []string{"checks:run"}, Prefix: prefix, SecretSum: auth.TokenHash(secret)},
+		auth.AuditEntry{Actor: "system:test", Action: auth.AuditClientChange})
+	if code, _ := send(key, []map[string]any{{"item": 1, "measure": "M01", "applied": false, "reason": "x"}}); code != 404 {
+		t.Errorf("宝鸡 reports on 西安's check: %d", code)
+	}
 }

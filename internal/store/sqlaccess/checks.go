@@ -15,7 +15,7 @@ import (
 var _ store.CheckStore = (*Store)(nil)
 
 // SaveCheck implements store.CheckStore.
-func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, audits []auth.AuditEntry) (store.CheckRecord, error) {
+func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, measures []store.CheckMeasure, audits []auth.AuditEntry) (store.CheckRecord, error) {
 	if c.At.IsZero() {
 		c.At = s.now()
 	}
@@ -23,6 +23,15 @@ func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, audits []aut
 		if err := tx.QueryRowContext(ctx, `INSERT INTO checks (at, actor, org_id, scenario, case_no, subjects, punished, rewarded, not_found, data_as_of, request, result)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			c.At, c.Actor, c.OrgID, c.Scenario, c.CaseNo, c.Subjects, c.Punished, c.Rewarded, c.NotFound, c.DataAsOf, string(c.Request), string(c.Result)).Scan(&c.ID); err != nil {
+			return err
+		}
+		month := c.At.In(chinaTime).Format("2006-01")
+		err := insertRows(ctx, tx, `INSERT INTO check_measures (check_id, item, subject_id, org_id, month, measure) VALUES `, 6, len(measures),
+			func(i int) []any {
+				m := measures[i]
+				return []any{c.ID, m.Item, m.SubjectID, c.OrgID, month, m.Measure}
+			})
+		if err != nil {
 			return err
 		}
 		for i := range audits {
@@ -34,9 +43,102 @@ func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, audits []aut
 	return c, err
 }
 
-// auditRowsPerInsert bounds one multi-row INSERT (12 columns each, well
-// under both engines' parameter limits).
-const auditRowsPerInsert = 500
+// chinaTime is the zone months of statistics are counted in.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// insertRows inserts n rows of cols values each with multi-row INSERTs of
+// at most rowsPerInsert rows; row(i) gives the values of row i.
+func insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, row func(i int) []any) error {
+	per := max(1, 6000/cols)
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, (end-start)*cols)
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			for j := 0; j < cols; j++ {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "$%d", len(args)+j+1)
+			}
+			b.WriteString(")")
+			args = append(args, row(i)...)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddFeedback implements store.CheckStore.
+func (s *Store) AddFeedback(ctx context.Context, checkID int64, items []store.Feedback, audit auth.AuditEntry) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM checks WHERE id = $1`, checkID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return fmt.Errorf("check %d: %w", checkID, store.ErrNotFound)
+		}
+		for i, f := range items {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM check_measures WHERE check_id = $1 AND item = $2 AND measure = $3`,
+				checkID, f.Item, f.Measure).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fmt.Errorf("%w: 第%d条反馈：核查第%d项没有措施%s", store.ErrInvalid, i+1, f.Item, f.Measure)
+			}
+			if !f.Applied && strings.TrimSpace(f.Reason) == "" {
+				return fmt.Errorf("%w: 第%d条反馈：未采取措施时须说明原因", store.ErrInvalid, i+1)
+			}
+		}
+		at := s.now()
+		err := insertRows(ctx, tx, `INSERT INTO check_feedback (check_id, item, measure, applied, reason, at, actor, org_id) VALUES `, 8, len(items),
+			func(i int) []any {
+				f := items[i]
+				return []any{checkID, f.Item, f.Measure, f.Applied, strings.TrimSpace(f.Reason), at, audit.Actor, audit.OrgID}
+			})
+		if err != nil {
+			return err
+		}
+		audit.Target = fmt.Sprintf("check:%d", checkID)
+		return s.appendAudit(ctx, tx, &audit)
+	})
+}
+
+// CheckStats implements store.CheckStore.
+func (s *Store) CheckStats(ctx context.Context, month, orgPath string) ([]store.CheckStat, error) {
+	rows, err := s.R.QueryContext(ctx, `
+		SELECT m.org_id, m.measure, count(*),
+			sum(CASE WHEN f.applied THEN 1 ELSE 0 END),
+			sum(CASE WHEN f.id IS NOT NULL AND NOT f.applied THEN 1 ELSE 0 END),
+			sum(CASE WHEN f.id IS NULL THEN 1 ELSE 0 END)
+		FROM check_measures m
+		LEFT JOIN check_feedback f ON f.id = (SELECT max(id) FROM check_feedback x
+			WHERE x.check_id = m.check_id AND x.item = m.item AND x.measure = m.measure)
+		WHERE m.month = $1 AND m.org_id IN (SELECT id FROM orgs WHERE path LIKE $2 || '%')
+		GROUP BY m.org_id, m.measure ORDER BY m.org_id, m.measure`, month, orgPath)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.CheckStat
+	for rows.Next() {
+		var st store.CheckStat
+		if err := rows.Scan(&st.OrgID, &st.Measure, &st.Applicable, &st.Applied, &st.NotApplied, &st.Unreported); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
 
 // appendAudits seals entries after the last one, in order, and inserts
 // them with multi-row INSERTs: a check of 10,000 subjects writes 10,000
@@ -70,30 +172,11 @@ func (s *Store) appendAudits(ctx context.Context, tx *sql.Tx, entries []auth.Aud
 		e.Seal(prev, s.MAC)
 		prev = e.Hash
 	}
-	for start := 0; start < len(entries); start += auditRowsPerInsert {
-		chunk := entries[start:min(start+auditRowsPerInsert, len(entries))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO audit_log (seq, at, actor, org_id, action, target, subject_id, purpose, outcome, detail, prev, hash) VALUES `)
-		args := make([]any, 0, len(chunk)*12)
-		for i, e := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(")
-			for j := 0; j < 12; j++ {
-				if j > 0 {
-					b.WriteString(", ")
-				}
-				fmt.Fprintf(&b, "$%d", len(args)+j+1)
-			}
-			b.WriteString(")")
-			args = append(args, e.Seq, e.At, e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail, e.Prev, e.Hash)
-		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return insertRows(ctx, tx, `INSERT INTO audit_log (seq, at, actor, org_id, action, target, subject_id, purpose, outcome, detail, prev, hash) VALUES `,
+		12, len(entries), func(i int) []any {
+			e := entries[i]
+			return []any{e.Seq, e.At, e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail, e.Prev, e.Hash}
+		})
 }
 
 // GetCheck implements store.CheckStore.

@@ -2,10 +2,12 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/store"
@@ -16,6 +18,7 @@ func checkTests() []namedTest {
 		{"FindSubjectsByCodes", testFindSubjectsByCodes},
 		{"SubjectsRecords", testSubjectsRecords},
 		{"CheckArchive", testCheckArchive},
+		{"CheckFeedbackAndStats", testCheckFeedback},
 	}
 }
 
@@ -92,7 +95,8 @@ func testCheckArchive(t *testing.T, h Harness) {
 			Purpose: "政府采购 CG-2026-17", Outcome: "ok", Detail: "无限制"})
 	}
 	c, err := s.SaveCheck(ctx, store.CheckRecord{Actor: "client:1:abc", OrgID: 5, Scenario: "procurement", CaseNo: "CG-2026-17", Subjects: 1234,
-		Punished: 3, Rewarded: 1, NotFound: 2, DataAsOf: 42, Request: []byte(`{"a":1}`), Result: []byte(`{"b":"核查"}`)}, audits)
+		Punished: 3, Rewarded: 1, NotFound: 2, DataAsOf: 42, Request: []byte(`{"a":1}`), Result: []byte(`{"b":"核查"}`)},
+		[]store.CheckMeasure{{Item: 1, SubjectID: 1, Measure: "M01"}, {Item: 1, SubjectID: 1, Measure: "M06"}, {Item: 2, SubjectID: 2, Measure: "M01"}}, audits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,5 +115,65 @@ func testCheckArchive(t *testing.T, h Harness) {
 	hist, _ := s.ListAudit(ctx, store.AuditFilter{SubjectID: 777, Actions: []string{auth.AuditCheck}})
 	if len(hist) != 1 || hist[0].Target != fmt.Sprintf("check:%d", c.ID) || !strings.Contains(hist[0].Purpose, "CG-2026-17") {
 		t.Errorf("subject 777's history: %+v", hist)
+	}
+}
+
+func testCheckFeedback(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Store
+	tr := buildTree(t, s)
+	save := func(org int64, items ...store.CheckMeasure) int64 {
+		c, err := s.SaveCheck(ctx, store.CheckRecord{Actor: "client:1:x", OrgID: org, Scenario: "procurement", CaseNo: "C", Subjects: len(items),
+			Request: []byte("{}"), Result: []byte("{}")}, items, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.ID
+	}
+	a := save(tr.deptA.ID, store.CheckMeasure{Item: 1, SubjectID: 7, Measure: "M01"}, store.CheckMeasure{Item: 2, SubjectID: 8, Measure: "M01"},
+		store.CheckMeasure{Item: 2, SubjectID: 8, Measure: "M06"})
+	save(tr.deptB.ID, store.CheckMeasure{Item: 1, SubjectID: 9, Measure: "M01"})
+	e := auth.AuditEntry{Actor: "client:1:x", OrgID: tr.deptA.ID, Action: auth.AuditCheckFeedback, Outcome: "ok"}
+	bad := map[string][]store.Feedback{
+		"a measure the check did not find": {{Item: 1, Measure: "M06", Applied: true}},
+		"an item that does not exist":      {{Item: 9, Measure: "M01", Applied: true}},
+		"not applied without a reason":     {{Item: 1, Measure: "M01", Applied: false}},
+	}
+	for name, items := range bad {
+		if err := s.AddFeedback(ctx, a, items, e); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := s.AddFeedback(ctx, a+100, []store.Feedback{{Item: 1, Measure: "M01", Applied: true}}, e); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a missing check: %v", err)
+	}
+	// Item 1: first not applied, then corrected to applied; item 2's M01 not applied.
+	for _, items := range [][]store.Feedback{
+		{{Item: 1, Measure: "M01", Applied: false, Reason: "主体已履行"}, {Item: 2, Measure: "M01", Applied: false, Reason: "采购已完成"}},
+		{{Item: 1, Measure: "M01", Applied: true}},
+	} {
+		if err := s.AddFeedback(ctx, a, items, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	month := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+	stats, err := s.CheckStats(ctx, month, tr.cityA.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(stats)
+	want := fmt.Sprint([]store.CheckStat{{OrgID: tr.deptA.ID, Measure: "M01", Applicable: 2, Applied: 1, NotApplied: 1},
+		{OrgID: tr.deptA.ID, Measure: "M06", Applicable: 1, Unreported: 1}})
+	if got != want {
+		t.Errorf("stats for 西安:\n got %s\nwant %s", got, want)
+	}
+	if all, _ := s.CheckStats(ctx, month, tr.root.Path); len(all) != 3 {
+		t.Errorf("stats for the province: %v", all)
+	}
+	if none, _ := s.CheckStats(ctx, "2001-01", tr.root.Path); len(none) != 0 {
+		t.Errorf("stats of another month: %v", none)
+	}
+	if entries, _ := s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditCheckFeedback}}); len(entries) != 2 {
+		t.Errorf("%d feedback audit entries, want 2", len(entries))
 	}
 }

@@ -20,5 +20,36 @@ CREATE TABLE checks (
 );
 CREATE INDEX checks_org ON checks (org_id, id);
 
+-- The measures each check found applicable, one row per item and measure,
+-- for the monthly statistics per department and measure.
+CREATE TABLE check_measures (
+    check_id   INTEGER NOT NULL,
+    item       INTEGER NOT NULL,
+    subject_id INTEGER NOT NULL,
+    org_id     INTEGER NOT NULL,
+    month      TEXT NOT NULL,
+    measure    TEXT NOT NULL,
+    PRIMARY KEY (check_id, item, measure)
+);
+CREATE INDEX check_measures_month ON check_measures (month, org_id);
+
+-- What the deciding department reports it did: per check item and
+-- measure, applied or not and why. Reports are appended, never
+-- overwritten; the newest per item and measure counts.
+CREATE TABLE check_feedback (
+    id       INTEGER PRIMARY KEY,
+    check_id INTEGER NOT NULL,
+    item     INTEGER NOT NULL,
+    measure  TEXT NOT NULL,
+    applied  INTEGER NOT NULL,
+    reason   TEXT NOT NULL DEFAULT '',
+    at       TIMESTAMP NOT NULL,
+    actor    TEXT NOT NULL,
+    org_id   INTEGER NOT NULL
+);
+CREATE INDEX check_feedback_item ON check_feedback (check_id, item, measure, id);
+
 -- +goose Down
+DROP TABLE check_feedback;
+DROP TABLE check_measures;
 DROP TABLE checks;
