@@ -61,7 +61,8 @@ const (
 // LoadDemo generates n demo subjects with seed and files them, telling
 // progress (nil for none) after each batch. With an importer and records
 // > 0 it then imports that many 行政许可 and 行政处罚 rows (half each) about
-// those subjects through the intake path, as a department would.
+// those subjects through the intake path, as a department would, and list
+// entries (失信名单 records/20, 守信激励名单 records/50).
 func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Progress, im *ingest.Importer, records int) (store.PutStats, ingest.Result, error) {
 	var total store.PutStats
 	done := 0
@@ -101,7 +102,10 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 	}
 	var sum ingest.Result
 	now := time.Now()
-	for i, code := range []string{"xk", "cf"} {
+	// 行政许可 and 行政处罚, half each; then list entries, one for every 20
+	// records (失信名单) and one for every 50 (守信激励名单).
+	counts := map[string]int{"xk": (records + 1) / 2, "cf": records / 2, "sx": records / 20, "hm": records / 50}
+	for i, code := range []string{"xk", "cf", "sx", "hm"} {
 		kind, ok := im.Catalog.Kind(code)
 		if !ok {
 			continue
@@ -140,7 +144,10 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 			rows = rows[:0]
 			return ctx.Err()
 		}
-		opts := demo.RecordOptions{Seed: seed + int64(i), Rows: (records + 1 - i) / 2, Pool: pool, Today: now.AddDate(0, 0, -2)}
+		if counts[code] == 0 {
+			continue
+		}
+		opts := demo.RecordOptions{Seed: seed + int64(i), Rows: counts[code], Pool: pool, Today: now.AddDate(0, 0, -2)}
 		err := demo.Records(kind, opts, func(r []string) error {
 			if m := r[dateCol][:7]; m != month {
 				if err := file(); err != nil {

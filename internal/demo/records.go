@@ -38,6 +38,15 @@ var violations = []struct{ typ, facts, basis, category, content string }{
 	{"未按规定明码标价", "未按照规定明码标价", "《明码标价和禁止价格欺诈规定》第二十一条", "警告", "警告"},
 }
 
+var listFacts = []string{
+	"有履行能力而拒不履行生效法律文书确定的义务",
+	"因严重违法行为受到较重行政处罚，情节严重",
+	"在政府采购活动中提供虚假材料谋取中标",
+	"发生较大生产安全责任事故",
+	"通过登记的住所或者经营场所无法联系",
+	"未按规定期限公示年度报告",
+}
+
 var licences = []struct{ title, category, name, content string }{
 	{"食品经营许可决定书", "普通", "食品经营许可证", "预包装食品销售、散装食品销售"},
 	{"建筑工程施工许可决定书", "普通", "建筑工程施工许可证", "房屋建筑工程施工"},
@@ -92,6 +101,12 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 		s := subjects[rng.IntN(len(subjects))]
 		dept := depts[rng.IntN(len(depts))]
 		decided := opts.Today.AddDate(0, 0, -(opts.Days-1)+int(int64(i)*int64(opts.Days)/int64(max(opts.Rows, 1))))
+		if _, ok := kind.Field("list_type"); ok {
+			// Lists are about organisations with a code in the demo.
+			for s.Class == credit.ClassPerson || s.USCC == "" {
+				s = subjects[rng.IntN(len(subjects))]
+			}
+		}
 		clear(vals)
 		vals["subject_name"] = s.Name
 		switch s.Class {
@@ -121,7 +136,22 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 		vals["authority_uscc"] = dept.USCC
 		vals["source_dept"] = dept.Name
 		vals["source_dept_uscc"] = dept.USCC
-		if kind.Code == "cf" {
+		if f, ok := kind.Field("list_type"); ok {
+			// A list entry (失信名单 or 守信激励名单).
+			lt := f.Enum[rng.IntN(len(f.Enum))]
+			vals["list_type"] = lt
+			vals["decision_no"] = fmt.Sprintf("陕%s〔%d〕第%06d号", map[bool]string{true: "守信", false: "失信"}[kind.Nature == catalog.NatureGood], decided.Year(), i+1)
+			if kind.Nature == catalog.NatureGood {
+				vals["facts"], vals["legal_basis"] = "经评价认定为"+lt, "国办发〔2016〕33号"
+			} else {
+				vals["facts"], vals["legal_basis"] = listFacts[rng.IntN(len(listFacts))], "国办发〔2020〕49号"
+			}
+			years := 1 + rng.IntN(3)
+			vals["valid_to"] = decided.AddDate(years, 0, -1).Format("2006-01-02")
+			if exit := decided.AddDate(0, 3+rng.IntN(12), 0); rng.IntN(4) == 0 && exit.Before(opts.Today) {
+				vals["exit_date"], vals["exit_reason"] = exit.Format("2006-01-02"), "已履行相关义务，经认定单位决定移出"
+			}
+		} else if kind.Code == "cf" {
 			v := violations[rng.IntN(len(violations))]
 			vals["decision_no"] = fmt.Sprintf("陕罚决字〔%d〕第%07d号", decided.Year(), i+1)
 			vals["violation_type"], vals["violation_facts"], vals["legal_basis"] = v.typ, v.facts, v.basis
