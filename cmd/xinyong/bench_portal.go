@@ -114,6 +114,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	duration := fs.Duration("duration", 20*time.Second, "how long each scenario is measured")
 	warmup := fs.Duration("warmup", 3*time.Second, "how long each scenario runs before it is measured")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
+	checks := fs.Bool("checks", false, "also measure the credit check API: one code at --clients, 10,000 codes at once, one name at 8 clients")
 	c, log, err := setup(env, fs, args, config.Intake)
 	if err != nil {
 		return err
@@ -201,13 +202,27 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 		*duration, *warmup)
 
 	scenarios := portalScenarios(in)
+	if *checks {
+		ci, err := prepareChecks(ctx, c, log, *seed, *subjects)
+		if err != nil {
+			return err
+		}
+		scenarios = append(scenarios, checkScenarios(ci)...)
+	}
 	fmt.Fprintf(out, "%-20s %9s %9s %9s %9s %9s %9s %7s %8s  %s\n", "scenario", "requests", "req/s", "p50", "p95", "p99", "max",
-		"errors", "non-2xx", "target p99")
+		"errors", "non-2xx", "target")
 	for _, sc := range scenarios {
 		log.Info("scenario", "name", sc.Label, "request", sc.Request)
 		// Requests have no timeout of their own: bound the whole run.
 		lctx, cancel := context.WithTimeout(ctx, *warmup+*duration+2*time.Minute)
-		res, err := bench.Load(lctx, bench.LoadOptions{BaseURL: srv.base, Clients: *clients, Duration: *duration, Warmup: *warmup, Next: sc.next})
+		lo := bench.LoadOptions{BaseURL: srv.base, Clients: *clients, Duration: *duration, Warmup: *warmup, Next: sc.next, Body: sc.body, Header: sc.header}
+		if sc.clients > 0 {
+			lo.Clients = sc.clients
+		}
+		if sc.requests > 0 {
+			lo.Duration, lo.Warmup, lo.Requests = 0, 0, sc.requests
+		}
+		res, err := bench.Load(lctx, lo)
 		cancel()
 		if err != nil {
 			return fmt.Errorf("%s: %w", sc.Label, err)
@@ -216,6 +231,9 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 		bad := res.Errors + res.Non2xx
 		sc.Failed = res.Requests == 0 || float64(bad) > portalMaxBad*float64(res.Requests)
 		sc.TargetMet = !sc.Failed && res.P99 < sc.target
+		if sc.p95 {
+			sc.TargetMet = !sc.Failed && res.P95 < sc.target
+		}
 		if rssErr == nil {
 			if n, err := bench.PeakRSS(srv.pid()); err == nil {
 				sc.ServerPeakRSS = n
@@ -233,8 +251,12 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 		case !sc.TargetMet:
 			met = "MISSED"
 		}
-		fmt.Fprintf(out, "%-20s %9d %9.1f %9s %9s %9s %9s %7d %8d  < %s %s\n", sc.Label, res.Requests, res.Throughput, fmtMs(res.P50),
-			fmtMs(res.P95), fmtMs(res.P99), fmtMs(res.Max), res.Errors, res.Non2xx, fmtMs(sc.target), met)
+		pct := "p99"
+		if sc.p95 {
+			pct = "p95"
+		}
+		fmt.Fprintf(out, "%-20s %9d %9.1f %9s %9s %9s %9s %7d %8d  %s < %s %s\n", sc.Label, res.Requests, res.Throughput, fmtMs(res.P50),
+			fmtMs(res.P95), fmtMs(res.P99), fmtMs(res.Max), res.Errors, res.Non2xx, pct, fmtMs(sc.target), met)
 		if bad > 0 {
 			// Shown on stderr as well: a benchmark of error pages is worthless.
 			msg := fmt.Sprintf("%s: %d errors and %d non-2xx responses of %d requests (%.2f%%)", sc.Label, res.Errors, res.Non2xx,
@@ -298,6 +320,14 @@ type portalScenario struct {
 	portalScenarioResult
 	target time.Duration
 	next   func(client, i int) string
+	// body makes the requests POSTs of JSON; header is added to them.
+	body   func(client, i int) []byte
+	header http.Header
+	// clients overrides --clients; requests, when set, measures that
+	// many requests without warmup instead of --duration.
+	clients, requests int
+	// p95 compares the target with the 95th percentile, not the 99th.
+	p95 bool
 }
 
 func portalScenarios(in portalInputs) []*portalScenario {
@@ -611,7 +641,7 @@ func startPortalServer(ctx context.Context, exe string, c config.Config, stderr 
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"serve", "--addr", addr, "--search-rate", "0", "--log-level", "warn", "--log-format", c.LogFormat, "--data", c.Data}
+	args := []string{"serve", "--addr", addr, "--search-rate", "0", "--api-rate", "0", "--log-level", "warn", "--log-format", c.LogFormat, "--data", c.Data}
 	if c.Calendar != "" {
 		args = append(args, "--calendar", c.Calendar)
 	}

@@ -38,6 +38,9 @@ type LoadOptions struct {
 	// client are sequential, calls for different clients concurrent. Nil
 	// means "/" for every request.
 	Next func(client, i int) string
+	// Body, when set, makes every request a POST of the returned JSON
+	// body for request i of client (called right after Next).
+	Body func(client, i int) []byte
 	// Header is added to every request. A "Host" entry sets the request's
 	// Host.
 	Header http.Header
@@ -140,6 +143,7 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 	l := &loader{
 		base:   strings.TrimSuffix(o.BaseURL, "/"),
 		next:   o.Next,
+		body:   o.Body,
 		header: o.Header,
 		host:   o.Header.Get("Host"),
 		client: o.Client,
@@ -179,6 +183,7 @@ func Load(ctx context.Context, o LoadOptions) (LoadResult, error) {
 type loader struct {
 	base     string
 	next     func(client, i int) string
+	body     func(client, i int) []byte
 	header   http.Header
 	host     string
 	client   *http.Client
@@ -222,8 +227,12 @@ func (l *loader) run(ctx context.Context, c int, st *clientStats) {
 				path = "/" + path
 			}
 		}
+		var body []byte
+		if l.body != nil {
+			body = l.body(c, i)
+		}
 		t0 := time.Now()
-		n, status, err := l.get(ctx, path)
+		n, status, err := l.get(ctx, path, body)
 		end := time.Now()
 		if err != nil && ctx.Err() != nil {
 			return // abandoned, not a result
@@ -244,18 +253,29 @@ func (l *loader) run(ctx context.Context, c int, st *clientStats) {
 		if status < 200 || status > 299 {
 			st.non2xx++
 			if st.firstNon2xx == "" {
-				st.firstNon2xx, st.firstNon2xxAt = "GET "+path+": "+strconv.Itoa(status)+" "+http.StatusText(status), end
+				method := "GET "
+				if body != nil {
+					method = "POST "
+				}
+				st.firstNon2xx, st.firstNon2xxAt = method+path+": "+strconv.Itoa(status)+" "+http.StatusText(status), end
 			}
 		}
 	}
 }
 
-// get sends one GET request and reads the body; it returns the body's size
-// and the status.
-func (l *loader) get(ctx context.Context, path string) (int64, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.base+path, nil)
+// get sends one GET request (a POST of body when it is not nil) and reads
+// the answer; it returns the answer's size and the status.
+func (l *loader) get(ctx context.Context, path string, body []byte) (int64, int, error) {
+	method, rd := http.MethodGet, io.Reader(nil)
+	if body != nil {
+		method, rd = http.MethodPost, bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, l.base+path, rd)
 	if err != nil {
 		return 0, 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range l.header {
 		req.Header[k] = v
@@ -270,7 +290,7 @@ func (l *loader) get(ctx context.Context, path string) (int64, int, error) {
 	n, err := io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return n, resp.StatusCode, fmt.Errorf("GET %s: reading the body: %w", path, err)
+		return n, resp.StatusCode, fmt.Errorf("%s %s: reading the body: %w", method, path, err)
 	}
 	return n, resp.StatusCode, nil
 }

@@ -455,3 +455,28 @@ func TestPeakRSS(t *testing.T) {
 		t.Error("PeakRSS of a missing process: no error")
 	}
 }
+
+// TestLoadPost: with Body set every request is a JSON POST of that body.
+func TestLoadPost(t *testing.T) {
+	var got sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v struct{ N int }
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" || json.NewDecoder(r.Body).Decode(&v) != nil {
+			w.WriteHeader(400)
+			return
+		}
+		got.Store(v.N, true)
+	}))
+	defer srv.Close()
+	res, err := Load(context.Background(), LoadOptions{BaseURL: srv.URL, Clients: 2, Requests: 10,
+		Next: func(c, i int) string { return "/checks" },
+		Body: func(c, i int) []byte { return []byte(fmt.Sprintf(`{"N":%d}`, c*100+i)) }})
+	if err != nil || res.Requests != 10 || res.Non2xx != 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	n := 0
+	got.Range(func(any, any) bool { n++; return true })
+	if n < 10 {
+		t.Errorf("%d distinct bodies seen", n)
+	}
+}

@@ -15,7 +15,9 @@ type BatchStore interface {
 	// maps each code found to its subject (without former names).
 	FindSubjectsByCodes(ctx context.Context, codes []string) (map[string]credit.Subject, error)
 	// SubjectsRecords returns the current records of the subjects, of the
-	// given kinds (all kinds when kinds is empty).
+	// given kinds (all kinds when kinds is empty), without their personal
+	// fields (Private is nil), state reasons or timeliness, and with
+	// FirstReceived set to the version's receipt: what a check needs.
 	SubjectsRecords(ctx context.Context, subjectIDs []int64, kinds []string) ([]Record, error)
 }
 

@@ -26,7 +26,7 @@ func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, measures []s
 			return err
 		}
 		month := c.At.In(chinaTime).Format("2006-01")
-		err := insertRows(ctx, tx, `INSERT INTO check_measures (check_id, item, subject_id, org_id, month, measure) VALUES `, 6, len(measures),
+		err := s.insertRows(ctx, tx, `INSERT INTO check_measures (check_id, item, subject_id, org_id, month, measure) VALUES `, 6, len(measures),
 			func(i int) []any {
 				m := measures[i]
 				return []any{c.ID, m.Item, m.SubjectID, c.OrgID, month, m.Measure}
@@ -47,8 +47,10 @@ func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, measures []s
 var chinaTime = time.FixedZone("CST", 8*3600)
 
 // insertRows inserts n rows of cols values each with multi-row INSERTs of
-// at most rowsPerInsert rows; row(i) gives the values of row i.
-func insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, row func(i int) []any) error {
+// at most 6,000 values; row(i) gives the values of row i. SQLite gets
+// anonymous ? placeholders: it keeps $n names in a list it searches
+// linearly, which made a 6,000-value statement cost seconds to prepare.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, row func(i int) []any) error {
 	per := max(1, 6000/cols)
 	for start := 0; start < n; start += per {
 		end := min(start+per, n)
@@ -64,7 +66,11 @@ func insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, row f
 				if j > 0 {
 					b.WriteString(", ")
 				}
-				fmt.Fprintf(&b, "$%d", len(args)+j+1)
+				if s.Positional {
+					b.WriteByte('?')
+				} else {
+					fmt.Fprintf(&b, "$%d", len(args)+j+1)
+				}
 			}
 			b.WriteString(")")
 			args = append(args, row(i)...)
@@ -100,7 +106,7 @@ func (s *Store) AddFeedback(ctx context.Context, checkID int64, items []store.Fe
 			}
 		}
 		at := s.now()
-		err := insertRows(ctx, tx, `INSERT INTO check_feedback (check_id, item, measure, applied, reason, at, actor, org_id) VALUES `, 8, len(items),
+		err := s.insertRows(ctx, tx, `INSERT INTO check_feedback (check_id, item, measure, applied, reason, at, actor, org_id) VALUES `, 8, len(items),
 			func(i int) []any {
 				f := items[i]
 				return []any{checkID, f.Item, f.Measure, f.Applied, strings.TrimSpace(f.Reason), at, audit.Actor, audit.OrgID}
@@ -172,7 +178,7 @@ func (s *Store) appendAudits(ctx context.Context, tx *sql.Tx, entries []auth.Aud
 		e.Seal(prev, s.MAC)
 		prev = e.Hash
 	}
-	return insertRows(ctx, tx, `INSERT INTO audit_log (seq, at, actor, org_id, action, target, subject_id, purpose, outcome, detail, prev, hash) VALUES `,
+	return s.insertRows(ctx, tx, `INSERT INTO audit_log (seq, at, actor, org_id, action, target, subject_id, purpose, outcome, detail, prev, hash) VALUES `,
 		12, len(entries), func(i int) []any {
 			e := entries[i]
 			return []any{e.Seq, e.At, e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail, e.Prev, e.Hash}

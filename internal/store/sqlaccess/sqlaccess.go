@@ -31,6 +31,9 @@ type Store struct {
 	// advisory transaction lock; SQLite has one writer already).
 	LockAudit func(ctx context.Context, tx *sql.Tx) error
 	Now       func() time.Time
+	// Positional makes long multi-row INSERTs use ? placeholders
+	// (SQLite) instead of $n (PostgreSQL).
+	Positional bool
 }
 
 var _ store.AccessStore = (*Store)(nil)
