@@ -23,6 +23,7 @@ const (
 	AuditRecordChange  = "record.change"  // revoke, restore, correct
 	AuditCheck         = "check"          // a credit check
 	AuditCheckFeedback = "check.feedback" // a department's report on a check's measures
+	AuditWatch         = "watch.read"     // a page of the change feed of watched subjects read (target changes:FROM-TO)
 	AuditOrgChange     = "org.change"     // an organisation created or disabled
 	AuditUserChange    = "user.change"    // an account created, changed, disabled
 	AuditClientChange  = "client.change"  // an API client created, rotated, revoked

@@ -358,6 +358,7 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		Content:      rec.Canonical(),
 		WorkingDays:  wd,
 		Late:         wd > LateAfter,
+		Bad:          kind.Nature == catalog.NatureBad,
 	}, nil
 }
 

@@ -84,6 +84,9 @@ type RecordInput struct {
 	WorkingDays  int    // working days from decision to receipt
 	Late         bool
 	Reason       string // why a changed record is sent again (更正原因); "" for the default
+	// Bad: the kind's catalogue nature is bad (不良信息); a new record of
+	// such a kind, other than a list entry, raises a bad_record change.
+	Bad bool
 }
 
 // PutRecords prepares and files records in one call.
@@ -179,6 +182,7 @@ type ExistingRecord struct {
 	ID      int64
 	Version int
 	Hash    []byte
+	Listed  bool // a list entry in force (store.Listed), for change events
 }
 
 // RecordRow is a record input with its keyed hashes and encrypted part.
@@ -192,13 +196,15 @@ type RecordRow struct {
 
 // RecordPlan is what a put of records does, decided once for all drivers.
 // Insert and NewVersion index Rows; Outcomes has one entry per input,
-// with ID 0 for rows inserted by this plan (InsertAt maps them).
+// with ID 0 for rows inserted by this plan (InsertAt maps them). Changes
+// are the change events the put appends, in the same transaction.
 type RecordPlan struct {
 	Rows       []RecordRow
 	Insert     []int
 	NewVersion []VersionChange
 	Outcomes   []RecordOutcome
 	InsertAt   map[int]int // input index -> index in Insert (for repeats in the batch too)
+	Changes    []PlannedChange
 }
 
 // VersionChange replaces the current version of a stored record.
@@ -273,9 +279,11 @@ func PlanRecords(rows []RecordRow, existing map[string]ExistingRecord) RecordPla
 		switch {
 		case st == nil:
 			p.InsertAt[i] = len(p.Insert)
-			st = &state{ExistingRecord: ExistingRecord{Version: 1, Hash: r.ContentHash}, insertIdx: len(p.Insert)}
+			listed := Listed(r.Kind, StateActive, r.Fields)
+			st = &state{ExistingRecord: ExistingRecord{Version: 1, Hash: r.ContentHash, Listed: listed}, insertIdx: len(p.Insert)}
 			p.Insert = append(p.Insert, i)
 			p.Outcomes[i] = RecordOutcome{Version: 1, Change: Created}
+			planChanges(&p, i, 0, true, false, listed)
 		case bytes.Equal(st.Hash, r.ContentHash):
 			p.Outcomes[i] = RecordOutcome{ID: st.ID, Version: st.Version, Change: Unchanged}
 			if st.insertIdx >= 0 {
@@ -292,6 +300,9 @@ func PlanRecords(rows []RecordRow, existing map[string]ExistingRecord) RecordPla
 			}
 			p.NewVersion = append(p.NewVersion, VersionChange{Row: i, ID: st.ID, Version: st.Version})
 			p.Outcomes[i] = RecordOutcome{ID: st.ID, Version: st.Version, Change: Updated}
+			listed := Listed(r.Kind, StateCorrected, r.Fields)
+			planChanges(&p, i, st.ID, false, st.Listed, listed)
+			st.Listed = listed
 		}
 		seen[k] = st
 	}

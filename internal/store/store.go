@@ -43,6 +43,7 @@ type Store interface {
 	AccessStore
 	BatchStore
 	CheckStore
+	ChangeStore
 }
 
 // SubjectStore keeps the subject registry.

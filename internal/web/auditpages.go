@@ -23,7 +23,7 @@ var queryActions = []string{auth.AuditRecordRead, auth.AuditSubjectRead, auth.Au
 // actionLabels name audit actions for people.
 var actionLabels = map[string]string{
 	auth.AuditSignIn: "登录", auth.AuditSignOut: "退出", auth.AuditRecordRead: "查阅非公开信息", auth.AuditSubjectRead: "查阅信用档案",
-	auth.AuditRecordSubmit: "报送信息", auth.AuditRecordChange: "变更信息", auth.AuditCheck: "信用核查", auth.AuditCheckFeedback: "核查结果反馈", auth.AuditOrgChange: "机构变更",
+	auth.AuditRecordSubmit: "报送信息", auth.AuditRecordChange: "变更信息", auth.AuditCheck: "信用核查", auth.AuditCheckFeedback: "核查结果反馈", auth.AuditWatch: "读取关注主体变动", auth.AuditOrgChange: "机构变更",
 	auth.AuditUserChange: "账户变更", auth.AuditClientChange: "接口密钥变更", auth.AuditKeyRotate: "密钥轮换", auth.AuditDenied: "拒绝访问",
 	auth.AuditAuditRead: "查阅审计日志", auth.AuditQueryLogRead: "查阅查询记录",
 }

@@ -130,6 +130,7 @@ func New(o Options) (*Server, error) {
 	s.registerIntake()
 	s.registerPortalAPI()
 	s.registerChecks(mux)
+	s.registerChanges()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static")

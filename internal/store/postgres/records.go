@@ -78,6 +78,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			return fmt.Errorf("intake batch %d: %w", batch, err)
 		}
 		subjectIDs := make(map[string]int64, len(srows))
+		regions := make(map[string]string, len(srows)) // for change events
 		for start := 0; start < len(srows); start += chunk {
 			part := srows[start:min(start+chunk, len(srows))]
 			existing, err := readSubjectIDs(ctx, tx, store.Keys(part))
@@ -90,10 +91,10 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 				return err
 			}
 			for k, e := range existing {
-				subjectIDs[k] = e.ID
+				subjectIDs[k], regions[k] = e.ID, e.Region
 			}
 			for i, r := range plan.Insert {
-				subjectIDs[r.Key] = ids[i]
+				subjectIDs[r.Key], regions[r.Key] = ids[i], r.Region
 			}
 		}
 		hashes := make([][]byte, len(rows))
@@ -101,17 +102,22 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			hashes[i] = r.IdentityHash
 		}
 		existing := make(map[string]store.ExistingRecord, len(rows))
-		rs, err := tx.Query(ctx, `SELECT identity, id, version, content_hash FROM records WHERE identity = ANY($1)`, hashes)
+		// The fields of list entries too, to tell whether they are in
+		// force (change events).
+		rs, err := tx.Query(ctx, `SELECT identity, id, version, content_hash, kind, state,
+			CASE WHEN kind IN `+store.ListKindsSQL()+` THEN fields ELSE '' END FROM records WHERE identity = ANY($1)`, hashes)
 		if err != nil {
 			return fmt.Errorf("read records: %w", err)
 		}
 		for rs.Next() {
 			var ident []byte
 			var e store.ExistingRecord
-			if err := rs.Scan(&ident, &e.ID, &e.Version, &e.Hash); err != nil {
+			var kind, state, fields string
+			if err := rs.Scan(&ident, &e.ID, &e.Version, &e.Hash, &kind, &state, &fields); err != nil {
 				rs.Close()
 				return err
 			}
+			e.Listed = store.Listed(kind, store.RecordState(state), []byte(fields))
 			existing[string(ident)] = e
 		}
 		rs.Close()
@@ -160,6 +166,11 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 				v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
 				return fmt.Errorf("update record %d: %w", id, err)
 			}
+		}
+		events := plan.Events(now, func(j int) int64 { return ids[j] },
+			func(key string) (int64, string) { return subjectIDs[key], regions[key] })
+		if err := appendChanges(ctx, tx, events); err != nil {
+			return err
 		}
 		out = plan.Outcomes
 		for i := range out {
@@ -250,17 +261,39 @@ func (s *Store) RecordVersions(ctx context.Context, id int64) ([]store.Record, e
 // SetRecordState implements store.RecordStore.
 func (s *Store) SetRecordState(ctx context.Context, id int64, state store.RecordState, reason string) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The lock the UPDATE below takes anyway, taken first: a put of
+		// records (SHARE ROW EXCLUSIVE) then runs wholly before or after
+		// this change, never interleaved with it into a deadlock over the
+		// record's row or its kept version.
+		if _, err := tx.Exec(ctx, `LOCK TABLE records IN ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		now := s.now()
+		old, err := storedRecord(ctx, tx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `INSERT INTO record_versions
 			(record_id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, replaced_at)
-			SELECT id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, $1 FROM records WHERE id = $2`, s.now(), id)
+			SELECT id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, $1 FROM records WHERE id = $2`, now, id)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return store.ErrNotFound
 		}
-		_, err = tx.Exec(ctx, `UPDATE records SET version = version + 1, state = $1, state_reason = $2 WHERE id = $3`, string(state), reason, id)
-		return err
+		if _, err = tx.Exec(ctx, `UPDATE records SET version = version + 1, state = $1, state_reason = $2 WHERE id = $3`, string(state), reason, id); err != nil {
+			return err
+		}
+		// A list entry revoked or restored: its change event, in the same
+		// transaction.
+		if e, ok := old.StateChange(state, now); ok {
+			return appendChanges(ctx, tx, []store.ChangeEvent{e})
+		}
+		return nil
 	})
 }
 
@@ -291,10 +324,10 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 }
 
 // readSubjectIDs finds the ids of stored subjects by natural key: all a
-// record needs of its subject.
+// record needs of its subject (and the region, for change events).
 func readSubjectIDs(ctx context.Context, tx pgx.Tx, keys []string) (map[string]store.ExistingSubject, error) {
 	out := make(map[string]store.ExistingSubject, len(keys))
-	rs, err := tx.Query(ctx, `SELECT key, id FROM subjects WHERE key = ANY($1)`, keys)
+	rs, err := tx.Query(ctx, `SELECT key, id, region FROM subjects WHERE key = ANY($1)`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
 	}
@@ -302,7 +335,7 @@ func readSubjectIDs(ctx context.Context, tx pgx.Tx, keys []string) (map[string]s
 	for rs.Next() {
 		var key string
 		var e store.ExistingSubject
-		if err := rs.Scan(&key, &e.ID); err != nil {
+		if err := rs.Scan(&key, &e.ID, &e.Region); err != nil {
 			return nil, err
 		}
 		out[key] = e

@@ -74,6 +74,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 		return nil, fmt.Errorf("intake batch %d: %w", batch, err)
 	}
 	subjectIDs := make(map[string]int64, len(srows))
+	regions := make(map[string]string, len(srows)) // for change events
 	for start := 0; start < len(srows); start += chunk {
 		part := srows[start:min(start+chunk, len(srows))]
 		existing, err := readSubjectIDs(ctx, tx, store.Keys(part))
@@ -86,10 +87,10 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			return nil, err
 		}
 		for k, e := range existing {
-			subjectIDs[k] = e.ID
+			subjectIDs[k], regions[k] = e.ID, e.Region
 		}
 		for i, r := range plan.Insert {
-			subjectIDs[r.Key] = first + int64(i)
+			subjectIDs[r.Key], regions[r.Key] = first+int64(i), r.Region
 		}
 	}
 	existing := make(map[string]store.ExistingRecord, len(rows))
@@ -100,17 +101,23 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			hashes[i] = r.IdentityHash
 		}
 		in, args := inList(hashes)
-		rs, err := tx.QueryContext(ctx, `SELECT identity, id, version, content_hash FROM records WHERE identity IN `+in, args...)
+		// The fields of list entries too, to tell whether they are in
+		// force (change events).
+		rs, err := tx.QueryContext(ctx, `SELECT identity, id, version, content_hash, kind, state,
+			CASE WHEN kind IN `+store.ListKindsSQL()+` THEN fields ELSE '' END FROM records WHERE identity IN `+in, args...)
 		if err != nil {
 			return nil, fmt.Errorf("read records: %w", err)
 		}
 		for rs.Next() {
 			var ident []byte
 			var e store.ExistingRecord
-			if err := rs.Scan(&ident, &e.ID, &e.Version, &e.Hash); err != nil {
+			var kind, fields string
+			var state store.RecordState
+			if err := rs.Scan(&ident, &e.ID, &e.Version, &e.Hash, &kind, &state, &fields); err != nil {
 				rs.Close()
 				return nil, err
 			}
+			e.Listed = store.Listed(kind, state, []byte(fields))
 			existing[string(ident)] = e
 		}
 		rs.Close()
@@ -150,6 +157,11 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
 			return nil, fmt.Errorf("update record %d: %w", id, err)
 		}
+	}
+	events := plan.Events(now, func(j int) int64 { return first + int64(j) },
+		func(key string) (int64, string) { return subjectIDs[key], regions[key] })
+	if err := appendChanges(ctx, tx, events); err != nil {
+		return nil, err
 	}
 	out := plan.Outcomes
 	for i := range out {
@@ -240,6 +252,13 @@ func (s *Store) SetRecordState(ctx context.Context, id int64, state store.Record
 	}
 	defer tx.Rollback()
 	now := s.now()
+	old, err := storedRecord(ctx, tx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO record_versions
 		(record_id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, replaced_at)
 		SELECT id, version, state, state_reason, content_hash, fields, private, batch_id, received_at, ? FROM records WHERE id = ?`, now, id)
@@ -251,6 +270,13 @@ func (s *Store) SetRecordState(ctx context.Context, id int64, state store.Record
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE records SET version = version + 1, state = ?, state_reason = ? WHERE id = ?`, state, reason, id); err != nil {
 		return err
+	}
+	// A list entry revoked or restored: its change event, in the same
+	// transaction.
+	if e, ok := old.StateChange(state, now); ok {
+		if err := appendChanges(ctx, tx, []store.ChangeEvent{e}); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }
@@ -282,14 +308,14 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 }
 
 // readSubjectIDs finds the ids of stored subjects by natural key: all a
-// record needs of its subject.
+// record needs of its subject (and the region, for change events).
 func readSubjectIDs(ctx context.Context, tx *sql.Tx, keys []string) (map[string]store.ExistingSubject, error) {
 	out := make(map[string]store.ExistingSubject, len(keys))
 	if len(keys) == 0 {
 		return out, nil
 	}
 	in, args := inList(keys)
-	rs, err := tx.QueryContext(ctx, `SELECT key, id FROM subjects WHERE key IN `+in, args...)
+	rs, err := tx.QueryContext(ctx, `SELECT key, id, region FROM subjects WHERE key IN `+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
 	}
@@ -297,7 +323,7 @@ func readSubjectIDs(ctx context.Context, tx *sql.Tx, keys []string) (map[string]
 	for rs.Next() {
 		var key string
 		var e store.ExistingSubject
-		if err := rs.Scan(&key, &e.ID); err != nil {
+		if err := rs.Scan(&key, &e.ID, &e.Region); err != nil {
 			return nil, err
 		}
 		out[key] = e

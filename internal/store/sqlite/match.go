@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+var _ store.Matcher = (*Store)(nil)
+
+// anyOf is the FTS5 query of any of the bigrams: "ab" OR "bc". The bigrams
+// hold only letters and digits (search.Fold), so quoting them needs no
+// escapes.
+func anyOf(grams []string) string {
+	parts := make([]string, len(grams))
+	for i, g := range grams {
+		parts[i] = `"` + g + `"`
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// matchQuery is the FTS5 query of a candidate lookup: entries holding any
+// of the required bigrams, ranked over all of them. BM25 sums over every
+// phrase of the query, so the second half ranks without widening what
+// matches.
+func matchQuery(required, all []string) string {
+	if len(required) == len(all) {
+		return anyOf(all)
+	}
+	return "(" + anyOf(required) + ") AND (" + anyOf(all) + ")"
+}
+
+// matchSQL finds the candidates: the query, then the limit. FTS5's rank is
+// BM25, which weighs each shared bigram by its rarity and favours short
+// entries.
+const matchSQL = `SELECT ` + subjectColumns + ` FROM subjects JOIN (
+		SELECT rowid AS match_id, rank AS match_rank FROM subject_search
+		WHERE subject_search MATCH ? ORDER BY rank, rowid LIMIT ?) ON match_id = subjects.id
+	WHERE class <> 'person' ORDER BY match_rank, id`
+
+// gramCountSQL counts the entries holding a bigram, up to one more than
+// store.CommonGram.
+var gramCountSQL = fmt.Sprintf(`SELECT count(*) FROM (
+	SELECT 1 FROM subject_search WHERE subject_search MATCH ? LIMIT %d)`, store.CommonGram+1)
+
+// MatchCandidates implements store.Matcher.
+func (s *Store) MatchCandidates(ctx context.Context, name string, limit int) ([]credit.Subject, error) {
+	grams, err := store.NewMatchGrams(name)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	required, err := grams.Required(func(g string) (n int, err error) {
+		err = s.r.QueryRowContext(ctx, gramCountSQL, anyOf([]string{g})).Scan(&n)
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("match candidates: %w", err)
+	}
+	rs, err := s.r.QueryContext(ctx, matchSQL, matchQuery(required, grams.All), limit)
+	if err != nil {
+		return nil, fmt.Errorf("match candidates: %w", err)
+	}
+	defer rs.Close()
+	var out []credit.Subject
+	for rs.Next() {
+		sub, err := scanSubject(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sub)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.formerNames(ctx, out)
+}
