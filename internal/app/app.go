@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/lists"
+	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/postgres"
@@ -223,5 +224,9 @@ func Checks(s store.Store, cat *catalog.Catalog) (*check.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &check.Service{Store: s, Checker: &check.Checker{Catalog: cat, Lists: l}, Today: calendar.Today}, nil
+	svc := &check.Service{Store: s, Checker: &check.Checker{Catalog: cat, Lists: l}, Today: calendar.Today, MinScore: match.DefaultMinScore}
+	if m, ok := s.(store.Matcher); ok {
+		svc.Match = check.NameMatcher(m)
+	}
+	return svc, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/search"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -260,7 +261,7 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 			it.Match, it.Subject, it.Result, verdict = "code", subjectOut(sub), &r, r.Verdict
 			audit(sub, r)
 			measure(it.Index, sub, r)
-		case named[i] != nil:
+		case hasName(named, i):
 			for _, c := range named[i] {
 				r, err := evaluate(c.Subject.ID)
 				if err != nil {
@@ -331,6 +332,11 @@ func (s *Service) kinds() []string {
 	return out
 }
 
+func hasName(named map[int][]MatchedSubject, i int) bool {
+	_, ok := named[i]
+	return ok
+}
+
 func subjectOut(s credit.Subject) *Subject {
 	return &Subject{ID: s.ID, Name: s.Name, Class: string(s.Class), USCC: s.USCC, RegNo: s.RegNo, MaskedID: s.MaskedID, Region: s.Region}
 }
@@ -379,4 +385,38 @@ func (s *Service) Stats(ctx context.Context, month, orgPath string) ([]StatRow, 
 		out = append(out, row)
 	}
 	return out, nil
+}
+
+// MatchCandidatesRead is how many candidates a name-only query reads from
+// the name index before scoring them.
+const MatchCandidatesRead = 100
+
+// NameMatcher is the Matcher over a store's name index: it reads the
+// candidates sharing the name's rarer bigrams and scores them with the
+// match package (name, former names, form, branch, place, region).
+func NameMatcher(m store.Matcher) Matcher {
+	return func(ctx context.Context, name, region string, min float64, limit int) ([]MatchedSubject, error) {
+		if utf8.RuneCountInString(name) > 200 {
+			return nil, fmt.Errorf("%w: 名称过长", store.ErrInvalid)
+		}
+		subs, err := m.MatchCandidates(ctx, name, MatchCandidatesRead)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]credit.Subject, len(subs))
+		cands := make([]match.Candidate, 0, len(subs))
+		for _, s := range subs {
+			byID[s.ID] = s
+			cands = append(cands, match.CandidateOf(s))
+		}
+		var out []MatchedSubject
+		for _, r := range match.Rank(match.Query{Name: name, Region: region}, cands, min, limit) {
+			ms := MatchedSubject{Subject: byID[r.ID], Score: r.Score}
+			for _, f := range r.Features {
+				ms.Features = append(ms.Features, Feature{Name: f.Name, Value: f.Value, Weight: f.Weight, Explain: f.Explain})
+			}
+			out = append(out, ms)
+		}
+		return out, nil
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/lists"
+	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
@@ -74,7 +75,8 @@ func newCheckEnv(t *testing.T) checkEnv {
 	}
 	env.im = env.opts.Importer
 	opts := env.opts
-	opts.Checks = &check.Service{Store: env.s, Checker: &check.Checker{Catalog: cat, Lists: l}, Today: calendar.Today}
+	opts.Checks = &check.Service{Store: env.s, Checker: &check.Checker{Catalog: cat, Lists: l}, Today: calendar.Today,
+		Match: check.NameMatcher(env.s.(store.Matcher)), MinScore: match.DefaultMinScore}
 	h, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -302,5 +304,35 @@ func TestCheckFeedbackAndStats(t *testing.T) {
 		auth.AuditEntry{Actor: "system:test", Action: auth.AuditClientChange})
 	if code, _ := send(key, []map[string]any{{"item": 1, "measure": "M01", "applied": false, "reason": "x"}}); code != 404 {
 		t.Errorf("宝鸡 reports on 西安's check: %d", code)
+	}
+}
+
+func TestCheckByName(t *testing.T) {
+	env := newCheckEnv(t)
+	code, r, raw := env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-7", "subjects": []map[string]string{
+		{"name": "西安老賴商貿有限公司"}, // traditional characters
+		{"name": "老赖商贸", "region": "6101"}, // no place, no form
+		{"name": "宝鸡市秦岭建材有限公司"},      // nobody
+	}})
+	if code != 200 {
+		t.Fatalf("%d %s", code, raw)
+	}
+	for i := 0; i < 2; i++ {
+		it := r.Items[i]
+		if it.Match != "name" || len(it.Candidates) == 0 || it.Candidates[0].Subject.USCC != env.debtor || it.Candidates[0].Score < match.DefaultMinScore ||
+			it.Candidates[0].Result.Verdict != check.Punish || len(it.Candidates[0].Features) == 0 || it.Candidates[0].Features[0].Explain == "" {
+			t.Errorf("item %d: %+v", i+1, it)
+		}
+	}
+	if it := r.Items[2]; it.Match != "none" || len(it.Candidates) != 0 || it.Error == "" {
+		t.Errorf("an unknown name: %+v", it)
+	}
+	if r.Summary.Punished != 2 || r.Summary.NotFound != 1 {
+		t.Errorf("summary %+v", r.Summary)
+	}
+	// A code always wins over a name.
+	_, r, _ = env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-8", "subjects": []map[string]string{{"code": env.honest, "name": "西安老赖商贸有限公司"}}})
+	if it := r.Items[0]; it.Match != "code" || it.Subject.USCC != env.honest {
+		t.Errorf("code and name: %+v", it)
 	}
 }
