@@ -310,9 +310,9 @@ func TestCheckFeedbackAndStats(t *testing.T) {
 func TestCheckByName(t *testing.T) {
 	env := newCheckEnv(t)
 	code, r, raw := env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-7", "subjects": []map[string]string{
-		{"name": "西安老賴商貿有限公司"}, // traditional characters
+		{"name": "西安老賴商貿有限公司"},             // traditional characters
 		{"name": "老赖商贸", "region": "6101"}, // no place, no form
-		{"name": "宝鸡市秦岭建材有限公司"},      // nobody
+		{"name": "宝鸡市秦岭建材有限公司"},            // nobody
 	}})
 	if code != 200 {
 		t.Fatalf("%d %s", code, raw)
