@@ -48,6 +48,8 @@ func TestAccessEndToEnd(t *testing.T) {
 			password := regexp.MustCompile(`password \(shown once\): (\S+)`).FindStringSubmatch(out)[1]
 			out = cmd("client", "add", "--org", dept, "--name", "处罚系统", "--scopes", "records:submit:cf")
 			key := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
+			out = cmd("client", "add", "--org", dept, "--name", "审批系统", "--scopes", "checks:run")
+			checkKey := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
 			if out := cmd("org", "list"); !strings.Contains(out, "  陕西省市场监督管理局") {
 				t.Errorf("org list:\n%s", out)
 			}
@@ -112,6 +114,27 @@ func TestAccessEndToEnd(t *testing.T) {
 			if !strings.Contains(string(body), `"accepted":3`) {
 				t.Fatalf("records not accepted: %s", body)
 			}
+			// A credit check of the penalised subject through the real server.
+			var penalised any
+			for _, r := range recs {
+				if c, ok := r["CF_XDR_SHXYM"].(string); ok && c != "" && c != "00000000000000000X" && penalised == nil {
+					penalised = c
+				}
+			}
+			checkBody, _ := json.Marshal(map[string]any{"scenario": "approval", "case_no": "SP-2026-1",
+				"subjects": []map[string]any{{"code": penalised}}})
+			req, _ = http.NewRequest("POST", base+"/api/v1/checks", bytes.NewReader(checkBody))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+checkKey)
+			resp, err = client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":"code"`) || !strings.Contains(string(body), `"verdict":"无限制"`) {
+				t.Fatalf("check: %d %s", resp.StatusCode, body)
+			}
 			srv.Process.Kill()
 			srv.Wait()
 
@@ -119,7 +142,8 @@ func TestAccessEndToEnd(t *testing.T) {
 			if !strings.Contains(out, "audit trail intact") {
 				t.Fatalf("audit verify: %s", out)
 			}
-			if out := cmd("audit", "list"); !strings.Contains(out, "record.submit") || !strings.Contains(out, "signin") || !strings.Contains(out, "system:cli") {
+			if out := cmd("audit", "list"); !strings.Contains(out, "record.submit") || !strings.Contains(out, "signin") || !strings.Contains(out, "system:cli") ||
+				!strings.Contains(out, "SP-2026-1") {
 				t.Errorf("audit list:\n%s", out)
 			}
 			// Someone with the database owner's rights edits an entry.
