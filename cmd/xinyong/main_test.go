@@ -202,3 +202,19 @@ func codeUSCC(prefix, body string) (string, error) {
 	c, err := code.USCCCheckChar(s)
 	return s + string(c), err
 }
+
+// TestServeListsFile: an operator's lists file replaces the built-in one and
+// is checked against the catalogue before the server starts.
+func TestServeListsFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "lists.json")
+	os.WriteFile(bad, []byte(`{"scenarios": [], "list_types": [{"code": "x", "kind": "zz", "name": "无此名单", "class": "serious", "basis": "b", "authority": "a"}], "measures": []}`), 0o644)
+	code, _, errs := runCmd(t, "", nil, "serve", "--data", dir, "--addr", "127.0.0.1:0", "--lists", bad)
+	if code != 1 || !strings.Contains(errs, "--lists") || !strings.Contains(errs, "zz") {
+		t.Errorf("a bad lists file: exit %d %q", code, errs)
+	}
+	code, _, errs = runCmd(t, "", nil, "serve", "--data", dir, "--addr", "127.0.0.1:0", "--lists", filepath.Join(dir, "missing.json"))
+	if code != 1 || !strings.Contains(errs, "--lists") {
+		t.Errorf("a missing lists file: exit %d %q", code, errs)
+	}
+}

@@ -60,7 +60,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	checks, err := app.Checks(s, cat)
+	checks, err := app.Checks(c, s, cat)
 	if err != nil {
 		return err
 	}

@@ -217,10 +217,20 @@ func Importer(c config.Config, s store.Store, keys *pii.Keyring) (*ingest.Import
 	return &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}, nil
 }
 
-// Checks builds the credit-check service: the lists catalogue checked
-// against the record catalogue, over the store.
-func Checks(s store.Store, cat *catalog.Catalog) (*check.Service, error) {
+// Checks builds the credit-check service: the lists catalogue (built in,
+// or the operator's --lists file) checked against the record catalogue,
+// over the store.
+func Checks(c config.Config, s store.Store, cat *catalog.Catalog) (*check.Service, error) {
 	l, err := lists.Default(cat)
+	if c.Lists != "" {
+		b, rerr := os.ReadFile(c.Lists)
+		if rerr != nil {
+			return nil, fmt.Errorf("--lists: %w", rerr)
+		}
+		if l, err = lists.Load(b, cat); err != nil {
+			err = fmt.Errorf("--lists %s: %w", c.Lists, err)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ type Config struct {
 	APIBurst        int
 	Calendar        string
 	Catalog         string
+	Lists           string
 	SearchRate      float64
 	SearchBurst     int
 	RealIPHeader    string
@@ -85,6 +86,8 @@ var Options = []Option{
 		}},
 	{Flag: "calendar", Env: "XINYONG_CALENDAR", Usage: "file of holidays and make-up working days (see docs/operations.md) merged over the built-in 2019-2026 calendar",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Calendar, "calendar", d, u) }},
+	{Flag: "lists", Env: "XINYONG_LISTS", Usage: "serve: file replacing the built-in list types, measures and scenarios (the format of internal/lists/lists.json), checked against the catalogue at start",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Lists, "lists", d, u) }},
 	{Flag: "catalog", Env: "XINYONG_CATALOG", Usage: "directory of extra record kinds (*.json, the format of xinyong catalog show --json) added to the built-in catalogue",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Catalog, "catalog", d, u) }},
 	{Flag: "insecure-cookies", Env: "XINYONG_INSECURE_COOKIES", Default: "false", Usage: "serve: send the session cookie without the Secure attribute, for plain HTTP on a host other than localhost (development only)",
@@ -140,7 +143,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )
