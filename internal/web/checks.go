@@ -131,6 +131,7 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 	mux.HandleFunc("GET /checks/{id}", s.checkPage)
 	mux.HandleFunc("GET /stats/checks", s.statsPage)
 	s.registerCheckPage(mux)
+	s.registerListForm(mux)
 }
 
 // FeedbackInput is the body of POST /api/v1/checks/{id}/feedback.

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -334,5 +336,70 @@ func TestCheckByName(t *testing.T) {
 	_, r, _ = env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-8", "subjects": []map[string]string{{"code": env.honest, "name": "西安老赖商贸有限公司"}}})
 	if it := r.Items[0]; it.Match != "code" || it.Subject.USCC != env.honest {
 		t.Errorf("code and name: %+v", it)
+	}
+}
+
+// TestListForm: a department's reviewer enters a subject on a list by
+// hand, a check then finds it, and the reviewer removes it again.
+func TestListForm(t *testing.T) {
+	env := newCheckEnv(t)
+	ctx := context.Background()
+	if _, err := env.s.CreateUser(ctx, auth.User{Login: "reviewer.xian", OrgID: env.deptXian.ID, Roles: []string{"reviewer"},
+		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	b := env.browser(t)
+	b.base = env.srv.URL
+	b.signIn("reviewer.xian")
+	code, page := b.get("/lists/new?kind=sx")
+	if code != 200 || !strings.Contains(page, "市场监督管理严重违法失信名单") {
+		t.Fatalf("form: %d", code)
+	}
+	csrf := csrfRe.FindStringSubmatch(page)[1]
+	target := storetest.USCC("91", "610113", 777)
+	form := url.Values{"csrf": {csrf}, "kind": {"sx"}, "list_type": {"市场监督管理严重违法失信名单"}, "subject_class": {"法人及非法人组织"},
+		"subject_name": {"西安失信建材有限公司"}, "subject_uscc": {target}, "legal_rep": {"孙八"}, "decision_no": {"西市监严〔2026〕3号"},
+		"facts": {"因销售不合格建材受到较重行政处罚"}, "legal_basis": {"《市场监督管理严重违法失信名单管理办法》第九条"},
+		"decision_date": {calendar.Today().AddDays(-5).String()}, "authority": {"西安市市场监督管理局"}, "authority_uscc": {penaltyDept}}
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Del("decision_no")
+	if code, page, _ := b.post("/lists/new", bad); code != 400 || !strings.Contains(page, "认定文书号") {
+		t.Errorf("a form without 认定文书号: %d", code)
+	}
+	code, page, _ = b.post("/lists/new", form)
+	m := regexp.MustCompile(`href="/records/([^"]+)">查看该条信息`).FindStringSubmatch(page)
+	if code != 200 || m == nil {
+		t.Fatalf("filed: %d %s", code, page)
+	}
+	ref := m[1]
+	_, r, _ := env.post(t, env.key, map[string]any{"scenario": "honour", "case_no": "PX-9", "subjects": []map[string]string{{"code": target}}})
+	if v := r.Items[0].Result; v == nil || v.Verdict != check.Punish || v.Lists[0].ValidTo == "" {
+		t.Fatalf("check after the form: %+v", r.Items[0])
+	}
+	// The default period was applied: 36 months from the decision date.
+	if want := calendar.Today().AddDays(-5).AddMonths(36).AddDays(-1).String(); r.Items[0].Result.Lists[0].ValidTo != want {
+		t.Errorf("valid to %s, want %s", r.Items[0].Result.Lists[0].ValidTo, want)
+	}
+	// Removal from the record page.
+	if code, page := b.get("/records/" + ref); code != 200 || !strings.Contains(page, `id="exit-form"`) {
+		t.Fatalf("record page for its department: %d", code)
+	}
+	csrf = b.csrf("/records/" + ref)
+	if code, _, _ := b.post("/records/"+ref+"/exit", url.Values{"csrf": {csrf}, "exit_date": {calendar.Today().String()}, "exit_reason": {"经复核，提前移出"}}); code != http.StatusSeeOther {
+		t.Fatalf("exit: %d", code)
+	}
+	_, r, _ = env.post(t, env.key, map[string]any{"scenario": "honour", "case_no": "PX-10", "subjects": []map[string]string{{"code": target}}})
+	if v := r.Items[0].Result; v.Verdict != check.None {
+		t.Errorf("check after the exit: %+v", v)
+	}
+	// Another city's clerk can neither use the form for 西安 nor remove it.
+	c := env.browser(t)
+	c.base = env.srv.URL
+	c.signIn("clerk.baoji")
+	if code, _, _ := c.post("/records/"+ref+"/exit", url.Values{"csrf": {c.csrf("/lists/new")}, "exit_date": {calendar.Today().String()}, "exit_reason": {"x"}}); code != http.StatusForbidden {
+		t.Errorf("宝鸡 removes 西安's entry: %d", code)
 	}
 }

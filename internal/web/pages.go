@@ -28,7 +28,7 @@ func newPages(siteName string) (*pages, error) {
 		"add":        func(a, b int) int { return a + b },
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
-		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform"} {
+		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -52,7 +52,7 @@ type page struct {
 
 // nav says which staff links the signed-in principal sees.
 type nav struct {
-	SignedIn, Admin, Audit, Subject, Check bool
+	SignedIn, Admin, Audit, Subject, Check, Lists bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -69,9 +69,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		if pg.User.Kind == auth.UserKind && s.opts.Authorizer != nil {
 			own := auth.Resource{OrgPath: pg.User.Org.Path}
 			pg.Nav = nav{SignedIn: true,
-				Admin:   s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
-				Audit:   s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
-				Check:   s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
+				Admin: s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
+				Audit: s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
+				Check: s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
+				Lists: s.opts.Checks != nil && pg.User.Org.Kind == auth.Dept &&
+					(s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own) || s.opts.Authorizer.Can(pg.User, auth.RecordChange, own)),
 				Subject: pg.User.SubjectID != 0}
 		}
 	}

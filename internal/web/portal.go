@@ -119,7 +119,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 		s.portalError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist})
+	s.render(w, r, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref"))})
 }
 
 // columnFilter reads a 双公示 column's filter from the query.
