@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
@@ -57,13 +58,9 @@ const checkColumns = `r.id, r.kind, r.subject_id, r.source_dept, r.decision_no, 
 func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string) ([]store.Record, error) {
 	var out []store.Record
 	for _, chunk := range store.Chunks(ids) {
-		q := `SELECT ` + checkColumns + ` FROM records r WHERE r.subject_id = ANY($1)`
-		args := []any{chunk}
-		if len(kinds) > 0 {
-			q += ` AND r.kind = ANY($2)`
-			args = append(args, kinds)
-		}
-		rs, err := s.pool.Query(ctx, q+` ORDER BY r.subject_id, r.id`, args...)
+		// Kinds are filtered here, not in SQL, so that the plan is always
+		// the subject index (see the SQLite driver).
+		rs, err := s.pool.Query(ctx, `SELECT `+checkColumns+` FROM records r WHERE r.subject_id = ANY($1) ORDER BY r.subject_id, r.id`, chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -73,6 +70,9 @@ func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string
 			if err := rs.Scan(&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &state, &fields, &r.ReceivedAt); err != nil {
 				rs.Close()
 				return nil, err
+			}
+			if len(kinds) > 0 && !slices.Contains(kinds, r.Kind) {
+				continue
 			}
 			r.State, r.Fields, r.ReceivedAt = store.RecordState(state), []byte(fields), r.ReceivedAt.UTC()
 			r.FirstReceived = r.ReceivedAt
