@@ -94,7 +94,7 @@ func runOrg(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	defer s.Close()
-	root, err := s.RootOrg(ctx, "平台运营机构")
+	root, err := s.RootOrg(ctx, auth.Operator.Label())
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func runUser(ctx context.Context, env *environ, args []string) error {
 				return usageError("--subject is for subject users only")
 			}
 			if *org == 0 {
-				root, err := s.RootOrg(ctx, "平台运营机构")
+				root, err := s.RootOrg(ctx, auth.Operator.Label())
 				if err != nil {
 					return err
 				}

@@ -37,7 +37,7 @@ type checkInputs struct {
 // benchCheckKey makes the department and the API key the check scenarios
 // use (idempotent: a new key each run, in one department).
 func benchCheckKey(ctx context.Context, s store.Store) (string, error) {
-	root, err := s.RootOrg(ctx, "平台运营机构")
+	root, err := s.RootOrg(ctx, auth.Operator.Label())
 	if err != nil {
 		return "", err
 	}

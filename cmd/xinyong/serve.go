@@ -53,7 +53,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 			log.Info("database holds subjects; demo data not loaded", "subjects", total)
 		}
 	}
-	if _, err := s.RootOrg(ctx, c.SiteName); err != nil {
+	if _, err := s.RootOrg(ctx, auth.Operator.Label()); err != nil {
 		return err
 	}
 	cat, err := app.Catalog(c)

@@ -252,6 +252,9 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 			sub, ok := found[it.Query.Code]
 			if !ok {
 				it.Error = "未找到该代码对应的信用主体"
+				if n := len(it.Query.Code); n != 18 && n != 15 {
+					it.Error = fmt.Sprintf("代码“%s”有%d位：应为18位统一社会信用代码或身份证号，或15位工商注册号", it.Query.Code, n)
+				}
 				break
 			}
 			r, err := evaluate(sub.ID)
@@ -306,18 +309,14 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 	return res, nil
 }
 
-// Get returns an archived check.
-func (s *Service) Get(ctx context.Context, id int64) (Response, store.CheckRecord, error) {
-	rec, err := s.Store.GetCheck(ctx, id)
-	if err != nil {
-		return Response{}, rec, err
-	}
+// Decode returns the answer an archived check holds.
+func Decode(rec store.CheckRecord) (Response, error) {
 	var res Response
 	if err := json.Unmarshal(rec.Result, &res); err != nil {
-		return Response{}, rec, fmt.Errorf("check %d: %w", id, err)
+		return Response{}, fmt.Errorf("check %d: %w", rec.ID, err)
 	}
 	res.ID = rec.ID
-	return res, rec, nil
+	return res, nil
 }
 
 // kinds are the record kinds a check reads: the list kinds and the bad

@@ -209,6 +209,12 @@ func checkCSRF(r *http.Request) bool {
 	return sess != nil && r.PostFormValue("csrf") != "" && r.PostFormValue("csrf") == sess.CSRF
 }
 
+// staleForm answers a form whose CSRF token is missing or not the
+// session's: nothing is changed.
+func (s *Server) staleForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusForbidden, "error", "请求无效", "表单已过期，请刷新页面后重试。")
+}
+
 // localPath returns next when it is a path on this site, else fallback,
 // so that a sign-in cannot be turned into an open redirect.
 func localPath(next, fallback string) string {

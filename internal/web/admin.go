@@ -100,7 +100,7 @@ func (s *Server) adminForm(w http.ResponseWriter, r *http.Request) (auth.Princip
 		return p, false
 	}
 	if !checkCSRF(r) {
-		s.render(w, r, http.StatusForbidden, "error", "请求无效", "表单已过期，请刷新页面后重试。")
+		s.staleForm(w, r)
 		return p, false
 	}
 	return p, true

@@ -165,7 +165,7 @@ func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !checkCSRF(r) {
-		s.render(w, r, http.StatusForbidden, "error", "请求无效", "表单已过期，请刷新页面后重试。")
+		s.staleForm(w, r)
 		return
 	}
 	scenario, caseNo, list := r.FormValue("scenario"), r.FormValue("case_no"), r.FormValue("list")

@@ -98,7 +98,7 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 		Tags: []string{"checks"},
 	}, func(ctx context.Context, in *FeedbackInput) (*struct{}, error) {
 		p := principalFrom(ctx)
-		if _, err := s.readCheck(ctx, p, in.ID); err != nil {
+		if _, err := s.checkRecord(ctx, p, in.ID); err != nil {
 			return nil, err
 		}
 		err := s.opts.Checks.Feedback(ctx, p, in.ID, in.Body.Items)
@@ -214,30 +214,45 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "stats", "核查与奖惩统计 "+month, map[string]any{"Month": month, "Rows": rows})
 }
 
-// readCheck returns an archived check if p may read it, as a huma error
-// otherwise.
-func (s *Server) readCheck(ctx context.Context, p auth.Principal, id int64) (check.Response, error) {
+// checkRecord returns an archived check's row if p may read it (its
+// organisation's checkers and those above, and its API keys), as a huma
+// error otherwise; the answer is not decoded.
+func (s *Server) checkRecord(ctx context.Context, p auth.Principal, id int64) (store.CheckRecord, error) {
 	if s.opts.Checks == nil {
-		return check.Response{}, errNoChecks
+		return store.CheckRecord{}, errNoChecks
 	}
-	res, rec, err := s.opts.Checks.Get(ctx, id)
+	rec, err := s.opts.Store.GetCheck(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return res, huma.Error404NotFound("没有这次核查")
+		return rec, huma.Error404NotFound("没有这次核查")
 	}
 	if err != nil {
 		s.opts.Log.Error("read check", "err", err)
-		return res, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+		return rec, huma.Error503ServiceUnavailable("数据库暂时无法访问")
 	}
 	org, err := s.opts.Store.GetOrg(ctx, rec.OrgID)
 	if err != nil {
-		return res, huma.Error404NotFound("没有这次核查")
+		return rec, huma.Error404NotFound("没有这次核查")
 	}
 	r := auth.Resource{OrgPath: org.Path}
 	if !s.decide(p, auth.CheckRead, r).Allow && !(p.Kind == auth.Client && s.decide(p, auth.CheckRun, r).Allow) {
 		if p.Kind == auth.Anonymous {
-			return res, huma.Error401Unauthorized("请先登录或提供接口密钥")
+			return rec, huma.Error401Unauthorized("请先登录或提供接口密钥")
 		}
-		return res, huma.Error404NotFound("没有这次核查")
+		return rec, huma.Error404NotFound("没有这次核查")
+	}
+	return rec, nil
+}
+
+// readCheck returns an archived check's answer if p may read it.
+func (s *Server) readCheck(ctx context.Context, p auth.Principal, id int64) (check.Response, error) {
+	rec, err := s.checkRecord(ctx, p, id)
+	if err != nil {
+		return check.Response{}, err
+	}
+	res, err := check.Decode(rec)
+	if err != nil {
+		s.opts.Log.Error("decode check", "err", err)
+		return res, huma.Error503ServiceUnavailable("核查存档无法读取")
 	}
 	return res, nil
 }

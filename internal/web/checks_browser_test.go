@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 	"github.com/xinyong/xinyong/internal/web/browsertest"
 )
@@ -98,5 +99,77 @@ func TestCheckPageUpload(t *testing.T) {
 	c.signIn("clerk.xian")
 	if code, _ := c.get("/check"); code != http.StatusForbidden {
 		t.Errorf("a clerk opens the check page: %d", code)
+	}
+}
+
+// TestBrowserListFormAndAudit: in Chromium a department's reviewer enters
+// a subject on a list with the form and removes it from the record page;
+// the platform's auditor then reads both in the audit trail, and a checker
+// reads the month's statistics.
+func TestBrowserListFormAndAudit(t *testing.T) {
+	env := newCheckEnv(t)
+	addChecker(t, env)
+	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "reviewer.xian", Name: "审核员", OrgID: env.deptXian.ID, Roles: []string{"reviewer"},
+		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t, 90*time.Second)
+	signIn := func(login string) {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(env.srv.URL+"/login"),
+			chromedp.WaitVisible(chromedp.CSS("#login")),
+			chromedp.SendKeys(chromedp.CSS("#login"), login),
+			chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+			chromedp.Submit(chromedp.CSS("#password")),
+			chromedp.WaitVisible(chromedp.CSS("#logout")),
+		); err != nil {
+			t.Fatalf("sign in %s: %v", login, err)
+		}
+	}
+	signIn("reviewer.xian")
+	decided := calendar.Today().AddDays(-3).String()
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`nav a[href="/lists/new"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#list-form")),
+		chromedp.SetValue(chromedp.CSS("#f-list_type"), "经营异常名录"),
+		chromedp.SendKeys(chromedp.CSS("#f-subject_name"), "西安异常贸易有限公司"),
+		chromedp.SendKeys(chromedp.CSS("#f-subject_uscc"), storetest.USCC("91", "610113", 888)),
+		chromedp.SendKeys(chromedp.CSS("#f-legal_rep"), "周九"),
+		chromedp.SendKeys(chromedp.CSS("#f-decision_no"), "西市监异〔2026〕8号"),
+		chromedp.SendKeys(chromedp.CSS("#f-facts"), "通过登记的住所无法联系"),
+		chromedp.SendKeys(chromedp.CSS("#f-legal_basis"), "《企业经营异常名录管理暂行办法》第十条"),
+		chromedp.SetValue(chromedp.CSS("#f-decision_date"), decided),
+		chromedp.Submit(chromedp.CSS("#f-decision_no")),
+		chromedp.WaitVisible(chromedp.CSS("#list-done")),
+		chromedp.Click(chromedp.CSS("#list-done a")),
+		chromedp.WaitVisible(chromedp.CSS("#exit-form")),
+		chromedp.SetValue(chromedp.CSS("#exit_date"), calendar.Today().String()),
+		chromedp.SendKeys(chromedp.CSS("#exit_reason"), "已恢复联系"),
+		chromedp.Submit(chromedp.CSS("#exit_reason")),
+		chromedp.WaitVisible(chromedp.CSS("#status")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if st := text(t, ctx, chromedp.Text(chromedp.CSS("#status"))); st != "已移出" {
+		t.Errorf("status after removal %q", st)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
+		t.Fatal(err)
+	}
+	signIn("auditor")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`nav a[href="/audit"]`)), chromedp.WaitVisible(chromedp.CSS("#audit"))); err != nil {
+		t.Fatal(err)
+	}
+	trail := text(t, ctx, chromedp.Text(chromedp.CSS("#audit")))
+	if strings.Count(trail, "表单录入") != 2 || !strings.Contains(trail, "西市监异〔2026〕8号") {
+		t.Errorf("audit trail:\n%s", trail)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
+		t.Fatal(err)
+	}
+	signIn("checker.xian")
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.srv.URL+"/stats/checks"), chromedp.WaitVisible(chromedp.CSS("#stats-csv"))); err != nil {
+		t.Fatal(err)
 	}
 }

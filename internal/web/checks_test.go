@@ -332,6 +332,11 @@ func TestCheckByName(t *testing.T) {
 	if r.Summary.Punished != 2 || r.Summary.NotFound != 1 {
 		t.Errorf("summary %+v", r.Summary)
 	}
+	// A malformed code is named with what is wrong with it.
+	_, r, _ = env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-9", "subjects": []map[string]string{{"code": "12345"}}})
+	if it := r.Items[0]; it.Match != "none" || !strings.Contains(it.Error, "“12345”有5位") {
+		t.Errorf("a short code: %+v", it)
+	}
 	// A code always wins over a name.
 	_, r, _ = env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-8", "subjects": []map[string]string{{"code": env.honest, "name": "西安老赖商贸有限公司"}}})
 	if it := r.Items[0]; it.Match != "code" || it.Subject.USCC != env.honest {

@@ -101,7 +101,7 @@ func (s *Server) submitListForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !checkCSRF(r) {
-		s.render(w, r, http.StatusForbidden, "error", "请求无效", "表单已过期，请刷新页面后重试。")
+		s.staleForm(w, r)
 		return
 	}
 	values := map[string]string{}
@@ -174,7 +174,7 @@ func (s *Server) exitListEntry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !checkCSRF(r) {
-		s.render(w, r, http.StatusForbidden, "error", "请求无效", "表单已过期，请刷新页面后重试。")
+		s.staleForm(w, r)
 		return
 	}
 	v, err := s.opts.Portal.RecordInternal(r.Context(), r.PathValue("ref"), calendar.Today())

@@ -201,7 +201,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !checkCSRF(r) {
-		s.render(w, r, http.StatusForbidden, "error", "请求无效", "表单已过期，请刷新页面后重试。")
+		s.staleForm(w, r)
 		return
 	}
 	s.opts.Store.DeleteSession(r.Context(), sess.TokenHash)
@@ -272,7 +272,7 @@ func (s *Server) accountForm(w http.ResponseWriter, r *http.Request) (accountVie
 		return accountView{}, false
 	}
 	if !checkCSRF(r) {
-		s.render(w, r, http.StatusForbidden, "error", "请求无效", "表单已过期，请刷新页面后重试。")
+		s.staleForm(w, r)
 		return accountView{}, false
 	}
 	v, err := s.account(r)

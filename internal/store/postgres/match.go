@@ -54,22 +54,9 @@ func (s *Store) MatchCandidates(ctx context.Context, name string, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("match candidates: %w", err)
 	}
-	rs, err := s.pool.Query(ctx, matchSQL, anyOf(required), anyOf(grams.All), limit)
+	out, err := s.querySubjects(ctx, matchSQL, anyOf(required), anyOf(grams.All), limit)
 	if err != nil {
 		return nil, fmt.Errorf("match candidates: %w", err)
 	}
-	var out []credit.Subject
-	for rs.Next() {
-		sub, err := scanSubject(rs)
-		if err != nil {
-			rs.Close()
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	rs.Close()
-	if err := rs.Err(); err != nil {
-		return nil, err
-	}
-	return out, s.formerNames(ctx, out)
+	return out, nil
 }

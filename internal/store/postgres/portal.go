@@ -122,11 +122,21 @@ func (s *Store) SearchSubjects(ctx context.Context, q string, offset, limit int)
 	if limit <= 0 {
 		return nil, nil
 	}
-	rs, err := s.pool.Query(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
+	out, err := s.querySubjects(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
 			SELECT subject_id FROM subject_search WHERE grams @@ $1::tsquery ORDER BY subject_id LIMIT $2 OFFSET $3)
 		AND class <> 'person' ORDER BY id`, searchQuery(grams), limit, max(offset, 0))
 	if err != nil {
 		return nil, fmt.Errorf("search subjects: %w", err)
+	}
+	return out, nil
+}
+
+// querySubjects reads the subjects a query of subjectColumns returns, in
+// its order, with their former names.
+func (s *Store) querySubjects(ctx context.Context, q string, args ...any) ([]credit.Subject, error) {
+	rs, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	var out []credit.Subject
 	for rs.Next() {

@@ -62,21 +62,9 @@ func (s *Store) MatchCandidates(ctx context.Context, name string, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("match candidates: %w", err)
 	}
-	rs, err := s.r.QueryContext(ctx, matchSQL, matchQuery(required, grams.All), limit)
+	out, err := s.querySubjects(ctx, matchSQL, matchQuery(required, grams.All), limit)
 	if err != nil {
 		return nil, fmt.Errorf("match candidates: %w", err)
 	}
-	defer rs.Close()
-	var out []credit.Subject
-	for rs.Next() {
-		sub, err := scanSubject(rs)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sub)
-	}
-	if err := rs.Err(); err != nil {
-		return nil, err
-	}
-	return out, s.formerNames(ctx, out)
+	return out, nil
 }

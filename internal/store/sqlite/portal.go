@@ -108,11 +108,21 @@ func (s *Store) SearchSubjects(ctx context.Context, q string, offset, limit int)
 		return nil, nil
 	}
 	phrase := `"` + strings.Join(grams, " ") + `"`
-	rs, err := s.r.QueryContext(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
+	out, err := s.querySubjects(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (
 			SELECT rowid FROM subject_search WHERE subject_search MATCH ? ORDER BY rowid LIMIT ? OFFSET ?)
 		AND class <> 'person' ORDER BY id`, phrase, limit, max(offset, 0))
 	if err != nil {
 		return nil, fmt.Errorf("search subjects: %w", err)
+	}
+	return out, nil
+}
+
+// querySubjects reads the subjects a query of subjectColumns returns, in
+// its order, with their former names.
+func (s *Store) querySubjects(ctx context.Context, q string, args ...any) ([]credit.Subject, error) {
+	rs, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rs.Close()
 	var out []credit.Subject
