@@ -37,7 +37,7 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 )
 
-const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N] [--duration D] [--warmup D] [--seed N] [--json] [--data DIR | --db DSN]\n\n" +
+const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N] [--duration D] [--warmup D] [--seed N] [--concurrency N] [--json] [--data DIR | --db DSN]\n\n" +
 	"Measures the public portal under load: the real server (this binary's serve, started as a child process on a\n" +
 	"free loopback port with --search-rate 0) answers closed-loop clients asking for subject pages, the subject API\n" +
 	"and name searches of two and four characters, with inputs sampled from the database. Prints requests, req/s,\n" +
@@ -47,6 +47,7 @@ const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--client
 	"is loaded first; otherwise the data there is used as it is, so a second run measures without loading. Without\n" +
 	"--data or --db (or their XINYONG_* variables) a new SQLite database in a temporary directory is used and\n" +
 	"removed afterwards (the --data default below does not apply). The data key is found as by the other commands.\n" +
+	"--concurrency is passed to the server (its read line; by default the server's own default).\n" +
 	"Exits 1 when a scenario has more than 1% errors or non-2xx responses: a benchmark of error pages is worthless."
 
 // Targets of the 99th-percentile latency.
@@ -88,6 +89,7 @@ type portalReport struct {
 	RecordsSeconds  float64 `json:"load_records_seconds,omitempty"`
 	DBBytes         int64   `json:"db_bytes"`
 	Clients         int     `json:"clients"`
+	Concurrency     int     `json:"server_concurrency"` // the server's read line (0: none)
 	DurationSeconds float64 `json:"duration_seconds"`
 	WarmupSeconds   float64 `json:"warmup_seconds"`
 	CPUs            int     `json:"cpus"`
@@ -115,7 +117,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	warmup := fs.Duration("warmup", 3*time.Second, "how long each scenario runs before it is measured")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	checks := fs.Bool("checks", false, "also measure the credit check API: one code at --clients, 10,000 codes at once, one name at 8 clients")
-	c, log, err := setup(env, fs, args, config.Intake)
+	c, log, err := setup(env, fs, args, append(append([]string{}, config.Intake...), "concurrency"))
 	if err != nil {
 		return err
 	}
@@ -154,6 +156,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 		c.Data = filepath.Join(work, "data")
 		rep.Database = "(temporary)"
 	}
+	rep.Concurrency = concurrency(c.Concurrency, rep.Driver)
 	out := env.stdout
 	if *asJSON {
 		out = io.Discard
@@ -198,8 +201,8 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	if rssErr != nil {
 		rep.Notes = append(rep.Notes, "server peak RSS not measured: "+rssErr.Error())
 	}
-	fmt.Fprintf(out, "server pid %d at %s; %d clients, %s measured after %s warmup per scenario\n\n", srv.pid(), srv.base, *clients,
-		*duration, *warmup)
+	fmt.Fprintf(out, "server pid %d at %s (--concurrency %d); %d clients, %s measured after %s warmup per scenario\n\n", srv.pid(), srv.base,
+		rep.Concurrency, *clients, *duration, *warmup)
 
 	scenarios := portalScenarios(in)
 	if *checks {
@@ -647,6 +650,9 @@ func startPortalServer(ctx context.Context, exe string, c config.Config, stderr 
 	}
 	if c.Catalog != "" {
 		args = append(args, "--catalog", c.Catalog)
+	}
+	if c.Concurrency != 0 {
+		args = append(args, "--concurrency", strconv.Itoa(c.Concurrency))
 	}
 	cmd := exec.Command(exe, args...)
 	// The child's configuration is what this command resolved, whatever

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -68,7 +69,8 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}, Keys: keys, InsecureCookies: c.InsecureCookies,
 		APIRate: c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     &portal.Service{Store: s, Catalog: cat, Keys: keys},
-		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso})
+		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
+		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
 	if err != nil {
 		return err
 	}
@@ -130,4 +132,21 @@ func oidcOptions(c config.Config) (*web.OIDCConfig, error) {
 		}
 	}
 	return &web.OIDCConfig{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCSecret, RedirectURL: c.OIDCRedirectURL}, nil
+}
+
+// concurrency is the number of reads worked on at once (--concurrency):
+// given, or by default the number of CPUs on the embedded database, whose
+// work is all in this process, and four per CPU on PostgreSQL, where a
+// read mostly waits for the database server; -1 means no line (0 to the
+// server).
+func concurrency(given int, dialect string) int {
+	switch {
+	case given > 0:
+		return given
+	case given < 0:
+		return 0
+	case dialect == "postgres":
+		return 4 * runtime.GOMAXPROCS(0)
+	}
+	return runtime.GOMAXPROCS(0)
 }

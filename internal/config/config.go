@@ -36,6 +36,8 @@ type Config struct {
 	SearchRate      float64
 	SearchBurst     int
 	RealIPHeader    string
+	Concurrency     int
+	QueueTimeout    time.Duration
 	NewKeyFile      string
 	OIDCIssuer      string
 	OIDCClientID    string
@@ -114,6 +116,16 @@ var Options = []Option{
 			v, _ := strconv.Atoi(d)
 			fs.IntVar(&c.SearchBurst, "search-burst", v, u)
 		}},
+	{Flag: "concurrency", Env: "XINYONG_CONCURRENCY", Default: "0", Usage: "serve: reads (GET requests) worked on at once, the others waiting in line in arrival order; 0: the number of CPUs on the embedded database, 4 per CPU on PostgreSQL; -1: no line",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.Atoi(d)
+			fs.IntVar(&c.Concurrency, "concurrency", v, u)
+		}},
+	{Flag: "queue-timeout", Env: "XINYONG_QUEUE_TIMEOUT", Default: "10s", Usage: "serve: how long a read waits in line before it is answered 503 (服务繁忙)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := time.ParseDuration(d)
+			fs.DurationVar(&c.QueueTimeout, "queue-timeout", v, u)
+		}},
 	{Flag: "real-ip-header", Env: "XINYONG_REAL_IP_HEADER", Usage: "serve: header holding the client address set by a trusted reverse proxy (e.g. X-Real-IP); empty: the connection's address",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.RealIPHeader, "real-ip-header", d, u) }},
 	{Flag: "oidc-issuer", Env: "XINYONG_OIDC_ISSUER", Usage: "serve: issuer URL of the single sign-on (OpenID Connect) provider; empty: no single sign-on",
@@ -143,7 +155,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )
@@ -210,14 +222,23 @@ func validate(o Option, v string) error {
 	case "subjects", "seed", "records", "search-burst", "api-burst":
 		_, err := strconv.ParseInt(v, 10, 64)
 		return err
+	case "concurrency":
+		n, err := strconv.Atoi(v)
+		if err == nil && n < -1 {
+			err = fmt.Errorf("must be -1, 0 or a positive number")
+		}
+		return err
 	case "search-rate", "api-rate":
 		f, err := strconv.ParseFloat(v, 64)
 		if err == nil && f < 0 {
 			err = fmt.Errorf("must not be negative")
 		}
 		return err
-	case "shutdown-timeout":
-		_, err := time.ParseDuration(v)
+	case "shutdown-timeout", "queue-timeout":
+		d, err := time.ParseDuration(v)
+		if err == nil && d <= 0 && o.Flag == "queue-timeout" {
+			err = fmt.Errorf("must be positive")
+		}
 		return err
 	}
 	return nil

@@ -67,6 +67,10 @@ type Options struct {
 	// OIDC, when set, offers sign-in through a single sign-on provider,
 	// discovered on first use.
 	OIDC *OIDCConfig
+	// Concurrency is how many reads are worked on at once, the others
+	// waiting in line up to QueueTimeout (0: no line; see readQueue).
+	Concurrency  int
+	QueueTimeout time.Duration
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -82,6 +86,7 @@ type Server struct {
 	limiter       *limiter
 	clientLimiter *limiter
 	rateLimited   prometheus.Counter
+	readQueue     *readQueue  // nil: every request runs at once
 	oidc          *oidcClient // nil: no single sign-on
 
 	countsMu sync.Mutex
@@ -123,6 +128,9 @@ func New(o Options) (*Server, error) {
 	s.registry.MustRegister(s.requests, s.duration, s.rateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&subjectCollector{s: s})
+	if s.readQueue = newReadQueue(o.Concurrency, o.QueueTimeout); s.readQueue != nil {
+		s.registry.MustRegister(s.readQueue.collectors()...)
+	}
 
 	mux := http.NewServeMux()
 	s.api = newAPI(mux, o.Version)
@@ -143,7 +151,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("GET /sgs", s.columnPage)
 	s.registerAccess(mux)
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(mux))))))
+	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(mux)))))))
 	return s, nil
 }
 

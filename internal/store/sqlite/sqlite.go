@@ -30,12 +30,18 @@ var migrations embed.FS
 // FileName is the database file's name inside the data directory.
 const FileName = "xinyong.db"
 
+// readers is the size of the reader pool, every connection kept open
+// (with its page cache and prepared statements). The server's read line
+// (serve --concurrency) keeps the reads at once near the number of CPUs;
+// the rest serve writes' reads, checks and the change feed.
+var readers = max(8, 2*runtime.NumCPU())
+
 // Store is the SQLite driver.
 type Store struct {
 	*sqlaccess.Store // organisations, accounts, sessions, API clients, audit trail
 
 	w    *sql.DB // the single writer
-	r    *sql.DB // readers
+	r    *readDB // readers, with prepared statements
 	keys *pii.Keyring
 	now  func() time.Time
 }
@@ -70,8 +76,9 @@ func Open(ctx context.Context, dir string, keys *pii.Keyring) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	s := &Store{w: w, r: r, keys: keys, now: func() time.Time { return time.Now().UTC() }}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	s := &Store{w: w, r: newReadDB(r), keys: keys, now: func() time.Time { return time.Now().UTC() }}
 	s.Store = access(s)
 	return s, nil
 }
