@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -214,15 +217,11 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 	for _, r := range recs {
 		bySubject[r.SubjectID] = append(bySubject[r.SubjectID], r)
 	}
-	results := map[int64]Result{}
-	evaluate := func(id int64) (Result, error) {
-		if r, ok := results[id]; ok {
-			return r, nil
-		}
-		r, err := s.Checker.Evaluate(sc.Code, day, bySubject[id])
-		results[id] = r
-		return r, err
+	results, err := s.evaluateAll(sc.Code, day, ids, bySubject)
+	if err != nil {
+		return Response{}, err
 	}
+	evaluate := func(id int64) (Result, error) { return results[id], nil }
 	var audits []auth.AuditEntry
 	var measures []store.CheckMeasure
 	measured := map[int]bool{}
@@ -307,6 +306,42 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 	}
 	res.ID = rec.ID
 	return res, nil
+}
+
+// parallelFrom is the number of subjects from which evaluateAll shares the
+// work among the CPUs.
+const parallelFrom = 256
+
+// evaluateAll evaluates each subject of ids on its records, among the CPUs
+// when there are many (decoding 50,000 records' fields is a fifth of a
+// 10,000-subject check).
+func (s *Service) evaluateAll(scenario string, day calendar.Date, ids []int64, recs map[int64][]store.Record) (map[int64]Result, error) {
+	res := make([]Result, len(ids))
+	parts := 1
+	if len(ids) >= parallelFrom {
+		parts = runtime.NumCPU()
+	}
+	var g errgroup.Group
+	for p := range parts {
+		g.Go(func() error {
+			for i := p; i < len(ids); i += parts {
+				r, err := s.Checker.Evaluate(scenario, day, recs[ids[i]])
+				if err != nil {
+					return err
+				}
+				res[i] = r
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]Result, len(ids))
+	for i, id := range ids {
+		out[id] = res[i]
+	}
+	return out, nil
 }
 
 // Decode returns the answer an archived check holds.

@@ -15,30 +15,29 @@ func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[st
 	l := store.LookupCodes(s.keys, codes)
 	byKey, byReg := map[string]credit.Subject{}, map[string]credit.Subject{}
 	read := func(column string, values []string, into map[string]credit.Subject) error {
-		for _, chunk := range store.Chunks(values) {
+		rows, err := store.ReadChunks(ctx, values, func(ctx context.Context, chunk []string) ([]store.KeyedSubject, error) {
 			rs, err := s.pool.Query(ctx, `SELECT `+column+`, `+subjectColumns+` FROM subjects WHERE `+column+` = ANY($1) ORDER BY id`, chunk)
 			if err != nil {
-				return err
+				return nil, err
 			}
+			defer rs.Close()
+			var out []store.KeyedSubject
 			for rs.Next() {
-				var v, class string
-				var sub credit.Subject
-				if err := rs.Scan(&v, &sub.ID, &class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
-					rs.Close()
-					return err
+				var k store.KeyedSubject
+				var class string
+				sub := &k.Subject
+				if err := rs.Scan(&k.Key, &sub.ID, &class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
+					return nil, err
 				}
 				sub.Class = credit.Class(class)
 				sub.CreatedAt, sub.UpdatedAt = sub.CreatedAt.UTC(), sub.UpdatedAt.UTC()
-				if _, seen := into[v]; !seen {
-					into[v] = sub
-				}
+				out = append(out, k)
 			}
 			rs.Close()
-			if err := rs.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
+			return out, rs.Err()
+		})
+		store.FirstByKey(rows, into)
+		return err
 	}
 	if err := read("key", l.Keys, byKey); err != nil {
 		return nil, err
@@ -56,19 +55,19 @@ const checkColumns = `r.id, r.kind, r.subject_id, r.source_dept, r.decision_no, 
 
 // SubjectsRecords implements store.BatchStore; Private is not filled.
 func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string) ([]store.Record, error) {
-	var out []store.Record
-	for _, chunk := range store.Chunks(ids) {
+	return store.ReadChunks(ctx, ids, func(ctx context.Context, chunk []int64) ([]store.Record, error) {
 		// Kinds are filtered here, not in SQL, so that the plan is always
 		// the subject index (see the SQLite driver).
 		rs, err := s.pool.Query(ctx, `SELECT `+checkColumns+` FROM records r WHERE r.subject_id = ANY($1) ORDER BY r.subject_id, r.id`, chunk)
 		if err != nil {
 			return nil, err
 		}
+		defer rs.Close()
+		var out []store.Record
 		for rs.Next() {
 			var r store.Record
 			var state, fields string
 			if err := rs.Scan(&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &state, &fields, &r.ReceivedAt); err != nil {
-				rs.Close()
 				return nil, err
 			}
 			if len(kinds) > 0 && !slices.Contains(kinds, r.Kind) {
@@ -79,9 +78,6 @@ func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string
 			out = append(out, r)
 		}
 		rs.Close()
-		if err := rs.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return out, rs.Err()
+	})
 }

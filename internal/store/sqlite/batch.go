@@ -15,28 +15,26 @@ func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[st
 	l := store.LookupCodes(s.keys, codes)
 	byKey, byReg := map[string]credit.Subject{}, map[string]credit.Subject{}
 	read := func(column string, values []string, into map[string]credit.Subject) error {
-		for _, chunk := range store.Chunks(values) {
+		rows, err := store.ReadChunks(ctx, values, func(ctx context.Context, chunk []string) ([]store.KeyedSubject, error) {
 			in, args := inList(chunk)
 			rs, err := s.r.QueryContext(ctx, `SELECT `+column+`, `+subjectColumns+` FROM subjects WHERE `+column+` IN `+in+` ORDER BY id`, args...)
 			if err != nil {
-				return err
+				return nil, err
 			}
+			defer rs.Close()
+			var out []store.KeyedSubject
 			for rs.Next() {
-				var v string
-				var sub credit.Subject
-				if err := rs.Scan(&v, &sub.ID, &sub.Class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
-					rs.Close()
-					return err
+				var k store.KeyedSubject
+				sub := &k.Subject
+				if err := rs.Scan(&k.Key, &sub.ID, &sub.Class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
+					return nil, err
 				}
-				if _, seen := into[v]; !seen {
-					into[v] = sub
-				}
+				out = append(out, k)
 			}
-			if err := rs.Close(); err != nil {
-				return err
-			}
-		}
-		return nil
+			return out, rs.Err()
+		})
+		store.FirstByKey(rows, into)
+		return err
 	}
 	if err := read("key", l.Keys, byKey); err != nil {
 		return nil, err
@@ -54,8 +52,7 @@ const checkColumns = `r.id, r.kind, r.subject_id, r.source_dept, r.decision_no, 
 
 // SubjectsRecords implements store.BatchStore; Private is not filled.
 func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string) ([]store.Record, error) {
-	var out []store.Record
-	for _, chunk := range store.Chunks(ids) {
+	return store.ReadChunks(ctx, ids, func(ctx context.Context, chunk []int64) ([]store.Record, error) {
 		// Kinds are filtered here, not in SQL: with a kind condition the
 		// planner walks the (kind, date) index through millions of rows
 		// instead of the few records of each subject.
@@ -64,11 +61,12 @@ func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string
 		if err != nil {
 			return nil, err
 		}
+		defer rs.Close()
+		var out []store.Record
 		for rs.Next() {
 			var r store.Record
 			var fields string
 			if err := rs.Scan(&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &r.State, &fields, &r.ReceivedAt); err != nil {
-				rs.Close()
 				return nil, err
 			}
 			if len(kinds) > 0 && !slices.Contains(kinds, r.Kind) {
@@ -78,9 +76,6 @@ func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string
 			r.FirstReceived = r.ReceivedAt
 			out = append(out, r)
 		}
-		if err := rs.Close(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		return out, rs.Err()
+	})
 }

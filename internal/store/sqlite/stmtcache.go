@@ -6,10 +6,14 @@ import (
 	"sync"
 )
 
-// maxCachedStatements bounds the prepared-statement cache: queries whose
-// text varies without bound (IN lists of every length) stop being cached
-// once it is full, and are prepared at each use as before.
+// maxCachedStatements bounds the prepared-statement cache: once it is full,
+// further query texts are prepared at each use, as without it.
 const maxCachedStatements = 256
+
+// maxCachedArgs: queries with more arguments are not cached. Their texts
+// are IN lists of every length up to 1,000 (batches), which would fill
+// the cache, and compiling them is little beside the reading they do.
+const maxCachedArgs = 32
 
 // readDB is the pool of reader connections with a cache of prepared
 // statements. SQLite compiles a statement at every Query of text; for the
@@ -52,6 +56,9 @@ func (d *readDB) stmt(ctx context.Context, q string) *sql.Stmt {
 
 // QueryContext runs q through its cached statement.
 func (d *readDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if len(args) > maxCachedArgs {
+		return d.DB.QueryContext(ctx, q, args...)
+	}
 	if st := d.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -60,6 +67,9 @@ func (d *readDB) QueryContext(ctx context.Context, q string, args ...any) (*sql.
 
 // QueryRowContext runs q through its cached statement.
 func (d *readDB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if len(args) > maxCachedArgs {
+		return d.DB.QueryRowContext(ctx, q, args...)
+	}
 	if st := d.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

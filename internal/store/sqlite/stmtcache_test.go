@@ -25,6 +25,19 @@ func TestStatementCache(t *testing.T) {
 	if len(s.r.stmts) != 1 {
 		t.Fatalf("%d statements cached, want 1", len(s.r.stmts))
 	}
+	args := make([]any, maxCachedArgs+1)
+	for i := range args {
+		args[i] = i
+	}
+	in, _ := inList(args)
+	if rs, err := s.r.QueryContext(ctx, `SELECT 1 WHERE 3 IN `+in, args...); err != nil || !rs.Next() {
+		t.Fatalf("long IN list: %v", err)
+	} else {
+		rs.Close()
+	}
+	if len(s.r.stmts) != 1 {
+		t.Fatalf("a query of %d arguments was cached", len(args))
+	}
 	for i := range maxCachedStatements + 10 {
 		rs, err := s.r.QueryContext(ctx, fmt.Sprintf(`SELECT %d`, i))
 		if err != nil {

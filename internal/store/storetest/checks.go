@@ -73,6 +73,16 @@ func testSubjectsRecords(t *testing.T, h Harness) {
 	if err != nil || len(got) != 2 || got[0].SubjectID != first || got[1].SubjectID != fourth {
 		t.Fatalf("SubjectsRecords = %d records, %v", len(got), err)
 	}
+	// Several IN lists, read at once: every record comes back, once.
+	ids := []int64{first}
+	for i := range 2 * store.BatchChunk {
+		ids = append(ids, 900000+int64(i))
+	}
+	ids = append(ids, fourth)
+	got, err = h.Store.SubjectsRecords(ctx, ids, nil)
+	if err != nil || len(got) != 2 || got[0].SubjectID != first || got[1].SubjectID != fourth {
+		t.Fatalf("SubjectsRecords of %d ids = %d records, %v", len(ids), len(got), err)
+	}
 	if got, _ := h.Store.SubjectsRecords(ctx, []int64{first}, []string{"xk"}); len(got) != 0 {
 		t.Errorf("kind filter ignored: %d", len(got))
 	}
