@@ -8,7 +8,6 @@
 package check
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -84,8 +83,8 @@ func (c *Checker) Evaluate(scenario string, day calendar.Date, recs []store.Reco
 		if !ok {
 			continue
 		}
-		var fields map[string]string
-		if err := json.Unmarshal(r.Fields, &fields); err != nil {
+		fields, err := store.DecodeFields(r.Fields)
+		if err != nil {
 			return Result{}, fmt.Errorf("record %d: %w", r.ID, err)
 		}
 		if e, ok := c.Lists.EntryOf(r.Kind, r.ID, fields, r.State == store.StateRevoked); ok {

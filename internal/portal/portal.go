@@ -243,8 +243,8 @@ func (s *Service) view(r store.Record, on calendar.Date) (RecordView, error) {
 	if !ok {
 		return RecordView{}, fmt.Errorf("record %d: unknown kind %q", r.ID, r.Kind)
 	}
-	var vals map[string]string
-	if err := json.Unmarshal(r.Fields, &vals); err != nil {
+	vals, err := store.DecodeFields(r.Fields)
+	if err != nil {
 		return RecordView{}, fmt.Errorf("record %d: fields: %w", r.ID, err)
 	}
 	first := r.FirstReceived

@@ -35,3 +35,17 @@ func TestReadChunks(t *testing.T) {
 		t.Errorf("no values: %v %v", got, err)
 	}
 }
+
+// TestDecodeFields: a record's fields decode as encoding/json wrote them,
+// and what is not an object of strings is an error.
+func TestDecodeFields(t *testing.T) {
+	m, err := DecodeFields([]byte(`{"cf_wsh":"西市监罚〔2025〕1号","cf_fkje":"0.5","empty":""}`))
+	if err != nil || len(m) != 3 || m["cf_wsh"] != "西市监罚〔2025〕1号" || m["cf_fkje"] != "0.5" {
+		t.Fatalf("DecodeFields = %v, %v", m, err)
+	}
+	for _, bad := range []string{``, `[]`, `{"a":1}`, `{"a":"b"`, `{"a":"b","a":"c"}`} {
+		if _, err := DecodeFields([]byte(bad)); err == nil {
+			t.Errorf("DecodeFields(%q): no error", bad)
+		}
+	}
+}
