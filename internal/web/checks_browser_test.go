@@ -147,10 +147,14 @@ func TestBrowserListFormAndAudit(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#exit_date"), calendar.Today().String()),
 		chromedp.SendKeys(chromedp.CSS("#exit_reason"), "已恢复联系"),
 		chromedp.Submit(chromedp.CSS("#exit_reason")),
-		chromedp.WaitVisible(chromedp.CSS("#status")),
 	); err != nil {
 		t.Fatal(err)
 	}
+	// The form's page has a #status too: wait for the page after the
+	// removal to say 已移出 (or give up after a few seconds).
+	wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+	chromedp.Run(wait, chromedp.Poll[bool](`(document.querySelector("#status") || {}).textContent === "已移出"`))
+	cancel()
 	if st := text(t, ctx, chromedp.Text(chromedp.CSS("#status"))); st != "已移出" {
 		t.Errorf("status after removal %q", st)
 	}
