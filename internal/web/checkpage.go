@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/danielgtaylor/huma/v2"
-
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/ingest"
@@ -204,19 +202,12 @@ func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
 
 // checkCSV downloads a check's answers as CSV.
 func (s *Server) checkCSV(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requireSignIn(w, r)
+	res, ok := s.pageCheck(w, r)
 	if !ok {
 		return
 	}
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	res, err := s.readCheck(r.Context(), p, id)
-	var he huma.StatusError
-	if errors.As(err, &he) {
-		s.render(w, r, he.GetStatus(), "error", "核查结果", he.Error())
-		return
-	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="check-`+strconv.FormatInt(id, 10)+`.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="check-`+strconv.FormatInt(res.ID, 10)+`.csv"`)
 	w.Write([]byte("\uFEFF"))
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"序号", "查询", "匹配方式", "主体名称", "代码", "结论", "名单", "措施", "理由"})

@@ -257,18 +257,29 @@ func (s *Server) readCheck(ctx context.Context, p auth.Principal, id int64) (che
 	return res, nil
 }
 
-// checkPage is the printable check certificate (信用核查结果).
-func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
+// pageCheck reads the check of the page's {id} for a signed-in reader,
+// rendering the sign-in redirect or the error itself; false then.
+func (s *Server) pageCheck(w http.ResponseWriter, r *http.Request) (check.Response, bool) {
 	p, ok := s.requireSignIn(w, r)
 	if !ok {
-		return
+		return check.Response{}, false
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	res, err := s.readCheck(r.Context(), p, id)
-	var he huma.StatusError
-	if errors.As(err, &he) {
-		s.render(w, r, he.GetStatus(), "error", "核查结果", he.Error())
-		return
+	if err != nil {
+		status := http.StatusServiceUnavailable
+		if he := huma.StatusError(nil); errors.As(err, &he) {
+			status = he.GetStatus()
+		}
+		s.render(w, r, status, "error", "核查结果", err.Error())
+		return res, false
 	}
-	s.render(w, r, http.StatusOK, "check", "信用核查结果 "+res.CaseNo, res)
+	return res, true
+}
+
+// checkPage is the printable check certificate (信用核查结果).
+func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
+	if res, ok := s.pageCheck(w, r); ok {
+		s.render(w, r, http.StatusOK, "check", "信用核查结果 "+res.CaseNo, res)
+	}
 }

@@ -16,7 +16,7 @@ func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[st
 	byKey, byReg := map[string]credit.Subject{}, map[string]credit.Subject{}
 	read := func(column string, values []string, into map[string]credit.Subject) error {
 		rows, err := store.ReadChunks(ctx, values, func(ctx context.Context, chunk []string) ([]store.KeyedSubject, error) {
-			rs, err := s.pool.Query(ctx, `SELECT `+column+`, `+subjectColumns+` FROM subjects WHERE `+column+` = ANY($1) ORDER BY id`, chunk)
+			rs, err := s.pool.Query(ctx, `SELECT `+subjectColumns+`, `+column+` FROM subjects WHERE `+column+` = ANY($1) ORDER BY id`, chunk)
 			if err != nil {
 				return nil, err
 			}
@@ -24,13 +24,9 @@ func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[st
 			var out []store.KeyedSubject
 			for rs.Next() {
 				var k store.KeyedSubject
-				var class string
-				sub := &k.Subject
-				if err := rs.Scan(&k.Key, &sub.ID, &class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
+				if k.Subject, err = scanSubject(rs, &k.Key); err != nil {
 					return nil, err
 				}
-				sub.Class = credit.Class(class)
-				sub.CreatedAt, sub.UpdatedAt = sub.CreatedAt.UTC(), sub.UpdatedAt.UTC()
 				out = append(out, k)
 			}
 			rs.Close()

@@ -262,10 +262,10 @@ func nullableTime(t time.Time) *time.Time {
 
 const subjectColumns = `id, class, coalesce(uscc, ''), coalesce(reg_no, ''), coalesce(masked_id, ''), name, region, created_at, updated_at`
 
-func scanSubject(row pgx.Row) (credit.Subject, error) {
+func scanSubject(row pgx.Row, extra ...any) (credit.Subject, error) {
 	var s credit.Subject
 	var class string
-	err := row.Scan(&s.ID, &class, &s.USCC, &s.RegNo, &s.MaskedID, &s.Name, &s.Region, &s.CreatedAt, &s.UpdatedAt)
+	err := row.Scan(append([]any{&s.ID, &class, &s.USCC, &s.RegNo, &s.MaskedID, &s.Name, &s.Region, &s.CreatedAt, &s.UpdatedAt}, extra...)...)
 	s.Class = credit.Class(class)
 	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
 	return s, err

@@ -17,7 +17,7 @@ func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[st
 	read := func(column string, values []string, into map[string]credit.Subject) error {
 		rows, err := store.ReadChunks(ctx, values, func(ctx context.Context, chunk []string) ([]store.KeyedSubject, error) {
 			in, args := inList(chunk)
-			rs, err := s.r.QueryContext(ctx, `SELECT `+column+`, `+subjectColumns+` FROM subjects WHERE `+column+` IN `+in+` ORDER BY id`, args...)
+			rs, err := s.r.QueryContext(ctx, `SELECT `+subjectColumns+`, `+column+` FROM subjects WHERE `+column+` IN `+in+` ORDER BY id`, args...)
 			if err != nil {
 				return nil, err
 			}
@@ -25,8 +25,7 @@ func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[st
 			var out []store.KeyedSubject
 			for rs.Next() {
 				var k store.KeyedSubject
-				sub := &k.Subject
-				if err := rs.Scan(&k.Key, &sub.ID, &sub.Class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &sub.CreatedAt, &sub.UpdatedAt); err != nil {
+				if k.Subject, err = scanSubject(rs, &k.Key); err != nil {
 					return nil, err
 				}
 				out = append(out, k)

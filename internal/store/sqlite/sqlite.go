@@ -234,9 +234,9 @@ func nullTime(t time.Time) sql.NullTime  { return sql.NullTime{Time: t.UTC(), Va
 
 const subjectColumns = `id, class, coalesce(uscc, ''), coalesce(reg_no, ''), coalesce(masked_id, ''), name, region, created_at, updated_at`
 
-func scanSubject(row interface{ Scan(...any) error }) (credit.Subject, error) {
+func scanSubject(row interface{ Scan(...any) error }, extra ...any) (credit.Subject, error) {
 	var s credit.Subject
-	err := row.Scan(&s.ID, &s.Class, &s.USCC, &s.RegNo, &s.MaskedID, &s.Name, &s.Region, &s.CreatedAt, &s.UpdatedAt)
+	err := row.Scan(append([]any{&s.ID, &s.Class, &s.USCC, &s.RegNo, &s.MaskedID, &s.Name, &s.Region, &s.CreatedAt, &s.UpdatedAt}, extra...)...)
 	return s, err
 }
 
