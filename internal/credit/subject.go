@@ -129,3 +129,18 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Reason }
+
+// RegionPrefix trims a 6-digit division code to the prefix that selects it
+// and everything below it: 610000 → 61, 610100 → 6101, 610113 → 610113;
+// anything else is returned as it is.
+func RegionPrefix(code string) string {
+	switch {
+	case len(code) != 6:
+		return code
+	case strings.HasSuffix(code, "0000"):
+		return code[:2]
+	case strings.HasSuffix(code, "00"):
+		return code[:4]
+	}
+	return code
+}

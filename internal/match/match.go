@@ -183,7 +183,7 @@ type parsedQuery struct {
 func parseQuery(q Query) parsedQuery {
 	pq := parsedQuery{Parts: Parse(q.Name)}
 	if r := strings.TrimSpace(search.Code(q.Region)); isDigits(r) && len(r) >= 2 && len(r) <= 6 {
-		pq.region = regionPrefix(r)
+		pq.region = credit.RegionPrefix(r)
 	} else if pq.PlaceCode != "" {
 		pq.region, pq.fromName = pq.PlaceCode, true
 	}
@@ -364,7 +364,7 @@ func score(q *parsedQuery, c Candidate, explain bool) Result {
 
 	// Region: the query's code (or the place in its name) against the
 	// candidate's (or the place in its current name).
-	cr, crWhy := regionPrefix(c.Region), c.Region
+	cr, crWhy := credit.RegionPrefix(c.Region), c.Region
 	if cr == "" && cur.parts.PlaceCode != "" {
 		cr, crWhy = cur.parts.PlaceCode, "名称中的“"+cur.parts.Place+"”"
 	}

@@ -3,6 +3,8 @@ package match
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/xinyong/xinyong/internal/credit"
 )
 
 // The places a name may start with (陕西省西安市…, 西安…, 碑林区…) or carry in
@@ -93,7 +95,7 @@ var shaanxi = [][2]string{
 }
 
 // places maps every recognised spelling of a place to its trimmed code
-// (regionPrefix: 61, 6101, 610113).
+// (credit.RegionPrefix: 61, 6101, 610113).
 var places, maxPlaceRunes = func() (map[string]string, int) {
 	m := map[string]string{}
 	add := func(name, code string) {
@@ -103,7 +105,7 @@ var places, maxPlaceRunes = func() (map[string]string, int) {
 		if old, ok := m[name]; ok && old != code {
 			panic("match: place " + name + " has two codes")
 		}
-		m[name] = regionPrefix(code)
+		m[name] = credit.RegionPrefix(code)
 	}
 	for _, p := range placeRows {
 		add(p.name, p.code)
@@ -129,22 +131,6 @@ var places, maxPlaceRunes = func() (map[string]string, int) {
 	}
 	return m, longest
 }()
-
-// regionPrefix trims a 6-digit division code to the prefix that selects it
-// and everything below it (610000 → 61, 610100 → 6101, 610113 → 610113);
-// anything else is returned as it is. It is store.RegionPrefix, which this
-// package cannot import.
-func regionPrefix(code string) string {
-	switch {
-	case len(code) != 6:
-		return code
-	case strings.HasSuffix(code, "0000"):
-		return code[:2]
-	case strings.HasSuffix(code, "00"):
-		return code[:4]
-	}
-	return code
-}
 
 // leadingPlace returns the longest place name that s starts with, and its
 // code; "" when none.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -68,20 +67,6 @@ type RecordFilter struct {
 	Persons bool
 	Offset  int
 	Limit   int
-}
-
-// RegionPrefix trims a 6-digit division code to the prefix that selects it
-// and everything below it: 610000 → 61, 610100 → 6101, 610113 → 610113.
-func RegionPrefix(code string) string {
-	switch {
-	case len(code) != 6:
-		return code
-	case strings.HasSuffix(code, "0000"):
-		return code[:2]
-	case strings.HasSuffix(code, "00"):
-		return code[:4]
-	}
-	return code
 }
 
 // LinkVersions sets ValidFrom of versions listed oldest first (as

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -140,7 +141,7 @@ func columnFilter(q url.Values) (store.RecordFilter, error) {
 		if len(f.Region) > 6 || strings.Trim(f.Region, "0123456789") != "" {
 			return f, fmt.Errorf("%w: 行政区划代码应为2至6位数字", store.ErrInvalid)
 		}
-		f.Region = store.RegionPrefix(f.Region)
+		f.Region = credit.RegionPrefix(f.Region)
 	}
 	if len(f.Dept) > 18 {
 		return f, fmt.Errorf("%w: 部门统一社会信用代码过长", store.ErrInvalid)
