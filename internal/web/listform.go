@@ -38,6 +38,16 @@ type listFormData struct {
 	Done   string // a reference of the filed entry
 }
 
+// listPost is listPrincipal for a form sent, with its CSRF token checked.
+func (s *Server) listPost(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	p, ok := s.listPrincipal(w, r)
+	if ok && !checkCSRF(r) {
+		s.staleForm(w, r)
+		return p, false
+	}
+	return p, ok
+}
+
 // listPrincipal checks a signed-in member of a department who may submit
 // or change its records.
 func (s *Server) listPrincipal(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
@@ -96,12 +106,8 @@ func (s *Server) listForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) submitListForm(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.listPrincipal(w, r)
+	p, ok := s.listPost(w, r)
 	if !ok {
-		return
-	}
-	if !checkCSRF(r) {
-		s.staleForm(w, r)
 		return
 	}
 	values := map[string]string{}
@@ -169,12 +175,8 @@ func (s *Server) fileEntry(r *http.Request, p auth.Principal, kind string, value
 // exitListEntry removes a list entry of p's department: the entry is sent
 // again with 移出日期 and 移出原因, a new version; the history is kept.
 func (s *Server) exitListEntry(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.listPrincipal(w, r)
+	p, ok := s.listPost(w, r)
 	if !ok {
-		return
-	}
-	if !checkCSRF(r) {
-		s.staleForm(w, r)
 		return
 	}
 	v, err := s.opts.Portal.RecordInternal(r.Context(), r.PathValue("ref"), calendar.Today())
