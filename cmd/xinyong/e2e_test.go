@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/store/pgtest"
 )
 
@@ -186,6 +188,53 @@ func TestDemoKilledAndRerun(t *testing.T) {
 			code, stdout, errs := runCmd(t, "", nil, append([]string{"demo", "--subjects", fmt.Sprint(n)}, f...)...)
 			if code != 0 || !strings.Contains(errs, fmt.Sprintf("unchanged=%d", n)) {
 				t.Fatalf("third run: %d %s %s", code, stdout, errs)
+			}
+		})
+	}
+}
+
+// TestNameIndexFollowsImport serves an empty database with the in-memory
+// name index and imports penalties with the import command (another
+// process's writes): the subjects they name become searchable, on the
+// portal and the API, within the index's refresh interval.
+func TestNameIndexFollowsImport(t *testing.T) {
+	for name, flags := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			f := flags(t)
+			base, _, logs := startServe(t, append([]string{"--search-rate", "0", "--name-refresh", "100ms"}, f...)...)
+			if !strings.Contains(logs.String(), "name index loaded") {
+				t.Fatalf("no name index in the logs:\n%s", logs)
+			}
+			dir := t.TempDir()
+			file := filepath.Join(dir, "处罚.csv")
+			const firm = "西安启明星辰测试科技有限公司"
+			writePenalties(t, file, 5, false, func(k *catalog.Kind, i int, row []string) {
+				if i == 3 {
+					row[k.FieldIndex("subject_name")] = firm
+				}
+			})
+			search := func() string {
+				code, body, err := httpGet(base + "/api/v1/subjects?q=" + url.QueryEscape("星辰测试"))
+				if err != nil || code != 200 {
+					t.Fatalf("search: %d %v %s", code, err, body)
+				}
+				return body
+			}
+			if body := search(); strings.Contains(body, firm) {
+				t.Fatalf("found before the import: %s", body)
+			}
+			if code, _, errs := runCmd(t, "", nil, append([]string{"import", "--kind", "cf", "--file", file}, f...)...); code != 0 {
+				t.Fatalf("import: %d %s", code, errs)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(search(), firm) {
+				if time.Now().After(deadline) {
+					t.Fatalf("not found 10 s after the import; logs:\n%s", logs)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if code, body, _ := httpGet(base + "/search?q=" + url.QueryEscape("啟明星辰")); code != 200 || !strings.Contains(body, firm) {
+				t.Errorf("portal search (traditional 啟): %d", code)
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/web"
 )
 
@@ -33,6 +34,17 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if c.NameIndex {
+		if c.NameRefresh <= 0 {
+			return fmt.Errorf("--name-refresh %s: must be positive", c.NameRefresh)
+		}
+		x, err := store.NewIndexed(ctx, s, log)
+		if err != nil {
+			return err
+		}
+		go x.Follow(ctx, c.NameRefresh)
+		s = x
+	}
 	im, err := app.Importer(c, s, keys)
 	if err != nil {
 		return err

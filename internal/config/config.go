@@ -38,6 +38,8 @@ type Config struct {
 	RealIPHeader    string
 	Concurrency     int
 	QueueTimeout    time.Duration
+	NameIndex       bool
+	NameRefresh     time.Duration
 	NewKeyFile      string
 	OIDCIssuer      string
 	OIDCClientID    string
@@ -126,6 +128,16 @@ var Options = []Option{
 			v, _ := time.ParseDuration(d)
 			fs.DurationVar(&c.QueueTimeout, "queue-timeout", v, u)
 		}},
+	{Flag: "name-index", Env: "XINYONG_NAME_INDEX", Default: "true", Usage: "serve: answer name searches and name-only checks from an in-memory index of every subject's names, loaded at start (about 150 MiB and a few seconds per million subjects); false: from the database's full-text index",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.ParseBool(d)
+			fs.BoolVar(&c.NameIndex, "name-index", v, u)
+		}},
+	{Flag: "name-refresh", Env: "XINYONG_NAME_REFRESH", Default: "1s", Usage: "serve: how often the in-memory name index reads the names other processes wrote (this server's own writes are searchable at once)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := time.ParseDuration(d)
+			fs.DurationVar(&c.NameRefresh, "name-refresh", v, u)
+		}},
 	{Flag: "real-ip-header", Env: "XINYONG_REAL_IP_HEADER", Usage: "serve: header holding the client address set by a trusted reverse proxy (e.g. X-Real-IP); empty: the connection's address",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.RealIPHeader, "real-ip-header", d, u) }},
 	{Flag: "oidc-issuer", Env: "XINYONG_OIDC_ISSUER", Usage: "serve: issuer URL of the single sign-on (OpenID Connect) provider; empty: no single sign-on",
@@ -155,7 +167,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "name-index", "name-refresh", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )
@@ -234,9 +246,9 @@ func validate(o Option, v string) error {
 			err = fmt.Errorf("must not be negative")
 		}
 		return err
-	case "shutdown-timeout", "queue-timeout":
+	case "shutdown-timeout", "queue-timeout", "name-refresh":
 		d, err := time.ParseDuration(v)
-		if err == nil && d <= 0 && o.Flag == "queue-timeout" {
+		if err == nil && d <= 0 && o.Flag != "shutdown-timeout" {
 			err = fmt.Errorf("must be positive")
 		}
 		return err

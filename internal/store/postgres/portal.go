@@ -44,7 +44,9 @@ func searchQuery(grams []string) string {
 }
 
 // writeIndex writes the search entries of a plan; ids are the ids of the
-// plan's inserted subjects.
+// plan's inserted subjects. The entries are numbered after the highest
+// seq (migration 8): the caller holds a lock on subjects that excludes
+// every other writer of entries until it commits.
 func writeIndex(ctx context.Context, tx pgx.Tx, docs []store.IndexDoc, ids []int64) error {
 	if len(docs) == 0 {
 		return nil
@@ -56,13 +58,69 @@ func writeIndex(ctx context.Context, tx pgx.Tx, docs []store.IndexDoc, ids []int
 			sids[i] = ids[j]
 		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO subject_search (subject_id, grams)
-		SELECT id, v::tsvector FROM unnest($1::bigint[], $2::text[]) AS t(id, v)
-		ON CONFLICT (subject_id) DO UPDATE SET grams = excluded.grams`, sids, vecs)
+	_, err := tx.Exec(ctx, `INSERT INTO subject_search (subject_id, grams, seq)
+		SELECT id, v::tsvector, (SELECT coalesce(max(seq), 0) FROM subject_search) + n
+		FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS t(id, v, n)
+		ON CONFLICT (subject_id) DO UPDATE SET grams = excluded.grams, seq = excluded.seq`, sids, vecs)
 	if err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
 	return nil
+}
+
+// namesSQL reads the names of every subject but persons, in id order.
+const namesSQL = `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.subject_id = s.id
+	WHERE s.class <> 'person' ORDER BY s.id, n.id`
+
+// NameEntries implements store.NameSource.
+func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name string) error) (int64, error) {
+	var seq int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM subject_search`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	rs, err := s.pool.Query(ctx, namesSQL)
+	if err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	defer rs.Close()
+	var id int64
+	var name string
+	_, err = pgx.ForEachRow(rs, []any{&id, &name}, func() error { return fn(id, name) })
+	if err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	return seq, nil
+}
+
+// NameChanges implements store.NameSource.
+func (s *Store) NameChanges(ctx context.Context, after int64, limit int) ([]store.IndexDoc, int64, error) {
+	rs, err := s.pool.Query(ctx, `SELECT q.seq, q.subject_id, n.name FROM (
+			SELECT subject_id, seq FROM subject_search WHERE seq > $1 ORDER BY seq LIMIT $2) q
+		JOIN subject_names n ON n.subject_id = q.subject_id ORDER BY q.seq, n.id`, after, limit)
+	if err != nil {
+		return nil, after, fmt.Errorf("name changes: %w", err)
+	}
+	defer rs.Close()
+	var seq, id int64
+	var name string
+	var docs []store.IndexDoc
+	_, err = pgx.ForEachRow(rs, []any{&seq, &id, &name}, func() error {
+		docs, after = store.AddIndexName(docs, id, name), seq
+		return nil
+	})
+	if err != nil {
+		return nil, after, fmt.Errorf("name changes: %w", err)
+	}
+	return docs, after, nil
+}
+
+// SubjectsByID implements store.NameSource.
+func (s *Store) SubjectsByID(ctx context.Context, ids []int64) ([]credit.Subject, error) {
+	out, err := s.querySubjects(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("subjects by id: %w", err)
+	}
+	return store.InOrder(out, ids), nil
 }
 
 // ensureSearchIndex rebuilds the search index when it was built another way
@@ -77,14 +135,19 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 		return err
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE subjects IN SHARE MODE`); err != nil {
+		if _, err := tx.Exec(ctx, `LOCK TABLE subjects IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		// Entries are numbered on after the old ones (a follower may have
+		// read up to the highest).
+		var last int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM subject_search`).Scan(&last); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM subject_search`); err != nil {
 			return err
 		}
-		rs, err := tx.Query(ctx, `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.subject_id = s.id
-			WHERE s.class <> 'person' ORDER BY s.id`)
+		rs, err := tx.Query(ctx, namesSQL)
 		if err != nil {
 			return err
 		}
@@ -106,6 +169,9 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 			if err := writeIndex(ctx, tx, docs[start:min(start+10000, len(docs))], nil); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE subject_search SET seq = seq + $1`, last); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES ('search_index', $1)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, store.SearchIndexVersion)

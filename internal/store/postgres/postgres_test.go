@@ -14,48 +14,52 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Harness {
-		dsn := pgtest.NewDatabase(t)
-		open := func(keys *pii.Keyring) *Store {
-			s, err := Open(context.Background(), dsn, keys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
+func TestConformance(t *testing.T) { storetest.Run(t, harness) }
+
+// TestIndexed runs the name-search tests through an in-memory name index.
+func TestIndexed(t *testing.T) { storetest.RunIndexed(t, harness) }
+
+// harness opens a fresh database.
+func harness(t *testing.T) storetest.Harness {
+	dsn := pgtest.NewDatabase(t)
+	open := func(keys *pii.Keyring) *Store {
+		s, err := Open(context.Background(), dsn, keys)
+		if err != nil {
+			t.Fatal(err)
 		}
-		s := open(storetest.Keys())
-		h := storetest.Harness{Store: s}
-		t.Cleanup(func() { h.Store.Close() })
-		h.Exec = func(ctx context.Context, q string) error {
-			_, err := s.pool.Exec(ctx, q)
-			return err
+		return s
+	}
+	s := open(storetest.Keys())
+	h := storetest.Harness{Store: s}
+	t.Cleanup(func() { h.Store.Close() })
+	h.Exec = func(ctx context.Context, q string) error {
+		_, err := s.pool.Exec(ctx, q)
+		return err
+	}
+	h.Texts = func(ctx context.Context, table string) ([]string, error) {
+		rs, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT t::text FROM %s t`, table))
+		if err != nil {
+			return nil, err
 		}
-		h.Texts = func(ctx context.Context, table string) ([]string, error) {
-			rs, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT t::text FROM %s t`, table))
-			if err != nil {
+		defer rs.Close()
+		var out []string
+		for rs.Next() {
+			var v string
+			if err := rs.Scan(&v); err != nil {
 				return nil, err
 			}
-			defer rs.Close()
-			var out []string
-			for rs.Next() {
-				var v string
-				if err := rs.Scan(&v); err != nil {
-					return nil, err
-				}
-				out = append(out, v)
-			}
-			return out, rs.Err()
+			out = append(out, v)
 		}
-		h.ReopenWith = func(keys *pii.Keyring) store.Store {
-			h.Store.Close()
-			s = open(keys)
-			h.Store = s
-			return s
-		}
-		h.Reopen = func() store.Store { return h.ReopenWith(storetest.Keys()) }
-		return h
-	})
+		return out, rs.Err()
+	}
+	h.ReopenWith = func(keys *pii.Keyring) store.Store {
+		h.Store.Close()
+		s = open(keys)
+		h.Store = s
+		return s
+	}
+	h.Reopen = func() store.Store { return h.ReopenWith(storetest.Keys()) }
+	return h
 }
 
 func TestRefusesNonUTF8Database(t *testing.T) {

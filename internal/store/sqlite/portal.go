@@ -29,8 +29,16 @@ func searchDoc(names []string) string {
 }
 
 // writeIndex writes the search entries of a plan; first is the id of the
-// plan's first inserted subject.
+// plan's first inserted subject. Each entry gets the next number in
+// search_seq (migration 8; the single writer makes them commit in order).
 func writeIndex(ctx context.Context, tx *sql.Tx, docs []store.IndexDoc, first int64) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	last, err := lastEntry(ctx, tx)
+	if err != nil {
+		return err
+	}
 	var fresh []store.IndexDoc
 	for _, d := range docs {
 		if j, ok := store.InsertIndex(d.Subject); ok {
@@ -41,11 +49,113 @@ func writeIndex(ctx context.Context, tx *sql.Tx, docs []store.IndexDoc, first in
 		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_search WHERE rowid = ?`, d.Subject); err != nil {
 			return fmt.Errorf("search index: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_seq WHERE subject_id = ?`, d.Subject); err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
 		fresh = append(fresh, d)
 	}
-	return bulkInsert(ctx, tx, "subject_search", []string{"rowid", "grams"}, len(fresh), func(i int, a []any) []any {
+	if err := bulkInsert(ctx, tx, "subject_search", []string{"rowid", "grams"}, len(fresh), func(i int, a []any) []any {
 		return append(a, fresh[i].Subject, searchDoc(fresh[i].Names))
+	}); err != nil {
+		return err
+	}
+	return numberEntries(ctx, tx, fresh, last)
+}
+
+// lastEntry returns the highest number in search_seq. It is read before
+// any entry is deleted, so that a rewritten entry that held it gets a
+// higher one (a follower has read up to it already).
+func lastEntry(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM search_seq`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("search index: %w", err)
+	}
+	return last, nil
+}
+
+// numberEntries gives the search entries just written the numbers after
+// last in search_seq.
+func numberEntries(ctx context.Context, tx *sql.Tx, docs []store.IndexDoc, last int64) error {
+	return bulkInsert(ctx, tx, "search_seq", []string{"subject_id", "seq"}, len(docs), func(i int, a []any) []any {
+		return append(a, docs[i].Subject, last+1+int64(i))
 	})
+}
+
+// namesSQL reads the names of every subject but persons, in id order.
+const namesSQL = `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.subject_id = s.id
+	WHERE s.class <> 'person' ORDER BY s.id, n.id`
+
+// NameEntries implements store.NameSource. Both statements read one
+// snapshot (a read transaction).
+func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name string) error) (int64, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	defer tx.Rollback()
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM search_seq`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	rs, err := tx.QueryContext(ctx, namesSQL)
+	if err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var name string
+		if err := rs.Scan(&id, &name); err != nil {
+			return 0, fmt.Errorf("name entries: %w", err)
+		}
+		if err := fn(id, name); err != nil {
+			return 0, err
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	return seq, nil
+}
+
+// NameChanges implements store.NameSource.
+func (s *Store) NameChanges(ctx context.Context, after int64, limit int) ([]store.IndexDoc, int64, error) {
+	rs, err := s.r.QueryContext(ctx, `SELECT q.seq, q.subject_id, n.name FROM (
+			SELECT subject_id, seq FROM search_seq WHERE seq > ? ORDER BY seq LIMIT ?) q
+		JOIN subject_names n ON n.subject_id = q.subject_id ORDER BY q.seq, n.id`, after, limit)
+	if err != nil {
+		return nil, after, fmt.Errorf("name changes: %w", err)
+	}
+	defer rs.Close()
+	var docs []store.IndexDoc
+	for rs.Next() {
+		var seq, id int64
+		var name string
+		if err := rs.Scan(&seq, &id, &name); err != nil {
+			return nil, after, fmt.Errorf("name changes: %w", err)
+		}
+		docs, after = store.AddIndexName(docs, id, name), seq
+	}
+	if err := rs.Err(); err != nil {
+		return nil, after, fmt.Errorf("name changes: %w", err)
+	}
+	return docs, after, nil
+}
+
+// SubjectsByID implements store.NameSource.
+func (s *Store) SubjectsByID(ctx context.Context, ids []int64) ([]credit.Subject, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	out, err := s.querySubjects(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("subjects by id: %w", err)
+	}
+	return store.InOrder(out, ids), nil
 }
 
 // ensureSearchIndex rebuilds the search index when it was built another way
@@ -67,8 +177,14 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM subject_search`); err != nil {
 		return err
 	}
-	rs, err := tx.QueryContext(ctx, `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.subject_id = s.id
-		WHERE s.class <> 'person' ORDER BY s.id`)
+	last, err := lastEntry(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_seq`); err != nil {
+		return err
+	}
+	rs, err := tx.QueryContext(ctx, namesSQL)
 	if err != nil {
 		return err
 	}
@@ -89,6 +205,9 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	if err := bulkInsert(ctx, tx, "subject_search", []string{"rowid", "grams"}, len(docs), func(i int, a []any) []any {
 		return append(a, docs[i].Subject, searchDoc(docs[i].Names))
 	}); err != nil {
+		return err
+	}
+	if err := numberEntries(ctx, tx, docs, last); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('search_index', ?)

@@ -9,35 +9,39 @@ import (
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Harness {
-		dir := t.TempDir()
-		open := func(keys *pii.Keyring) *Store {
-			s, err := Open(context.Background(), dir, keys)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
+func TestConformance(t *testing.T) { storetest.Run(t, harness) }
+
+// TestIndexed runs the name-search tests through an in-memory name index.
+func TestIndexed(t *testing.T) { storetest.RunIndexed(t, harness) }
+
+// harness opens a fresh store in a temporary directory.
+func harness(t *testing.T) storetest.Harness {
+	dir := t.TempDir()
+	open := func(keys *pii.Keyring) *Store {
+		s, err := Open(context.Background(), dir, keys)
+		if err != nil {
+			t.Fatal(err)
 		}
-		s := open(storetest.Keys())
-		h := storetest.Harness{Store: s}
-		t.Cleanup(func() { h.Store.Close() })
-		h.Exec = func(ctx context.Context, q string) error {
-			_, err := s.w.ExecContext(ctx, q)
-			return err
-		}
-		h.Texts = func(ctx context.Context, table string) ([]string, error) {
-			return texts(ctx, s, table)
-		}
-		h.ReopenWith = func(keys *pii.Keyring) store.Store {
-			h.Store.Close()
-			s = open(keys)
-			h.Store = s
-			return s
-		}
-		h.Reopen = func() store.Store { return h.ReopenWith(storetest.Keys()) }
-		return h
-	})
+		return s
+	}
+	s := open(storetest.Keys())
+	h := storetest.Harness{Store: s}
+	t.Cleanup(func() { h.Store.Close() })
+	h.Exec = func(ctx context.Context, q string) error {
+		_, err := s.w.ExecContext(ctx, q)
+		return err
+	}
+	h.Texts = func(ctx context.Context, table string) ([]string, error) {
+		return texts(ctx, s, table)
+	}
+	h.ReopenWith = func(keys *pii.Keyring) store.Store {
+		h.Store.Close()
+		s = open(keys)
+		h.Store = s
+		return s
+	}
+	h.Reopen = func() store.Store { return h.ReopenWith(storetest.Keys()) }
+	return h
 }
 
 // texts returns every value of every column of table as text.
