@@ -37,7 +37,7 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 )
 
-const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N] [--duration D] [--warmup D] [--seed N] [--concurrency N] [--json] [--data DIR | --db DSN]\n\n" +
+const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N] [--duration D] [--warmup D] [--seed N] [--concurrency N] [--name-index=false] [--json] [--data DIR | --db DSN]\n\n" +
 	"Measures the public portal under load: the real server (this binary's serve, started as a child process on a\n" +
 	"free loopback port with --search-rate 0) answers closed-loop clients asking for subject pages, the subject API\n" +
 	"and name searches of two and four characters, with inputs sampled from the database. Prints requests, req/s,\n" +
@@ -47,7 +47,8 @@ const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--client
 	"is loaded first; otherwise the data there is used as it is, so a second run measures without loading. Without\n" +
 	"--data or --db (or their XINYONG_* variables) a new SQLite database in a temporary directory is used and\n" +
 	"removed afterwards (the --data default below does not apply). The data key is found as by the other commands.\n" +
-	"--concurrency is passed to the server (its read line; by default the server's own default).\n" +
+	"--concurrency is passed to the server (its read line; by default the server's own default), and so is\n" +
+	"--name-index (false: name searches and name-only checks go to the database's full-text index).\n" +
 	"Exits 1 when a scenario has more than 1% errors or non-2xx responses: a benchmark of error pages is worthless."
 
 // Targets of the 99th-percentile latency.
@@ -90,6 +91,7 @@ type portalReport struct {
 	DBBytes         int64   `json:"db_bytes"`
 	Clients         int     `json:"clients"`
 	Concurrency     int     `json:"server_concurrency"` // the server's read line (0: none)
+	NameIndex       bool    `json:"server_name_index"`  // names searched in the server's memory
 	DurationSeconds float64 `json:"duration_seconds"`
 	WarmupSeconds   float64 `json:"warmup_seconds"`
 	CPUs            int     `json:"cpus"`
@@ -117,7 +119,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	warmup := fs.Duration("warmup", 3*time.Second, "how long each scenario runs before it is measured")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	checks := fs.Bool("checks", false, "also measure the credit check API: one code at --clients, 10,000 codes at once, one name at 8 clients")
-	c, log, err := setup(env, fs, args, append(append([]string{}, config.Intake...), "concurrency"))
+	c, log, err := setup(env, fs, args, append(append([]string{}, config.Intake...), "concurrency", "name-index"))
 	if err != nil {
 		return err
 	}
@@ -157,6 +159,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 		rep.Database = "(temporary)"
 	}
 	rep.Concurrency = concurrency(c.Concurrency, rep.Driver)
+	rep.NameIndex = c.NameIndex
 	out := env.stdout
 	if *asJSON {
 		out = io.Discard
@@ -201,8 +204,8 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	if rssErr != nil {
 		rep.Notes = append(rep.Notes, "server peak RSS not measured: "+rssErr.Error())
 	}
-	fmt.Fprintf(out, "server pid %d at %s (--concurrency %d); %d clients, %s measured after %s warmup per scenario\n\n", srv.pid(), srv.base,
-		rep.Concurrency, *clients, *duration, *warmup)
+	fmt.Fprintf(out, "server pid %d at %s (--concurrency %d, --name-index=%t); %d clients, %s measured after %s warmup per scenario\n\n", srv.pid(), srv.base,
+		rep.Concurrency, rep.NameIndex, *clients, *duration, *warmup)
 
 	scenarios := portalScenarios(in)
 	if *checks {
@@ -654,6 +657,7 @@ func startPortalServer(ctx context.Context, exe string, c config.Config, stderr 
 	if c.Concurrency != 0 {
 		args = append(args, "--concurrency", strconv.Itoa(c.Concurrency))
 	}
+	args = append(args, "--name-index="+strconv.FormatBool(c.NameIndex))
 	cmd := exec.Command(exe, args...)
 	// The child's configuration is what this command resolved, whatever
 	// XINYONG_* variables say; secrets go in the environment, not argv.

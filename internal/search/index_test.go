@@ -99,24 +99,48 @@ func TestIndexSearchRandom(t *testing.T) {
 		must(t, x.Put(Doc{int64(id), names}))
 		docs[int64(id)] = strings.Join(names, "\n")
 	}
-	for range 500 {
-		q := word(2 + rng.IntN(4))
-		var want []int64
-		for id := range int64(3000) {
-			if d, ok := docs[id]; ok && strings.Contains(d, q) {
-				want = append(want, id)
+	check := func() {
+		t.Helper()
+		for range 250 {
+			q := word(2 + rng.IntN(4))
+			var want []int64
+			for id := range int64(3000) {
+				if d, ok := docs[id]; ok && strings.Contains(d, q) {
+					want = append(want, id)
+				}
+			}
+			off := rng.IntN(3)
+			if off < len(want) {
+				want = want[off:min(len(want), off+20)]
+			} else {
+				want = nil
+			}
+			if got := x.Search(q, off, 20); !slices.Equal(got, want) {
+				t.Fatalf("Search(%q, %d) = %v, want %v", q, off, got, want)
 			}
 		}
-		off := rng.IntN(3)
-		if off < len(want) {
-			want = want[off:min(len(want), off+20)]
-		} else {
-			want = nil
+	}
+	check()
+	// Corrections replace entries: the arena is compacted on the way.
+	defer func(m int) { compactMin = m }(compactMin)
+	compactMin = 0
+	for i := range 3000 {
+		id := int64(ids[rng.IntN(2000)])
+		name := word(2 + rng.IntN(10))
+		if i%7 == 0 {
+			name = "" // cleared
 		}
-		if got := x.Search(q, off, 20); !slices.Equal(got, want) {
-			t.Fatalf("Search(%q, %d) = %v, want %v", q, off, got, want)
+		must(t, x.Put(Doc{id, []string{name}}))
+		if name == "" {
+			delete(docs, id)
+		} else {
+			docs[id] = name
 		}
 	}
+	if n, _, _, _ := x.Stats(); n != len(docs) {
+		t.Errorf("subjects = %d, want %d", n, len(docs))
+	}
+	check()
 }
 
 func TestGallop(t *testing.T) {

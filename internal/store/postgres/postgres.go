@@ -273,28 +273,42 @@ func scanSubject(row pgx.Row, extra ...any) (credit.Subject, error) {
 
 // GetSubject implements store.SubjectStore.
 func (s *Store) GetSubject(ctx context.Context, id int64) (credit.Subject, error) {
-	return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id = $1`, id)
+	return s.getOne(ctx, `SELECT * FROM subjects WHERE id = $1`, id)
 }
 
-func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subject, error) {
-	sub, err := scanSubject(s.pool.QueryRow(ctx, q, args...))
+// getOne reads the subject the query of subjects inner returns first, with
+// its former names, in one statement (a page reads one subject: a second
+// round trip for the names was a tenth of its time).
+func (s *Store) getOne(ctx context.Context, inner string, args ...any) (credit.Subject, error) {
+	var names []string
+	var froms, tos []*time.Time
+	sub, err := scanSubject(s.pool.QueryRow(ctx, `SELECT `+subjectColumns+`, n.names, n.froms, n.tos FROM (`+inner+`) s
+		CROSS JOIN LATERAL (SELECT array_agg(name ORDER BY valid_to, id) AS names, array_agg(valid_from ORDER BY valid_to, id) AS froms,
+			array_agg(valid_to ORDER BY valid_to, id) AS tos FROM subject_names WHERE subject_id = s.id AND valid_to IS NOT NULL) n`, args...),
+		&names, &froms, &tos)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return credit.Subject{}, store.ErrNotFound
 	}
 	if err != nil {
 		return credit.Subject{}, fmt.Errorf("read subject: %w", err)
 	}
-	subs := []credit.Subject{sub}
-	if err := s.formerNames(ctx, subs); err != nil {
-		return credit.Subject{}, err
+	for i, name := range names {
+		n := credit.NameSpan{Name: name}
+		if froms[i] != nil {
+			n.From = froms[i].UTC()
+		}
+		if tos[i] != nil {
+			n.To = tos[i].UTC()
+		}
+		sub.FormerNames = append(sub.FormerNames, n)
 	}
-	return subs[0], nil
+	return sub, nil
 }
 
 // FindSubjectByCode implements store.SubjectStore.
 func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject, error) {
 	return store.FindByCode(s.keys, c, func(column string, value any) (credit.Subject, error) {
-		return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE `+column+` = $1 ORDER BY id LIMIT 1`, value)
+		return s.getOne(ctx, `SELECT * FROM subjects WHERE `+column+` = $1 ORDER BY id LIMIT 1`, value)
 	})
 }
 
