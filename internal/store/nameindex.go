@@ -209,15 +209,7 @@ func (x *Indexed) SearchSubjects(ctx context.Context, q string, offset, limit in
 	if _, err := QueryGrams(q); err != nil {
 		return nil, err
 	}
-	ids := x.idx.Search(search.Fold(q), offset, limit)
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	subs, err := x.src.SubjectsByID(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("search subjects: %w", err)
-	}
-	return withoutPersons(subs), nil
+	return x.subjects(ctx, "search subjects", x.idx.Search(search.Fold(q), offset, limit))
 }
 
 // MatchCandidates implements Matcher: the candidates hold one of the
@@ -239,27 +231,27 @@ func (x *Indexed) MatchCandidates(ctx context.Context, name string, limit int) (
 		return nil, nil
 	}
 	required, _ := grams.Required(func(g string) (int, error) { return x.idx.Count(g), nil })
-	ids := x.idx.Rank(required, grams.All, limit)
+	return x.subjects(ctx, "match candidates", x.idx.Rank(required, grams.All, limit))
+}
+
+// subjects reads the subjects the index found, in its order, leaving out
+// persons: they are never indexed, but a subject's class can change after
+// its entry was written.
+func (x *Indexed) subjects(ctx context.Context, what string, ids []int64) ([]credit.Subject, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	subs, err := x.src.SubjectsByID(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("match candidates: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return withoutPersons(subs), nil
-}
-
-// withoutPersons drops persons: they are never indexed, but a subject's
-// class can change after its entry was written.
-func withoutPersons(subs []credit.Subject) []credit.Subject {
 	out := subs[:0]
 	for _, s := range subs {
 		if s.Class != credit.ClassPerson {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, nil
 }
 
 var _ Matcher = (*Indexed)(nil)
