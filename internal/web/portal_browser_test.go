@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -68,8 +70,13 @@ func TestBrowserPortal(t *testing.T) {
 	rep := storetest.RIC("610103", "19750505", 8)
 	fileCF(t, s, old.AddDays(3), shopPenalty("碑市监罚〔旧〕7号", old, rep))
 	fileCF(t, s, recent.AddDays(3), shopPenalty("碑市监罚〔新〕8号", recent, rep))
-	h, err := New(Options{Store: s, SiteName: "测试信用平台", Version: "test",
-		Portal: &portal.Service{Store: s, Catalog: catalog.Default(), Keys: storetest.Keys()}})
+	// Searched as serve does by default: in the in-memory name index.
+	x, err := store.NewIndexed(context.Background(), s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Store: x, SiteName: "测试信用平台", Version: "test",
+		Portal: &portal.Service{Store: x, Catalog: catalog.Default(), Keys: storetest.Keys()}})
 	if err != nil {
 		t.Fatal(err)
 	}
