@@ -236,6 +236,13 @@ func TestNameIndexFollowsImport(t *testing.T) {
 			if code, body, _ := httpGet(base + "/search?q=" + url.QueryEscape("啟明星辰")); code != 200 || !strings.Contains(body, firm) {
 				t.Errorf("portal search (traditional 啟): %d", code)
 			}
+			_, metrics, _ := httpGet(base + "/metrics")
+			for _, re := range []string{`(?m)^xinyong_name_index_subjects [1-9]`, `(?m)^xinyong_name_index_seq [1-9]`,
+				`(?m)^xinyong_name_index_refresh_failures_total 0$`, `(?m)^xinyong_name_index_broken 0$`} {
+				if !regexp.MustCompile(re).MatchString(metrics) {
+					t.Errorf("metrics lack %s", re)
+				}
+			}
 		})
 	}
 }

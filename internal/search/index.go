@@ -229,6 +229,13 @@ func (x *Index) Stats() (subjects, grams, postings int, bytes int64) {
 	return x.count, len(x.post), postings, bytes
 }
 
+// Len returns the number of subjects with names in the index.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.count
+}
+
 // Count returns the number of subjects whose names hold the bigram g (a
 // string of two characters, as Grams returns; others count 0).
 func (x *Index) Count(g string) int {

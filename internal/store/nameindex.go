@@ -70,9 +70,27 @@ type Indexed struct {
 	idx *search.Index
 	log *slog.Logger
 
-	mu     sync.Mutex  // one refresh at a time
-	seq    int64       // last entry applied
-	broken atomic.Bool // the index could not take an entry: the database answers
+	mu        sync.Mutex  // one refresh at a time
+	seq       int64       // last entry applied
+	refreshed time.Time   // last refresh that succeeded
+	failures  int64       // refreshes that failed
+	broken    atomic.Bool // the index could not take an entry: the database answers
+}
+
+// IndexStats is what an Indexed store tells monitoring.
+type IndexStats struct {
+	Subjects  int       // subjects with names in the index
+	Seq       int64     // number of the last entry applied
+	Refreshed time.Time // when the index last caught up with the database
+	Failures  int64     // refreshes that failed since start
+	Broken    bool      // the index refused an entry; searches go to the database
+}
+
+// IndexStats returns the index's figures.
+func (x *Indexed) IndexStats() IndexStats {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return IndexStats{Subjects: x.idx.Len(), Seq: x.seq, Refreshed: x.refreshed, Failures: x.failures, Broken: x.broken.Load()}
 }
 
 // NewIndexed loads the names of every subject into a new index over s;
@@ -137,14 +155,17 @@ func (x *Indexed) Refresh(ctx context.Context) error {
 	for {
 		docs, last, err := x.src.NameChanges(ctx, x.seq, nameChangesBatch)
 		if err != nil {
+			x.failures++
 			return err
 		}
 		if err := x.put(docs); err != nil {
+			x.failures++
 			x.broken.Store(true)
 			return fmt.Errorf("%w (name searches now go to the database)", err)
 		}
 		x.seq = last
 		if len(docs) < nameChangesBatch {
+			x.refreshed = time.Now()
 			return nil
 		}
 	}

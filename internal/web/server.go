@@ -128,6 +128,9 @@ func New(o Options) (*Server, error) {
 	s.registry.MustRegister(s.requests, s.duration, s.rateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&subjectCollector{s: s})
+	if ix, ok := o.Store.(interface{ IndexStats() store.IndexStats }); ok {
+		s.registry.MustRegister(nameIndexCollectors(ix.IndexStats)...)
+	}
 	if s.readQueue = newReadQueue(o.Concurrency, o.QueueTimeout); s.readQueue != nil {
 		s.registry.MustRegister(s.readQueue.collectors()...)
 	}
@@ -197,6 +200,31 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+// nameIndexCollectors export the in-memory name index's figures.
+func nameIndexCollectors(stats func() store.IndexStats) []prometheus.Collector {
+	gauge := func(name, help string, v func(store.IndexStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return v(stats()) })
+	}
+	return []prometheus.Collector{
+		gauge("xinyong_name_index_subjects", "Subjects with names in the in-memory name index.",
+			func(st store.IndexStats) float64 { return float64(st.Subjects) }),
+		gauge("xinyong_name_index_seq", "Number of the last name-search entry the in-memory index applied.",
+			func(st store.IndexStats) float64 { return float64(st.Seq) }),
+		gauge("xinyong_name_index_refreshed_timestamp_seconds", "When the in-memory name index last caught up with the database (Unix time).",
+			func(st store.IndexStats) float64 { return float64(st.Refreshed.UnixNano()) / 1e9 }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "xinyong_name_index_refresh_failures_total",
+			Help: "Refreshes of the in-memory name index that failed (the next one retries)."},
+			func() float64 { return float64(stats().Failures) }),
+		gauge("xinyong_name_index_broken", "1 when the in-memory name index refused an entry and name searches went back to the database.",
+			func(st store.IndexStats) float64 {
+				if st.Broken {
+					return 1
+				}
+				return 0
+			}),
+	}
 }
 
 // subjectCollector exports the subject counts as a gauge.
