@@ -31,6 +31,7 @@ const (
 	AuditDenied        = "access.denied"  // a refused attempt on non-public data
 	AuditAuditRead     = "audit.read"     // the trail itself read
 	AuditQueryLogRead  = "querylog.read"  //
+	AuditObjection     = "objection"      // an objection filed or acted on (target objection:ID, Outcome the action)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

@@ -39,6 +39,7 @@ var EncryptedColumns = []EncryptedColumn{
 	{Table: "records", Key: []string{"id"}, Column: "private"},
 	{Table: "record_versions", Key: []string{"record_id", "version"}, Column: "private"},
 	{Table: "users", Key: []string{"id"}, Column: "totp_enc"},
+	{Table: "objections", Key: []string{"id"}, Column: "contact"},
 }
 
 // KeyStore is what data-key management needs of a driver besides Store.

@@ -155,6 +155,9 @@ type Record struct {
 	// FirstReceived is when the platform first received the record (its
 	// first version).
 	FirstReceived time.Time
+	// Objected: an objection (异议) to the record was filed at some time
+	// (ObjectionsOfRecords tells which and when it marked the record).
+	Objected bool
 	// ValidFrom and ValidTo bound the time this version was in force
 	// (ValidTo zero: it still is); set by RecordVersions.
 	ValidFrom, ValidTo time.Time

@@ -44,6 +44,7 @@ type Store interface {
 	BatchStore
 	CheckStore
 	ChangeStore
+	ObjectionStore
 }
 
 // SubjectStore keeps the subject registry.
