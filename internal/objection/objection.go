@@ -259,6 +259,21 @@ func NewCase(clock deadline.Clock, received, filed time.Time, role Role, reasons
 // this case.
 func (c Case) Marks() bool { return c.State == Pending || c.State == Reviewing }
 
+// MarkedAt reports whether the case had the record marked 异议处理中 at
+// the instant t, from its history: from filing until a decision, a
+// rejection or a withdrawal, and again from a re-review request until its
+// decision or a withdrawal.
+func (c Case) MarkedAt(t time.Time) bool {
+	marked := false
+	for _, e := range c.History {
+		if e.At.After(t) {
+			break
+		}
+		marked = e.To == Pending || e.To == Reviewing
+	}
+	return marked
+}
+
 // Open returns the timer of the step the case waits on, if any.
 func (c Case) Open() (deadline.Timer, bool) {
 	for i := len(c.Timers) - 1; i >= 0; i-- {

@@ -276,3 +276,15 @@ func TestLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkedAt(t *testing.T) {
+	c := inState(t, Closed) // filed 11-02 09:00, decided 11-04, review asked 11-05, decided 11-09
+	for when, want := range map[string]bool{
+		"2026-11-02 08:59": false, "2026-11-02 09:00": true, "2026-11-04 09:59": true, "2026-11-04 10:00": false,
+		"2026-11-05 09:00": false, "2026-11-05 10:00": true, "2026-11-09 09:59": true, "2026-11-09 10:00": false,
+	} {
+		if got := c.MarkedAt(at(when)); got != want {
+			t.Errorf("MarkedAt(%s) = %v, want %v", when, got, want)
+		}
+	}
+}

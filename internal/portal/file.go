@@ -61,6 +61,10 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 	if err != nil {
 		return File{}, err
 	}
+	marked, err := s.marks(ctx, recs, on)
+	if err != nil {
+		return File{}, err
+	}
 	byKind := map[string][]RecordView{}
 	for _, r := range recs {
 		if historical {
@@ -73,7 +77,7 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 				continue
 			}
 		}
-		v, err := s.view(r, on)
+		v, err := s.view(r, on, marked[r.ID])
 		if err != nil {
 			return File{}, err
 		}
@@ -98,9 +102,14 @@ func (s *Service) OwnRecords(ctx context.Context, subjectID int64) ([]RecordView
 	if err != nil {
 		return nil, err
 	}
+	today := s.today()
+	marked, err := s.marks(ctx, recs, today)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]RecordView, 0, len(recs))
 	for _, r := range recs {
-		v, err := s.view(r, s.today())
+		v, err := s.view(r, today, marked[r.ID])
 		if err != nil {
 			return nil, err
 		}
@@ -136,9 +145,13 @@ func (s *Service) Latest(ctx context.Context, f store.RecordFilter, n int) (Colu
 		if err != nil {
 			return Column{}, err
 		}
+		marked, err := s.marks(ctx, recs, today)
+		if err != nil {
+			return Column{}, err
+		}
 		for _, r := range recs {
 			off++
-			v, err := s.view(r, today)
+			v, err := s.view(r, today, marked[r.ID])
 			if err != nil {
 				return Column{}, err
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/publicity"
 	"github.com/xinyong/xinyong/internal/search"
@@ -84,6 +85,9 @@ func (s *Service) SubjectRef(sub credit.Subject) string {
 func (s *Service) RecordRef(id int64) string {
 	return strconv.FormatInt(id, 10) + "-" + s.tag("r", id)
 }
+
+// RecordID reads a record's reference.
+func (s *Service) RecordID(ref string) (int64, bool) { return s.parseRef("r", ref) }
 
 // parseRef reads "id-tag" and checks the tag for kind.
 func (s *Service) parseRef(kind, ref string) (int64, bool) {
@@ -237,8 +241,15 @@ type VersionView struct {
 // d" is what was in force just before it.
 func endOf(d calendar.Date) time.Time { return d.AddDays(1).Time().Add(-time.Nanosecond) }
 
-// view decides a record's publicity on day on. r is the version in force.
-func (s *Service) view(r store.Record, on calendar.Date) (RecordView, error) {
+// marks returns which of recs were under objection (marked 异议处理中) at
+// the end of day on.
+func (s *Service) marks(ctx context.Context, recs []store.Record, on calendar.Date) (map[int64]bool, error) {
+	return objection.MarkedAt(ctx, s.Store, recs, endOf(on))
+}
+
+// view decides a record's publicity on day on. r is the version in force;
+// objected: an objection to it was being handled that day.
+func (s *Service) view(r store.Record, on calendar.Date, objected bool) (RecordView, error) {
 	k, ok := s.Catalog.Kind(r.Kind)
 	if !ok {
 		return RecordView{}, fmt.Errorf("record %d: unknown kind %q", r.ID, r.Kind)
@@ -252,7 +263,7 @@ func (s *Service) view(r store.Record, on calendar.Date) (RecordView, error) {
 		first = r.ReceivedAt
 	}
 	d := publicity.Decide(publicity.Input{
-		Kind: k, Fields: vals, Received: calendar.FromTime(first), Revoked: r.State == store.StateRevoked,
+		Kind: k, Fields: vals, Received: calendar.FromTime(first), Revoked: r.State == store.StateRevoked, Objection: objected,
 	}, on)
 	v := RecordView{ID: r.ID, Ref: s.RecordRef(r.ID), Kind: k, DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate,
 		Version: r.Version, State: r.State, Decision: d, SubjectID: r.SubjectID}
@@ -291,7 +302,11 @@ func (s *Service) record(ctx context.Context, ref string, on calendar.Date, inte
 	if !ok {
 		return RecordView{}, ErrNotFound
 	}
-	v, err := s.view(cur, on)
+	marked, err := s.marks(ctx, []store.Record{cur}, on)
+	if err != nil {
+		return RecordView{}, err
+	}
+	v, err := s.view(cur, on, marked[cur.ID])
 	if err != nil {
 		return RecordView{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -120,7 +121,9 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 		s.portalError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref"))})
+	p := who(r)
+	s.render(w, r, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref")),
+		"CanObject": !hist && s.opts.Objections != nil && p.Kind == auth.UserKind && p.SubjectID != 0 && p.SubjectID == v.SubjectID})
 }
 
 // columnFilter reads a 双公示 column's filter from the query.

@@ -24,6 +24,7 @@ import (
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
@@ -71,6 +72,8 @@ type Options struct {
 	// waiting in line up to QueueTimeout (0: no line; see readQueue).
 	Concurrency  int
 	QueueTimeout time.Duration
+	// Objections files and handles objections (nil: none).
+	Objections *objection.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -153,6 +156,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("GET /records/{ref}", s.recordPage)
 	mux.HandleFunc("GET /sgs", s.columnPage)
 	s.registerAccess(mux)
+	s.registerObjections(mux)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(mux)))))))
 	return s, nil

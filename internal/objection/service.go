@@ -1,0 +1,327 @@
+package objection
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/pii"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// Service files objections and takes actions on them for principals: it
+// decides which role a principal holds for a case, runs the state machine,
+// applies a revocation to the record, and stores the case with its audit
+// entry.
+//
+// Roles: the subject user whose subject the record is about files and
+// follows its objections (Applicant); reviewers (objection.review) of the
+// department that supplied the record decide (Department); reviewers of an
+// organisation above it decide re-reviews (Superior); reviewers of the
+// platform operator (the root organisation) reject objections out of
+// scope and enter paper ones (Platform). A department that is not in the
+// organisation tree (records imported at the command line for a USCC no
+// organisation has) is answered for by the operator's reviewers.
+type Service struct {
+	Store store.Store
+	Auth  *auth.Authorizer
+	Keys  *pii.Keyring
+	Clock deadline.Clock
+	Now   func() time.Time
+}
+
+// View is a case as a principal sees it.
+type View struct {
+	Row    store.ObjectionRow
+	Case   Case
+	Record store.Record
+	// Contact is the applicant's contact, decrypted for the staff who
+	// handle the case and the applicant; "" for others.
+	Contact string
+	// Roles are the roles the viewer holds for the case; Can lists the
+	// actions it may take now.
+	Roles []Role
+	Can   []Action
+}
+
+// MaxContactRunes bounds the applicant's contact.
+const MaxContactRunes = 100
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// File files an objection to record recordID by p, who must be the subject
+// user of the record's subject, with reasons and a contact (phone or
+// e-mail; optional). The record is marked 异议处理中 at once.
+func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, reasons, contact string) (View, error) {
+	r, err := s.Store.GetRecord(ctx, recordID)
+	if err != nil {
+		return View{}, err
+	}
+	if !s.Auth.Can(p, auth.SubjectFile, auth.Resource{SubjectID: r.SubjectID}) || p.Kind != auth.UserKind {
+		s.Auth.Decide(p, auth.SubjectFile, auth.Resource{SubjectID: r.SubjectID}) // logs the denial
+		return View{}, refuse("只有该信息所涉主体的账户才能在线提出异议")
+	}
+	contact = strings.TrimSpace(contact)
+	if n := utf8.RuneCountInString(contact); n > MaxContactRunes {
+		return View{}, refuse("联系方式最多%d字，现有%d字", MaxContactRunes, n)
+	}
+	now := s.now()
+	c, err := NewCase(s.Clock, now, now, Applicant, reasons)
+	if err != nil {
+		return View{}, err
+	}
+	sub, err := s.Store.GetSubject(ctx, r.SubjectID)
+	if err != nil {
+		return View{}, err
+	}
+	row := store.ObjectionRow{RecordID: r.ID, RecordVersion: r.Version, SubjectID: r.SubjectID, Dept: r.SourceDept,
+		ApplicantUser: p.ID, ApplicantName: sub.Name, FiledAt: now}
+	if contact != "" {
+		row.Contact = s.Keys.Encrypt(contact)
+	}
+	if err := s.fill(&row, c); err != nil {
+		return View{}, err
+	}
+	row, err = s.Store.AddObjection(ctx, row, s.audit(p, r.SubjectID, File))
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, p, row)
+}
+
+// fill writes the case into the row's searched columns and body.
+func (s *Service) fill(row *store.ObjectionRow, c Case) error {
+	body, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	row.State, row.Marks, row.Body, row.DueOn = string(c.State), c.Marks(), body, ""
+	if t, ok := c.Open(); ok {
+		row.DueOn = t.Due.String()
+	}
+	return nil
+}
+
+func (s *Service) audit(p auth.Principal, subject int64, a Action) auth.AuditEntry {
+	return auth.AuditEntry{Actor: p.String(), OrgID: p.Org.ID, Action: auth.AuditObjection, Outcome: string(a), SubjectID: subject}
+}
+
+// Decode reads a stored case.
+func Decode(row store.ObjectionRow) (Case, error) {
+	var c Case
+	if err := json.Unmarshal(row.Body, &c); err != nil {
+		return Case{}, fmt.Errorf("objection %d: %w", row.ID, err)
+	}
+	return c, nil
+}
+
+// Get returns case id as p sees it; ErrNotFound when p holds no role for
+// it (a case is not public).
+func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
+	row, err := s.Store.GetObjection(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	v, err := s.view(ctx, p, row)
+	if err != nil {
+		return View{}, err
+	}
+	if len(v.Roles) == 0 {
+		return View{}, fmt.Errorf("objection %d: %w", id, store.ErrNotFound)
+	}
+	return v, nil
+}
+
+func (s *Service) view(ctx context.Context, p auth.Principal, row store.ObjectionRow) (View, error) {
+	c, err := Decode(row)
+	if err != nil {
+		return View{}, err
+	}
+	r, err := s.Store.GetRecord(ctx, row.RecordID)
+	if err != nil {
+		return View{}, err
+	}
+	roles, err := s.roles(ctx, p, row)
+	if err != nil {
+		return View{}, err
+	}
+	v := View{Row: row, Case: c, Record: r, Roles: roles}
+	if len(roles) > 0 && row.Contact != nil {
+		if v.Contact, err = s.Keys.Decrypt(row.Contact); err != nil {
+			return View{}, err
+		}
+	}
+	for _, a := range Actions {
+		tr, ok := transitions[a]
+		if ok && slices.Contains(tr.from, c.State) && slices.ContainsFunc(tr.roles, func(r Role) bool { return slices.Contains(roles, r) }) {
+			v.Can = append(v.Can, a)
+		}
+	}
+	return v, nil
+}
+
+// roles returns the roles p holds for the case.
+func (s *Service) roles(ctx context.Context, p auth.Principal, row store.ObjectionRow) ([]Role, error) {
+	var out []Role
+	if p.Kind == auth.UserKind && p.ID == row.ApplicantUser && row.ApplicantUser != 0 {
+		out = append(out, Applicant)
+	}
+	if !p.Staff() {
+		return out, nil
+	}
+	dept, err := s.Store.FindOrgByUSCC(ctx, row.Dept)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Not in the tree: the operator's reviewers answer for it.
+		if p.Org.ParentID == 0 && s.Auth.Can(p, auth.ObjectionReview, auth.Resource{OrgPath: p.Org.Path}) {
+			out = append(out, Department, Platform)
+		}
+		return out, nil
+	case err != nil:
+		return nil, err
+	}
+	if !s.Auth.Can(p, auth.ObjectionReview, auth.Resource{OrgPath: dept.Path, SubjectID: row.SubjectID}) {
+		return out, nil
+	}
+	if p.Org.ID == dept.ID {
+		out = append(out, Department)
+	} else {
+		out = append(out, Superior)
+	}
+	if p.Org.ParentID == 0 {
+		out = append(out, Platform)
+	}
+	return out, nil
+}
+
+// Act takes an action on case id for p, who must hold the role the action
+// needs; rev is the revision p saw (a case changed meanwhile is refused
+// with store.ErrConflict). A decision to revoke revokes the record; a
+// decision to correct needs the corrected version filed first, through
+// intake.
+func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, a Action, outcome Outcome, note string) (View, error) {
+	v, err := s.Get(ctx, p, id)
+	if err != nil {
+		return View{}, err
+	}
+	if v.Row.Rev != rev {
+		return View{}, fmt.Errorf("objection %d: %w", id, store.ErrConflict)
+	}
+	tr, ok := transitions[a]
+	if !ok {
+		return View{}, refuse("不支持的操作：%s", a.Label())
+	}
+	i := slices.IndexFunc(tr.roles, func(r Role) bool { return slices.Contains(v.Roles, r) })
+	if i < 0 {
+		s.Auth.Decide(p, auth.ObjectionReview, auth.Resource{SubjectID: v.Row.SubjectID}) // logs the denial
+		return View{}, refuse("您不能对该异议%s", a.Label())
+	}
+	c, err := v.Case.Apply(s.Clock, Input{Action: a, Role: tr.roles[i], At: s.now(), Outcome: outcome, Note: note})
+	if err != nil {
+		return View{}, err
+	}
+	if a == Decide || a == DecideReview {
+		if err := s.applyOutcome(ctx, v.Record, v.Row, outcome, note); err != nil {
+			return View{}, err
+		}
+	}
+	row := v.Row
+	if err := s.fill(&row, c); err != nil {
+		return View{}, err
+	}
+	row, err = s.Store.UpdateObjection(ctx, row, s.audit(p, row.SubjectID, a))
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(ctx, p, row)
+}
+
+// applyOutcome makes the record agree with a decision.
+func (s *Service) applyOutcome(ctx context.Context, r store.Record, row store.ObjectionRow, o Outcome, note string) error {
+	switch o {
+	case Revoke:
+		if r.State == store.StateRevoked {
+			return nil
+		}
+		return s.Store.SetRecordState(ctx, r.ID, store.StateRevoked, "异议核查撤销："+note)
+	case Correct:
+		if r.Version <= row.RecordVersion || r.State == store.StateRevoked {
+			return refuse("请先报送更正后的信息（与原信息相同的决定文书号，更正原因写明异议更正），再作出更正决定")
+		}
+	}
+	return nil
+}
+
+// Queue returns the cases p handles (as department, superior or
+// platform) or filed (as applicant), the ones waiting longest first.
+func (s *Service) Queue(ctx context.Context, p auth.Principal, states []State) ([]View, error) {
+	f := store.ObjectionFilter{Limit: 500}
+	for _, st := range states {
+		f.States = append(f.States, string(st))
+	}
+	if !p.Staff() {
+		if p.Kind != auth.UserKind {
+			return nil, nil
+		}
+		f.ApplicantUser = p.ID
+	}
+	rows, err := s.Store.ListObjections(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var out []View
+	for _, row := range rows {
+		v, err := s.view(ctx, p, row)
+		if err != nil {
+			return nil, err
+		}
+		if len(v.Roles) > 0 {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// MarkedAt returns which of the records were marked 异议处理中 at the
+// instant t (only records flagged Objected are looked up).
+func MarkedAt(ctx context.Context, st store.ObjectionStore, recs []store.Record, t time.Time) (map[int64]bool, error) {
+	var ids []int64
+	for _, r := range recs {
+		if r.Objected {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := st.ObjectionsOfRecords(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]bool{}
+	for _, row := range rows {
+		if row.FiledAt.After(t) {
+			continue
+		}
+		c, err := Decode(row)
+		if err != nil {
+			return nil, err
+		}
+		if c.MarkedAt(t) {
+			out[row.RecordID] = true
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,208 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/objection"
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+)
+
+// objectionEnv is the access environment with objections served, a
+// public penalty of 西安市市场监管局 about a shop, the shop's account and
+// reviewers of the department, of 西安市 (the level above) and of the
+// platform operator.
+type objectionEnv struct {
+	accessEnv
+	base, ref string
+	recordID  int64
+	penalty   map[string]string
+}
+
+func newObjectionEnv(t *testing.T) objectionEnv {
+	t.Helper()
+	ctx := context.Background()
+	env := objectionEnv{accessEnv: newAccessEnv(t)}
+	recent := calendar.Today().AddMonths(-1)
+	env.penalty = shopPenalty("西市监罚〔2026〕异1号", recent, storetest.RIC("610103", "19750505", 8))
+	for _, k := range []string{"authority_uscc", "source_dept_uscc"} {
+		env.penalty[k] = penaltyDept
+	}
+	env.penalty["authority"], env.penalty["source_dept"] = "西安市市场监督管理局", "西安市市场监督管理局"
+	fileCF(t, env.s, recent.AddDays(2), env.penalty)
+	col, err := env.opts.Portal.Latest(ctx, store.RecordFilter{Kind: "cf"}, 10)
+	if err != nil || len(col.Records) == 0 {
+		t.Fatalf("the penalty is not public: %v", err)
+	}
+	v := col.Records[0]
+	env.ref, env.recordID = v.Ref, v.ID
+	for _, u := range []auth.User{
+		{Login: "shop", Name: "碑林区老王面馆", Roles: []string{"subject"}, SubjectID: v.SubjectID},
+		{Login: "reviewer.dept", Name: "市场监管审核员", OrgID: env.deptXian.ID, Roles: []string{"reviewer"}},
+		{Login: "reviewer.xian", Name: "西安审核员", OrgID: env.xian.ID, Roles: []string{"reviewer"}},
+		{Login: "reviewer.root", Name: "平台审核员", OrgID: env.root.ID, Roles: []string{"reviewer"}},
+	} {
+		u.PasswordHash = auth.HashPassword(testPassword)
+		if _, err := env.s.CreateUser(ctx, u, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := env.opts
+	opts.Objections = &objection.Service{Store: env.s, Auth: opts.Authorizer, Keys: storetest.Keys()}
+	h, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	env.base = srv.URL
+	return env
+}
+
+func (env objectionEnv) as(t *testing.T, login string) *browser {
+	jar, _ := cookiejar.New(nil)
+	b := &browser{t: t, base: env.base, c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if login != "" {
+		b.signIn(login)
+	}
+	return b
+}
+
+var revRe = regexp.MustCompile(`name="rev" value="(\d+)"`)
+
+// act posts an action on case path with the revision shown on its page.
+func act(t *testing.T, b *browser, path, action, outcome, note string) (int, string) {
+	t.Helper()
+	_, page := b.get(path)
+	m := revRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("%s: no form on the case page:\n%s", action, page)
+	}
+	code, body, _ := b.post(path, url.Values{"csrf": {b.csrf(path)}, "rev": {m[1]}, "action": {action}, "outcome": {outcome}, "note": {note}})
+	return code, body
+}
+
+// TestObjectionWorkflow: the shop objects to its penalty, the record is
+// marked at once; the department cannot decide 更正 before filing the
+// correction, files it through intake and decides; the portal shows the
+// corrected version and its history; the shop asks for a re-review, which
+// only the level above decides. Nobody else sees or acts on the case.
+func TestObjectionWorkflow(t *testing.T) {
+	env := newObjectionEnv(t)
+	ctx := context.Background()
+	shop := env.as(t, "shop")
+	recPath := "/records/" + env.ref
+	if _, page := shop.get(recPath); !strings.Contains(page, `id="objection-form"`) {
+		t.Fatal("the shop's own record offers no objection form")
+	}
+	firm := env.as(t, "firm") // another subject
+	if _, page := firm.get(recPath); strings.Contains(page, `id="objection-form"`) {
+		t.Error("another subject is offered the objection form")
+	}
+	if code, body, _ := firm.post(recPath+"/objections", url.Values{"csrf": {firm.csrf("/my")}, "reasons": {"不是我"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "只有该信息所涉主体的账户") {
+		t.Errorf("another subject files: %d", code)
+	}
+	if code, body, _ := shop.post(recPath+"/objections", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"  "}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "请填写异议理由") {
+		t.Errorf("empty reasons: %d", code)
+	}
+	code, _, h := shop.post(recPath+"/objections", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"罚款金额应为1万元，不是2万元"}, "contact": {"13900000000"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/objections/") {
+		t.Fatalf("file: %d %v", code, h)
+	}
+	casePath := h.Get("Location")
+	if _, page := shop.get(casePath); !strings.Contains(page, "核查中") || !strings.Contains(page, "13900000000") || !strings.Contains(page, "罚款金额应为1万元") {
+		t.Errorf("the shop's case page:\n%s", page)
+	}
+	// Marked at once on the public record page.
+	public := env.as(t, "")
+	if _, page := public.get(recPath); !strings.Contains(page, "异议处理中") {
+		t.Error("the record is not marked 异议处理中")
+	}
+	if code, _ := public.get(casePath); code != http.StatusSeeOther {
+		t.Errorf("anonymous case page: %d", code)
+	}
+	if code, _ := firm.get(casePath); code != http.StatusNotFound {
+		t.Errorf("another subject reads the case: %d", code)
+	}
+	// The department's queue has it; the contact is shown to it.
+	dept := env.as(t, "reviewer.dept")
+	if _, q := dept.get("/objections"); !strings.Contains(q, casePath) || !strings.Contains(q, "即将到期") && !strings.Contains(q, "办理中") {
+		t.Errorf("department queue:\n%s", q)
+	}
+	if code, body := act(t, dept, casePath, "decide", "correct", "金额录入错误"); code != http.StatusUnprocessableEntity || !strings.Contains(body, "请先报送更正后的信息") {
+		t.Errorf("更正 before the correction is filed: %d", code)
+	}
+	// The level above cannot decide the first time.
+	xian := env.as(t, "reviewer.xian")
+	if _, page := xian.get(casePath); strings.Contains(page, `id="form-decide"`) {
+		t.Error("the level above is offered the first decision")
+	}
+	// The correction goes through intake, then the decision.
+	corrected := map[string]string{}
+	for k, v := range env.penalty {
+		corrected[k] = v
+	}
+	corrected["fine_amount"], corrected["decision_content"] = "1", "罚款1万元"
+	k, _ := catalog.Default().Kind("cf")
+	var header, row []string
+	for _, f := range k.Fields {
+		header, row = append(header, f.Name), append(row, corrected[f.Key])
+	}
+	im := &ingest.Importer{Store: env.s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
+	res, err := im.Import(ctx, ingest.NewRowsTable(header, [][]string{row}), ingest.Options{Kind: "cf", Channel: "test", Reason: "异议更正"})
+	if err != nil || res.Updated != 1 {
+		t.Fatalf("correction: %+v %v", res, err)
+	}
+	if code, body := act(t, dept, casePath, "decide", "correct", "金额录入错误，已更正为1万元"); code != http.StatusSeeOther {
+		t.Fatalf("decide: %d %s", code, body)
+	}
+	if _, page := shop.get(casePath); !strings.Contains(page, "已办结") || !strings.Contains(page, "更正：金额录入错误") || !strings.Contains(page, "按期办结") {
+		t.Errorf("decided case page:\n%s", page)
+	}
+	if _, page := public.get(recPath); strings.Contains(page, "异议处理中") || !strings.Contains(page, "罚款1万元") || !strings.Contains(page, "（更正）") {
+		t.Errorf("public record after the correction:\n%s", page)
+	}
+	// Re-review, once, by the level above.
+	if code, body := act(t, shop, casePath, "request_review", "", "更正后的日期也不对"); code != http.StatusSeeOther {
+		t.Fatalf("request review: %d %s", code, body)
+	}
+	if _, page := public.get(recPath); !strings.Contains(page, "异议处理中") {
+		t.Error("not marked again during the re-review")
+	}
+	if _, page := dept.get(casePath); strings.Contains(page, `id="form-decide_review"`) {
+		t.Error("the department is offered the re-review")
+	}
+	if code, body := act(t, xian, casePath, "decide_review", "uphold", "日期无误"); code != http.StatusSeeOther {
+		t.Fatalf("decide review: %d %s", code, body)
+	}
+	if _, page := shop.get(casePath); !strings.Contains(page, "复核办结") || !strings.Contains(page, "维持：日期无误") || strings.Contains(page, `id="form-`) {
+		t.Errorf("closed case page:\n%s", page)
+	}
+	if _, page := public.get(recPath); strings.Contains(page, "异议处理中") {
+		t.Error("still marked after the re-review")
+	}
+	// A stale form is refused with 409.
+	code, _, _ = dept.post(casePath, url.Values{"csrf": {dept.csrf(casePath)}, "rev": {"1"}, "action": {"decide"}, "outcome": {"uphold"}, "note": {"x"}})
+	if code != http.StatusConflict {
+		t.Errorf("stale revision: %d", code)
+	}
+	// Every step is in the audit trail.
+	entries, err := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditObjection}})
+	if err != nil || len(entries) != 4 {
+		t.Errorf("audit entries %d, %v", len(entries), err)
+	}
+}
