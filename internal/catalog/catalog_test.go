@@ -339,6 +339,133 @@ func TestLoadKindErrors(t *testing.T) {
 	}
 }
 
+// TestLoadKindNoEarlyRepair checks publicity.no_early_repair: one valid
+// definition, then each problem alone, the rule named by its index.
+func TestLoadKindNoEarlyRepair(t *testing.T) {
+	// load builds minimalKind with windows, a multi_enum field "category"
+	// and the given no_early_repair rules.
+	load := func(t *testing.T, windows bool, rules ...map[string]any) (*Kind, error) {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal([]byte(minimalKind), &m); err != nil {
+			t.Fatal(err)
+		}
+		var cat map[string]any
+		if err := json.Unmarshal([]byte(`{"key":"category","code":"T_LB2","name":"处罚类别","type":"multi_enum","required":"optional",
+			"enum":["警告","吊销许可证件","责令停产停业"],"enum_aliases":{"吊销许可证":"吊销许可证件"}}`), &cat); err != nil {
+			t.Fatal(err)
+		}
+		m["fields"] = append(m["fields"].([]any), cat)
+		pub := map[string]any{"from": "decision_date"}
+		if windows {
+			pub["windows"] = []any{map[string]any{"severity": "serious", "min_months": 12, "max_months": 36}}
+		}
+		if rules != nil {
+			list := make([]any, len(rules))
+			for i, r := range rules {
+				list[i] = r
+			}
+			pub["no_early_repair"] = list
+		}
+		m["publicity"] = pub
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return LoadKind(strings.NewReader(string(b)))
+	}
+	good := func() map[string]any {
+		return map[string]any{"field": "category", "any_of": []any{"吊销许可证件", "责令停产停业"}, "basis": "总局令第45号"}
+	}
+
+	t.Run("valid", func(t *testing.T) {
+		enumRule := map[string]any{"field": "subject_class", "any_of": []any{"自然人"}, "basis": "x"}
+		k, err := load(t, true, good(), enumRule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules := k.Publicity.NoEarlyRepair
+		if len(rules) != 2 || rules[0].Field != "category" || !slices.Equal(rules[0].AnyOf, []string{"吊销许可证件", "责令停产停业"}) || rules[0].Basis != "总局令第45号" {
+			t.Fatalf("rules = %+v", rules)
+		}
+		for _, c := range []struct {
+			value string
+			want  bool
+		}{
+			{"警告；吊销许可证件", true}, {"责令停产停业", true}, {"警告", false}, {"", false},
+		} {
+			if got := rules[0].Matches(map[string]string{"category": c.value}); got != c.want {
+				t.Errorf("Matches(%q) = %v, want %v", c.value, got, c.want)
+			}
+		}
+	})
+
+	for _, tc := range []struct {
+		name    string
+		windows bool
+		rule    func(r map[string]any)
+		want    string
+	}{
+		{"no windows", false, func(r map[string]any) {}, "publicity写了no_early_repair时必须写windows"},
+		{"no field", true, func(r map[string]any) { delete(r, "field") }, "publicity.no_early_repair第2条须写field"},
+		{"unknown field", true, func(r map[string]any) { r["field"] = "nope" }, "publicity.no_early_repair第2条.field引用了不存在的字段“nope”"},
+		{"text field", true, func(r map[string]any) { r["field"] = "subject_name"; r["any_of"] = []any{"甲"} },
+			"publicity.no_early_repair第2条.field引用的字段“subject_name”类型应为enum或multi_enum"},
+		{"date field", true, func(r map[string]any) { r["field"] = "decision_date"; r["any_of"] = []any{"2026-01-01"} },
+			"publicity.no_early_repair第2条.field引用的字段“decision_date”类型应为enum或multi_enum"},
+		{"empty any_of", true, func(r map[string]any) { r["any_of"] = []any{} }, "publicity.no_early_repair第2条的any_of不能为空"},
+		{"missing any_of", true, func(r map[string]any) { delete(r, "any_of") }, "publicity.no_early_repair第2条的any_of不能为空"},
+		{"value not in enum", true, func(r map[string]any) { r["any_of"] = []any{"吊销许可证件", "吊销营业执照"} },
+			"publicity.no_early_repair第2条的any_of中“吊销营业执照”不是字段category的取值"},
+		{"alias instead of value", true, func(r map[string]any) { r["any_of"] = []any{"吊销许可证"} },
+			"publicity.no_early_repair第2条的any_of中“吊销许可证”是字段category的别名，应写其取值“吊销许可证件”"},
+		{"no basis", true, func(r map[string]any) { r["basis"] = "" }, "publicity.no_early_repair第2条须写basis"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := good()
+			tc.rule(r)
+			_, err := load(t, tc.windows, good(), r)
+			var de *DefinitionError
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v", err)
+			}
+			if len(de.Problems) != 1 || !strings.Contains(de.Problems[0], tc.want) {
+				t.Errorf("problems %q\nwant one containing %q", de.Problems, tc.want)
+			}
+		})
+	}
+}
+
+// TestBuiltinNoEarlyRepair: 行政处罚 records never repaired early are those
+// of 市场监督管理总局令第45号 (domain facts 3.1), in both vocabularies.
+func TestBuiltinNoEarlyRepair(t *testing.T) {
+	cf := kind(t, "cf")
+	rules := cf.Publicity.NoEarlyRepair
+	if len(rules) != 1 || rules[0].Field != "penalty_category" {
+		t.Fatalf("rules = %+v", rules)
+	}
+	want := []string{"责令停产停业", "限制开展生产经营活动", "限制从业", "降低资质等级", "吊销许可证件", "吊销许可证", "吊销执照"}
+	if !slices.Equal(rules[0].AnyOf, want) {
+		t.Errorf("any_of = %q, want %q", rules[0].AnyOf, want)
+	}
+	for _, w := range []string{"市场监督管理总局令第45号", "平台默认", "各省可在本省目录中调整"} {
+		if !strings.Contains(rules[0].Basis, w) {
+			t.Errorf("basis lacks %q: %s", w, rules[0].Basis)
+		}
+	}
+	for _, c := range []struct {
+		category string
+		want     bool
+	}{
+		{"罚款；吊销许可证件", true}, {"吊销执照", true}, {"限制从业", true},
+		{"罚款", false}, {"暂扣许可证件", false}, {"责令关闭", false}, {"暂扣或者吊销执照", false},
+	} {
+		if got := rules[0].Matches(map[string]string{"penalty_category": c.category}); got != c.want {
+			t.Errorf("%s: Matches = %v, want %v", c.category, got, c.want)
+		}
+	}
+}
+
 func TestLoadKindSyntax(t *testing.T) {
 	for _, in := range []string{`{`, `{"code":"x","unknown":1}`, minimalKind + `{}`, `[]`} {
 		_, err := LoadKind(strings.NewReader(in))

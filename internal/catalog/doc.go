@@ -49,6 +49,9 @@
 //	    "from": "decision_date",      // date field the windows count from
 //	    "until": "publicity_end",     // optional: date field with the sender's own end date
 //	    "windows": [{"severity": "general", "min_months": 3, "max_months": 12}, …],
+//	    "severity_rules": [{"severity": "serious", "field": "penalty_category", "any_of": ["吊销许可证件"], "basis": "…"}, …],
+//	    "default_severity": "general",
+//	    "no_early_repair": [{"field": "penalty_category", "any_of": ["责令停产停业", …], "basis": "…"}], // never repaired early (package repair)
 //	    "basis": "…"
 //	  },
 //	  "identity": ["decision_no", "source_dept_uscc", "subject_uscc|subject_id_number|subject_reg_no|subject_name"],

@@ -135,7 +135,27 @@ type Publicity struct {
 	// Required (the default at least) when Windows has more than one entry.
 	SeverityRules   []SeverityRule `json:"severity_rules,omitempty"`
 	DefaultSeverity string         `json:"default_severity,omitempty"`
-	Basis           string         `json:"basis,omitempty"`
+	// NoEarlyRepair lists the records whose publicity credit repair may
+	// never end early: a record matching any rule is shown until its
+	// window ends (package repair). Requires Windows.
+	NoEarlyRepair []NoEarlyRepairRule `json:"no_early_repair,omitempty"`
+	Basis         string              `json:"basis,omitempty"`
+}
+
+// NoEarlyRepairRule matches records that cannot be repaired before their
+// publicity ends: the items of Field (an enum or multi_enum field, split
+// with SplitItems) include one of AnyOf.
+type NoEarlyRepairRule struct {
+	Field string   `json:"field"`
+	AnyOf []string `json:"any_of"`
+	// Basis says why: shown to the subject who asks about repair.
+	Basis string `json:"basis"`
+}
+
+// Matches reports whether a record with the given normalized field values
+// matches the rule.
+func (r NoEarlyRepairRule) Matches(fields map[string]string) bool {
+	return slices.ContainsFunc(SplitItems(fields[r.Field]), func(it string) bool { return slices.Contains(r.AnyOf, it) })
 }
 
 // SeverityRule classifies records: it matches when every condition it

@@ -81,4 +81,43 @@ func (k *Kind) checkSeverity(p *problems, ref func(what, key string, types ...Fi
 			p.addf("%s须写basis（依据或理由，向公众展示）", at)
 		}
 	}
+	k.checkNoEarlyRepair(p, ref)
+}
+
+// checkNoEarlyRepair checks the no_early_repair rules of the kind's
+// publicity: each names an enum or multi_enum field of the kind, lists at
+// least one of its enum values (not aliases: records hold normalized
+// values) and gives its basis.
+func (k *Kind) checkNoEarlyRepair(p *problems, ref func(what, key string, types ...FieldType) int) {
+	pub := k.Publicity
+	if len(pub.NoEarlyRepair) > 0 && len(pub.Windows) == 0 {
+		p.addf("publicity写了no_early_repair时必须写windows")
+	}
+	for i, r := range pub.NoEarlyRepair {
+		at := "publicity.no_early_repair第" + strconv.Itoa(i+1) + "条"
+		var f *Field
+		if r.Field == "" {
+			p.addf("%s须写field（enum或multi_enum类型字段的key）", at)
+		} else if j := ref(at+".field", r.Field, TypeEnum, TypeMultiEnum); j >= 0 {
+			if t := k.Fields[j].Type; t == TypeEnum || t == TypeMultiEnum {
+				f = &k.Fields[j]
+			}
+		}
+		if len(r.AnyOf) == 0 {
+			p.addf("%s的any_of不能为空", at)
+		}
+		for _, v := range r.AnyOf {
+			switch {
+			case f == nil:
+			case slices.Contains(f.Enum, v):
+			case f.EnumAliases[v] != "":
+				p.addf("%s的any_of中“%s”是字段%s的别名，应写其取值“%s”", at, v, f.Key, f.EnumAliases[v])
+			default:
+				p.addf("%s的any_of中“%s”不是字段%s的取值", at, v, f.Key)
+			}
+		}
+		if r.Basis == "" {
+			p.addf("%s须写basis（依据或理由，向申请人展示）", at)
+		}
+	}
 }
