@@ -1,11 +1,15 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/store"
@@ -17,6 +21,7 @@ import (
 // user saw, so that two reviewers cannot both decide.
 
 func (s *Server) registerObjections(mux *http.ServeMux) {
+	s.registerObjectionAPI()
 	if s.opts.Objections == nil {
 		return
 	}
@@ -170,4 +175,154 @@ func (s *Server) objectionQueue(w http.ResponseWriter, r *http.Request) {
 		rows[i] = s.objectionRow(v, now)
 	}
 	s.render(w, r, http.StatusOK, "objections", "异议办理", map[string]any{"Rows": rows, "All": len(states) == 0, "Staff": p.Staff()})
+}
+
+// ObjectionInput is a new objection.
+type ObjectionInput struct {
+	Body struct {
+		Record  string `json:"record" doc:"the record's reference, as in /records/{ref}" minLength:"1" maxLength:"100"`
+		Reasons string `json:"reasons" doc:"why the record is wrong (异议理由), at most 2,000 characters" minLength:"1" maxLength:"8000"`
+		Contact string `json:"contact,omitempty" doc:"phone or e-mail for the department to reach the applicant" maxLength:"400"`
+	}
+}
+
+// ObjectionIDInput names a case.
+type ObjectionIDInput struct {
+	ID int64 `path:"id" minimum:"1"`
+}
+
+// ObjectionOutput is a case as its reader may see it.
+type ObjectionOutput struct {
+	Body ObjectionCase
+}
+
+// ObjectionCase is the API's view of an objection.
+type ObjectionCase struct {
+	ID            int64           `json:"id"`
+	Record        string          `json:"record" doc:"the record's reference"`
+	RecordVersion int             `json:"record_version" doc:"the version objected to"`
+	State         string          `json:"state" enum:"pending,decided,reviewing,closed,rejected,withdrawn"`
+	StateLabel    string          `json:"state_label"`
+	Marked        bool            `json:"marked" doc:"the record is shown marked 异议处理中 now"`
+	Applicant     string          `json:"applicant"`
+	Contact       string          `json:"contact,omitempty"`
+	Dept          string          `json:"dept" doc:"USCC of the department that supplied the record"`
+	Reasons       string          `json:"reasons"`
+	Outcome       string          `json:"outcome,omitempty" enum:"correct,revoke,uphold" doc:"the outcome in force (the re-review's when there was one)"`
+	OutcomeLabel  string          `json:"outcome_label,omitempty"`
+	OutcomeReason string          `json:"outcome_reason,omitempty"`
+	Steps         []ObjectionStep `json:"steps"`
+	History       []ObjectionItem `json:"history"`
+	Can           []string        `json:"can" doc:"the actions the reader may take now"`
+	Rev           int             `json:"rev" doc:"the revision: an action must name it"`
+}
+
+// ObjectionStep is one deadline of a case.
+type ObjectionStep struct {
+	Step        string `json:"step"`
+	Name        string `json:"name"`
+	Due         string `json:"due" format:"date"`
+	Provisional bool   `json:"provisional,omitempty" doc:"the due date depends on a year whose holidays are not loaded yet (暂定)"`
+	State       string `json:"state" enum:"open,due_soon,overdue,done_on_time,done_late"`
+	StateLabel  string `json:"state_label"`
+	Took        int    `json:"took,omitempty" doc:"working days taken, when done"`
+	Level       int    `json:"level,omitempty" doc:"how many levels up an overdue step has been escalated"`
+}
+
+// ObjectionItem is one entry of a case's history.
+type ObjectionItem struct {
+	At      time.Time `json:"at"`
+	Role    string    `json:"role" enum:"applicant,department,superior,platform"`
+	Action  string    `json:"action" enum:"file,reject,decide,request_review,decide_review,withdraw"`
+	Outcome string    `json:"outcome,omitempty"`
+	Note    string    `json:"note,omitempty"`
+}
+
+func (s *Server) objectionCase(v objection.View) ObjectionCase {
+	row := s.objectionRow(v, time.Now())
+	o := ObjectionCase{ID: v.Row.ID, Record: s.opts.Portal.RecordRef(v.Record.ID), RecordVersion: v.Row.RecordVersion,
+		State: string(v.Case.State), StateLabel: v.Case.State.Label(), Marked: v.Case.Marks(), Applicant: v.Row.ApplicantName,
+		Contact: v.Contact, Dept: v.Row.Dept, Reasons: v.Case.Reasons, Rev: v.Row.Rev, Steps: []ObjectionStep{}, History: []ObjectionItem{}, Can: []string{}}
+	if row.Outcome != "" {
+		o.Outcome, o.OutcomeLabel, o.OutcomeReason = string(row.Outcome), row.Outcome.Label(), row.Reason
+	}
+	for i, t := range v.Case.Timers {
+		tr := row.Timers[i]
+		o.Steps = append(o.Steps, ObjectionStep{Step: t.Step, Name: tr.Name, Due: tr.Due, Provisional: tr.Provisional,
+			State: string(tr.Status.State), StateLabel: tr.Status.State.Label(), Took: tr.Status.Took, Level: tr.Status.Level})
+	}
+	for _, e := range v.Case.History {
+		o.History = append(o.History, ObjectionItem{At: e.At, Role: string(e.Role), Action: string(e.Action), Outcome: string(e.Outcome), Note: e.Note})
+	}
+	for _, a := range v.Can {
+		o.Can = append(o.Can, string(a))
+	}
+	return o
+}
+
+// objectionAPIError maps the service's errors to problem documents.
+func (s *Server) objectionAPIError(err error) error {
+	switch {
+	case errors.Is(err, objection.ErrRefused):
+		return huma.Error422UnprocessableEntity(err.Error())
+	case errors.Is(err, store.ErrConflict):
+		return huma.Error409Conflict("该异议已有变化，请重新读取后再操作")
+	case errors.Is(err, store.ErrNotFound):
+		return huma.Error404NotFound("没有该异议或信息")
+	}
+	s.opts.Log.Error("objection", "err", err)
+	return huma.Error503ServiceUnavailable("暂时无法办理，请稍后重试")
+}
+
+func (s *Server) registerObjectionAPI() {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "post-objection",
+		Method:      "POST",
+		Path:        "/api/v1/objections",
+		Summary:     "File an objection to a record (提出异议)",
+		Description: "The subject user of the record's subject (signed in) objects to the record with reasons. The record is " +
+			"marked 异议处理中 at once and the case goes to the department that supplied it, which decides within 5 working days " +
+			"(更正, 撤销 or 维持). Returns the case; follow it with GET /api/v1/objections/{id}.",
+		Tags:          []string{"objections"},
+		DefaultStatus: http.StatusCreated,
+	}, func(ctx context.Context, in *ObjectionInput) (*ObjectionOutput, error) {
+		if s.opts.Objections == nil {
+			return nil, huma.Error503ServiceUnavailable("异议办理未配置")
+		}
+		p := principalFrom(ctx)
+		if p.Kind != auth.UserKind {
+			return nil, huma.Error401Unauthorized("请先登录信用主体账户")
+		}
+		id, ok := s.opts.Portal.RecordID(in.Body.Record)
+		if !ok {
+			return nil, huma.Error404NotFound("没有该信息")
+		}
+		v, err := s.opts.Objections.File(ctx, p, id, in.Body.Reasons, in.Body.Contact)
+		if err != nil {
+			return nil, s.objectionAPIError(err)
+		}
+		return &ObjectionOutput{Body: s.objectionCase(v)}, nil
+	})
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-objection",
+		Method:      "GET",
+		Path:        "/api/v1/objections/{id}",
+		Summary:     "An objection and its history",
+		Description: "The case with its deadlines (each step's due date and whether it was met) and its history. Readable by the " +
+			"applicant, the supplying department's reviewers, the reviewers above it and the platform's.",
+		Tags: []string{"objections"},
+	}, func(ctx context.Context, in *ObjectionIDInput) (*ObjectionOutput, error) {
+		if s.opts.Objections == nil {
+			return nil, huma.Error503ServiceUnavailable("异议办理未配置")
+		}
+		p := principalFrom(ctx)
+		if p.Kind == auth.Anonymous {
+			return nil, huma.Error401Unauthorized("请先登录")
+		}
+		v, err := s.opts.Objections.Get(ctx, p, in.ID)
+		if err != nil {
+			return nil, s.objectionAPIError(err)
+		}
+		return &ObjectionOutput{Body: s.objectionCase(v)}, nil
+	})
 }

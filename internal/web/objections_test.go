@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -200,9 +201,37 @@ func TestObjectionWorkflow(t *testing.T) {
 	if code != http.StatusConflict {
 		t.Errorf("stale revision: %d", code)
 	}
+	// The API: the case and its history for the applicant, nothing for others.
+	apiPath := "/api/v1/objections/" + strings.TrimPrefix(casePath, "/objections/")
+	code, body := shop.get(apiPath)
+	var c ObjectionCase
+	if err := json.Unmarshal([]byte(body), &c); code != http.StatusOK || err != nil {
+		t.Fatalf("API case: %d %v %s", code, err, body)
+	}
+	if c.State != "closed" || c.Outcome != "uphold" || len(c.History) != 4 || len(c.Steps) != 6 || c.Marked || c.Contact != "13900000000" {
+		t.Errorf("API case %+v", c)
+	}
+	if code, _ := firm.get(apiPath); code != http.StatusNotFound {
+		t.Errorf("API case for another subject: %d", code)
+	}
+	if code, _ := public.get(apiPath); code != http.StatusUnauthorized {
+		t.Errorf("API case for the public: %d", code)
+	}
+	// Filing through the API.
+	req, _ := http.NewRequest("POST", env.base+"/api/v1/objections", strings.NewReader(`{"record":"`+env.ref+`","reasons":"日期有误"}`))
+	req.Header.Set("Content-Type", "application/json")
+	code, body, _ = shop.do(req)
+	if err := json.Unmarshal([]byte(body), &c); code != http.StatusCreated || err != nil || c.State != "pending" || !c.Marked || c.Record != env.ref {
+		t.Errorf("API file: %d %s", code, body)
+	}
+	req, _ = http.NewRequest("POST", env.base+"/api/v1/objections", strings.NewReader(`{"record":"`+env.ref+`","reasons":"不是我"}`))
+	req.Header.Set("Content-Type", "application/json")
+	if code, body, _ := firm.do(req); code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有该信息所涉主体") {
+		t.Errorf("API file by another subject: %d %s", code, body)
+	}
 	// Every step is in the audit trail.
 	entries, err := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditObjection}})
-	if err != nil || len(entries) != 4 {
+	if err != nil || len(entries) != 5 {
 		t.Errorf("audit entries %d, %v", len(entries), err)
 	}
 }
