@@ -1,0 +1,116 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+	"github.com/xinyong/xinyong/internal/web/browsertest"
+)
+
+// TestBrowserObjection walks an objection in headless Chromium: the shop
+// signs in and objects to its penalty from the record's page; the public
+// sees the record marked 异议处理中; the department files the corrected
+// penalty (through intake, as its system would) and its reviewer decides
+// 更正 from the queue; the public then sees the corrected version and the
+// record's history.
+func TestBrowserObjection(t *testing.T) {
+	env := newObjectionEnv(t)
+	ctx := browsertest.New(t, 90*time.Second)
+	recURL := env.base + "/records/" + env.ref
+	signIn := func(login string) {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(env.base+"/login"),
+			chromedp.WaitVisible(chromedp.CSS("#login")),
+			chromedp.SendKeys(chromedp.CSS("#login"), login),
+			chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
+			chromedp.Submit(chromedp.CSS("#password")),
+			chromedp.WaitVisible(chromedp.CSS("#logout")),
+		); err != nil {
+			t.Fatalf("sign in %s: %v", login, err)
+		}
+	}
+	signOut := func() {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
+			t.Fatalf("sign out: %v", err)
+		}
+	}
+
+	signIn("shop")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(recURL),
+		chromedp.WaitVisible(chromedp.CSS("#objection-form")),
+		chromedp.SendKeys(chromedp.CSS("#reasons"), "罚款金额应为1万元"),
+		chromedp.SendKeys(chromedp.CSS("#contact"), "13900000000"),
+		chromedp.Submit(chromedp.CSS("#reasons")),
+	); err != nil {
+		t.Fatalf("file: %v", err)
+	}
+	waitLocation(t, ctx, "/objections/")
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#objection-state"))); s != "核查中" {
+		t.Errorf("state after filing: %q", s)
+	}
+	signOut()
+	if err := chromedp.Do(ctx, chromedp.Navigate(recURL)); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#status"))); s != "异议处理中" {
+		t.Errorf("public status while pending: %q", s)
+	}
+
+	// The department files the correction through intake.
+	corrected := map[string]string{}
+	for k, v := range env.penalty {
+		corrected[k] = v
+	}
+	corrected["fine_amount"], corrected["decision_content"] = "1", "罚款1万元"
+	k, _ := catalog.Default().Kind("cf")
+	var header, row []string
+	for _, f := range k.Fields {
+		header, row = append(header, f.Name), append(row, corrected[f.Key])
+	}
+	im := &ingest.Importer{Store: env.s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
+	if res, err := im.Import(context.Background(), ingest.NewRowsTable(header, [][]string{row}), ingest.Options{Kind: "cf", Channel: "test", Reason: "异议更正"}); err != nil || res.Updated != 1 {
+		t.Fatalf("correction: %+v %v", res, err)
+	}
+
+	signIn("reviewer.dept")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-objections")),
+		chromedp.WaitVisible(chromedp.CSS("#objection-queue")),
+		chromedp.Click(chromedp.CSS("#objection-queue a")),
+		chromedp.WaitVisible(chromedp.CSS("#form-decide")),
+		chromedp.Click(chromedp.CSS(`#form-decide input[name="outcome"][value="correct"]`)),
+		chromedp.SendKeys(chromedp.CSS("#note-decide"), "金额录入错误，已更正"),
+		chromedp.Submit(chromedp.CSS("#note-decide")),
+		chromedp.WaitNotPresent(chromedp.CSS("#form-decide")),
+	); err != nil {
+		t.Fatalf("decide: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#objection-state"))); s != "已办结" {
+		t.Errorf("state after the decision: %q", s)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#objection-outcome"))); !strings.HasPrefix(s, "更正") {
+		t.Errorf("outcome: %q", s)
+	}
+	signOut()
+	if err := chromedp.Do(ctx, chromedp.Navigate(recURL), chromedp.WaitVisible(chromedp.CSS("#history-title"))); err != nil {
+		t.Fatal(err)
+	}
+	page := text(t, ctx, chromedp.Text(chromedp.CSS("main")))
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#status"))); s != "公示中" {
+		t.Errorf("public status after the decision: %q", s)
+	}
+	if !strings.Contains(page, "罚款1万元") || !strings.Contains(page, "（更正）") || !strings.Contains(page, "第2版") {
+		t.Errorf("the corrected record and its history are not shown:\n%s", page)
+	}
+}
