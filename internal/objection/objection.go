@@ -427,3 +427,54 @@ func note(s, what string) (string, error) {
 	}
 	return s, nil
 }
+
+// Summary is the anonymised account of objections the public column
+// shows: how many were filed, how they ended, and how long deciding took.
+type Summary struct {
+	Filed, Open, Rejected, Withdrawn int
+	Outcomes                         map[Outcome]int // first decisions by outcome
+	Reviews                          int             // re-reviews asked
+	Decided                          int             // first decisions made
+	OnTime                           int             // of those, made within the limit
+	AvgWorkingDays                   float64         // average working days from filing to the first decision
+}
+
+// Summarize counts cases (as of the history they carry).
+func Summarize(clock deadline.Clock, cases []Case) Summary {
+	s := Summary{Outcomes: map[Outcome]int{}}
+	took := 0
+	for _, c := range cases {
+		s.Filed++
+		switch {
+		case c.State == Rejected:
+			s.Rejected++
+		case c.State == Withdrawn:
+			s.Withdrawn++
+		case !c.State.Final() && c.State != Decided:
+			s.Open++
+		}
+		for _, e := range c.History {
+			if e.Action == RequestReview {
+				s.Reviews++
+			}
+		}
+		if c.Outcome == "" {
+			continue
+		}
+		s.Outcomes[c.Outcome]++
+		for _, t := range c.Timers {
+			if t.Step == StepDecide && !t.Done.IsZero() {
+				st := clock.Status(t, t.Done)
+				s.Decided++
+				took += st.Took
+				if st.State == deadline.DoneOnTime {
+					s.OnTime++
+				}
+			}
+		}
+	}
+	if s.Decided > 0 {
+		s.AvgWorkingDays = float64(took) / float64(s.Decided)
+	}
+	return s
+}

@@ -288,3 +288,20 @@ func TestMarkedAt(t *testing.T) {
 		}
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	closed := inState(t, Closed)     // decided in 2 working days (11-02 → 11-04), reviewed
+	rejected := inState(t, Rejected) //
+	pending := inState(t, Pending)
+	late := mustCase(t)(NewCase(clock, at("2026-09-30 16:30"), at("2026-09-30 16:30"), Applicant, "有误"))
+	late = mustCase(t)(late.Apply(clock, Input{Action: Decide, Role: Department, Outcome: Revoke, At: at("2026-10-16 10:00"), Note: "不属实"}))
+	s := Summarize(clock, []Case{closed, rejected, pending, late})
+	if s.Filed != 4 || s.Open != 1 || s.Rejected != 1 || s.Withdrawn != 0 || s.Reviews != 1 || s.Decided != 2 || s.OnTime != 1 ||
+		s.Outcomes[Uphold] != 1 || s.Outcomes[Revoke] != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	// 2 working days and 8 (10-08, 09, 10 make-up, 12, 13, 14, 15, 16): 5 on average.
+	if s.AvgWorkingDays != 5 {
+		t.Errorf("average %v working days, want 5", s.AvgWorkingDays)
+	}
+}
