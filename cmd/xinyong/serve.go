@@ -14,9 +14,9 @@ import (
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
-	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/web"
 )
@@ -79,12 +79,18 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	clock, err := app.Deadlines(c)
+	if err != nil {
+		return err
+	}
 	authz := &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}
+	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
-		Objections: &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: deadline.Clock{Calendar: im.Calendar}},
+		Objections: &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock},
+		Repairs:    &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		APIRate:    c.APIRate, APIBurst: c.APIBurst, Checks: checks,
-		Portal:     &portal.Service{Store: s, Catalog: cat, Keys: keys},
+		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
 		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
 	if err != nil {

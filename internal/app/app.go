@@ -16,6 +16,7 @@ import (
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/match"
@@ -170,6 +171,30 @@ func Calendar(c config.Config) (*calendar.Calendar, error) {
 		return nil, fmt.Errorf("--calendar %s: %w", c.Calendar, err)
 	}
 	return cal.Merge(own), nil
+}
+
+// Deadlines is the workflows' deadline clock: the built-in step limits with
+// the administrator's file (--deadlines) merged over them, on the working-day
+// calendar (--calendar).
+func Deadlines(c config.Config) (deadline.Clock, error) {
+	cal, err := Calendar(c)
+	if err != nil {
+		return deadline.Clock{}, err
+	}
+	rules := deadline.Default()
+	if c.Deadlines != "" {
+		f, err := os.Open(c.Deadlines)
+		if err != nil {
+			return deadline.Clock{}, fmt.Errorf("--deadlines: %w", err)
+		}
+		defer f.Close()
+		own, err := deadline.Parse(f)
+		if err != nil {
+			return deadline.Clock{}, fmt.Errorf("--deadlines %s: %w", c.Deadlines, err)
+		}
+		rules = rules.Merge(own)
+	}
+	return deadline.Clock{Rules: rules, Calendar: cal}, nil
 }
 
 // Catalog is the built-in catalogue plus the kinds in --catalog DIR

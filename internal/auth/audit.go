@@ -32,6 +32,7 @@ const (
 	AuditAuditRead     = "audit.read"     // the trail itself read
 	AuditQueryLogRead  = "querylog.read"  //
 	AuditObjection     = "objection"      // an objection filed or acted on (target objection:ID, Outcome the action)
+	AuditRepair        = "repair"         // a credit repair application filed or acted on (target repair:ID, Outcome the action)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

@@ -39,6 +39,7 @@ type Config struct {
 	Concurrency     int
 	QueueTimeout    time.Duration
 	NameIndex       bool
+	Deadlines       string
 	NameRefresh     time.Duration
 	NewKeyFile      string
 	OIDCIssuer      string
@@ -138,6 +139,8 @@ var Options = []Option{
 			v, _ := time.ParseDuration(d)
 			fs.DurationVar(&c.NameRefresh, "name-refresh", v, u)
 		}},
+	{Flag: "deadlines", Env: "XINYONG_DEADLINES", Usage: "serve: file of workflow time limits in working days (objections, repairs; the format of internal/deadline/steps.json) whose steps replace the built-in ones",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Deadlines, "deadlines", d, u) }},
 	{Flag: "real-ip-header", Env: "XINYONG_REAL_IP_HEADER", Usage: "serve: header holding the client address set by a trusted reverse proxy (e.g. X-Real-IP); empty: the connection's address",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.RealIPHeader, "real-ip-header", d, u) }},
 	{Flag: "oidc-issuer", Env: "XINYONG_OIDC_ISSUER", Usage: "serve: issuer URL of the single sign-on (OpenID Connect) provider; empty: no single sign-on",
@@ -167,7 +170,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "name-index", "name-refresh", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )

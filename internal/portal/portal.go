@@ -248,7 +248,8 @@ func (s *Service) marks(ctx context.Context, recs []store.Record, on calendar.Da
 }
 
 // view decides a record's publicity on day on. r is the version in force;
-// objected: an objection to it was being handled that day.
+// objected: an objection to it was being handled that day. A record
+// repaired (r.RepairedOn) is not public from its repair day.
 func (s *Service) view(r store.Record, on calendar.Date, objected bool) (RecordView, error) {
 	k, ok := s.Catalog.Kind(r.Kind)
 	if !ok {
@@ -262,8 +263,15 @@ func (s *Service) view(r store.Record, on calendar.Date, objected bool) (RecordV
 	if first.IsZero() {
 		first = r.ReceivedAt
 	}
+	var repaired calendar.Date
+	if r.RepairedOn != "" {
+		if repaired, err = calendar.ParseDate(r.RepairedOn); err != nil {
+			return RecordView{}, fmt.Errorf("record %d: repaired on: %w", r.ID, err)
+		}
+	}
 	d := publicity.Decide(publicity.Input{
 		Kind: k, Fields: vals, Received: calendar.FromTime(first), Revoked: r.State == store.StateRevoked, Objection: objected,
+		Repaired: repaired,
 	}, on)
 	v := RecordView{ID: r.ID, Ref: s.RecordRef(r.ID), Kind: k, DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate,
 		Version: r.Version, State: r.State, Decision: d, SubjectID: r.SubjectID}

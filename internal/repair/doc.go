@@ -2,8 +2,11 @@
 // sharing of a bad record early once the subject has corrected its
 // conduct. It says whether and from when a subject may apply (Check) and
 // runs an application through its states (Apply), with the deadlines of
-// package deadline. It has no storage and no HTTP: callers store the
-// Application value and the approval day.
+// package deadline. Check and Apply are pure; Service (service.go) runs
+// them for principals: it decides who holds which role, stores the
+// application with its proofs (sealed with the data key) and the signed
+// 信用修复型 commitment, sets the record's repair day on approval and
+// appends the change-feed event.
 //
 // # Eligibility
 //

@@ -40,6 +40,7 @@ var EncryptedColumns = []EncryptedColumn{
 	{Table: "record_versions", Key: []string{"record_id", "version"}, Column: "private"},
 	{Table: "users", Key: []string{"id"}, Column: "totp_enc"},
 	{Table: "objections", Key: []string{"id"}, Column: "contact"},
+	{Table: "repair_files", Key: []string{"id"}, Column: "data"},
 }
 
 // KeyStore is what data-key management needs of a driver besides Store.

@@ -158,6 +158,10 @@ type Record struct {
 	// Objected: an objection (异议) to the record was filed at some time
 	// (ObjectionsOfRecords tells which and when it marked the record).
 	Objected bool
+	// RepairedOn is the day (YYYY-MM-DD, China) a credit repair of the
+	// record was approved; "" when it was never repaired. From that day
+	// the record is not public (publicity.Input.Repaired).
+	RepairedOn string
 	// ValidFrom and ValidTo bound the time this version was in force
 	// (ValidTo zero: it still is); set by RecordVersions.
 	ValidFrom, ValidTo time.Time

@@ -45,6 +45,7 @@ type Store interface {
 	CheckStore
 	ChangeStore
 	ObjectionStore
+	RepairStore
 }
 
 // SubjectStore keeps the subject registry.

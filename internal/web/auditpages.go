@@ -193,7 +193,9 @@ func (s *Server) internalRecord(w http.ResponseWriter, r *http.Request) bool {
 		s.serviceError(w, r, "audit non-public read", err)
 		return true
 	}
-	s.render(w, r, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist, "Internal": true, "Purpose": purpose,
-		"CanExit": !hist && s.canExit(r, r.PathValue("ref"))})
+	data := map[string]any{"R": v, "AsOf": on, "Historical": hist, "Internal": true, "Purpose": purpose,
+		"CanExit": !hist && s.canExit(r, r.PathValue("ref"))}
+	s.withRepair(r, data)
+	s.render(w, r, http.StatusOK, "record", v.Title(), data)
 	return true
 }

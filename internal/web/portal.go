@@ -122,8 +122,10 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := who(r)
-	s.render(w, r, http.StatusOK, "record", v.Title(), map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref")),
-		"CanObject": !hist && s.opts.Objections != nil && p.Kind == auth.UserKind && p.SubjectID != 0 && p.SubjectID == v.SubjectID})
+	data := map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref")),
+		"CanObject": !hist && s.opts.Objections != nil && p.Kind == auth.UserKind && p.SubjectID != 0 && p.SubjectID == v.SubjectID}
+	s.withRepair(r, data)
+	s.render(w, r, http.StatusOK, "record", v.Title(), data)
 }
 
 // columnFilter reads a 双公示 column's filter from the query.

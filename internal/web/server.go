@@ -27,6 +27,7 @@ import (
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -74,6 +75,8 @@ type Options struct {
 	QueueTimeout time.Duration
 	// Objections files and handles objections (nil: none).
 	Objections *objection.Service
+	// Repairs files and handles credit repair applications (nil: none).
+	Repairs *repair.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -157,6 +160,7 @@ func New(o Options) (*Server, error) {
 	mux.HandleFunc("GET /sgs", s.columnPage)
 	s.registerAccess(mux)
 	s.registerObjections(mux)
+	s.registerRepairs(mux)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(mux)))))))
 	return s, nil

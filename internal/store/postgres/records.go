@@ -189,7 +189,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 // recordColumns are the columns scanRecord reads, from records r.
 const recordColumns = `r.id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, r.version, r.state, r.state_reason,
 	r.fields, r.private, r.received_at, r.working_days, r.late, (SELECT b.received_at FROM intake_batches b WHERE b.id = r.first_batch),
-	r.objected`
+	r.objected, COALESCE(r.repaired_on, '')`
 
 // scanRecord reads recordColumns and then the extra columns into extra.
 func (s *Store) scanRecord(row pgx.Row, extra ...any) (store.Record, error) {
@@ -198,7 +198,7 @@ func (s *Store) scanRecord(row pgx.Row, extra ...any) (store.Record, error) {
 	var priv []byte
 	var first *time.Time
 	dest := append([]any{&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &state,
-		&r.StateReason, &fields, &priv, &r.ReceivedAt, &r.WorkingDays, &r.Late, &first, &r.Objected}, extra...)
+		&r.StateReason, &fields, &priv, &r.ReceivedAt, &r.WorkingDays, &r.Late, &first, &r.Objected, &r.RepairedOn}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return r, err
 	}
@@ -235,7 +235,7 @@ func (s *Store) RecordVersions(ctx context.Context, id int64) ([]store.Record, e
 	}
 	rs, err := s.pool.Query(ctx, `SELECT v.record_id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, v.version,
 		v.state, v.state_reason, v.fields, v.private, v.received_at, r.working_days, r.late,
-		(SELECT b.received_at FROM intake_batches b WHERE b.id = r.first_batch), r.objected, v.replaced_at
+		(SELECT b.received_at FROM intake_batches b WHERE b.id = r.first_batch), r.objected, COALESCE(r.repaired_on, ''), v.replaced_at
 		FROM record_versions v JOIN records r ON r.id = v.record_id WHERE v.record_id = $1 ORDER BY v.version`, id)
 	if err != nil {
 		return nil, err

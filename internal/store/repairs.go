@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/auth"
+)
+
+// RepairRow is a credit repair application (信用修复申请) as stored. The
+// application's state machine, timers and history are package repair's;
+// the store keeps them as Body (JSON) and the columns below, which it
+// searches.
+type RepairRow struct {
+	ID            int64
+	RecordID      int64
+	RecordVersion int // the version in force when the application was filed
+	SubjectID     int64
+	Dept          string // USCC of the department that supplied the record
+	State         string
+	ApplicantUser int64  // the account that filed it (0: entered by staff)
+	ApplicantName string // the applicant subject's name
+	CommitmentID  int64  // the 信用修复型 commitment signed with the application
+	FiledAt       time.Time
+	UpdatedAt     time.Time
+	DueOn         string // due day (YYYY-MM-DD) of the step the application waits on; "" when it waits on nobody
+	// ApprovedOn is the day (YYYY-MM-DD, China) the repair was approved;
+	// "" otherwise. UpdateRepair copies it to the record (Record.RepairedOn).
+	ApprovedOn string
+	Body       []byte // repair.Application as JSON
+	Rev        int    // incremented by every update
+
+	// Set by GetRepair and AddRepair only: the proofs (without their
+	// data; RepairFile reads one with it) and the commitment.
+	Files      []RepairFile
+	Commitment Commitment
+}
+
+// RepairFile is a proof attached to a repair application (罚款收据,
+// 整改证明 …).
+type RepairFile struct {
+	ID          int64
+	RepairID    int64
+	Name        string // as uploaded
+	ContentType string // sniffed: application/pdf, image/jpeg or image/png
+	Size        int64
+	SHA256      string // hex
+	Data        []byte // nil except from RepairFile
+}
+
+// CommitmentRepair is the kind (承诺类型) of the commitment signed with a
+// repair application.
+const CommitmentRepair = "信用修复型"
+
+// Commitment is a credit commitment (信用承诺) made on the platform.
+type Commitment struct {
+	ID int64
+	// Code is the 承诺编码: the subject's 6-digit region (000000 when
+	// unknown), the day it was made (YYYYMMDD, China) and a 6-digit
+	// sequence per region and day. AddRepair sets it.
+	Code       string
+	Kind       string // 承诺类型: CommitmentRepair
+	SubjectID  int64
+	Matter     string // 承诺事由
+	Content    string // 承诺内容
+	Liability  string // 违诺责任
+	MadeOn     string // 承诺作出日期, YYYY-MM-DD (default: the day AddRepair runs, China)
+	Status     string // 承诺履行状态: "" until assessed
+	Disclosure string // 公开类型: 可向社会公开
+	CreatedAt  time.Time
+}
+
+// NewRepair is what AddRepair stores: the application, its proofs and its
+// commitment.
+type NewRepair struct {
+	Row        RepairRow // ID, Rev, UpdatedAt, CommitmentID and (with Body set) Body are set by the store
+	Files      []RepairFile
+	Commitment Commitment
+	// Body, when set, returns the application's body once the
+	// commitment's code is known (it is computed in the transaction); it
+	// replaces Row.Body.
+	Body func(commitmentCode string) ([]byte, error)
+	// OpenStates, when set, makes AddRepair refuse (ErrExists) while the
+	// record has an application in one of these states. It is checked in
+	// the transaction, which is serialised with every other AddRepair, so
+	// two applications filed at once (a double click) cannot both be open.
+	OpenStates []string
+}
+
+// RepairFilter narrows ListRepairs; empty fields match all.
+type RepairFilter struct {
+	Depts         []string // supplying departments (USCCs)
+	States        []string
+	ApplicantUser int64
+	Limit         int // at most this many (default 200)
+}
+
+// RepairStore keeps credit repair applications, their proofs and the
+// commitments signed with them. Every change is written with its audit
+// entry in one transaction.
+//
+// The change-feed event of an approval (ChangeRepair) is not appended by
+// UpdateRepair: the drivers append change events on their own write path,
+// so the caller appends it with AppendRepair right after the update that
+// approved the repair committed. The record is not public from its repair
+// day on whether or not that event was appended.
+type RepairStore interface {
+	// AddRepair stores a new application with its proofs and its
+	// commitment (its code computed in the same transaction) and returns
+	// the row (ID, Rev 1, the times, Files without data and Commitment
+	// set). ErrNotFound when the record does not exist, ErrExists when it
+	// has an application in one of r.OpenStates.
+	AddRepair(ctx context.Context, r NewRepair, audit auth.AuditEntry) (RepairRow, error)
+	// UpdateRepair stores r if the stored row's Rev is still r.Rev
+	// (ErrConflict otherwise) and returns it with Rev incremented. When
+	// r.ApprovedOn is set, the record's repair day (Record.RepairedOn) is
+	// set to it in the same transaction.
+	UpdateRepair(ctx context.Context, r RepairRow, audit auth.AuditEntry) (RepairRow, error)
+	// GetRepair returns an application by id with its files (without
+	// data) and commitment (ErrNotFound).
+	GetRepair(ctx context.Context, id int64) (RepairRow, error)
+	// RepairFile returns a proof with its data (ErrNotFound).
+	RepairFile(ctx context.Context, id int64) (RepairFile, error)
+	// RepairsOfRecords returns the applications for these records, by id
+	// (without files and commitment).
+	RepairsOfRecords(ctx context.Context, recordIDs []int64) ([]RepairRow, error)
+	// ListRepairs returns applications ordered by the due day of the step
+	// they wait on (none last), then by id (without files and
+	// commitment).
+	ListRepairs(ctx context.Context, f RepairFilter) ([]RepairRow, error)
+}

@@ -1,0 +1,296 @@
+package sqlaccess
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+var _ store.RepairStore = (*Store)(nil)
+
+// repairColumns are the columns scanRepair reads.
+const repairColumns = `id, record_id, record_version, subject_id, dept, state, COALESCE(applicant_user, 0), applicant_name, commitment_id,
+	filed_at, updated_at, COALESCE(due_on, ''), COALESCE(approved_on, ''), body, rev`
+
+func scanRepair(row interface{ Scan(...any) error }) (store.RepairRow, error) {
+	var r store.RepairRow
+	var body string
+	err := row.Scan(&r.ID, &r.RecordID, &r.RecordVersion, &r.SubjectID, &r.Dept, &r.State, &r.ApplicantUser, &r.ApplicantName, &r.CommitmentID,
+		&r.FiledAt, &r.UpdatedAt, &r.DueOn, &r.ApprovedOn, &body, &r.Rev)
+	r.Body = []byte(body)
+	r.FiledAt, r.UpdatedAt = r.FiledAt.UTC(), r.UpdatedAt.UTC()
+	return r, err
+}
+
+// maxCommitmentSeq is the last sequence number of a 承诺编码 (6 digits).
+const maxCommitmentSeq = 999999
+
+// AddRepair implements store.RepairStore. The commitment's code takes the
+// next sequence number of its region and day: appends are serialised
+// (SQLite has one writer; PostgreSQL takes the audit trail's lock first,
+// which this transaction needs anyway), so two applications never compute
+// the same code, and the unique index would refuse it if they did.
+func (s *Store) AddRepair(ctx context.Context, n store.NewRepair, audit auth.AuditEntry) (store.RepairRow, error) {
+	now := s.now()
+	o, c := n.Row, n.Commitment
+	if o.FiledAt.IsZero() {
+		o.FiledAt = now
+	}
+	o.FiledAt, o.UpdatedAt, o.Rev = o.FiledAt.UTC(), now, 1
+	if c.MadeOn == "" {
+		c.MadeOn = calendar.FromTime(now).String()
+	}
+	day, err := calendar.ParseDate(c.MadeOn)
+	if err != nil {
+		return store.RepairRow{}, fmt.Errorf("%w: commitment made on %q", store.ErrInvalid, c.MadeOn)
+	}
+	c.SubjectID, c.CreatedAt = o.SubjectID, now
+	if c.Kind == "" {
+		c.Kind = store.CommitmentRepair
+	}
+	files := make([]store.RepairFile, len(n.Files))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.LockAudit != nil {
+			if err := s.LockAudit(ctx, tx); err != nil {
+				return err
+			}
+		}
+		var exists int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM records WHERE id = $1`, o.RecordID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists == 0 {
+			return fmt.Errorf("record %d: %w", o.RecordID, store.ErrNotFound)
+		}
+		if len(n.OpenStates) > 0 {
+			args := []any{o.RecordID}
+			marks := make([]string, len(n.OpenStates))
+			for i, st := range n.OpenStates {
+				args = append(args, st)
+				marks[i] = fmt.Sprintf("$%d", len(args))
+			}
+			var open int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM repairs WHERE record_id = $1 AND state IN (`+strings.Join(marks, ", ")+`) ORDER BY id LIMIT 1`,
+				args...).Scan(&open)
+			switch {
+			case err == nil:
+				return fmt.Errorf("record %d has repair %d open: %w", o.RecordID, open, store.ErrExists)
+			case !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		// The 承诺编码.
+		var region string
+		err := tx.QueryRowContext(ctx, `SELECT COALESCE(region, '') FROM subjects WHERE id = $1`, c.SubjectID).Scan(&region)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if len(region) != 6 || strings.Trim(region, "0123456789") != "" {
+			region = "000000"
+		}
+		prefix := region + strings.ReplaceAll(day.String(), "-", "")
+		var last sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(code) FROM commitments WHERE code >= $1 AND code <= $2`,
+			prefix+"000000", prefix+"999999").Scan(&last); err != nil {
+			return fmt.Errorf("commitment sequence: %w", err)
+		}
+		seq := 1
+		if last.Valid {
+			n, err := strconv.Atoi(strings.TrimPrefix(last.String, prefix))
+			if err != nil {
+				return fmt.Errorf("commitment code %q: %w", last.String, err)
+			}
+			seq = n + 1
+		}
+		if seq > maxCommitmentSeq {
+			return fmt.Errorf("%w: 承诺编码%s的流水号已用完", store.ErrInvalid, prefix)
+		}
+		c.Code = fmt.Sprintf("%s%06d", prefix, seq)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO commitments (code, kind, subject_id, matter, content, liability, made_on, status,
+				disclosure, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			c.Code, c.Kind, c.SubjectID, c.Matter, c.Content, c.Liability, c.MadeOn, c.Status, c.Disclosure, c.CreatedAt).Scan(&c.ID); err != nil {
+			return s.wrapUnique(fmt.Errorf("add commitment: %w", err), "commitment "+c.Code)
+		}
+		o.CommitmentID = c.ID
+		if n.Body != nil {
+			if o.Body, err = n.Body(c.Code); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO repairs (record_id, record_version, subject_id, dept, state, applicant_user,
+				applicant_name, commitment_id, filed_at, updated_at, due_on, approved_on, body, rev)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			o.RecordID, o.RecordVersion, o.SubjectID, o.Dept, o.State, nullInt(o.ApplicantUser), o.ApplicantName, o.CommitmentID,
+			o.FiledAt, o.UpdatedAt, nullString(o.DueOn), nullString(o.ApprovedOn), string(o.Body), o.Rev).Scan(&o.ID); err != nil {
+			return fmt.Errorf("add repair: %w", err)
+		}
+		for i, f := range n.Files {
+			f.RepairID, f.Size = o.ID, int64(len(f.Data))
+			if err := tx.QueryRowContext(ctx, `INSERT INTO repair_files (repair_id, name, content_type, size, sha256, data)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, f.RepairID, f.Name, f.ContentType, f.Size, f.SHA256, f.Data).Scan(&f.ID); err != nil {
+				return fmt.Errorf("add repair file %q: %w", f.Name, err)
+			}
+			f.Data = nil
+			files[i] = f
+		}
+		audit.Target = fmt.Sprintf("repair:%d", o.ID)
+		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
+	})
+	if err != nil {
+		return store.RepairRow{}, err
+	}
+	o.Files, o.Commitment = files, c
+	return o, nil
+}
+
+// UpdateRepair implements store.RepairStore.
+func (s *Store) UpdateRepair(ctx context.Context, o store.RepairRow, audit auth.AuditEntry) (store.RepairRow, error) {
+	o.UpdatedAt = s.now()
+	if o.ApprovedOn != "" {
+		if _, err := calendar.ParseDate(o.ApprovedOn); err != nil {
+			return store.RepairRow{}, fmt.Errorf("%w: repair approved on %q", store.ErrInvalid, o.ApprovedOn)
+		}
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE repairs SET state = $1, updated_at = $2, due_on = $3, approved_on = $4, body = $5, rev = rev + 1
+			WHERE id = $6 AND rev = $7`, o.State, o.UpdatedAt, nullString(o.DueOn), nullString(o.ApprovedOn), string(o.Body), o.ID, o.Rev)
+		if err != nil {
+			return fmt.Errorf("update repair %d: %w", o.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var rev int
+			err := tx.QueryRowContext(ctx, `SELECT rev FROM repairs WHERE id = $1`, o.ID).Scan(&rev)
+			if err != nil {
+				return notFound(err, fmt.Sprintf("repair %d", o.ID))
+			}
+			return fmt.Errorf("repair %d: %w", o.ID, store.ErrConflict)
+		}
+		if o.ApprovedOn != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE records SET repaired_on = $1 WHERE id = $2`, o.ApprovedOn, o.RecordID); err != nil {
+				return fmt.Errorf("record %d repaired: %w", o.RecordID, err)
+			}
+		}
+		audit.Target = fmt.Sprintf("repair:%d", o.ID)
+		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
+	})
+	if err != nil {
+		return store.RepairRow{}, err
+	}
+	o.Rev++
+	return o, nil
+}
+
+// GetRepair implements store.RepairStore.
+func (s *Store) GetRepair(ctx context.Context, id int64) (store.RepairRow, error) {
+	o, err := scanRepair(s.R.QueryRowContext(ctx, `SELECT `+repairColumns+` FROM repairs WHERE id = $1`, id))
+	if err != nil {
+		return store.RepairRow{}, notFound(err, fmt.Sprintf("repair %d", id))
+	}
+	rows, err := s.R.QueryContext(ctx, `SELECT id, repair_id, name, content_type, size, sha256 FROM repair_files WHERE repair_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return store.RepairRow{}, fmt.Errorf("repair files: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f store.RepairFile
+		if err := rows.Scan(&f.ID, &f.RepairID, &f.Name, &f.ContentType, &f.Size, &f.SHA256); err != nil {
+			return store.RepairRow{}, err
+		}
+		o.Files = append(o.Files, f)
+	}
+	if err := rows.Err(); err != nil {
+		return store.RepairRow{}, err
+	}
+	c := &o.Commitment
+	err = s.R.QueryRowContext(ctx, `SELECT id, code, kind, subject_id, matter, content, liability, made_on, status, disclosure, created_at
+		FROM commitments WHERE id = $1`, o.CommitmentID).Scan(&c.ID, &c.Code, &c.Kind, &c.SubjectID, &c.Matter, &c.Content, &c.Liability,
+		&c.MadeOn, &c.Status, &c.Disclosure, &c.CreatedAt)
+	if err != nil {
+		return store.RepairRow{}, notFound(err, fmt.Sprintf("commitment %d of repair %d", o.CommitmentID, id))
+	}
+	c.CreatedAt = c.CreatedAt.UTC()
+	return o, nil
+}
+
+// RepairFile implements store.RepairStore.
+func (s *Store) RepairFile(ctx context.Context, id int64) (store.RepairFile, error) {
+	var f store.RepairFile
+	err := s.R.QueryRowContext(ctx, `SELECT id, repair_id, name, content_type, size, sha256, data FROM repair_files WHERE id = $1`, id).
+		Scan(&f.ID, &f.RepairID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Data)
+	if err != nil {
+		return store.RepairFile{}, notFound(err, fmt.Sprintf("repair file %d", id))
+	}
+	return f, nil
+}
+
+// RepairsOfRecords implements store.RepairStore.
+func (s *Store) RepairsOfRecords(ctx context.Context, recordIDs []int64) ([]store.RepairRow, error) {
+	if len(recordIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(recordIDs))
+	marks := make([]string, len(recordIDs))
+	for i, id := range recordIDs {
+		args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
+	}
+	return s.queryRepairs(ctx, `SELECT `+repairColumns+` FROM repairs WHERE record_id IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
+}
+
+// ListRepairs implements store.RepairStore.
+func (s *Store) ListRepairs(ctx context.Context, f store.RepairFilter) ([]store.RepairRow, error) {
+	var where []string
+	var args []any
+	in := func(col string, vals []string) {
+		marks := make([]string, len(vals))
+		for i, v := range vals {
+			args = append(args, v)
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		where = append(where, col+` IN (`+strings.Join(marks, ", ")+`)`)
+	}
+	if len(f.Depts) > 0 {
+		in("dept", f.Depts)
+	}
+	if len(f.States) > 0 {
+		in("state", f.States)
+	}
+	if f.ApplicantUser != 0 {
+		args = append(args, f.ApplicantUser)
+		where = append(where, fmt.Sprintf("applicant_user = $%d", len(args)))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	q := `SELECT ` + repairColumns + ` FROM repairs`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(` ORDER BY due_on IS NULL, due_on, id LIMIT $%d`, len(args))
+	return s.queryRepairs(ctx, q, args...)
+}
+
+func (s *Store) queryRepairs(ctx context.Context, q string, args ...any) ([]store.RepairRow, error) {
+	rows, err := s.R.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("repairs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RepairRow
+	for rows.Next() {
+		o, err := scanRepair(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}

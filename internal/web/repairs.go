@@ -1,0 +1,278 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/repair"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// Credit repair pages: a subject user applies from its record's page
+// (proofs and the commitment, one multipart form) and follows its
+// applications; platform reviewers accept or reject, the supplying
+// department's reviewers approve or deny, on the application's page.
+// Every form is CSRF-protected and carries the revision the user saw.
+
+func (s *Server) registerRepairs(mux *http.ServeMux) {
+	if s.opts.Repairs == nil {
+		return
+	}
+	mux.HandleFunc("POST /records/{ref}/repairs", s.applyRepair)
+	mux.HandleFunc("GET /repairs", s.repairQueue)
+	mux.HandleFunc("GET /repairs/{id}", s.repairPage)
+	mux.HandleFunc("POST /repairs/{id}", s.actOnRepair)
+	mux.HandleFunc("GET /repairs/{id}/files/{file}", s.repairFile)
+}
+
+// maxRepairUpload bounds an application's request: every proof at its
+// largest, and room for the form's fields.
+const maxRepairUpload = repair.MaxProofs*repair.MaxProofBytes + 1<<20
+
+// repairRow is an application as the pages show it.
+type repairRow struct {
+	repair.View
+	Timers  []timerRow
+	Waiting *timerRow // the step the application waits on, if any
+	Reason  string    // the reason of a rejection or denial
+}
+
+func (s *Server) repairRow(v repair.View, now time.Time) repairRow {
+	clock := s.opts.Repairs.Clock
+	row := repairRow{View: v}
+	open, waiting := v.App.OpenTimer()
+	for _, t := range []deadline.Timer{v.App.Timers.Accept, v.App.Timers.Decide, v.App.Timers.Sync} {
+		if t.Step == "" {
+			continue
+		}
+		name := t.Step
+		if st, ok := deadlineRules(clock).Step(t.Step); ok {
+			name = st.Name
+		}
+		row.Timers = append(row.Timers, timerRow{Name: name, Due: t.Due.String(), Provisional: t.Provisional, Status: clock.Status(t, now)})
+		if waiting && t.Step == open.Step {
+			row.Waiting = &row.Timers[len(row.Timers)-1]
+		}
+	}
+	if n := len(v.App.History); n > 0 && (v.App.State == repair.Rejected || v.App.State == repair.Denied) {
+		row.Reason = v.App.History[n-1].Note
+	}
+	return row
+}
+
+// repairSection is the 信用修复 part of a record's page, for the signed-in
+// user of the record's subject.
+type repairSection struct {
+	E          repair.Eligibility
+	Commitment store.Commitment
+	Apps       []repair.View
+}
+
+// withRepair adds the 信用修复 section to the data of a record page when
+// the reader is a user of the record's subject and the page shows today.
+func (s *Server) withRepair(r *http.Request, data any) {
+	m, ok := data.(map[string]any)
+	if !ok || s.opts.Repairs == nil {
+		return
+	}
+	v, ok := m["R"].(portal.RecordView)
+	if hist, _ := m["Historical"].(bool); !ok || hist {
+		return
+	}
+	p := who(r)
+	if p.Kind != auth.UserKind || p.SubjectID == 0 || p.SubjectID != v.SubjectID {
+		return
+	}
+	c, e, err := s.opts.Repairs.Commitment(r.Context(), p, v.ID)
+	if err != nil {
+		if !errors.Is(err, repair.ErrRefused) {
+			s.opts.Log.Error("repair eligibility", "record", v.ID, "err", err)
+		}
+		return
+	}
+	apps, err := s.opts.Repairs.OfRecord(r.Context(), p, v.ID)
+	if err != nil {
+		s.opts.Log.Error("repairs of record", "record", v.ID, "err", err)
+		return
+	}
+	m["Repair"] = repairSection{E: e, Commitment: c, Apps: apps}
+}
+
+// repairError renders a refusal (422, saying why) or another error.
+func (s *Server) repairError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, repair.ErrRefused):
+		s.render(w, r, http.StatusUnprocessableEntity, "error", "未能办理", err.Error())
+	case errors.Is(err, store.ErrConflict):
+		s.render(w, r, http.StatusConflict, "error", "申请已被他人处理", "该信用修复申请在您打开页面后已有变化，请刷新页面查看最新状态后再操作。")
+	default:
+		s.portalError(w, r, err)
+	}
+}
+
+func (s *Server) applyRepair(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxRepairUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			s.render(w, r, http.StatusRequestEntityTooLarge, "error", "文件过大",
+				"上传的证明材料合计超过上限：最多5个文件，每个不超过5MB。请压缩或减少文件后重试。")
+			return
+		}
+		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "未能读取上传的文件，请重试。")
+		return
+	}
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	if !checkCSRF(r) {
+		s.staleForm(w, r)
+		return
+	}
+	id, ok := s.opts.Portal.RecordID(r.PathValue("ref"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	var proofs []repair.File
+	if r.MultipartForm != nil {
+		for _, fh := range r.MultipartForm.File["proofs"] {
+			if fh.Filename == "" && fh.Size == 0 {
+				continue // no file chosen
+			}
+			f, err := fh.Open()
+			if err != nil {
+				s.repairError(w, r, err)
+				return
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				s.repairError(w, r, err)
+				return
+			}
+			proofs = append(proofs, repair.File{Name: fh.Filename, Data: data})
+		}
+	}
+	v, err := s.opts.Repairs.Apply(r.Context(), p, id, proofs, r.PostFormValue("commitment") == "accepted")
+	if err != nil {
+		s.repairError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/repairs/"+strconv.FormatInt(v.Row.ID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) repairPage(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	v, err := s.opts.Repairs.Get(r.Context(), p, id)
+	if err != nil {
+		s.repairError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "repair", "信用修复申请 "+r.PathValue("id"), map[string]any{
+		"A": s.repairRow(v, time.Now()), "RecordRef": s.opts.Portal.RecordRef(v.Record.ID),
+	})
+}
+
+func (s *Server) actOnRepair(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	if !checkCSRF(r) {
+		s.staleForm(w, r)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.notFound(w, r)
+		return
+	}
+	rev, err := strconv.Atoi(r.PostFormValue("rev"))
+	if err != nil {
+		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "表单缺少版本号，请刷新页面后重试。")
+		return
+	}
+	_, err = s.opts.Repairs.Act(r.Context(), p, id, rev, repair.ActionKind(r.PostFormValue("action")), r.PostFormValue("note"))
+	if err != nil {
+		s.repairError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/repairs/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+// repairFile sends a proof to a reader holding a role for the application,
+// as an attachment (never rendered inline by the site).
+func (s *Server) repairFile(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	id, err1 := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	fid, err2 := strconv.ParseInt(r.PathValue("file"), 10, 64)
+	if err1 != nil || err2 != nil {
+		s.notFound(w, r)
+		return
+	}
+	f, err := s.opts.Repairs.File(r.Context(), p, id, fid)
+	if err != nil {
+		s.repairError(w, r, err)
+		return
+	}
+	// A proof is personal data: its reading is in the audit trail.
+	if _, err := s.mustAudit(r.Context(), p, auth.AuditEntry{Action: auth.AuditRepair, Outcome: "file.read",
+		Target: "repair:" + strconv.FormatInt(id, 10), Detail: f.Name}); err != nil {
+		s.serviceError(w, r, "audit proof read", err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	cd := mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+	if cd == "" {
+		cd = "attachment"
+	}
+	h.Set("Content-Disposition", cd)
+	h.Set("Cache-Control", "no-store")
+	w.Write(f.Data)
+}
+
+func (s *Server) repairQueue(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	var states []repair.State
+	if r.URL.Query().Get("all") == "" {
+		states = []repair.State{repair.Submitted, repair.Accepted}
+	}
+	vs, err := s.opts.Repairs.Queue(r.Context(), p, states)
+	if err != nil {
+		s.repairError(w, r, err)
+		return
+	}
+	now := time.Now()
+	rows := make([]repairRow, len(vs))
+	for i, v := range vs {
+		rows[i] = s.repairRow(v, now)
+	}
+	s.render(w, r, http.StatusOK, "repairs", "信用修复", map[string]any{"Rows": rows, "All": len(states) == 0, "Staff": p.Staff()})
+}
