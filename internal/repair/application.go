@@ -390,3 +390,50 @@ func startError(a ActionKind, err error) error {
 func chinaTime(t time.Time) string {
 	return t.In(calendar.Location()).Format(time.DateTime)
 }
+
+// Summary is the anonymised account of repair applications the public
+// column shows.
+type Summary struct {
+	Applications, Open                    int
+	Approved, Denied, Rejected, Withdrawn int
+	Decided                               int     // approved or denied
+	OnTime                                int     // of those, decided within both limits
+	AvgWorkingDays                        float64 // average working days from the application to the department's decision
+}
+
+// Summarize counts applications.
+func Summarize(clock deadline.Clock, apps []Application) Summary {
+	s := Summary{}
+	took := 0
+	for _, a := range apps {
+		s.Applications++
+		switch a.State {
+		case Submitted, Accepted:
+			s.Open++
+		case Approved:
+			s.Approved++
+		case Denied:
+			s.Denied++
+		case Rejected:
+			s.Rejected++
+		case Withdrawn:
+			s.Withdrawn++
+		}
+		if a.State != Approved && a.State != Denied || a.Timers.Decide.Done.IsZero() {
+			continue
+		}
+		s.Decided++
+		cal := clock.Calendar
+		if cal == nil {
+			cal = calendar.Default()
+		}
+		took += cal.WorkingDaysBetween(calendar.FromTime(a.Timers.Accept.Started), calendar.FromTime(a.Timers.Decide.Done))
+		if clock.Status(a.Timers.Accept, time.Time{}).State == deadline.DoneOnTime && clock.Status(a.Timers.Decide, time.Time{}).State == deadline.DoneOnTime {
+			s.OnTime++
+		}
+	}
+	if s.Decided > 0 {
+		s.AvgWorkingDays = float64(took) / float64(s.Decided)
+	}
+	return s
+}

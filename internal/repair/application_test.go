@@ -437,3 +437,17 @@ func TestLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestSummarize(t *testing.T) {
+	late := mustApply(t, Application{}, submission(), at("2026-09-28 10:00"))
+	late = mustApply(t, late, action(Accept), at("2026-09-30 15:00"))
+	late = mustApply(t, late, action(Approve), at("2026-10-12 11:00"))
+	s := Summarize(clock, []Application{late, inState(t, Rejected), inState(t, Submitted), inState(t, Withdrawn)})
+	if s.Applications != 4 || s.Open != 1 || s.Approved != 1 || s.Rejected != 1 || s.Withdrawn != 1 || s.Decided != 1 || s.OnTime != 0 {
+		t.Errorf("summary %+v", s)
+	}
+	// 09-29, 09-30, 10-08, 10-09, 10-10 (make-up Saturday), 10-12.
+	if s.AvgWorkingDays != 6 {
+		t.Errorf("average %v working days, want 6", s.AvgWorkingDays)
+	}
+}

@@ -229,6 +229,11 @@ func TestObjectionWorkflow(t *testing.T) {
 	if code, body, _ := firm.do(req); code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有该信息所涉主体") {
 		t.Errorf("API file by another subject: %d %s", code, body)
 	}
+	// The public column counts them, without names.
+	if code, page := public.get("/rights"); code != http.StatusOK || !regexp.MustCompile(`受理异议</th><td class="num">2<`).MatchString(page) ||
+		!regexp.MustCompile(`更正</th><td class="num">1<`).MatchString(page) || !strings.Contains(page, "异议核查处理") || strings.Contains(page, "老王面馆") {
+		t.Errorf("public column: %d\n%s", code, page)
+	}
 	// Every step is in the audit trail.
 	entries, err := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditObjection}})
 	if err != nil || len(entries) != 5 {

@@ -342,6 +342,9 @@ func TestRepairWorkflow(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "申请已办结（已修复），不能再撤回") {
 		t.Errorf("withdraw after approval: %d %s", code, body)
 	}
+	if code, page := public.get("/rights"); code != http.StatusOK || !strings.Contains(page, `id="repair-approved">1<`) {
+		t.Errorf("public column: %d", code)
+	}
 	entries, err := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditRepair}})
 	// Filed, accepted, approved, and the proof read by the reviewer.
 	if err != nil || len(entries) != 4 || !slices.ContainsFunc(entries, func(e auth.AuditEntry) bool { return e.Outcome == "file.read" }) {

@@ -161,6 +161,7 @@ func New(o Options) (*Server, error) {
 	s.registerAccess(mux)
 	s.registerObjections(mux)
 	s.registerRepairs(mux)
+	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(mux)))))))
 	return s, nil
