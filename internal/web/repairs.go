@@ -22,6 +22,7 @@ import (
 // Every form is CSRF-protected and carries the revision the user saw.
 
 func (s *Server) registerRepairs(mux *http.ServeMux) {
+	s.registerRepairAPI()
 	if s.opts.Repairs == nil {
 		return
 	}

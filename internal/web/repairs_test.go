@@ -342,6 +342,25 @@ func TestRepairWorkflow(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "申请已办结（已修复），不能再撤回") {
 		t.Errorf("withdraw after approval: %d %s", code, body)
 	}
+	// The API: the application for its applicant, nothing for others.
+	apiPath := "/api/v1/repairs/" + strings.TrimPrefix(casePath, "/repairs/")
+	code, body = shop.get(apiPath)
+	var rc RepairCase
+	if err := json.Unmarshal([]byte(body), &rc); code != http.StatusOK || err != nil || rc.State != "approved" || rc.Approved == "" ||
+		len(rc.Steps) != 3 || rc.Steps[2].Step != "repair.sync" || len(rc.History) != 3 || rc.Proofs != 1 || !strings.HasPrefix(rc.Commitment, "610103") {
+		t.Errorf("API application: %d %s", code, body)
+	}
+	if code, _ := firm.get(apiPath); code != http.StatusNotFound {
+		t.Errorf("API application for another subject: %d", code)
+	}
+	if code, _ := public.get(apiPath); code != http.StatusUnauthorized {
+		t.Errorf("API application for the public: %d", code)
+	}
+	req, _ = http.NewRequest("POST", env.base+"/api/v1/repairs", strings.NewReader(`{"record":"`+env.ref+`","proofs":[{"name":"a.png","data":"iVBORw0KGgo="}],"commitment":false}`))
+	req.Header.Set("Content-Type", "application/json")
+	if code, body, _ := shop.do(req); code != http.StatusUnprocessableEntity {
+		t.Errorf("API application without the commitment: %d %s", code, body)
+	}
 	if code, page := public.get("/rights"); code != http.StatusOK || !strings.Contains(page, `id="repair-approved">1<`) {
 		t.Errorf("public column: %d", code)
 	}
