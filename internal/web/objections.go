@@ -12,6 +12,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/objection"
+	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -260,18 +261,51 @@ func (s *Server) objectionCase(v objection.View) ObjectionCase {
 	return o
 }
 
-// objectionAPIError maps the service's errors to problem documents.
-func (s *Server) objectionAPIError(err error) error {
+// rightsAPIError maps the errors of the objection and repair services to
+// problem documents: refused (422, saying why), changed meanwhile (409),
+// not found (404), anything else (503, logged).
+func (s *Server) rightsAPIError(err error, what string) error {
 	switch {
-	case errors.Is(err, objection.ErrRefused):
+	case errors.Is(err, objection.ErrRefused), errors.Is(err, repair.ErrRefused):
 		return huma.Error422UnprocessableEntity(err.Error())
 	case errors.Is(err, store.ErrConflict):
-		return huma.Error409Conflict("该异议已有变化，请重新读取后再操作")
+		return huma.Error409Conflict("该" + what + "已有变化，请重新读取后再操作")
 	case errors.Is(err, store.ErrNotFound):
-		return huma.Error404NotFound("没有该异议或信息")
+		return huma.Error404NotFound("没有该" + what + "或信息")
 	}
-	s.opts.Log.Error("objection", "err", err)
+	s.opts.Log.Error(what, "err", err)
 	return huma.Error503ServiceUnavailable("暂时无法办理，请稍后重试")
+}
+
+// subjectRecordCall checks a call of a subject user about a record: the
+// service is configured (on), someone is signed in, the reference is a
+// record's.
+func (s *Server) subjectRecordCall(ctx context.Context, on bool, ref string) (auth.Principal, int64, error) {
+	if !on {
+		return auth.Principal{}, 0, huma.Error503ServiceUnavailable("该功能未配置")
+	}
+	p := principalFrom(ctx)
+	if p.Kind != auth.UserKind {
+		return p, 0, huma.Error401Unauthorized("请先登录信用主体账户")
+	}
+	id, ok := s.opts.Portal.RecordID(ref)
+	if !ok {
+		return p, 0, huma.Error404NotFound("没有该信息")
+	}
+	return p, id, nil
+}
+
+// caseCall checks a call that reads a case: the service is configured and
+// someone is signed in.
+func caseCall(ctx context.Context, on bool) (auth.Principal, error) {
+	if !on {
+		return auth.Principal{}, huma.Error503ServiceUnavailable("该功能未配置")
+	}
+	p := principalFrom(ctx)
+	if p.Kind == auth.Anonymous {
+		return p, huma.Error401Unauthorized("请先登录")
+	}
+	return p, nil
 }
 
 func (s *Server) registerObjectionAPI() {
@@ -286,20 +320,13 @@ func (s *Server) registerObjectionAPI() {
 		Tags:          []string{"objections"},
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *ObjectionInput) (*ObjectionOutput, error) {
-		if s.opts.Objections == nil {
-			return nil, huma.Error503ServiceUnavailable("异议办理未配置")
-		}
-		p := principalFrom(ctx)
-		if p.Kind != auth.UserKind {
-			return nil, huma.Error401Unauthorized("请先登录信用主体账户")
-		}
-		id, ok := s.opts.Portal.RecordID(in.Body.Record)
-		if !ok {
-			return nil, huma.Error404NotFound("没有该信息")
+		p, id, err := s.subjectRecordCall(ctx, s.opts.Objections != nil, in.Body.Record)
+		if err != nil {
+			return nil, err
 		}
 		v, err := s.opts.Objections.File(ctx, p, id, in.Body.Reasons, in.Body.Contact)
 		if err != nil {
-			return nil, s.objectionAPIError(err)
+			return nil, s.rightsAPIError(err, "异议")
 		}
 		return &ObjectionOutput{Body: s.objectionCase(v)}, nil
 	})
@@ -312,16 +339,13 @@ func (s *Server) registerObjectionAPI() {
 			"applicant, the supplying department's reviewers, the reviewers above it and the platform's.",
 		Tags: []string{"objections"},
 	}, func(ctx context.Context, in *ObjectionIDInput) (*ObjectionOutput, error) {
-		if s.opts.Objections == nil {
-			return nil, huma.Error503ServiceUnavailable("异议办理未配置")
-		}
-		p := principalFrom(ctx)
-		if p.Kind == auth.Anonymous {
-			return nil, huma.Error401Unauthorized("请先登录")
+		p, err := caseCall(ctx, s.opts.Objections != nil)
+		if err != nil {
+			return nil, err
 		}
 		v, err := s.opts.Objections.Get(ctx, p, in.ID)
 		if err != nil {
-			return nil, s.objectionAPIError(err)
+			return nil, s.rightsAPIError(err, "异议")
 		}
 		return &ObjectionOutput{Body: s.objectionCase(v)}, nil
 	})

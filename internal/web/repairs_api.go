@@ -2,15 +2,12 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/repair"
-	"github.com/xinyong/xinyong/internal/store"
 )
 
 // RepairInput is a credit repair application.
@@ -90,19 +87,6 @@ func (s *Server) repairCase(v repair.View) RepairCase {
 	return c
 }
 
-func (s *Server) repairAPIError(err error) error {
-	switch {
-	case errors.Is(err, repair.ErrRefused):
-		return huma.Error422UnprocessableEntity(err.Error())
-	case errors.Is(err, store.ErrConflict):
-		return huma.Error409Conflict("该申请已有变化，请重新读取后再操作")
-	case errors.Is(err, store.ErrNotFound):
-		return huma.Error404NotFound("没有该申请或信息")
-	}
-	s.opts.Log.Error("repair", "err", err)
-	return huma.Error503ServiceUnavailable("暂时无法办理，请稍后重试")
-}
-
 func (s *Server) registerRepairAPI() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "post-repair",
@@ -117,16 +101,9 @@ func (s *Server) registerRepairAPI() {
 		MaxBodyBytes:  40 << 20,
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *RepairInput) (*RepairOutput, error) {
-		if s.opts.Repairs == nil {
-			return nil, huma.Error503ServiceUnavailable("信用修复未配置")
-		}
-		p := principalFrom(ctx)
-		if p.Kind != auth.UserKind {
-			return nil, huma.Error401Unauthorized("请先登录信用主体账户")
-		}
-		id, ok := s.opts.Portal.RecordID(in.Body.Record)
-		if !ok {
-			return nil, huma.Error404NotFound("没有该信息")
+		p, id, err := s.subjectRecordCall(ctx, s.opts.Repairs != nil, in.Body.Record)
+		if err != nil {
+			return nil, err
 		}
 		files := make([]repair.File, len(in.Body.Proofs))
 		for i, f := range in.Body.Proofs {
@@ -134,7 +111,7 @@ func (s *Server) registerRepairAPI() {
 		}
 		v, err := s.opts.Repairs.Apply(ctx, p, id, files, in.Body.Commitment)
 		if err != nil {
-			return nil, s.repairAPIError(err)
+			return nil, s.rightsAPIError(err, "申请")
 		}
 		return &RepairOutput{Body: s.repairCase(v)}, nil
 	})
@@ -147,16 +124,13 @@ func (s *Server) registerRepairAPI() {
 			"applicant, the platform's reviewers and the deciding department's.",
 		Tags: []string{"repairs"},
 	}, func(ctx context.Context, in *RepairIDInput) (*RepairOutput, error) {
-		if s.opts.Repairs == nil {
-			return nil, huma.Error503ServiceUnavailable("信用修复未配置")
-		}
-		p := principalFrom(ctx)
-		if p.Kind == auth.Anonymous {
-			return nil, huma.Error401Unauthorized("请先登录")
+		p, err := caseCall(ctx, s.opts.Repairs != nil)
+		if err != nil {
+			return nil, err
 		}
 		v, err := s.opts.Repairs.Get(ctx, p, in.ID)
 		if err != nil {
-			return nil, s.repairAPIError(err)
+			return nil, s.rightsAPIError(err, "申请")
 		}
 		return &RepairOutput{Body: s.repairCase(v)}, nil
 	})
