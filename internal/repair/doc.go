@@ -99,7 +99,8 @@
 //
 // Approve sets Approved, the day (China) of the approval. The caller
 // stores it as publicity.Input.Repaired of the record and raises the
-// change-feed event (store.AppendRepair). From that day publicity.Decide
+// change-feed event (Service does both, in one transaction with the
+// application). From that day publicity.Decide
 // reports the record as Repaired: 信用中国 and the platform stop showing it
 // and stop sharing it with departments, local governments and credit
 // service agencies (令第36号 Art. 3: 终止公示, 停止共享和使用). The platform

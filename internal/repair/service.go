@@ -36,9 +36,9 @@ import (
 // in the organisation tree (records imported at the command line for a
 // USCC no organisation has) is answered for by the operator's reviewers.
 //
-// On approval the store sets the record's repair day in the transaction
-// that stores the application; the service then appends the change-feed
-// event (store.AppendRepair). The portal stops showing the record from
+// On approval the store sets the record's repair day and appends the
+// change-feed event in the transaction that stores the application. The
+// portal stops showing the record from
 // that day; the subject still sees it in its own file, marked 已信用修复.
 // There is no fee.
 type Service struct {
@@ -483,11 +483,6 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 	row, err = s.Store.UpdateRepair(ctx, row, s.audit(p, row.SubjectID, a))
 	if err != nil {
 		return View{}, err
-	}
-	if a == Approve {
-		if _, err := s.Store.AppendRepair(ctx, row.RecordID); err != nil {
-			return View{}, fmt.Errorf("repair %d approved, but its change-feed event was not appended: %w", row.ID, err)
-		}
 	}
 	return s.Get(ctx, p, row.ID)
 }

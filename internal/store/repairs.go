@@ -99,11 +99,10 @@ type RepairFilter struct {
 // commitments signed with them. Every change is written with its audit
 // entry in one transaction.
 //
-// The change-feed event of an approval (ChangeRepair) is not appended by
-// UpdateRepair: the drivers append change events on their own write path,
-// so the caller appends it with AppendRepair right after the update that
-// approved the repair committed. The record is not public from its repair
-// day on whether or not that event was appended.
+// An update that approves a repair (ApprovedOn set) also sets the record's
+// repair day and appends the change-feed event (ChangeRepair) in the same
+// transaction: the repair, its effect on the record and its event commit
+// together or not at all.
 type RepairStore interface {
 	// AddRepair stores a new application with its proofs and its
 	// commitment (its code computed in the same transaction) and returns

@@ -27,6 +27,10 @@ func access(s *Store) (*sqlaccess.Store, *sql.DB) {
 		LockAudit: func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLockKey)
 			return err
+		},
+		LockChanges: func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, changesLockKey)
+			return err
 		}}, db
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -176,6 +177,9 @@ func (s *Store) UpdateRepair(ctx context.Context, o store.RepairRow, audit auth.
 			if _, err := tx.ExecContext(ctx, `UPDATE records SET repaired_on = $1 WHERE id = $2`, o.ApprovedOn, o.RecordID); err != nil {
 				return fmt.Errorf("record %d repaired: %w", o.RecordID, err)
 			}
+			if err := s.appendRepairEvent(ctx, tx, o.RecordID, o.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		audit.Target = fmt.Sprintf("repair:%d", o.ID)
 		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
@@ -293,4 +297,31 @@ func (s *Store) queryRepairs(ctx context.Context, q string, args ...any) ([]stor
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// appendRepairEvent appends the change-feed event of a repair in tx, the
+// approval's own transaction: the repair and its event commit together.
+func (s *Store) appendRepairEvent(ctx context.Context, tx *sql.Tx, recordID int64, now time.Time) error {
+	if s.LockChanges != nil {
+		if err := s.LockChanges(ctx, tx); err != nil {
+			return fmt.Errorf("lock change feed: %w", err)
+		}
+	}
+	r := store.StoredRecord{ID: recordID}
+	var state, fields string
+	if err := tx.QueryRowContext(ctx, `SELECT r.kind, r.state, r.fields, r.subject_id, COALESCE(s.region, '')
+		FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = $1`, recordID).Scan(&r.Kind, &state, &fields, &r.SubjectID, &r.Region); err != nil {
+		return notFound(err, fmt.Sprintf("record %d", recordID))
+	}
+	r.State, r.Fields = store.RecordState(state), []byte(fields)
+	e := r.Event(store.ChangeRepair, now)
+	var last int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&last); err != nil {
+		return fmt.Errorf("read change sequence: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO changes (seq, at, type, record_id, kind, subject_id, region, list_type)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, last+1, e.At.UTC(), string(e.Type), e.RecordID, e.Kind, e.SubjectID, e.Region, e.ListType); err != nil {
+		return fmt.Errorf("append repair event: %w", err)
+	}
+	return nil
 }

@@ -30,7 +30,12 @@ type Store struct {
 	// to the audit trail, so that appends are serialised (PostgreSQL: an
 	// advisory transaction lock; SQLite has one writer already).
 	LockAudit func(ctx context.Context, tx *sql.Tx) error
-	Now       func() time.Time
+	// LockChanges, when set, is run before a change event is appended, so
+	// that the feed's numbers are gap-free and commit in order (the
+	// drivers' own appends take the same lock: PostgreSQL's advisory lock
+	// of the change feed; SQLite has one writer already).
+	LockChanges func(ctx context.Context, tx *sql.Tx) error
+	Now         func() time.Time
 	// Positional makes long multi-row INSERTs use ? placeholders
 	// (SQLite) instead of $n (PostgreSQL).
 	Positional bool

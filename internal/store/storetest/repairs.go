@@ -131,6 +131,21 @@ func testRepairs(t *testing.T, h Harness) {
 	if r, _ := h.Store.GetRecord(ctx, recs[0].ID); r.RepairedOn != "2026-11-04" {
 		t.Errorf("record repaired on %q", r.RepairedOn)
 	}
+	// Its change-feed event came with it, and only once (the refused
+	// approval above appended none).
+	if _, err := h.Store.AddWatches(ctx, []store.Watch{{OrgID: 99, SubjectID: recs[0].SubjectID}}); err != nil {
+		t.Fatal(err)
+	}
+	evs, _, err := h.Store.ChangesFor(ctx, 99, 0, 100)
+	var repairs []store.ChangeEvent
+	for _, e := range evs {
+		if e.Type == store.ChangeRepair {
+			repairs = append(repairs, e)
+		}
+	}
+	if err != nil || len(repairs) != 1 || repairs[0].RecordID != recs[0].ID || repairs[0].Kind != "cf" {
+		t.Errorf("repair events %+v, %v", repairs, err)
+	}
 	vs, err := h.Store.RecordVersions(ctx, recs[0].ID)
 	if err != nil || len(vs) == 0 || vs[len(vs)-1].RepairedOn != "2026-11-04" {
 		t.Errorf("versions of the repaired record: %+v %v", vs, err)
