@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/pii"
@@ -64,7 +65,7 @@ func (s *Service) now() time.Time {
 // File files an objection to record recordID by p, who must be the subject
 // user of the record's subject, with reasons and a contact (phone or
 // e-mail; optional). The record is marked 异议处理中 at once.
-func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, reasons, contact string) (View, error) {
+func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, reasons, contact string, evidence []attach.File) (View, error) {
 	r, err := s.Store.GetRecord(ctx, recordID)
 	if err != nil {
 		return View{}, err
@@ -76,6 +77,14 @@ func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, re
 	contact = strings.TrimSpace(contact)
 	if n := utf8.RuneCountInString(contact); n > MaxContactRunes {
 		return View{}, refuse("联系方式最多%d字，现有%d字", MaxContactRunes, n)
+	}
+	checked, err := attach.Check(evidence, "证据材料")
+	if err != nil {
+		return View{}, refuse("%s", err.Error())
+	}
+	files := make([]store.ObjectionFile, len(checked))
+	for i, f := range checked {
+		files[i] = store.ObjectionFile{Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, Data: s.Keys.Encrypt(string(f.Data))}
 	}
 	now := s.now()
 	c, err := NewCase(s.Clock, now, now, Applicant, reasons)
@@ -94,11 +103,32 @@ func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, re
 	if err := s.fill(&row, c); err != nil {
 		return View{}, err
 	}
-	row, err = s.Store.AddObjection(ctx, row, s.audit(p, r.SubjectID, File))
+	row, err = s.Store.AddObjection(ctx, row, files, s.audit(p, r.SubjectID, File))
 	if err != nil {
 		return View{}, err
 	}
 	return s.view(ctx, p, row)
+}
+
+// Evidence returns file fileID of objection id for p, who must hold a
+// role for the case (ErrNotFound otherwise), with its data opened.
+func (s *Service) Evidence(ctx context.Context, p auth.Principal, id, fileID int64) (store.ObjectionFile, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return store.ObjectionFile{}, err
+	}
+	f, err := s.Store.ObjectionFile(ctx, fileID)
+	if err != nil {
+		return store.ObjectionFile{}, err
+	}
+	if f.ObjectionID != id {
+		return store.ObjectionFile{}, fmt.Errorf("objection %d file %d: %w", id, fileID, store.ErrNotFound)
+	}
+	pt, err := s.Keys.Decrypt(f.Data)
+	if err != nil {
+		return store.ObjectionFile{}, fmt.Errorf("objection %d file %d: %w", id, fileID, err)
+	}
+	f.Data = []byte(pt)
+	return f, nil
 }
 
 // fill writes the case into the row's searched columns and body.

@@ -2,18 +2,16 @@ package repair
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/deadline"
@@ -97,16 +95,15 @@ var allowed = map[State][]ActionKind{Submitted: {Accept, Reject, Withdraw}, Acce
 
 // Limits of an application.
 const (
-	MaxProofs      = 5       // files per application
-	MaxProofBytes  = 5 << 20 // per file (5 MiB)
-	MaxNoteRunes   = 2000    // a reason or remark
-	MaxProofName   = 200     // runes of a file's name
+	MaxProofs      = attach.MaxFiles // files per application
+	MaxProofBytes  = attach.MaxBytes // per file (5 MiB)
+	MaxNoteRunes   = 2000            // a reason or remark
 	CommitmentOpen = "可向社会公开"
 )
 
 // ProofTypes are the content types accepted for proofs (by sniffing the
 // content, not by the name or the declared type).
-var ProofTypes = []string{"application/pdf", "image/jpeg", "image/png"}
+var ProofTypes = attach.Types
 
 // File is an uploaded proof.
 type File struct {
@@ -208,61 +205,27 @@ func (s *Service) Commitment(ctx context.Context, p auth.Principal, recordID int
 	return c, e, err
 }
 
-// checkProofs checks the uploaded proofs: 1 to MaxProofs files of at most
-// MaxProofBytes each, PDF, JPEG or PNG by their content. It returns them
-// as stored files.
+// checkProofs checks the uploaded proofs (package attach): 1 to MaxProofs
+// files of at most MaxProofBytes each, PDF, JPEG or PNG by their content.
+// It returns them as stored files.
 func checkProofs(proofs []File) ([]store.RepairFile, error) {
-	no := func(format string, args ...any) ([]store.RepairFile, error) {
-		return nil, refuse(Submit, "", format, args...)
+	if len(proofs) == 0 {
+		return nil, refuse(Submit, "", "请上传至少一份已履行法定义务、纠正失信行为的证明材料（PDF、JPG或PNG格式）")
 	}
-	switch {
-	case len(proofs) == 0:
-		return no("请上传至少一份已履行法定义务、纠正失信行为的证明材料（PDF、JPG或PNG格式）")
-	case len(proofs) > MaxProofs:
-		return no("证明材料最多%d个文件，现有%d个", MaxProofs, len(proofs))
-	}
-	out := make([]store.RepairFile, len(proofs))
+	in := make([]attach.File, len(proofs))
 	for i, f := range proofs {
-		name := proofName(f.Name, i)
-		switch {
-		case len(f.Data) == 0:
-			return no("文件“%s”是空文件，请重新选择", name)
-		case len(f.Data) > MaxProofBytes:
-			return no("文件“%s”大小为%s，超过了每个文件5MB的上限", name, mib(len(f.Data)))
-		}
-		ct, _, _ := strings.Cut(http.DetectContentType(f.Data), ";")
-		if !slices.Contains(ProofTypes, ct) {
-			return no("文件“%s”不是PDF、JPG或PNG格式（识别为%s），请转换后重新上传", name, ct)
-		}
-		sum := sha256.Sum256(f.Data)
-		out[i] = store.RepairFile{Name: name, ContentType: ct, Size: int64(len(f.Data)), SHA256: hex.EncodeToString(sum[:]), Data: f.Data}
+		in[i] = attach.File{Name: f.Name, Data: f.Data}
+	}
+	checked, err := attach.Check(in, "证明材料")
+	if err != nil {
+		return nil, refuse(Submit, "", "%s", err.Error())
+	}
+	out := make([]store.RepairFile, len(checked))
+	for i, c := range checked {
+		out[i] = store.RepairFile{Name: c.Name, ContentType: c.ContentType, Size: c.Size, SHA256: c.SHA256, Data: c.Data}
 	}
 	return out, nil
 }
-
-// proofName is a file's name as uploaded, without a path or control
-// characters and bounded ("证明材料N" when empty).
-func proofName(name string, i int) string {
-	if j := strings.LastIndexAny(name, `/\`); j >= 0 {
-		name = name[j+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, strings.ToValidUTF8(name, ""))
-	name = strings.TrimSpace(name)
-	if r := []rune(name); len(r) > MaxProofName {
-		name = string(r[:MaxProofName])
-	}
-	if name == "" {
-		name = "证明材料" + strconv.Itoa(i+1)
-	}
-	return name
-}
-
-func mib(n int) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + "MB" }
 
 // Apply files an application for the repair of record recordID by p, who
 // must be a user of the record's subject, with its proofs and the

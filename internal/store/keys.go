@@ -41,6 +41,7 @@ var EncryptedColumns = []EncryptedColumn{
 	{Table: "users", Key: []string{"id"}, Column: "totp_enc"},
 	{Table: "objections", Key: []string{"id"}, Column: "contact"},
 	{Table: "repair_files", Key: []string{"id"}, Column: "data"},
+	{Table: "objection_files", Key: []string{"id"}, Column: "data"},
 }
 
 // KeyStore is what data-key management needs of a driver besides Store.

@@ -31,6 +31,21 @@ type ObjectionRow struct {
 	DueOn         string // due day (YYYY-MM-DD) of the step the case waits on; "" when it waits on nobody
 	Body          []byte // objection.Case as JSON
 	Rev           int    // incremented by every update
+	// Files are the evidence attached at filing, without their data (set
+	// by GetObjection).
+	Files []ObjectionFile
+}
+
+// ObjectionFile is a file of evidence attached to an objection; Data is
+// sealed with the data key by the service.
+type ObjectionFile struct {
+	ID          int64
+	ObjectionID int64
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string
+	Data        []byte // nil except from ObjectionFile
 }
 
 // ObjectionFilter narrows ListObjections; empty fields match all.
@@ -44,9 +59,12 @@ type ObjectionFilter struct {
 // ObjectionStore keeps objections. Every change is written with its audit
 // entry in one transaction.
 type ObjectionStore interface {
-	// AddObjection stores a new objection (ID, Rev 1 and the times set on
-	// the returned row) and flags its record as objected to.
-	AddObjection(ctx context.Context, o ObjectionRow, audit auth.AuditEntry) (ObjectionRow, error)
+	// AddObjection stores a new objection with its files (ID, Rev 1 and
+	// the times set on the returned row) and flags its record as objected
+	// to.
+	AddObjection(ctx context.Context, o ObjectionRow, files []ObjectionFile, audit auth.AuditEntry) (ObjectionRow, error)
+	// ObjectionFile returns an attached file with its data (ErrNotFound).
+	ObjectionFile(ctx context.Context, id int64) (ObjectionFile, error)
 	// UpdateObjection stores o if the stored row's Rev is still o.Rev
 	// (ErrConflict otherwise) and returns it with Rev incremented.
 	UpdateObjection(ctx context.Context, o ObjectionRow, audit auth.AuditEntry) (ObjectionRow, error)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/objection"
@@ -30,6 +31,7 @@ func (s *Server) registerObjections(mux *http.ServeMux) {
 	mux.HandleFunc("GET /objections", s.objectionQueue)
 	mux.HandleFunc("GET /objections/{id}", s.objectionPage)
 	mux.HandleFunc("POST /objections/{id}", s.actOnObjection)
+	mux.HandleFunc("GET /objections/{id}/files/{file}", s.objectionEvidence)
 }
 
 // objectionRow is a case as the pages show it.
@@ -78,6 +80,10 @@ func (s *Server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	evidence, ok := s.readUploads(w, r, "evidence")
+	if !ok {
+		return
+	}
 	if !checkCSRF(r) {
 		s.staleForm(w, r)
 		return
@@ -87,7 +93,7 @@ func (s *Server) fileObjection(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	v, err := s.opts.Objections.File(r.Context(), p, id, r.PostFormValue("reasons"), r.PostFormValue("contact"))
+	v, err := s.opts.Objections.File(r.Context(), p, id, r.PostFormValue("reasons"), r.PostFormValue("contact"), evidence)
 	if err != nil {
 		s.objectionError(w, r, err)
 		return
@@ -156,6 +162,16 @@ func (s *Server) actOnObjection(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/objections/"+r.PathValue("id"), http.StatusSeeOther)
 }
 
+// objectionEvidence sends an attached file to a holder of a role for the
+// case.
+func (s *Server) objectionEvidence(w http.ResponseWriter, r *http.Request) {
+	s.caseFile(w, r, auth.AuditObjection, "objection:", s.objectionError,
+		func(ctx context.Context, p auth.Principal, id, fid int64) (string, string, []byte, error) {
+			f, err := s.opts.Objections.Evidence(ctx, p, id, fid)
+			return f.Name, f.ContentType, f.Data, err
+		})
+}
+
 func (s *Server) objectionQueue(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.requireSignIn(w, r)
 	if !ok {
@@ -181,9 +197,10 @@ func (s *Server) objectionQueue(w http.ResponseWriter, r *http.Request) {
 // ObjectionInput is a new objection.
 type ObjectionInput struct {
 	Body struct {
-		Record  string `json:"record" doc:"the record's reference, as in /records/{ref}" minLength:"1" maxLength:"100"`
-		Reasons string `json:"reasons" doc:"why the record is wrong (异议理由), at most 2,000 characters" minLength:"1" maxLength:"8000"`
-		Contact string `json:"contact,omitempty" doc:"phone or e-mail for the department to reach the applicant" maxLength:"400"`
+		Record   string        `json:"record" doc:"the record's reference, as in /records/{ref}" minLength:"1" maxLength:"100"`
+		Reasons  string        `json:"reasons" doc:"why the record is wrong (异议理由), at most 2,000 characters" minLength:"1" maxLength:"8000"`
+		Contact  string        `json:"contact,omitempty" doc:"phone or e-mail for the department to reach the applicant" maxLength:"400"`
+		Evidence []RepairProof `json:"evidence,omitempty" doc:"files supporting the objection (PDF, JPEG or PNG, base64, at most 5 of 5 MiB)" maxItems:"5"`
 	}
 }
 
@@ -324,7 +341,11 @@ func (s *Server) registerObjectionAPI() {
 		if err != nil {
 			return nil, err
 		}
-		v, err := s.opts.Objections.File(ctx, p, id, in.Body.Reasons, in.Body.Contact)
+		evidence := make([]attach.File, len(in.Body.Evidence))
+		for i, f := range in.Body.Evidence {
+			evidence[i] = attach.File{Name: f.Name, Data: f.Data}
+		}
+		v, err := s.opts.Objections.File(ctx, p, id, in.Body.Reasons, in.Body.Contact, evidence)
 		if err != nil {
 			return nil, s.rightsAPIError(err, "异议")
 		}

@@ -120,13 +120,30 @@ func TestObjectionWorkflow(t *testing.T) {
 		!strings.Contains(body, "请填写异议理由") {
 		t.Errorf("empty reasons: %d", code)
 	}
-	code, _, h := shop.post(recPath+"/objections", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"罚款金额应为1万元，不是2万元"}, "contact": {"13900000000"}})
+	if code, body, _ := postFiles(shop, recPath+"/objections", "evidence", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"有误"}},
+		upload{"说明.gif", []byte("GIF89a......")}); code != http.StatusUnprocessableEntity || !strings.Contains(body, "不是PDF、JPG或PNG格式") {
+		t.Errorf("evidence of a wrong type: %d", code)
+	}
+	code, _, h := postFiles(shop, recPath+"/objections", "evidence", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"罚款金额应为1万元，不是2万元"},
+		"contact": {"13900000000"}}, upload{"缴款凭证.png", pngProof})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/objections/") {
 		t.Fatalf("file: %d %v", code, h)
 	}
 	casePath := h.Get("Location")
 	if _, page := shop.get(casePath); !strings.Contains(page, "核查中") || !strings.Contains(page, "13900000000") || !strings.Contains(page, "罚款金额应为1万元") {
 		t.Errorf("the shop's case page:\n%s", page)
+	}
+	// The evidence: listed on the case page, sent to the department (and
+	// the reading audited), refused to others.
+	m := regexp.MustCompile(`href="(/objections/\d+/files/\d+)"[^>]*>缴款凭证.png<`).FindStringSubmatch(func() string { _, p := shop.get(casePath); return p }())
+	if m == nil {
+		t.Fatal("the case page does not list the evidence")
+	}
+	if code, body := env.as(t, "reviewer.dept").get(m[1]); code != http.StatusOK || body != string(pngProof) {
+		t.Errorf("the department reads the evidence: %d", code)
+	}
+	if code, _ := env.as(t, "firm").get(m[1]); code != http.StatusNotFound {
+		t.Errorf("another subject reads the evidence: %d", code)
 	}
 	// Marked at once on the public record page.
 	public := env.as(t, "")
@@ -236,7 +253,7 @@ func TestObjectionWorkflow(t *testing.T) {
 	}
 	// Every step is in the audit trail.
 	entries, err := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditObjection}})
-	if err != nil || len(entries) != 5 {
+	if err != nil || len(entries) != 6 { // five actions and the evidence read
 		t.Errorf("audit entries %d, %v", len(entries), err)
 	}
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -35,7 +37,7 @@ func (s *Server) registerRepairs(mux *http.ServeMux) {
 
 // maxRepairUpload bounds an application's request: every proof at its
 // largest, and room for the form's fields.
-const maxRepairUpload = repair.MaxProofs*repair.MaxProofBytes + 1<<20
+const maxUpload = attach.MaxFiles*attach.MaxBytes + 1<<20
 
 // repairRow is an application as the pages show it.
 type repairRow struct {
@@ -123,18 +125,9 @@ func (s *Server) applyRepair(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxRepairUpload)
-	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			s.render(w, r, http.StatusRequestEntityTooLarge, "error", "文件过大",
-				"上传的证明材料合计超过上限：最多5个文件，每个不超过5MB。请压缩或减少文件后重试。")
-			return
-		}
-		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "未能读取上传的文件，请重试。")
+	uploads, ok := s.readUploads(w, r, "proofs")
+	if !ok {
 		return
-	}
-	if r.MultipartForm != nil {
-		defer r.MultipartForm.RemoveAll()
 	}
 	if !checkCSRF(r) {
 		s.staleForm(w, r)
@@ -145,25 +138,9 @@ func (s *Server) applyRepair(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	var proofs []repair.File
-	if r.MultipartForm != nil {
-		for _, fh := range r.MultipartForm.File["proofs"] {
-			if fh.Filename == "" && fh.Size == 0 {
-				continue // no file chosen
-			}
-			f, err := fh.Open()
-			if err != nil {
-				s.repairError(w, r, err)
-				return
-			}
-			data, err := io.ReadAll(f)
-			f.Close()
-			if err != nil {
-				s.repairError(w, r, err)
-				return
-			}
-			proofs = append(proofs, repair.File{Name: fh.Filename, Data: data})
-		}
+	proofs := make([]repair.File, len(uploads))
+	for i, u := range uploads {
+		proofs[i] = repair.File{Name: u.Name, Data: u.Data}
 	}
 	v, err := s.opts.Repairs.Apply(r.Context(), p, id, proofs, r.PostFormValue("commitment") == "accepted")
 	if err != nil {
@@ -220,9 +197,21 @@ func (s *Server) actOnRepair(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/repairs/"+r.PathValue("id"), http.StatusSeeOther)
 }
 
-// repairFile sends a proof to a reader holding a role for the application,
-// as an attachment (never rendered inline by the site).
+// repairFile sends a proof to a reader holding a role for the application.
 func (s *Server) repairFile(w http.ResponseWriter, r *http.Request) {
+	s.caseFile(w, r, auth.AuditRepair, "repair:", s.repairError,
+		func(ctx context.Context, p auth.Principal, id, fid int64) (string, string, []byte, error) {
+			f, err := s.opts.Repairs.File(ctx, p, id, fid)
+			return f.Name, f.ContentType, f.Data, err
+		})
+}
+
+// caseFile sends file {file} of case {id} to a signed-in reader holding a
+// role for the case (get checks that and opens the file), as an
+// attachment. The file can hold personal data: its reading goes to the
+// audit trail first, with the case as target (prefix and the id).
+func (s *Server) caseFile(w http.ResponseWriter, r *http.Request, action, prefix string, fail func(http.ResponseWriter, *http.Request, error),
+	get func(ctx context.Context, p auth.Principal, id, fid int64) (name, contentType string, data []byte, err error)) {
 	p, ok := s.requireSignIn(w, r)
 	if !ok {
 		return
@@ -233,27 +222,32 @@ func (s *Server) repairFile(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	f, err := s.opts.Repairs.File(r.Context(), p, id, fid)
+	name, ct, data, err := get(r.Context(), p, id, fid)
 	if err != nil {
-		s.repairError(w, r, err)
+		fail(w, r, err)
 		return
 	}
-	// A proof is personal data: its reading is in the audit trail.
-	if _, err := s.mustAudit(r.Context(), p, auth.AuditEntry{Action: auth.AuditRepair, Outcome: "file.read",
-		Target: "repair:" + strconv.FormatInt(id, 10), Detail: f.Name}); err != nil {
-		s.serviceError(w, r, "audit proof read", err)
+	if _, err := s.mustAudit(r.Context(), p, auth.AuditEntry{Action: action, Outcome: "file.read",
+		Target: prefix + strconv.FormatInt(id, 10), Detail: name}); err != nil {
+		s.serviceError(w, r, "audit file read", err)
 		return
 	}
+	sendFile(w, name, ct, data)
+}
+
+// sendFile sends an uploaded file for download (never shown inline: its
+// type was sniffed, not trusted, and it stays out of caches).
+func sendFile(w http.ResponseWriter, name, contentType string, data []byte) {
 	h := w.Header()
-	h.Set("Content-Type", f.ContentType)
-	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
-	cd := mime.FormatMediaType("attachment", map[string]string{"filename": f.Name})
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	cd := mime.FormatMediaType("attachment", map[string]string{"filename": name})
 	if cd == "" {
 		cd = "attachment"
 	}
 	h.Set("Content-Disposition", cd)
 	h.Set("Cache-Control", "no-store")
-	w.Write(f.Data)
+	w.Write(data)
 }
 
 func (s *Server) repairQueue(w http.ResponseWriter, r *http.Request) {
@@ -276,4 +270,45 @@ func (s *Server) repairQueue(w http.ResponseWriter, r *http.Request) {
 		rows[i] = s.repairRow(v, now)
 	}
 	s.render(w, r, http.StatusOK, "repairs", "信用修复", map[string]any{"Rows": rows, "All": len(states) == 0, "Staff": p.Staff()})
+}
+
+// readUploads reads a form that may carry files in field (multipart, at
+// most attach.MaxFiles of attach.MaxBytes and the rest of the form), or a
+// plain form (no files). It renders the error and reports false when the
+// body cannot be read. The temporary files are removed when the request
+// ends.
+func (s *Server) readUploads(w http.ResponseWriter, r *http.Request, field string) ([]attach.File, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
+	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			s.render(w, r, http.StatusRequestEntityTooLarge, "error", "文件过大",
+				"上传的材料合计超过上限：最多5个文件，每个不超过5MB。请压缩或减少文件后重试。")
+			return nil, false
+		}
+		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "未能读取上传的文件，请重试。")
+		return nil, false
+	}
+	if r.MultipartForm == nil {
+		return nil, true
+	}
+	context.AfterFunc(r.Context(), func() { r.MultipartForm.RemoveAll() })
+	var out []attach.File
+	for _, fh := range r.MultipartForm.File[field] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // no file chosen
+		}
+		f, err := fh.Open()
+		if err != nil {
+			s.serviceError(w, r, "read upload", err)
+			return nil, false
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			s.serviceError(w, r, "read upload", err)
+			return nil, false
+		}
+		out = append(out, attach.File{Name: fh.Filename, Data: data})
+	}
+	return out, true
 }

@@ -88,6 +88,12 @@ type upload struct {
 // postMultipart posts a multipart form with files under "proofs".
 func postMultipart(b *browser, path string, fields url.Values, files ...upload) (int, string, http.Header) {
 	b.t.Helper()
+	return postFiles(b, path, "proofs", fields, files...)
+}
+
+// postFiles posts a multipart form with files in field.
+func postFiles(b *browser, path, field string, fields url.Values, files ...upload) (int, string, http.Header) {
+	b.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, vs := range fields {
@@ -96,7 +102,7 @@ func postMultipart(b *browser, path string, fields url.Values, files ...upload) 
 		}
 	}
 	for _, f := range files {
-		w, err := mw.CreateFormFile("proofs", f.name)
+		w, err := mw.CreateFormFile(field, f.name)
 		if err != nil {
 			b.t.Fatal(err)
 		}

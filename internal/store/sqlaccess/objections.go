@@ -27,7 +27,7 @@ func scanObjection(row interface{ Scan(...any) error }) (store.ObjectionRow, err
 }
 
 // AddObjection implements store.ObjectionStore.
-func (s *Store) AddObjection(ctx context.Context, o store.ObjectionRow, audit auth.AuditEntry) (store.ObjectionRow, error) {
+func (s *Store) AddObjection(ctx context.Context, o store.ObjectionRow, files []store.ObjectionFile, audit auth.AuditEntry) (store.ObjectionRow, error) {
 	now := s.now()
 	if o.FiledAt.IsZero() {
 		o.FiledAt = now
@@ -47,6 +47,15 @@ func (s *Store) AddObjection(ctx context.Context, o store.ObjectionRow, audit au
 			o.RecordID, o.RecordVersion, o.SubjectID, o.Dept, o.State, o.Marks, nullInt(o.ApplicantUser), o.ApplicantName,
 			o.Contact, o.FiledAt, o.UpdatedAt, nullString(o.DueOn), string(o.Body), o.Rev).Scan(&o.ID); err != nil {
 			return fmt.Errorf("add objection: %w", err)
+		}
+		o.Files = make([]store.ObjectionFile, len(files))
+		for i, f := range files {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO objection_files (objection_id, name, content_type, size, sha256, data)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, o.ID, f.Name, f.ContentType, f.Size, f.SHA256, f.Data).Scan(&f.ID); err != nil {
+				return fmt.Errorf("objection file %q: %w", f.Name, err)
+			}
+			f.ObjectionID, f.Data = o.ID, nil
+			o.Files[i] = f
 		}
 		audit.Target = fmt.Sprintf("objection:%d", o.ID)
 		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
@@ -90,7 +99,30 @@ func (s *Store) GetObjection(ctx context.Context, id int64) (store.ObjectionRow,
 	if err != nil {
 		return store.ObjectionRow{}, notFound(err, fmt.Sprintf("objection %d", id))
 	}
-	return o, nil
+	rows, err := s.R.QueryContext(ctx, `SELECT id, objection_id, name, content_type, size, sha256 FROM objection_files WHERE objection_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return store.ObjectionRow{}, fmt.Errorf("objection files: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f store.ObjectionFile
+		if err := rows.Scan(&f.ID, &f.ObjectionID, &f.Name, &f.ContentType, &f.Size, &f.SHA256); err != nil {
+			return store.ObjectionRow{}, err
+		}
+		o.Files = append(o.Files, f)
+	}
+	return o, rows.Err()
+}
+
+// ObjectionFile implements store.ObjectionStore.
+func (s *Store) ObjectionFile(ctx context.Context, id int64) (store.ObjectionFile, error) {
+	var f store.ObjectionFile
+	err := s.R.QueryRowContext(ctx, `SELECT id, objection_id, name, content_type, size, sha256, data FROM objection_files WHERE id = $1`, id).
+		Scan(&f.ID, &f.ObjectionID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Data)
+	if err != nil {
+		return store.ObjectionFile{}, notFound(err, fmt.Sprintf("objection file %d", id))
+	}
+	return f, nil
 }
 
 // ObjectionsOfRecords implements store.ObjectionStore.

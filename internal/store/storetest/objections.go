@@ -39,17 +39,17 @@ func testObjections(t *testing.T, h Harness) {
 			FiledAt: time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)}
 	}
 	audit := auth.AuditEntry{Actor: "user:7", Action: auth.AuditObjection, Outcome: "file", SubjectID: recs[0].SubjectID}
-	a, err := h.Store.AddObjection(ctx, row(recs[0], "D1", "2026-11-09"), audit)
+	a, err := h.Store.AddObjection(ctx, row(recs[0], "D1", "2026-11-09"), []store.ObjectionFile{{Name: "收据.png", ContentType: "image/png", Size: 3, SHA256: "abc", Data: []byte{9, 8, 7}}}, audit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a.ID == 0 || a.Rev != 1 || a.UpdatedAt.IsZero() {
 		t.Fatalf("added %+v", a)
 	}
-	b2, _ := h.Store.AddObjection(ctx, row(recs[1], "D1", "2026-11-05"), audit)
-	c, _ := h.Store.AddObjection(ctx, row(recs[2], "D2", ""), audit)
-	second, _ := h.Store.AddObjection(ctx, row(recs[0], "D1", "2026-11-20"), audit)
-	if _, err := h.Store.AddObjection(ctx, row(store.Record{ID: 987654}, "D1", ""), audit); !errors.Is(err, store.ErrNotFound) {
+	b2, _ := h.Store.AddObjection(ctx, row(recs[1], "D1", "2026-11-05"), nil, audit)
+	c, _ := h.Store.AddObjection(ctx, row(recs[2], "D2", ""), nil, audit)
+	second, _ := h.Store.AddObjection(ctx, row(recs[0], "D1", "2026-11-20"), nil, audit)
+	if _, err := h.Store.AddObjection(ctx, row(store.Record{ID: 987654}, "D1", ""), nil, audit); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("objection to a missing record: %v", err)
 	}
 	// The record is flagged, the row reads back as written.
@@ -60,6 +60,14 @@ func testObjections(t *testing.T, h Harness) {
 	if err != nil || got.RecordID != recs[0].ID || got.Dept != "D1" || !got.Marks || got.ApplicantUser != 7 || got.DueOn != "2026-11-09" ||
 		string(got.Body) != `{"State":"pending"}` || got.Rev != 1 || !got.FiledAt.Equal(a.FiledAt) {
 		t.Fatalf("GetObjection = %+v, %v", got, err)
+	}
+	if len(got.Files) != 1 || got.Files[0].Name != "收据.png" || got.Files[0].Data != nil || len(a.Files) != 1 || a.Files[0].ID != got.Files[0].ID {
+		t.Errorf("files %+v", got.Files)
+	} else if f, err := h.Store.ObjectionFile(ctx, got.Files[0].ID); err != nil || !slices.Equal(f.Data, []byte{9, 8, 7}) || f.ObjectionID != a.ID {
+		t.Errorf("file %+v, %v", f, err)
+	}
+	if _, err := h.Store.ObjectionFile(ctx, 987654); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing file: %v", err)
 	}
 	if !slices.Equal(got.Contact, contact) {
 		t.Errorf("contact %v", got.Contact)
