@@ -82,9 +82,9 @@ func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, re
 	if err != nil {
 		return View{}, refuse("%s", err.Error())
 	}
-	files := make([]store.ObjectionFile, len(checked))
+	files := make([]store.CaseFile, len(checked))
 	for i, f := range checked {
-		files[i] = store.ObjectionFile{Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, Data: s.Keys.Encrypt(string(f.Data))}
+		files[i] = store.CaseFile{Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, Data: s.Keys.Encrypt(string(f.Data))}
 	}
 	now := s.now()
 	c, err := NewCase(s.Clock, now, now, Applicant, reasons)
@@ -112,20 +112,20 @@ func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, re
 
 // Evidence returns file fileID of objection id for p, who must hold a
 // role for the case (ErrNotFound otherwise), with its data opened.
-func (s *Service) Evidence(ctx context.Context, p auth.Principal, id, fileID int64) (store.ObjectionFile, error) {
+func (s *Service) Evidence(ctx context.Context, p auth.Principal, id, fileID int64) (store.CaseFile, error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
-		return store.ObjectionFile{}, err
+		return store.CaseFile{}, err
 	}
 	f, err := s.Store.ObjectionFile(ctx, fileID)
 	if err != nil {
-		return store.ObjectionFile{}, err
+		return store.CaseFile{}, err
 	}
-	if f.ObjectionID != id {
-		return store.ObjectionFile{}, fmt.Errorf("objection %d file %d: %w", id, fileID, store.ErrNotFound)
+	if f.CaseID != id {
+		return store.CaseFile{}, fmt.Errorf("objection %d file %d: %w", id, fileID, store.ErrNotFound)
 	}
 	pt, err := s.Keys.Decrypt(f.Data)
 	if err != nil {
-		return store.ObjectionFile{}, fmt.Errorf("objection %d file %d: %w", id, fileID, err)
+		return store.CaseFile{}, fmt.Errorf("objection %d file %d: %w", id, fileID, err)
 	}
 	f.Data = []byte(pt)
 	return f, nil
@@ -297,7 +297,7 @@ func (s *Service) applyOutcome(ctx context.Context, r store.Record, row store.Ob
 // Queue returns the cases p handles (as department, superior or
 // platform) or filed (as applicant), the ones waiting longest first.
 func (s *Service) Queue(ctx context.Context, p auth.Principal, states []State) ([]View, error) {
-	f := store.ObjectionFilter{Limit: 500}
+	f := store.CaseFilter{Limit: 500}
 	for _, st := range states {
 		f.States = append(f.States, string(st))
 	}

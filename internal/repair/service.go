@@ -208,7 +208,7 @@ func (s *Service) Commitment(ctx context.Context, p auth.Principal, recordID int
 // checkProofs checks the uploaded proofs (package attach): 1 to MaxProofs
 // files of at most MaxProofBytes each, PDF, JPEG or PNG by their content.
 // It returns them as stored files.
-func checkProofs(proofs []File) ([]store.RepairFile, error) {
+func checkProofs(proofs []File) ([]store.CaseFile, error) {
 	if len(proofs) == 0 {
 		return nil, refuse(Submit, "", "请上传至少一份已履行法定义务、纠正失信行为的证明材料（PDF、JPG或PNG格式）")
 	}
@@ -220,9 +220,9 @@ func checkProofs(proofs []File) ([]store.RepairFile, error) {
 	if err != nil {
 		return nil, refuse(Submit, "", "%s", err.Error())
 	}
-	out := make([]store.RepairFile, len(checked))
+	out := make([]store.CaseFile, len(checked))
 	for i, c := range checked {
-		out[i] = store.RepairFile{Name: c.Name, ContentType: c.ContentType, Size: c.Size, SHA256: c.SHA256, Data: c.Data}
+		out[i] = store.CaseFile{Name: c.Name, ContentType: c.ContentType, Size: c.Size, SHA256: c.SHA256, Data: c.Data}
 	}
 	return out, nil
 }
@@ -452,20 +452,20 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 
 // File returns proof fileID of application repairID for p, who must hold
 // a role for the application (ErrNotFound otherwise).
-func (s *Service) File(ctx context.Context, p auth.Principal, repairID, fileID int64) (store.RepairFile, error) {
+func (s *Service) File(ctx context.Context, p auth.Principal, repairID, fileID int64) (store.CaseFile, error) {
 	if _, err := s.Get(ctx, p, repairID); err != nil {
-		return store.RepairFile{}, err
+		return store.CaseFile{}, err
 	}
 	f, err := s.Store.RepairFile(ctx, fileID)
 	if err != nil {
-		return store.RepairFile{}, err
+		return store.CaseFile{}, err
 	}
-	if f.RepairID != repairID {
-		return store.RepairFile{}, fmt.Errorf("repair %d file %d: %w", repairID, fileID, store.ErrNotFound)
+	if f.CaseID != repairID {
+		return store.CaseFile{}, fmt.Errorf("repair %d file %d: %w", repairID, fileID, store.ErrNotFound)
 	}
 	pt, err := s.Keys.Decrypt(f.Data)
 	if err != nil {
-		return store.RepairFile{}, fmt.Errorf("repair %d file %d: %w", repairID, fileID, err)
+		return store.CaseFile{}, fmt.Errorf("repair %d file %d: %w", repairID, fileID, err)
 	}
 	f.Data = []byte(pt)
 	return f, nil
@@ -474,7 +474,7 @@ func (s *Service) File(ctx context.Context, p auth.Principal, repairID, fileID i
 // Queue returns the applications p handles (as platform or department)
 // or filed (as applicant), the ones due first first.
 func (s *Service) Queue(ctx context.Context, p auth.Principal, states []State) ([]View, error) {
-	f := store.RepairFilter{Limit: 500}
+	f := store.CaseFilter{Limit: 500}
 	for _, st := range states {
 		f.States = append(f.States, string(st))
 	}

@@ -33,27 +33,7 @@ type ObjectionRow struct {
 	Rev           int    // incremented by every update
 	// Files are the evidence attached at filing, without their data (set
 	// by GetObjection).
-	Files []ObjectionFile
-}
-
-// ObjectionFile is a file of evidence attached to an objection; Data is
-// sealed with the data key by the service.
-type ObjectionFile struct {
-	ID          int64
-	ObjectionID int64
-	Name        string
-	ContentType string
-	Size        int64
-	SHA256      string
-	Data        []byte // nil except from ObjectionFile
-}
-
-// ObjectionFilter narrows ListObjections; empty fields match all.
-type ObjectionFilter struct {
-	Depts         []string // supplying departments (USCCs)
-	States        []string
-	ApplicantUser int64
-	Limit         int // at most this many (default 200)
+	Files []CaseFile
 }
 
 // ObjectionStore keeps objections. Every change is written with its audit
@@ -62,9 +42,9 @@ type ObjectionStore interface {
 	// AddObjection stores a new objection with its files (ID, Rev 1 and
 	// the times set on the returned row) and flags its record as objected
 	// to.
-	AddObjection(ctx context.Context, o ObjectionRow, files []ObjectionFile, audit auth.AuditEntry) (ObjectionRow, error)
+	AddObjection(ctx context.Context, o ObjectionRow, files []CaseFile, audit auth.AuditEntry) (ObjectionRow, error)
 	// ObjectionFile returns an attached file with its data (ErrNotFound).
-	ObjectionFile(ctx context.Context, id int64) (ObjectionFile, error)
+	ObjectionFile(ctx context.Context, id int64) (CaseFile, error)
 	// UpdateObjection stores o if the stored row's Rev is still o.Rev
 	// (ErrConflict otherwise) and returns it with Rev incremented.
 	UpdateObjection(ctx context.Context, o ObjectionRow, audit auth.AuditEntry) (ObjectionRow, error)
@@ -74,5 +54,5 @@ type ObjectionStore interface {
 	ObjectionsOfRecords(ctx context.Context, recordIDs []int64) ([]ObjectionRow, error)
 	// ListObjections returns objections ordered by the due day of the step
 	// they wait on (none last), then by id.
-	ListObjections(ctx context.Context, f ObjectionFilter) ([]ObjectionRow, error)
+	ListObjections(ctx context.Context, f CaseFilter) ([]ObjectionRow, error)
 }

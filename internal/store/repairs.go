@@ -32,20 +32,8 @@ type RepairRow struct {
 
 	// Set by GetRepair and AddRepair only: the proofs (without their
 	// data; RepairFile reads one with it) and the commitment.
-	Files      []RepairFile
+	Files      []CaseFile
 	Commitment Commitment
-}
-
-// RepairFile is a proof attached to a repair application (罚款收据,
-// 整改证明 …).
-type RepairFile struct {
-	ID          int64
-	RepairID    int64
-	Name        string // as uploaded
-	ContentType string // sniffed: application/pdf, image/jpeg or image/png
-	Size        int64
-	SHA256      string // hex
-	Data        []byte // nil except from RepairFile
 }
 
 // CommitmentRepair is the kind (承诺类型) of the commitment signed with a
@@ -74,7 +62,7 @@ type Commitment struct {
 // commitment.
 type NewRepair struct {
 	Row        RepairRow // ID, Rev, UpdatedAt, CommitmentID and (with Body set) Body are set by the store
-	Files      []RepairFile
+	Files      []CaseFile
 	Commitment Commitment
 	// Body, when set, returns the application's body once the
 	// commitment's code is known (it is computed in the transaction); it
@@ -85,14 +73,6 @@ type NewRepair struct {
 	// the transaction, which is serialised with every other AddRepair, so
 	// two applications filed at once (a double click) cannot both be open.
 	OpenStates []string
-}
-
-// RepairFilter narrows ListRepairs; empty fields match all.
-type RepairFilter struct {
-	Depts         []string // supplying departments (USCCs)
-	States        []string
-	ApplicantUser int64
-	Limit         int // at most this many (default 200)
 }
 
 // RepairStore keeps credit repair applications, their proofs and the
@@ -119,12 +99,12 @@ type RepairStore interface {
 	// data) and commitment (ErrNotFound).
 	GetRepair(ctx context.Context, id int64) (RepairRow, error)
 	// RepairFile returns a proof with its data (ErrNotFound).
-	RepairFile(ctx context.Context, id int64) (RepairFile, error)
+	RepairFile(ctx context.Context, id int64) (CaseFile, error)
 	// RepairsOfRecords returns the applications for these records, by id
 	// (without files and commitment).
 	RepairsOfRecords(ctx context.Context, recordIDs []int64) ([]RepairRow, error)
 	// ListRepairs returns applications ordered by the due day of the step
 	// they wait on (none last), then by id (without files and
 	// commitment).
-	ListRepairs(ctx context.Context, f RepairFilter) ([]RepairRow, error)
+	ListRepairs(ctx context.Context, f CaseFilter) ([]RepairRow, error)
 }

@@ -34,7 +34,7 @@ func (s *Server) rightsPage(w http.ResponseWriter, r *http.Request) {
 	var clock deadline.Clock
 	if s.opts.Objections != nil {
 		clock = s.opts.Objections.Clock
-		rows, err := s.opts.Store.ListObjections(ctx, store.ObjectionFilter{Limit: rightsScan})
+		rows, err := s.opts.Store.ListObjections(ctx, store.CaseFilter{Limit: rightsScan})
 		if err != nil {
 			s.portalError(w, r, err)
 			return
@@ -53,7 +53,7 @@ func (s *Server) rightsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.opts.Repairs != nil {
 		clock = s.opts.Repairs.Clock
-		rows, err := s.opts.Store.ListRepairs(ctx, store.RepairFilter{Limit: rightsScan})
+		rows, err := s.opts.Store.ListRepairs(ctx, store.CaseFilter{Limit: rightsScan})
 		if err != nil {
 			s.portalError(w, r, err)
 			return

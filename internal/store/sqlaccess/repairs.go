@@ -20,7 +20,7 @@ var _ store.RepairStore = (*Store)(nil)
 const repairColumns = `id, record_id, record_version, subject_id, dept, state, COALESCE(applicant_user, 0), applicant_name, commitment_id,
 	filed_at, updated_at, COALESCE(due_on, ''), COALESCE(approved_on, ''), body, rev`
 
-func scanRepair(row interface{ Scan(...any) error }) (store.RepairRow, error) {
+func scanRepair(row scanner) (store.RepairRow, error) {
 	var r store.RepairRow
 	var body string
 	err := row.Scan(&r.ID, &r.RecordID, &r.RecordVersion, &r.SubjectID, &r.Dept, &r.State, &r.ApplicantUser, &r.ApplicantName, &r.CommitmentID,
@@ -56,7 +56,7 @@ func (s *Store) AddRepair(ctx context.Context, n store.NewRepair, audit auth.Aud
 	if c.Kind == "" {
 		c.Kind = store.CommitmentRepair
 	}
-	files := make([]store.RepairFile, len(n.Files))
+	var files []store.CaseFile
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if s.LockAudit != nil {
 			if err := s.LockAudit(ctx, tx); err != nil {
@@ -132,14 +132,8 @@ func (s *Store) AddRepair(ctx context.Context, n store.NewRepair, audit auth.Aud
 			o.FiledAt, o.UpdatedAt, nullString(o.DueOn), nullString(o.ApprovedOn), string(o.Body), o.Rev).Scan(&o.ID); err != nil {
 			return fmt.Errorf("add repair: %w", err)
 		}
-		for i, f := range n.Files {
-			f.RepairID, f.Size = o.ID, int64(len(f.Data))
-			if err := tx.QueryRowContext(ctx, `INSERT INTO repair_files (repair_id, name, content_type, size, sha256, data)
-				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, f.RepairID, f.Name, f.ContentType, f.Size, f.SHA256, f.Data).Scan(&f.ID); err != nil {
-				return fmt.Errorf("add repair file %q: %w", f.Name, err)
-			}
-			f.Data = nil
-			files[i] = f
+		if files, err = addCaseFiles(ctx, tx, "repair_files", "repair_id", o.ID, n.Files); err != nil {
+			return err
 		}
 		audit.Target = fmt.Sprintf("repair:%d", o.ID)
 		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
@@ -197,19 +191,7 @@ func (s *Store) GetRepair(ctx context.Context, id int64) (store.RepairRow, error
 	if err != nil {
 		return store.RepairRow{}, notFound(err, fmt.Sprintf("repair %d", id))
 	}
-	rows, err := s.R.QueryContext(ctx, `SELECT id, repair_id, name, content_type, size, sha256 FROM repair_files WHERE repair_id = $1 ORDER BY id`, id)
-	if err != nil {
-		return store.RepairRow{}, fmt.Errorf("repair files: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var f store.RepairFile
-		if err := rows.Scan(&f.ID, &f.RepairID, &f.Name, &f.ContentType, &f.Size, &f.SHA256); err != nil {
-			return store.RepairRow{}, err
-		}
-		o.Files = append(o.Files, f)
-	}
-	if err := rows.Err(); err != nil {
+	if o.Files, err = s.caseFiles(ctx, "repair_files", "repair_id", id); err != nil {
 		return store.RepairRow{}, err
 	}
 	c := &o.Commitment
@@ -224,14 +206,8 @@ func (s *Store) GetRepair(ctx context.Context, id int64) (store.RepairRow, error
 }
 
 // RepairFile implements store.RepairStore.
-func (s *Store) RepairFile(ctx context.Context, id int64) (store.RepairFile, error) {
-	var f store.RepairFile
-	err := s.R.QueryRowContext(ctx, `SELECT id, repair_id, name, content_type, size, sha256, data FROM repair_files WHERE id = $1`, id).
-		Scan(&f.ID, &f.RepairID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &f.Data)
-	if err != nil {
-		return store.RepairFile{}, notFound(err, fmt.Sprintf("repair file %d", id))
-	}
-	return f, nil
+func (s *Store) RepairFile(ctx context.Context, id int64) (store.CaseFile, error) {
+	return s.caseFile(ctx, "repair_files", "repair_id", id)
 }
 
 // RepairsOfRecords implements store.RepairStore.
@@ -239,64 +215,22 @@ func (s *Store) RepairsOfRecords(ctx context.Context, recordIDs []int64) ([]stor
 	if len(recordIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(recordIDs))
-	marks := make([]string, len(recordIDs))
-	for i, id := range recordIDs {
-		args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
-	}
-	return s.queryRepairs(ctx, `SELECT `+repairColumns+` FROM repairs WHERE record_id IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
+	q, args := ofRecords("repairs", repairColumns, recordIDs)
+	return s.queryRepairs(ctx, q, args...)
 }
 
 // ListRepairs implements store.RepairStore.
-func (s *Store) ListRepairs(ctx context.Context, f store.RepairFilter) ([]store.RepairRow, error) {
-	var where []string
-	var args []any
-	in := func(col string, vals []string) {
-		marks := make([]string, len(vals))
-		for i, v := range vals {
-			args = append(args, v)
-			marks[i] = fmt.Sprintf("$%d", len(args))
-		}
-		where = append(where, col+` IN (`+strings.Join(marks, ", ")+`)`)
-	}
-	if len(f.Depts) > 0 {
-		in("dept", f.Depts)
-	}
-	if len(f.States) > 0 {
-		in("state", f.States)
-	}
-	if f.ApplicantUser != 0 {
-		args = append(args, f.ApplicantUser)
-		where = append(where, fmt.Sprintf("applicant_user = $%d", len(args)))
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 200
-	}
-	q := `SELECT ` + repairColumns + ` FROM repairs`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, limit)
-	q += fmt.Sprintf(` ORDER BY due_on IS NULL, due_on, id LIMIT $%d`, len(args))
+func (s *Store) ListRepairs(ctx context.Context, f store.CaseFilter) ([]store.RepairRow, error) {
+	q, args := caseQueue("repairs", repairColumns, f)
 	return s.queryRepairs(ctx, q, args...)
 }
 
 func (s *Store) queryRepairs(ctx context.Context, q string, args ...any) ([]store.RepairRow, error) {
-	rows, err := s.R.QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.R, q, scanRepair, args...)
 	if err != nil {
 		return nil, fmt.Errorf("repairs: %w", err)
 	}
-	defer rows.Close()
-	var out []store.RepairRow
-	for rows.Next() {
-		o, err := scanRepair(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // appendRepairEvent appends the change-feed event of a repair in tx, the

@@ -39,7 +39,7 @@ func testObjections(t *testing.T, h Harness) {
 			FiledAt: time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)}
 	}
 	audit := auth.AuditEntry{Actor: "user:7", Action: auth.AuditObjection, Outcome: "file", SubjectID: recs[0].SubjectID}
-	a, err := h.Store.AddObjection(ctx, row(recs[0], "D1", "2026-11-09"), []store.ObjectionFile{{Name: "收据.png", ContentType: "image/png", Size: 3, SHA256: "abc", Data: []byte{9, 8, 7}}}, audit)
+	a, err := h.Store.AddObjection(ctx, row(recs[0], "D1", "2026-11-09"), []store.CaseFile{{Name: "收据.png", ContentType: "image/png", Size: 3, SHA256: "abc", Data: []byte{9, 8, 7}}}, audit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func testObjections(t *testing.T, h Harness) {
 	}
 	if len(got.Files) != 1 || got.Files[0].Name != "收据.png" || got.Files[0].Data != nil || len(a.Files) != 1 || a.Files[0].ID != got.Files[0].ID {
 		t.Errorf("files %+v", got.Files)
-	} else if f, err := h.Store.ObjectionFile(ctx, got.Files[0].ID); err != nil || !slices.Equal(f.Data, []byte{9, 8, 7}) || f.ObjectionID != a.ID {
+	} else if f, err := h.Store.ObjectionFile(ctx, got.Files[0].ID); err != nil || !slices.Equal(f.Data, []byte{9, 8, 7}) || f.CaseID != a.ID {
 		t.Errorf("file %+v, %v", f, err)
 	}
 	if _, err := h.Store.ObjectionFile(ctx, 987654); !errors.Is(err, store.ErrNotFound) {
@@ -97,15 +97,15 @@ func testObjections(t *testing.T, h Harness) {
 	if ids := objectionIDs(byRec); err != nil || !slices.Equal(ids, []int64{a.ID, c.ID, second.ID}) {
 		t.Errorf("ObjectionsOfRecords = %v, %v", ids, err)
 	}
-	all, err := h.Store.ListObjections(ctx, store.ObjectionFilter{})
+	all, err := h.Store.ListObjections(ctx, store.CaseFilter{})
 	if ids := objectionIDs(all); err != nil || !slices.Equal(ids, []int64{b2.ID, second.ID, a.ID, c.ID}) {
 		t.Errorf("ListObjections = %v, %v", ids, err)
 	}
-	d1, _ := h.Store.ListObjections(ctx, store.ObjectionFilter{Depts: []string{"D1"}, States: []string{"pending"}})
+	d1, _ := h.Store.ListObjections(ctx, store.CaseFilter{Depts: []string{"D1"}, States: []string{"pending"}})
 	if ids := objectionIDs(d1); !slices.Equal(ids, []int64{b2.ID, second.ID}) {
 		t.Errorf("D1 pending = %v", ids)
 	}
-	if mine, _ := h.Store.ListObjections(ctx, store.ObjectionFilter{ApplicantUser: 7, Limit: 2}); len(mine) != 2 {
+	if mine, _ := h.Store.ListObjections(ctx, store.CaseFilter{ApplicantUser: 7, Limit: 2}); len(mine) != 2 {
 		t.Errorf("applicant's, limit 2: %d", len(mine))
 	}
 	// Every change went to the audit trail.

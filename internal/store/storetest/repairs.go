@@ -43,7 +43,7 @@ func testRepairs(t *testing.T, h Harness) {
 	png := []byte("\x89PNG\r\n\x1a\n\x00\xff proof")
 	audit := auth.AuditEntry{Actor: "user:7", Action: auth.AuditRepair, Outcome: "submit", SubjectID: recs[0].SubjectID}
 	var openStates []string // AddRepair's OpenStates
-	add := func(r store.Record, dept, due, madeOn string, files ...store.RepairFile) (store.RepairRow, error) {
+	add := func(r store.Record, dept, due, madeOn string, files ...store.CaseFile) (store.RepairRow, error) {
 		return h.Store.AddRepair(ctx, store.NewRepair{OpenStates: openStates,
 			Row: store.RepairRow{RecordID: r.ID, RecordVersion: r.Version, SubjectID: r.SubjectID, Dept: dept, State: "submitted",
 				ApplicantUser: 7, ApplicantName: "西安处罚测试公司", DueOn: due, FiledAt: time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC)},
@@ -54,15 +54,15 @@ func testRepairs(t *testing.T, h Harness) {
 		}, audit)
 	}
 	a, err := add(recs[0], "D1", "2026-11-16", "2026-11-02",
-		store.RepairFile{Name: "罚款收据.png", ContentType: "image/png", SHA256: "aa", Data: png},
-		store.RepairFile{Name: "整改报告.pdf", ContentType: "application/pdf", SHA256: "bb", Data: []byte("%PDF-1.4")})
+		store.CaseFile{Name: "罚款收据.png", ContentType: "image/png", Size: int64(len(png)), SHA256: "aa", Data: png},
+		store.CaseFile{Name: "整改报告.pdf", ContentType: "application/pdf", Size: 8, SHA256: "bb", Data: []byte("%PDF-1.4")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code1 := region + "20261102" + "000001"
 	if a.ID == 0 || a.Rev != 1 || a.UpdatedAt.IsZero() || a.CommitmentID == 0 || a.Commitment.Code != code1 ||
 		string(a.Body) != `{"Commitment":"`+code1+`"}` || len(a.Files) != 2 || a.Files[0].ID == 0 || a.Files[0].Size != int64(len(png)) ||
-		a.Files[0].Data != nil || a.Files[1].RepairID != a.ID {
+		a.Files[0].Data != nil || a.Files[1].CaseID != a.ID {
 		t.Fatalf("added %+v", a)
 	}
 	// The sequence runs per region and day; a failed application takes no number.
@@ -97,7 +97,7 @@ func testRepairs(t *testing.T, h Harness) {
 		t.Errorf("files %+v", got.Files)
 	}
 	f, err := h.Store.RepairFile(ctx, got.Files[0].ID)
-	if err != nil || !slices.Equal(f.Data, png) || f.RepairID != a.ID || f.Size != int64(len(png)) {
+	if err != nil || !slices.Equal(f.Data, png) || f.CaseID != a.ID || f.Size != int64(len(png)) {
 		t.Errorf("RepairFile = %+v, %v", f, err)
 	}
 	if _, err := h.Store.RepairFile(ctx, 987654); !errors.Is(err, store.ErrNotFound) {
@@ -173,18 +173,18 @@ func testRepairs(t *testing.T, h Harness) {
 	if len(byRec) > 0 && (byRec[0].Files != nil || byRec[0].Commitment.ID != 0) {
 		t.Errorf("RepairsOfRecords reads files or commitments: %+v", byRec[0])
 	}
-	all, err := h.Store.ListRepairs(ctx, store.RepairFilter{})
+	all, err := h.Store.ListRepairs(ctx, store.CaseFilter{})
 	if ids := repairIDs(all); err != nil || !slices.Equal(ids, []int64{b2.ID, second.ID, a.ID, c.ID}) {
 		t.Errorf("ListRepairs = %v, %v", ids, err)
 	}
-	d1, _ := h.Store.ListRepairs(ctx, store.RepairFilter{Depts: []string{"D1"}, States: []string{"submitted"}})
+	d1, _ := h.Store.ListRepairs(ctx, store.CaseFilter{Depts: []string{"D1"}, States: []string{"submitted"}})
 	if ids := repairIDs(d1); !slices.Equal(ids, []int64{b2.ID, second.ID}) {
 		t.Errorf("D1 submitted = %v", ids)
 	}
-	if mine, _ := h.Store.ListRepairs(ctx, store.RepairFilter{ApplicantUser: 7, Limit: 2}); len(mine) != 2 {
+	if mine, _ := h.Store.ListRepairs(ctx, store.CaseFilter{ApplicantUser: 7, Limit: 2}); len(mine) != 2 {
 		t.Errorf("applicant's, limit 2: %d", len(mine))
 	}
-	if none, _ := h.Store.ListRepairs(ctx, store.RepairFilter{ApplicantUser: 8}); len(none) != 0 {
+	if none, _ := h.Store.ListRepairs(ctx, store.CaseFilter{ApplicantUser: 8}); len(none) != 0 {
 		t.Errorf("another applicant's: %d", len(none))
 	}
 	// Every change went to the audit trail.
