@@ -416,3 +416,29 @@ func (r *Roles) Matrix() string {
 	}
 	return b.String()
 }
+
+// Reach is how a member of staff stands to a case about a record that a
+// department supplied (an objection, a credit repair application): as a
+// reviewer of that department, of an organisation above it, or of the
+// platform operator (the root).
+type Reach struct {
+	Department, Above, Platform bool
+}
+
+// Reach says how p stands, with the review action a, to a case about
+// subject whose record dept supplied; dept nil means the department is
+// not in the organisation tree (records imported for a USCC no
+// organisation has), and then the operator's reviewers answer for it.
+func (z *Authorizer) Reach(p Principal, a Action, dept *Org, subject int64) Reach {
+	if !p.Staff() {
+		return Reach{}
+	}
+	root := p.Org.Kind == Operator && z.Can(p, a, Resource{OrgPath: p.Org.Path})
+	if dept == nil {
+		return Reach{Department: root, Platform: root}
+	}
+	if !z.Can(p, a, Resource{OrgPath: dept.Path, SubjectID: subject}) {
+		return Reach{Platform: root}
+	}
+	return Reach{Department: p.Org.ID == dept.ID, Above: p.Org.ID != dept.ID, Platform: root}
+}

@@ -374,3 +374,31 @@ func TestOrgRules(t *testing.T) {
 		t.Error("Contains wrong")
 	}
 }
+
+func TestReach(t *testing.T) {
+	z := &Authorizer{Roles: DefaultRoles()}
+	reviewer := func(o Org) Principal { return Principal{Kind: UserKind, ID: 9, Org: o, Roles: []string{RoleReviewer}} }
+	clerk := Principal{Kind: UserKind, ID: 9, Org: deptA, Roles: []string{RoleClerk}}
+	subject := Principal{Kind: UserKind, ID: 9, SubjectID: 42, Roles: []string{RoleSubject}}
+	cases := []struct {
+		name string
+		p    Principal
+		dept *Org
+		want Reach
+	}{
+		{"the department's reviewer", reviewer(deptA), &deptA, Reach{Department: true}},
+		{"a reviewer of the city above", reviewer(cityA), &deptA, Reach{Above: true}},
+		{"the operator's reviewer", reviewer(opOrg), &deptA, Reach{Above: true, Platform: true}},
+		{"another department's reviewer", reviewer(deptB), &deptA, Reach{}},
+		{"a reviewer of a disabled department", reviewer(deptBDown), &deptBDown, Reach{}},
+		{"a clerk", clerk, &deptA, Reach{}},
+		{"a subject user", subject, &deptA, Reach{}},
+		{"not in the tree: the operator answers", reviewer(opOrg), nil, Reach{Department: true, Platform: true}},
+		{"not in the tree: a city does not", reviewer(cityA), nil, Reach{}},
+	}
+	for _, c := range cases {
+		if got := z.Reach(c.p, ObjectionReview, c.dept, 42); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}

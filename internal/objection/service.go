@@ -3,7 +3,6 @@ package objection
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -211,26 +210,18 @@ func (s *Service) roles(ctx context.Context, p auth.Principal, row store.Objecti
 	if !p.Staff() {
 		return out, nil
 	}
-	dept, err := s.Store.FindOrgByUSCC(ctx, row.Dept)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		// Not in the tree: the operator's reviewers answer for it.
-		if p.Org.ParentID == 0 && s.Auth.Can(p, auth.ObjectionReview, auth.Resource{OrgPath: p.Org.Path}) {
-			out = append(out, Department, Platform)
-		}
-		return out, nil
-	case err != nil:
+	dept, err := store.DeptOrg(ctx, s.Store, row.Dept)
+	if err != nil {
 		return nil, err
 	}
-	if !s.Auth.Can(p, auth.ObjectionReview, auth.Resource{OrgPath: dept.Path, SubjectID: row.SubjectID}) {
-		return out, nil
-	}
-	if p.Org.ID == dept.ID {
+	reach := s.Auth.Reach(p, auth.ObjectionReview, dept, row.SubjectID)
+	if reach.Department {
 		out = append(out, Department)
-	} else {
+	}
+	if reach.Above {
 		out = append(out, Superior)
 	}
-	if p.Org.ParentID == 0 {
+	if reach.Platform {
 		out = append(out, Platform)
 	}
 	return out, nil

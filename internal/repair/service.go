@@ -373,22 +373,15 @@ func (s *Service) roles(ctx context.Context, p auth.Principal, row store.RepairR
 	if !p.Staff() {
 		return out, nil
 	}
-	root := p.Org.ParentID == 0 && s.Auth.Can(p, auth.RepairReview, auth.Resource{OrgPath: p.Org.Path})
-	if root {
-		out = append(out, Platform)
-	}
-	dept, err := s.Store.FindOrgByUSCC(ctx, row.Dept)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		// Not in the tree: the operator's reviewers answer for it.
-		if root {
-			out = append(out, Department)
-		}
-		return out, nil
-	case err != nil:
+	dept, err := store.DeptOrg(ctx, s.Store, row.Dept)
+	if err != nil {
 		return nil, err
 	}
-	if p.Org.ID == dept.ID && s.Auth.Can(p, auth.RepairReview, auth.Resource{OrgPath: dept.Path, SubjectID: row.SubjectID}) {
+	reach := s.Auth.Reach(p, auth.RepairReview, dept, row.SubjectID)
+	if reach.Platform {
+		out = append(out, Platform)
+	}
+	if reach.Department {
 		out = append(out, Department)
 	}
 	return out, nil
@@ -399,10 +392,8 @@ func (s *Service) roles(ctx context.Context, p auth.Principal, row store.RepairR
 // meanwhile is refused with store.ErrConflict). note is the reason of a
 // rejection or denial (required), a remark otherwise.
 //
-// An approval sets the record's repair day (in the same transaction as
-// the application) and then appends the change-feed event: if that
-// append fails, the repair stands and the error says the event is
-// missing.
+// An approval sets the record's repair day and appends the change-feed
+// event in the same transaction as the application.
 func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, a ActionKind, note string) (View, error) {
 	v, err := s.Get(ctx, p, id)
 	if err != nil {

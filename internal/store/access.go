@@ -80,3 +80,17 @@ type AuditFilter struct {
 	Before    int64    // with a sequence number below this (paging); 0: from the newest
 	Limit     int
 }
+
+// DeptOrg returns the department with this USCC, or nil when no
+// organisation of the tree has it (records imported at the command line
+// for a department not entered).
+func DeptOrg(ctx context.Context, st AccessStore, uscc string) (*auth.Org, error) {
+	o, err := st.FindOrgByUSCC(ctx, uscc)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
