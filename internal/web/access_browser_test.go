@@ -29,27 +29,7 @@ func TestBrowserAccess(t *testing.T) {
 	defer srv.Close()
 	ctx := browsertest.New(t, 90*time.Second)
 
-	signIn := func(login, password string) {
-		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(srv.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS("#login")),
-			chromedp.SendKeys(chromedp.CSS("#login"), login),
-			chromedp.SendKeys(chromedp.CSS("#password"), password),
-			chromedp.Submit(chromedp.CSS("#password")),
-			chromedp.WaitVisible(chromedp.CSS("#logout")),
-		); err != nil {
-			t.Fatalf("sign in %s: %v", login, err)
-		}
-	}
-	signOut := func() {
-		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
-			t.Fatalf("sign out: %v", err)
-		}
-	}
-
-	signIn("admin", testPassword)
+	browserSignIn(t, ctx, srv.URL, "admin", testPassword)
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`nav a[href="/admin"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#user-form")),
@@ -66,9 +46,9 @@ func TestBrowserAccess(t *testing.T) {
 	if len(password) < 12 {
 		t.Fatalf("initial password %q", password)
 	}
-	signOut()
+	browserSignOut(t, ctx)
 
-	signIn("clerk2.xian", password)
+	browserSignIn(t, ctx, srv.URL, "clerk2.xian", password)
 	if roles := text(t, ctx, chromedp.Text(chromedp.CSS("#account-roles"))); roles != "数据报送员" {
 		t.Errorf("roles %q", roles)
 	}
@@ -84,9 +64,9 @@ func TestBrowserAccess(t *testing.T) {
 	if banner := text(t, ctx, chromedp.Text(chromedp.CSS("#internal-banner"))); !strings.Contains(banner, "复核 XA-2026-0099") {
 		t.Errorf("banner %q", banner)
 	}
-	signOut()
+	browserSignOut(t, ctx)
 
-	signIn("firm", testPassword)
+	browserSignIn(t, ctx, srv.URL, "firm", testPassword)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`nav a[href="/my"]`)), chromedp.WaitVisible(chromedp.CSS("#query-log"))); err != nil {
 		t.Fatal(err)
 	}

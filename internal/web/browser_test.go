@@ -101,3 +101,27 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "home-phone.png"), shot, 0o644)
 	}
 }
+
+// browserSignIn signs login in through the sign-in form of the site at
+// base.
+func browserSignIn(t *testing.T, ctx context.Context, base, login, password string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), login),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#logout")),
+	); err != nil {
+		t.Fatalf("sign in %s: %v", login, err)
+	}
+}
+
+// browserSignOut signs out with the navigation's button.
+func browserSignOut(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+}

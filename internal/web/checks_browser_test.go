@@ -114,20 +114,7 @@ func TestBrowserListFormAndAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browsertest.New(t, 90*time.Second)
-	signIn := func(login string) {
-		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(env.srv.URL+"/login"),
-			chromedp.WaitVisible(chromedp.CSS("#login")),
-			chromedp.SendKeys(chromedp.CSS("#login"), login),
-			chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-			chromedp.Submit(chromedp.CSS("#password")),
-			chromedp.WaitVisible(chromedp.CSS("#logout")),
-		); err != nil {
-			t.Fatalf("sign in %s: %v", login, err)
-		}
-	}
-	signIn("reviewer.xian")
+	browserSignIn(t, ctx, env.srv.URL, "reviewer.xian", testPassword)
 	decided := calendar.Today().AddDays(-3).String()
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`nav a[href="/lists/new"]`)),
@@ -161,7 +148,7 @@ func TestBrowserListFormAndAudit(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
 		t.Fatal(err)
 	}
-	signIn("auditor")
+	browserSignIn(t, ctx, env.srv.URL, "auditor", testPassword)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`nav a[href="/audit"]`)), chromedp.WaitVisible(chromedp.CSS("#audit"))); err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +159,7 @@ func TestBrowserListFormAndAudit(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
 		t.Fatal(err)
 	}
-	signIn("checker.xian")
+	browserSignIn(t, ctx, env.srv.URL, "checker.xian", testPassword)
 	if err := chromedp.Do(ctx, chromedp.Navigate(env.srv.URL+"/stats/checks"), chromedp.WaitVisible(chromedp.CSS("#stats-csv"))); err != nil {
 		t.Fatal(err)
 	}

@@ -43,28 +43,41 @@ type objectionRow struct {
 	Reason  string
 }
 
+// timerRow is a deadline as the pages and the API show it.
 type timerRow struct {
+	Step        string
 	Name        string
 	Due         string
 	Provisional bool
 	Status      deadline.Status
 }
 
-func (s *Server) objectionRow(v objection.View, now time.Time) objectionRow {
-	clock := s.opts.Objections.Clock
-	row := objectionRow{View: v}
-	row.Outcome, row.Reason = v.Case.Final()
-	for _, t := range v.Case.Timers {
+// timerRows shows a case's timers at now, named by the clock's rules, and
+// points at the one the case waits on (open, when ok).
+func timerRows(clock deadline.Clock, timers []deadline.Timer, open deadline.Timer, ok bool, now time.Time) ([]timerRow, *timerRow) {
+	rows := make([]timerRow, 0, len(timers))
+	var waiting *timerRow
+	for _, t := range timers {
+		if t.Step == "" {
+			continue
+		}
 		name := t.Step
-		if st, ok := deadlineRules(clock).Step(t.Step); ok {
+		if st, found := deadlineRules(clock).Step(t.Step); found {
 			name = st.Name
 		}
-		tr := timerRow{Name: name, Due: t.Due.String(), Provisional: t.Provisional, Status: clock.Status(t, now)}
-		row.Timers = append(row.Timers, tr)
-		if t.Done.IsZero() {
-			row.Waiting = &row.Timers[len(row.Timers)-1]
+		rows = append(rows, timerRow{Step: t.Step, Name: name, Due: t.Due.String(), Provisional: t.Provisional, Status: clock.Status(t, now)})
+		if ok && t.Step == open.Step && t.Started.Equal(open.Started) {
+			waiting = &rows[len(rows)-1]
 		}
 	}
+	return rows, waiting
+}
+
+func (s *Server) objectionRow(v objection.View, now time.Time) objectionRow {
+	row := objectionRow{View: v}
+	row.Outcome, row.Reason = v.Case.Final()
+	open, ok := v.Case.Open()
+	row.Timers, row.Waiting = timerRows(s.opts.Objections.Clock, v.Case.Timers, open, ok, now)
 	return row
 }
 
@@ -264,9 +277,8 @@ func (s *Server) objectionCase(v objection.View) ObjectionCase {
 	if row.Outcome != "" {
 		o.Outcome, o.OutcomeLabel, o.OutcomeReason = string(row.Outcome), row.Outcome.Label(), row.Reason
 	}
-	for i, t := range v.Case.Timers {
-		tr := row.Timers[i]
-		o.Steps = append(o.Steps, ObjectionStep{Step: t.Step, Name: tr.Name, Due: tr.Due, Provisional: tr.Provisional,
+	for _, tr := range row.Timers {
+		o.Steps = append(o.Steps, ObjectionStep{Step: tr.Step, Name: tr.Name, Due: tr.Due, Provisional: tr.Provisional,
 			State: string(tr.Status.State), StateLabel: tr.Status.State.Label(), Took: tr.Status.Took, Level: tr.Status.Level})
 	}
 	for _, e := range v.Case.History {

@@ -25,27 +25,8 @@ func TestBrowserObjection(t *testing.T) {
 	env := newObjectionEnv(t)
 	ctx := browsertest.New(t, 90*time.Second)
 	recURL := env.base + "/records/" + env.ref
-	signIn := func(login string) {
-		t.Helper()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(env.base+"/login"),
-			chromedp.WaitVisible(chromedp.CSS("#login")),
-			chromedp.SendKeys(chromedp.CSS("#login"), login),
-			chromedp.SendKeys(chromedp.CSS("#password"), testPassword),
-			chromedp.Submit(chromedp.CSS("#password")),
-			chromedp.WaitVisible(chromedp.CSS("#logout")),
-		); err != nil {
-			t.Fatalf("sign in %s: %v", login, err)
-		}
-	}
-	signOut := func() {
-		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
-			t.Fatalf("sign out: %v", err)
-		}
-	}
 
-	signIn("shop")
+	browserSignIn(t, ctx, env.base, "shop", testPassword)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(recURL),
 		chromedp.WaitVisible(chromedp.CSS("#objection-form")),
@@ -59,7 +40,7 @@ func TestBrowserObjection(t *testing.T) {
 	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#objection-state"))); s != "核查中" {
 		t.Errorf("state after filing: %q", s)
 	}
-	signOut()
+	browserSignOut(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(recURL)); err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +64,7 @@ func TestBrowserObjection(t *testing.T) {
 		t.Fatalf("correction: %+v %v", res, err)
 	}
 
-	signIn("reviewer.dept")
+	browserSignIn(t, ctx, env.base, "reviewer.dept", testPassword)
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS("#nav-objections")),
 		chromedp.WaitVisible(chromedp.CSS("#objection-queue")),
@@ -102,7 +83,7 @@ func TestBrowserObjection(t *testing.T) {
 	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#objection-outcome"))); !strings.HasPrefix(s, "更正") {
 		t.Errorf("outcome: %q", s)
 	}
-	signOut()
+	browserSignOut(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.Navigate(recURL), chromedp.WaitVisible(chromedp.CSS("#history-title"))); err != nil {
 		t.Fatal(err)
 	}

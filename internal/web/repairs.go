@@ -48,22 +48,10 @@ type repairRow struct {
 }
 
 func (s *Server) repairRow(v repair.View, now time.Time) repairRow {
-	clock := s.opts.Repairs.Clock
 	row := repairRow{View: v}
-	open, waiting := v.App.OpenTimer()
-	for _, t := range []deadline.Timer{v.App.Timers.Accept, v.App.Timers.Decide, v.App.Timers.Sync} {
-		if t.Step == "" {
-			continue
-		}
-		name := t.Step
-		if st, ok := deadlineRules(clock).Step(t.Step); ok {
-			name = st.Name
-		}
-		row.Timers = append(row.Timers, timerRow{Name: name, Due: t.Due.String(), Provisional: t.Provisional, Status: clock.Status(t, now)})
-		if waiting && t.Step == open.Step {
-			row.Waiting = &row.Timers[len(row.Timers)-1]
-		}
-	}
+	open, ok := v.App.OpenTimer()
+	row.Timers, row.Waiting = timerRows(s.opts.Repairs.Clock,
+		[]deadline.Timer{v.App.Timers.Accept, v.App.Timers.Decide, v.App.Timers.Sync}, open, ok, now)
 	if n := len(v.App.History); n > 0 && (v.App.State == repair.Rejected || v.App.State == repair.Denied) {
 		row.Reason = v.App.History[n-1].Note
 	}

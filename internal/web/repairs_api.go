@@ -70,13 +70,8 @@ func (s *Server) repairCase(v repair.View) RepairCase {
 		c.Approved = v.App.Approved.String()
 	}
 	for _, tr := range row.Timers {
-		c.Steps = append(c.Steps, ObjectionStep{Name: tr.Name, Due: tr.Due, Provisional: tr.Provisional,
+		c.Steps = append(c.Steps, ObjectionStep{Step: tr.Step, Name: tr.Name, Due: tr.Due, Provisional: tr.Provisional,
 			State: string(tr.Status.State), StateLabel: tr.Status.State.Label(), Took: tr.Status.Took, Level: tr.Status.Level})
-	}
-	for i, t := range []string{v.App.Timers.Accept.Step, v.App.Timers.Decide.Step, v.App.Timers.Sync.Step} {
-		if t != "" && i < len(c.Steps) {
-			c.Steps[i].Step = t
-		}
 	}
 	for _, e := range v.App.History {
 		c.History = append(c.History, RepairItem{At: e.At, Actor: string(e.Actor.Kind), Action: string(e.Action), Note: e.Note})

@@ -76,10 +76,6 @@ func (s *Server) rightsPage(w http.ResponseWriter, r *http.Request) {
 	if d.Repairs.Decided > 0 {
 		d.RepairPct = 100 * d.Repairs.OnTime / d.Repairs.Decided
 	}
-	rules := clock.Rules
-	if rules == nil {
-		rules = deadline.Default()
-	}
-	d.Steps = rules.Steps()
+	d.Steps = deadlineRules(clock).Steps()
 	s.render(w, r, http.StatusOK, "rights", "信用修复与异议", d)
 }
