@@ -1,17 +1,12 @@
 package web
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/xinyong/xinyong/internal/calendar"
-	"github.com/xinyong/xinyong/internal/catalog"
-	"github.com/xinyong/xinyong/internal/ingest"
-	"github.com/xinyong/xinyong/internal/store/storetest"
 	"github.com/xinyong/xinyong/internal/web/browsertest"
 )
 
@@ -49,20 +44,7 @@ func TestBrowserObjection(t *testing.T) {
 	}
 
 	// The department files the correction through intake.
-	corrected := map[string]string{}
-	for k, v := range env.penalty {
-		corrected[k] = v
-	}
-	corrected["fine_amount"], corrected["decision_content"] = "1", "罚款1万元"
-	k, _ := catalog.Default().Kind("cf")
-	var header, row []string
-	for _, f := range k.Fields {
-		header, row = append(header, f.Name), append(row, corrected[f.Key])
-	}
-	im := &ingest.Importer{Store: env.s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
-	if res, err := im.Import(context.Background(), ingest.NewRowsTable(header, [][]string{row}), ingest.Options{Kind: "cf", Channel: "test", Reason: "异议更正"}); err != nil || res.Updated != 1 {
-		t.Fatalf("correction: %+v %v", res, err)
-	}
+	env.fileCorrection(t)
 
 	browserSignIn(t, ctx, env.base, "reviewer.dept", testPassword)
 	if err := chromedp.Do(ctx,

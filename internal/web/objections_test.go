@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -69,6 +70,24 @@ func newObjectionEnv(t *testing.T) objectionEnv {
 	t.Cleanup(srv.Close)
 	env.base = srv.URL
 	return env
+}
+
+// fileCorrection files the shop's penalty again with the fine corrected
+// to 1万元, through intake as a department's system would (更正原因 异议更正).
+func (env objectionEnv) fileCorrection(t *testing.T) {
+	t.Helper()
+	corrected := maps.Clone(env.penalty)
+	corrected["fine_amount"], corrected["decision_content"] = "1", "罚款1万元"
+	k, _ := catalog.Default().Kind("cf")
+	var header, row []string
+	for _, f := range k.Fields {
+		header, row = append(header, f.Name), append(row, corrected[f.Key])
+	}
+	im := &ingest.Importer{Store: env.s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
+	res, err := im.Import(context.Background(), ingest.NewRowsTable(header, [][]string{row}), ingest.Options{Kind: "cf", Channel: "test", Reason: "异议更正"})
+	if err != nil || res.Updated != 1 {
+		t.Fatalf("correction: %+v %v", res, err)
+	}
 }
 
 func (env objectionEnv) as(t *testing.T, login string) *browser {
@@ -170,21 +189,7 @@ func TestObjectionWorkflow(t *testing.T) {
 		t.Error("the level above is offered the first decision")
 	}
 	// The correction goes through intake, then the decision.
-	corrected := map[string]string{}
-	for k, v := range env.penalty {
-		corrected[k] = v
-	}
-	corrected["fine_amount"], corrected["decision_content"] = "1", "罚款1万元"
-	k, _ := catalog.Default().Kind("cf")
-	var header, row []string
-	for _, f := range k.Fields {
-		header, row = append(header, f.Name), append(row, corrected[f.Key])
-	}
-	im := &ingest.Importer{Store: env.s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
-	res, err := im.Import(ctx, ingest.NewRowsTable(header, [][]string{row}), ingest.Options{Kind: "cf", Channel: "test", Reason: "异议更正"})
-	if err != nil || res.Updated != 1 {
-		t.Fatalf("correction: %+v %v", res, err)
-	}
+	env.fileCorrection(t)
 	if code, body := act(t, dept, casePath, "decide", "correct", "金额录入错误，已更正为1万元"); code != http.StatusSeeOther {
 		t.Fatalf("decide: %d %s", code, body)
 	}
