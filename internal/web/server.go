@@ -98,6 +98,10 @@ type Server struct {
 	countsMu sync.Mutex
 	counts   map[credit.Class]int64
 	countsAt time.Time
+
+	rightsMu sync.Mutex // the public column's statistics (rightsTTL)
+	rights   *rightsData
+	rightsAt time.Time
 }
 
 // countsTTL is how long subject counts are cached: counting a million rows
