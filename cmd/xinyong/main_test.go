@@ -126,7 +126,7 @@ func TestMigrateAndDemo(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := flags(t)
 			code, out, errs := runCmd(t, "", nil, append([]string{"migrate"}, f...)...)
-			if code != 0 || !strings.Contains(out, "schema version 11") {
+			if code != 0 || !strings.Contains(out, "schema version 12") {
 				t.Fatalf("migrate: %d %q %q", code, out, errs)
 			}
 			if !strings.Contains(errs, "generated a new data key") {

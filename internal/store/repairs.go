@@ -36,28 +36,6 @@ type RepairRow struct {
 	Commitment Commitment
 }
 
-// CommitmentRepair is the kind (承诺类型) of the commitment signed with a
-// repair application.
-const CommitmentRepair = "信用修复型"
-
-// Commitment is a credit commitment (信用承诺) made on the platform.
-type Commitment struct {
-	ID int64
-	// Code is the 承诺编码: the subject's 6-digit region (000000 when
-	// unknown), the day it was made (YYYYMMDD, China) and a 6-digit
-	// sequence per region and day. AddRepair sets it.
-	Code       string
-	Kind       string // 承诺类型: CommitmentRepair
-	SubjectID  int64
-	Matter     string // 承诺事由
-	Content    string // 承诺内容
-	Liability  string // 违诺责任
-	MadeOn     string // 承诺作出日期, YYYY-MM-DD (default: the day AddRepair runs, China)
-	Status     string // 承诺履行状态: "" until assessed
-	Disclosure string // 公开类型: 可向社会公开
-	CreatedAt  time.Time
-}
-
 // NewRepair is what AddRepair stores: the application, its proofs and its
 // commitment.
 type NewRepair struct {

@@ -46,6 +46,7 @@ type Store interface {
 	ChangeStore
 	ObjectionStore
 	RepairStore
+	CommitmentStore
 }
 
 // SubjectStore keeps the subject registry.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,9 +29,6 @@ func scanRepair(row scanner) (store.RepairRow, error) {
 	return r, err
 }
 
-// maxCommitmentSeq is the last sequence number of a 承诺编码 (6 digits).
-const maxCommitmentSeq = 999999
-
 // AddRepair implements store.RepairStore. The commitment's code takes the
 // next sequence number of its region and day: appends are serialised
 // (SQLite has one writer; PostgreSQL takes the audit trail's lock first,
@@ -45,19 +41,13 @@ func (s *Store) AddRepair(ctx context.Context, n store.NewRepair, audit auth.Aud
 		o.FiledAt = now
 	}
 	o.FiledAt, o.UpdatedAt, o.Rev = o.FiledAt.UTC(), now, 1
-	if c.MadeOn == "" {
-		c.MadeOn = calendar.FromTime(now).String()
-	}
-	day, err := calendar.ParseDate(c.MadeOn)
-	if err != nil {
-		return store.RepairRow{}, fmt.Errorf("%w: commitment made on %q", store.ErrInvalid, c.MadeOn)
-	}
-	c.SubjectID, c.CreatedAt = o.SubjectID, now
+	s.prepareCommitment(&c)
+	c.SubjectID = o.SubjectID
 	if c.Kind == "" {
 		c.Kind = store.CommitmentRepair
 	}
 	var files []store.CaseFile
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if s.LockAudit != nil {
 			if err := s.LockAudit(ctx, tx); err != nil {
 				return err
@@ -87,37 +77,17 @@ func (s *Store) AddRepair(ctx context.Context, n store.NewRepair, audit auth.Aud
 				return err
 			}
 		}
-		// The 承诺编码.
-		var region string
-		err := tx.QueryRowContext(ctx, `SELECT COALESCE(region, '') FROM subjects WHERE id = $1`, c.SubjectID).Scan(&region)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// The 承诺编码: the platform accepts a repair commitment; its
+		// region is the subject's.
+		name, region, err := subjectRow(ctx, tx, c.SubjectID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		if len(region) != 6 || strings.Trim(region, "0123456789") != "" {
-			region = "000000"
+		if c.PromisorName == "" {
+			c.PromisorName = name
 		}
-		prefix := region + strings.ReplaceAll(day.String(), "-", "")
-		var last sql.NullString
-		if err := tx.QueryRowContext(ctx, `SELECT MAX(code) FROM commitments WHERE code >= $1 AND code <= $2`,
-			prefix+"000000", prefix+"999999").Scan(&last); err != nil {
-			return fmt.Errorf("commitment sequence: %w", err)
-		}
-		seq := 1
-		if last.Valid {
-			n, err := strconv.Atoi(strings.TrimPrefix(last.String, prefix))
-			if err != nil {
-				return fmt.Errorf("commitment code %q: %w", last.String, err)
-			}
-			seq = n + 1
-		}
-		if seq > maxCommitmentSeq {
-			return fmt.Errorf("%w: 承诺编码%s的流水号已用完", store.ErrInvalid, prefix)
-		}
-		c.Code = fmt.Sprintf("%s%06d", prefix, seq)
-		if err := tx.QueryRowContext(ctx, `INSERT INTO commitments (code, kind, subject_id, matter, content, liability, made_on, status,
-				disclosure, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			c.Code, c.Kind, c.SubjectID, c.Matter, c.Content, c.Liability, c.MadeOn, c.Status, c.Disclosure, c.CreatedAt).Scan(&c.ID); err != nil {
-			return s.wrapUnique(fmt.Errorf("add commitment: %w", err), "commitment "+c.Code)
+		if err := s.addCommitment(ctx, tx, &c, region); err != nil {
+			return err
 		}
 		o.CommitmentID = c.ID
 		if n.Body != nil {

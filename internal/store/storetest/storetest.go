@@ -71,7 +71,7 @@ func Run(t *testing.T, open Open) {
 		{"LargeBatch", testLargeBatch},
 		{"Reopen", testReopen},
 		{"InitSetting", testInitSetting},
-	}, append(append(append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...), changeTests()...), append(append(matchTests(), objectionTests()...), repairTests()...)...)...)
+	}, append(append(append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...), changeTests()...), append(append(append(matchTests(), objectionTests()...), repairTests()...), commitmentTests()...)...)...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := open(t)
