@@ -23,26 +23,27 @@ type Action string
 
 // The actions. Every grant in roles.json names one of them.
 const (
-	PublicRead      Action = "public.read"      // read what is public
-	RecordRead      Action = "record.read"      // read a department's records, public or not, with personal fields
-	RecordSubmit    Action = "record.submit"    // submit records (归集)
-	RecordChange    Action = "record.change"    // correct, revoke or restore records
-	SharedRead      Action = "shared.read"      // read data shared between departments (政务共享)
-	ObjectionReview Action = "objection.review" // answer objections (异议)
-	RepairReview    Action = "repair.review"    // decide credit repairs (信用修复)
-	CheckRun        Action = "check.run"        // run a credit check (信用核查)
-	CheckRead       Action = "check.read"       // read archived checks
-	AuditRead       Action = "audit.read"       // read the audit trail
-	QueryLogRead    Action = "querylog.read"    // read who looked a subject up (知情权)
-	SubjectFile     Action = "subject.file"     // read a subject's whole file, public or not
-	OrgManage       Action = "org.manage"       // create and disable organisations
-	UserManage      Action = "user.manage"      // create, change and disable accounts
-	ClientManage    Action = "client.manage"    // create, rotate and revoke API clients
+	PublicRead       Action = "public.read"       // read what is public
+	RecordRead       Action = "record.read"       // read a department's records, public or not, with personal fields
+	RecordSubmit     Action = "record.submit"     // submit records (归集)
+	RecordChange     Action = "record.change"     // correct, revoke or restore records
+	SharedRead       Action = "shared.read"       // read data shared between departments (政务共享)
+	ObjectionReview  Action = "objection.review"  // answer objections (异议)
+	RepairReview     Action = "repair.review"     // decide credit repairs (信用修复)
+	CommitmentManage Action = "commitment.manage" // register commitments made to the department and assess their fulfilment (信用承诺)
+	CheckRun         Action = "check.run"         // run a credit check (信用核查)
+	CheckRead        Action = "check.read"        // read archived checks
+	AuditRead        Action = "audit.read"        // read the audit trail
+	QueryLogRead     Action = "querylog.read"     // read who looked a subject up (知情权)
+	SubjectFile      Action = "subject.file"      // read a subject's whole file, public or not
+	OrgManage        Action = "org.manage"        // create and disable organisations
+	UserManage       Action = "user.manage"       // create, change and disable accounts
+	ClientManage     Action = "client.manage"     // create, rotate and revoke API clients
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
-	RepairReview, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage}
+	RepairReview, CommitmentManage, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -377,7 +378,7 @@ func inScope(s Scope, p Principal, res Resource) bool {
 // actionLabels name the actions for the role matrix.
 var actionLabels = map[Action]string{
 	PublicRead: "读取公开信息", RecordRead: "读取本单位信息（含非公开、个人信息）", RecordSubmit: "报送信息",
-	RecordChange: "更正、撤销信息", SharedRead: "读取共享信息", ObjectionReview: "处理异议", RepairReview: "审核信用修复",
+	RecordChange: "更正、撤销信息", SharedRead: "读取共享信息", ObjectionReview: "处理异议", RepairReview: "审核信用修复", CommitmentManage: "登记信用承诺、认定履行状态",
 	CheckRun: "信用核查", CheckRead: "查看核查存档", AuditRead: "查阅审计日志", QueryLogRead: "查看查询记录",
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 }

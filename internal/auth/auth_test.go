@@ -75,13 +75,13 @@ var allowed = func() map[string]bool {
 	manage := []Action{OrgManage, UserManage, ClientManage}
 	add("adminOp", manage, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("adminCityA", manage, "rA", "rAxk", "rCounty", "rCityA") // its city and its counties, not 宝鸡, not above
-	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead}, "rA", "rAxk")
+	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage}, "rA", "rAxk")
 	add("clerkA", []Action{SharedRead}, all...)
-	add("reviewerA", []Action{ObjectionReview, RepairReview, RecordRead, RecordChange}, "rA", "rAxk")
+	add("reviewerA", []Action{ObjectionReview, RepairReview, CommitmentManage, RecordRead, RecordChange}, "rA", "rAxk")
 	add("reviewerA", []Action{SharedRead}, all...)
 	add("checkerA", []Action{CheckRun, CheckRead}, "rA", "rAxk")
 	add("checkerA", []Action{SharedRead}, all...)
-	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead}, "rA", "rAxk", "rCounty", "rCityA")
+	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage}, "rA", "rAxk", "rCounty", "rCityA")
 	add("clerkCityA", []Action{SharedRead}, all...)
 	add("auditorOp", []Action{AuditRead}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("auditorOp", []Action{QueryLogRead}, all...)

@@ -17,7 +17,7 @@ func TestBuiltinKinds(t *testing.T) {
 	for _, k := range c.Kinds() {
 		codes = append(codes, k.Code)
 	}
-	if !slices.Equal(codes, []string{"cf", "hm", "sx", "xk"}) {
+	if !slices.Equal(codes, []string{"cf", "hm", "sx", "wn", "xk"}) {
 		t.Fatalf("kinds %v", codes)
 	}
 	cf, xk := kind(t, "cf"), kind(t, "xk")
@@ -153,7 +153,7 @@ func TestThirdKindFromData(t *testing.T) {
 	if err := c.Add(qz); err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := c.Kind("qz"); !ok || got != qz || len(c.Kinds()) != 5 {
+	if got, ok := c.Kind("qz"); !ok || got != qz || len(c.Kinds()) != 6 {
 		t.Fatal("qz not in catalogue")
 	}
 	if _, ok := Default().Kind("qz"); ok {
