@@ -13,6 +13,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -87,9 +88,10 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
-		Objections: &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock},
-		Repairs:    &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
-		APIRate:    c.APIRate, APIBurst: c.APIBurst, Checks: checks,
+		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock},
+		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
+		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
+		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
 		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})

@@ -75,13 +75,22 @@ func (s *Service) audit(p auth.Principal, subject int64, a Action) auth.AuditEnt
 	return auth.AuditEntry{Actor: p.String(), OrgID: p.Org.ID, Action: auth.AuditCommitment, Outcome: string(a), SubjectID: subject}
 }
 
-// regionOf is the region of a commitment's 承诺编码: the accepting
-// department's (受理地), else the promisor's.
-func regionOf(acceptor *auth.Org, sub credit.Subject) string {
-	if acceptor != nil && acceptor.Region != "" {
-		return acceptor.Region
+// regionOf is the region of a commitment's 承诺编码 (受理地): the accepting
+// department's, else that of the nearest organisation above it with one,
+// else the promisor's.
+func (s *Service) regionOf(ctx context.Context, acceptor auth.Org, sub credit.Subject) (string, error) {
+	for o := acceptor; ; {
+		if o.Region != "" {
+			return o.Region, nil
+		}
+		if o.ParentID == 0 {
+			return sub.Region, nil
+		}
+		var err error
+		if o, err = s.Store.GetOrg(ctx, o.ParentID); err != nil {
+			return "", err
+		}
 	}
-	return sub.Region
 }
 
 // add stores a new commitment with its first event.
@@ -136,10 +145,14 @@ func (s *Service) Sign(ctx context.Context, p auth.Principal, t Terms, acceptor 
 	if err != nil {
 		return View{}, err
 	}
+	region, err := s.regionOf(ctx, *org, sub)
+	if err != nil {
+		return View{}, err
+	}
 	return s.add(ctx, p, store.Commitment{Kind: t.Kind, KindOther: t.KindOther, SubjectID: sub.ID, PromisorName: sub.Name,
 		Matter: t.Matter, Content: t.Content, Liability: t.Liability, MadeOn: t.MadeOn, ValidUntil: t.ValidUntil,
 		AcceptorName: org.Name, AcceptorCode: org.USCC, Disclosure: t.Disclosure, Note: t.Note, MadeBy: p.ID},
-		regionOf(org, sub), Sign, sub.Name)
+		region, Sign, sub.Name)
 }
 
 // PromisorRef names the subject that made a commitment registered by its
@@ -219,10 +232,14 @@ func (s *Service) Register(ctx context.Context, p auth.Principal, t Terms, pr Pr
 		}
 		return View{}, &Invalid{Errs: all}
 	}
+	region, err := s.regionOf(ctx, p.Org, sub)
+	if err != nil {
+		return View{}, err
+	}
 	return s.add(ctx, p, store.Commitment{Kind: t.Kind, KindOther: t.KindOther, SubjectID: sub.ID, PromisorName: strings.TrimSpace(pr.Name),
 		Matter: t.Matter, Content: t.Content, Liability: t.Liability, MadeOn: t.MadeOn, ValidUntil: t.ValidUntil,
 		AcceptorName: p.Org.Name, AcceptorCode: p.Org.USCC, Disclosure: t.Disclosure, Note: t.Note},
-		regionOf(&p.Org, sub), Register, p.Org.Name)
+		region, Register, p.Org.Name)
 }
 
 // roles returns the roles p holds for c.
@@ -267,6 +284,11 @@ func visible(p auth.Principal, c store.Commitment, roles []Role) bool {
 
 // view builds p's view of c; store.ErrNotFound when p may not see it.
 func (s *Service) view(ctx context.Context, p auth.Principal, c store.Commitment) (View, error) {
+	return s.viewCached(ctx, p, c, nil)
+}
+
+// viewCached is view reading each subject once (subs caches them).
+func (s *Service) viewCached(ctx context.Context, p auth.Principal, c store.Commitment, subs map[int64]credit.Subject) (View, error) {
 	roles, err := s.roles(ctx, p, c)
 	if err != nil {
 		return View{}, err
@@ -278,9 +300,14 @@ func (s *Service) view(ctx context.Context, p auth.Principal, c store.Commitment
 	if err != nil {
 		return View{}, err
 	}
-	sub, err := s.Store.GetSubject(ctx, c.SubjectID)
-	if err != nil {
-		return View{}, err
+	sub, ok := subs[c.SubjectID]
+	if !ok {
+		if sub, err = s.Store.GetSubject(ctx, c.SubjectID); err != nil {
+			return View{}, err
+		}
+		if subs != nil {
+			subs[c.SubjectID] = sub
+		}
 	}
 	v := View{C: c, Subject: sub, History: h, Roles: roles}
 	v.CanAssess = c.Status == "" && v.Has(Acceptor)
@@ -304,8 +331,9 @@ func (s *Service) list(ctx context.Context, p auth.Principal, f store.Commitment
 		return nil, err
 	}
 	var out []View
+	subs := map[int64]credit.Subject{}
 	for _, c := range cs {
-		v, err := s.view(ctx, p, c)
+		v, err := s.viewCached(ctx, p, c, subs)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -382,9 +410,9 @@ func (s *Service) Assess(ctx context.Context, p auth.Principal, id int64, rev in
 	return s.view(ctx, p, c)
 }
 
-// classLabel is the 承诺人类别 of a subject class (a government body is
+// ClassLabel is the 承诺人类别 of a subject class (a government body is
 // a 法人).
-func classLabel(c credit.Class) string {
+func ClassLabel(c credit.Class) string {
 	switch c {
 	case credit.ClassSole:
 		return "个体工商户"
@@ -411,7 +439,7 @@ func BreachRow(c store.Commitment, sub credit.Subject, a Assessment, dept auth.O
 		acceptorName, acceptorCode = dept.Name, dept.USCC
 	}
 	row := map[string]any{
-		"subject_name": sub.Name, "subject_class": classLabel(sub.Class),
+		"subject_name": sub.Name, "subject_class": ClassLabel(sub.Class),
 		"decision_no": c.Code, "commitment_kind": kind, "matter": c.Matter, "content": c.Content, "liability": c.Liability,
 		"made_on": c.MadeOn, "fulfilment": a.Status, "unfulfilled": a.Unfulfilled, "pursued": a.Pursued,
 		"decision_date": a.AssessedOn, "acceptor": acceptorName, "acceptor_uscc": acceptorCode,

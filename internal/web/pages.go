@@ -29,7 +29,7 @@ func newPages(siteName string) (*pages, error) {
 		"add":        func(a, b int) int { return a + b },
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
-		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights"} {
+		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -53,7 +53,7 @@ type page struct {
 
 // nav says which staff links the signed-in principal sees.
 type nav struct {
-	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs bool
+	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -77,7 +77,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 					(s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own) || s.opts.Authorizer.Can(pg.User, auth.RecordChange, own)),
 				Subject:    pg.User.SubjectID != 0,
 				Objections: s.opts.Objections != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.ObjectionReview, own)),
-				Repairs:    s.opts.Repairs != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.RepairReview, own))}
+				Repairs:    s.opts.Repairs != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.RepairReview, own)),
+				Commitments: s.opts.Commitments != nil && (pg.User.SubjectID != 0 ||
+					pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.CommitmentManage, own))}
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

@@ -105,7 +105,50 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 		s.portalError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "subject", f.Subject.Name+" - 信用档案", f)
+	d := subjectFile{File: f, Sections: make([]fileSection, len(f.Sections))}
+	for i, sec := range f.Sections {
+		d.Sections[i] = fileSection{Section: sec}
+		if sec.ID != "commitments" || s.opts.Commitments == nil {
+			continue
+		}
+		// The 信用承诺 section: the commitments the reader may see (the
+		// public ones for the public), those made by the day shown.
+		rows, err := s.subjectCommitments(r, f.Subject.ID)
+		if err != nil {
+			s.portalError(w, r, err)
+			return
+		}
+		sec.Pending = false
+		d.Sections[i] = fileSection{Section: sec, IsCommitments: true}
+		for _, row := range rows {
+			if row.V.C.MadeOn <= on.String() {
+				d.Sections[i].Commitments = append(d.Sections[i].Commitments, row)
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "subject", f.Subject.Name+" - 信用档案", d)
+}
+
+// subjectFile is a credit file as its page shows it.
+type subjectFile struct {
+	portal.File
+	Sections []fileSection
+}
+
+// fileSection is a part of a credit file: records of a kind, or the
+// subject's commitments.
+type fileSection struct {
+	portal.Section
+	IsCommitments bool
+	Commitments   []commitmentPageData
+}
+
+// Count is the number of entries in the section.
+func (s fileSection) Count() int {
+	if s.IsCommitments {
+		return len(s.Commitments)
+	}
+	return s.Section.Count()
 }
 
 func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {

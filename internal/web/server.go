@@ -22,6 +22,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
+	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/objection"
@@ -77,6 +78,8 @@ type Options struct {
 	Objections *objection.Service
 	// Repairs files and handles credit repair applications (nil: none).
 	Repairs *repair.Service
+	// Commitments keeps the commitment registry (nil: none).
+	Commitments *commitment.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -165,6 +168,7 @@ func New(o Options) (*Server, error) {
 	s.registerAccess(mux)
 	s.registerObjections(mux)
 	s.registerRepairs(mux)
+	s.registerCommitments(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(mux)))))))

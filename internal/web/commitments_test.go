@@ -1,0 +1,215 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+)
+
+// commitmentEnv is the objection environment with the commitment registry
+// served.
+type commitmentEnv struct {
+	objectionEnv
+}
+
+func newCommitmentEnv(t *testing.T) commitmentEnv {
+	t.Helper()
+	env := commitmentEnv{newObjectionEnv(t)}
+	opts := env.opts
+	im := &ingest.Importer{Store: env.s, Catalog: catalog.Default(), Calendar: calendar.Default(), Hash: storetest.Keys().Hash}
+	opts.Importer = im
+	opts.Commitments = &commitment.Service{Store: env.s, Auth: opts.Authorizer, Importer: im}
+	h, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	env.base = srv.URL
+	return env
+}
+
+// signForm is a valid commitment of the shop to 西安市市场监管局.
+func signForm(disclosure string) url.Values {
+	return url.Values{"acceptor": {penaltyDept}, "kind": {"容缺受理型"}, "matter": {"申请办理食品经营许可证（容缺受理）"},
+		"content": {"本单位承诺在30日内补交健康证明"}, "liability": {"逾期未补交的，撤销许可并记入信用记录"},
+		"valid_until": {calendar.Today().AddDays(30).String()}, "disclosure": {disclosure}}
+}
+
+var commitmentPathRe = regexp.MustCompile(`^/commitments/(\d+)$`)
+
+// sign posts form as b and returns the new commitment's path.
+func sign(t *testing.T, b *browser, form url.Values) string {
+	t.Helper()
+	form.Set("csrf", b.csrf("/commitments/new"))
+	code, body, h := b.post("/commitments", form)
+	if code != http.StatusSeeOther || !commitmentPathRe.MatchString(h.Get("Location")) {
+		t.Fatalf("sign: %d %s\n%s", code, h.Get("Location"), body)
+	}
+	return h.Get("Location")
+}
+
+// assess posts an assessment as b with the revision its page shows.
+func assess(t *testing.T, b *browser, path string, form url.Values) (int, string) {
+	t.Helper()
+	_, page := b.get(path)
+	m := revRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no assessment form on %s:\n%s", path, page)
+	}
+	form.Set("csrf", b.csrf(path))
+	form.Set("rev", m[1])
+	code, body, _ := b.post(path, form)
+	return code, body
+}
+
+// TestCommitmentWorkflow: the shop signs a public and a secret commitment
+// to the department (a bad one is refused field by field, nothing kept);
+// the public sees the public one on the shop's file and nothing of the
+// secret one; another department cannot assess; the department finds the
+// public one breached, which files a 违背信用承诺 record through intake
+// that the portal publishes; an assessment is made once.
+func TestCommitmentWorkflow(t *testing.T) {
+	env := newCommitmentEnv(t)
+	ctx := context.Background()
+	shop, public, firm := env.as(t, "shop"), env.as(t, ""), env.as(t, "firm")
+	dept, xian, baoji := env.as(t, "reviewer.dept"), env.as(t, "reviewer.xian"), env.as(t, "clerk.baoji")
+
+	if _, page := shop.get("/commitments/new"); !strings.Contains(page, `<option value="`+penaltyDept+`">西安市市场监督管理局</option>`) ||
+		strings.Contains(page, "信用修复型</option>") {
+		t.Fatalf("the form offers no department, or offers the repair kind:\n%s", page)
+	}
+	// A bad form says what is wrong with each field and keeps what was typed.
+	bad := signForm(commitment.Public)
+	bad.Set("matter", " ")
+	bad.Set("made_on", calendar.Today().AddDays(1).String())
+	bad.Set("csrf", shop.csrf("/commitments/new"))
+	if code, page, _ := shop.post("/commitments", bad); code != http.StatusUnprocessableEntity || !strings.Contains(page, "承诺事由：必填") ||
+		!strings.Contains(page, "承诺作出日期：不能晚于今天") || !strings.Contains(page, "本单位承诺在30日内补交健康证明</textarea>") {
+		t.Errorf("bad form: %d\n%s", code, page)
+	}
+	if cs, _ := env.s.ListCommitments(ctx, store.CommitmentFilter{}); len(cs) != 0 {
+		t.Fatalf("a refused commitment was stored: %+v", cs)
+	}
+	pub := sign(t, shop, signForm(commitment.Public))
+	secret := sign(t, shop, signForm(commitment.Secret))
+
+	// The code: 受理地 (西安市, the department's region), today, sequence.
+	code0 := "610100" + strings.ReplaceAll(calendar.Today().String(), "-", "")
+	_, page := public.get(pub)
+	if !strings.Contains(page, code0+"000001") || !strings.Contains(page, `id="commitment-status">待认定`) || strings.Contains(page, `id="assess-form"`) {
+		t.Errorf("public commitment page:\n%s", page)
+	}
+	if code, _ := public.get(secret); code != http.StatusNotFound {
+		t.Errorf("the public reads a secret commitment: %d", code)
+	}
+	if code, _ := firm.get(secret); code != http.StatusNotFound {
+		t.Errorf("another subject reads a secret commitment: %d", code)
+	}
+	if code, page := xian.get(secret); code != http.StatusOK || !strings.Contains(page, code0+"000002") || strings.Contains(page, `id="assess-form"`) {
+		t.Errorf("the level above: %d", code)
+	}
+	// The shop's file shows the public one to the public, both to the shop.
+	subPath := "/subjects/" + env.opts.Portal.SubjectRef(mustSubject(t, env.s, env.recordID))
+	if _, page := public.get(subPath); !strings.Contains(page, code0+"000001") || strings.Contains(page, code0+"000002") ||
+		!strings.Contains(page, "信用承诺（1）") {
+		t.Errorf("the shop's file for the public:\n%s", page)
+	}
+	if _, page := shop.get(subPath); !strings.Contains(page, code0+"000002") {
+		t.Error("the shop's file for the shop lacks its secret commitment")
+	}
+	// Only the accepting department assesses.
+	if code, body := assessAs(t, baoji, env, pub); code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有承诺受理单位") {
+		t.Errorf("another department assesses: %d", code)
+	}
+	if _, page := dept.get("/commitments"); !strings.Contains(page, code0+"000001") || !strings.Contains(page, code0+"000002") {
+		t.Errorf("the department's queue:\n%s", page)
+	}
+	if code, page := assess(t, dept, pub, url.Values{"status": {commitment.NotFulfilled}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "未履行的承诺内容：必填") || !strings.Contains(page, "违诺责任追究内容：必填") {
+		t.Errorf("breach without its content: %d\n%s", code, page)
+	}
+	if recs, _ := env.s.SubjectRecords(ctx, mustSubject(t, env.s, env.recordID).ID); len(recs) != 1 {
+		t.Fatalf("a refused assessment filed a record: %d records", len(recs))
+	}
+	if code, body := assess(t, dept, pub, url.Values{"status": {commitment.NotFulfilled}, "unfulfilled": {"未在30日内补交健康证明"},
+		"pursued": {"撤销食品经营许可"}}); code != http.StatusSeeOther {
+		t.Fatalf("assess: %d %s", code, body)
+	}
+	_, page = public.get(pub)
+	m := regexp.MustCompile(`href="/records/([^"]+)" id="commitment-breach"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `id="commitment-status">全部未履行`) || !strings.Contains(page, "未在30日内补交健康证明") {
+		t.Fatalf("assessed commitment:\n%s", page)
+	}
+	if code, rec := public.get("/records/" + m[1]); code != http.StatusOK || !strings.Contains(rec, "违背信用承诺") || !strings.Contains(rec, code0+"000001") ||
+		!strings.Contains(rec, "撤销食品经营许可") {
+		t.Errorf("the breach record on the portal: %d\n%s", code, rec)
+	}
+	if _, page := public.get(subPath); !strings.Contains(page, "违背信用承诺（1）") {
+		t.Error("the shop's file does not count the breach record")
+	}
+	// Once only; the secret one is kept.
+	if code, body := assessAs(t, dept, env, pub); code != http.StatusUnprocessableEntity || !strings.Contains(body, "已于") {
+		t.Errorf("second assessment: %d %s", code, body)
+	}
+	if code, _ := assess(t, dept, secret, url.Values{"status": {commitment.Fulfilled}}); code != http.StatusSeeOther {
+		t.Errorf("kept: %d", code)
+	}
+	if recs, _ := env.s.SubjectRecords(ctx, mustSubject(t, env.s, env.recordID).ID); len(recs) != 2 {
+		t.Errorf("records after a kept commitment: %d", len(recs))
+	}
+	entries, err := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditCommitment}})
+	if err != nil || len(entries) != 4 {
+		t.Errorf("audit entries %d, %v", len(entries), err)
+	}
+}
+
+// assessAs posts a kept assessment of path as b at revision 1 or 2 (the
+// page may offer no form).
+func assessAs(t *testing.T, b *browser, env commitmentEnv, path string) (int, string) {
+	t.Helper()
+	v, err := env.s.GetCommitment(context.Background(), mustID(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := b.post(path, url.Values{"csrf": {b.csrf("/commitments")}, "rev": {strconv.Itoa(v.Rev)}, "status": {commitment.Fulfilled}})
+	return code, body
+}
+
+func mustID(t *testing.T, path string) int64 {
+	t.Helper()
+	m := commitmentPathRe.FindStringSubmatch(path)
+	if m == nil {
+		t.Fatalf("not a commitment path: %s", path)
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+// mustSubject returns the subject of a record.
+func mustSubject(t *testing.T, s store.Store, recordID int64) credit.Subject {
+	t.Helper()
+	r, err := s.GetRecord(context.Background(), recordID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := s.GetSubject(context.Background(), r.SubjectID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
