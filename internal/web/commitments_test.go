@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -212,4 +213,86 @@ func mustSubject(t *testing.T, s store.Store, recordID int64) credit.Subject {
 		t.Fatal(err)
 	}
 	return sub
+}
+
+// TestCommitmentAPI: the department's approval system registers a
+// person's commitment (the person enters the registry), the public cannot
+// read a 特定范围内公开 one but government staff can, a bad request is
+// refused field by field, and the breach of a person's commitment needs
+// the person's ID number, which must be the promisor's.
+func TestCommitmentAPI(t *testing.T) {
+	env := newCommitmentEnv(t)
+	ctx := context.Background()
+	prefix, secret, key := auth.NewAPIKey()
+	if _, err := env.s.CreateClient(ctx, auth.APIClient{OrgID: env.deptXian.ID, Name: "审批系统", Scopes: []string{"commitments:manage"},
+		Prefix: prefix, SecretSum: auth.TokenHash(secret)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditClientChange}); err != nil {
+		t.Fatal(err)
+	}
+	call := func(b *browser, method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, env.base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if b == nil {
+			b = env.as(t, "")
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		code, out, _ := b.do(req)
+		return code, out
+	}
+	person := storetest.RIC("610113", "19900101", 21)
+	reg := `{"kind":"证明事项型","matter":"申请办理个体工商户登记（证明事项告知承诺）","content":"本人无犯罪记录","liability":"承担虚假承诺责任",
+		"disclosure":"特定范围内公开","promisor":{"class":"自然人","code":"` + person + `","name":"张三"}}`
+	code, body := call(nil, "POST", "/api/v1/commitments", reg)
+	var c CommitmentCase
+	if err := json.Unmarshal([]byte(body), &c); code != http.StatusCreated || err != nil || c.Status != "待认定" || c.PromisorClass != "自然人" ||
+		strings.Contains(body, person) || c.AcceptorUSCC != penaltyDept || len(c.Code) != 20 || len(c.History) != 1 || c.History[0].Action != "register" {
+		t.Fatalf("register: %d %s", code, body)
+	}
+	sub, err := env.s.FindSubjectByCode(ctx, person)
+	if err != nil || sub.Name != "张三" {
+		t.Fatalf("the person is not in the registry: %+v %v", sub, err)
+	}
+	path := "/api/v1/commitments/" + strconv.FormatInt(c.ID, 10)
+	if code, _ := call(env.as(t, ""), "GET", path, ""); code != http.StatusNotFound {
+		t.Errorf("the public reads a 特定范围内公开 commitment: %d", code)
+	}
+	if code, _ := call(env.as(t, "clerk.baoji"), "GET", path, ""); code != http.StatusOK {
+		t.Errorf("government staff cannot read it: %d", code)
+	}
+	// Refused field by field, nothing stored.
+	code, body = call(nil, "POST", "/api/v1/commitments", `{"kind":"其他","matter":"x","content":"y","liability":"z","disclosure":"可向社会公开",
+		"made_on":"2026-02-30","promisor":{"class":"法人及非法人组织","code":"91610000000000000X","name":"某公司"}}`)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "具体承诺类型") || !strings.Contains(body, "承诺作出日期") ||
+		!strings.Contains(body, "承诺人代码") {
+		t.Errorf("bad registration: %d %s", code, body)
+	}
+	if cs, _ := env.s.ListCommitments(ctx, store.CommitmentFilter{}); len(cs) != 1 {
+		t.Errorf("commitments after a refused one: %d", len(cs))
+	}
+	// A subject user signs for itself only, to a department it names.
+	code, body = call(env.as(t, "shop"), "POST", "/api/v1/commitments", reg)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "承诺受理单位") || !strings.Contains(body, "必填") {
+		t.Errorf("subject names no department: %d %s", code, body)
+	}
+	// The breach of a person's commitment needs its ID number.
+	breach := func(id string) (int, string) {
+		return call(nil, "POST", path+"/assessment", `{"rev":1,"status":"部分履行","unfulfilled":"未提交无犯罪记录证明","pursued":"撤销登记","promisor_id":"`+id+`"}`)
+	}
+	if code, body := breach(""); code != http.StatusUnprocessableEntity || !strings.Contains(body, "承诺人证件号码") {
+		t.Errorf("breach without the ID number: %d %s", code, body)
+	}
+	if code, body := breach(storetest.RIC("610113", "19900101", 22)); code != http.StatusUnprocessableEntity || !strings.Contains(body, "与承诺人不符") {
+		t.Errorf("breach with another ID number: %d %s", code, body)
+	}
+	code, body = breach(strings.ToLower(person))
+	if err := json.Unmarshal([]byte(body), &c); code != http.StatusOK || err != nil || c.Status != "部分履行" || c.BreachRecord == "" || c.Rev != 2 ||
+		c.AssessorUSCC != penaltyDept || strings.Contains(body, person) {
+		t.Fatalf("breach: %d %s", code, body)
+	}
+	recs, err := env.s.SubjectRecords(ctx, sub.ID)
+	if err != nil || len(recs) != 1 || recs[0].Kind != "wn" || recs[0].DecisionNo != c.Code || recs[0].SourceDept != penaltyDept {
+		t.Errorf("breach record %+v %v", recs, err)
+	}
+	if code, _ := breach(person); code != http.StatusConflict {
+		t.Errorf("stale second assessment: %d", code)
+	}
 }
