@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -50,6 +51,8 @@ func TestAccessEndToEnd(t *testing.T) {
 			key := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
 			out = cmd("client", "add", "--org", dept, "--name", "审批系统", "--scopes", "checks:run")
 			checkKey := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
+			out = cmd("client", "add", "--org", dept, "--name", "告知承诺系统", "--scopes", "commitments:manage")
+			commitKey := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
 			if out := cmd("org", "list"); !strings.Contains(out, "  陕西省市场监督管理局") {
 				t.Errorf("org list:\n%s", out)
 			}
@@ -135,6 +138,50 @@ func TestAccessEndToEnd(t *testing.T) {
 			if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":"code"`) || !strings.Contains(string(body), `"verdict":"无限制"`) {
 				t.Fatalf("check: %d %s", resp.StatusCode, body)
 			}
+			// The department's system registers the penalised firm's
+			// commitment and records its breach: a 违背信用承诺 record
+			// through intake, public at once.
+			api := func(path, key string, in any) (int, map[string]any) {
+				t.Helper()
+				b, _ := json.Marshal(in)
+				req, _ := http.NewRequest("POST", base+path, bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+key)
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var out map[string]any
+				json.NewDecoder(resp.Body).Decode(&out)
+				return resp.StatusCode, out
+			}
+			var penalisedName any
+			for _, r := range recs {
+				if r["CF_XDR_SHXYM"] == penalised {
+					penalisedName = r["CF_XDR_MC"]
+				}
+			}
+			code, made := api("/api/v1/commitments", commitKey, map[string]any{"kind": "审批替代型", "matter": "申请食品经营许可",
+				"content": "符合许可条件", "liability": "撤销许可", "disclosure": "可向社会公开",
+				"promisor": map[string]any{"class": "法人及非法人组织", "code": penalised, "name": penalisedName}})
+			if code != 201 || !strings.HasPrefix(fmt.Sprint(made["code"]), "610000") {
+				t.Fatalf("register a commitment: %d %v", code, made)
+			}
+			code, assessed := api(fmt.Sprintf("/api/v1/commitments/%v/assessment", made["id"]), commitKey, map[string]any{"rev": 1,
+				"status": "全部未履行", "unfulfilled": "未按承诺补交材料", "pursued": "撤销许可"})
+			if code != 200 || assessed["breach_record"] == nil {
+				t.Fatalf("assess: %d %v", code, assessed)
+			}
+			resp, err = client.Get(fmt.Sprintf("%s/records/%v", base, assessed["breach_record"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), "违背信用承诺") || !strings.Contains(string(body), fmt.Sprint(made["code"])) {
+				t.Errorf("the breach record: %d", resp.StatusCode)
+			}
 			srv.Process.Kill()
 			srv.Wait()
 
@@ -170,7 +217,7 @@ func TestAccessEndToEnd(t *testing.T) {
 			if _, err := db.Exec(`UPDATE audit_log SET outcome = 'ok', detail = '管理员改过' WHERE seq = 2`); err != nil {
 				t.Fatal(err)
 			}
-			code, out, _ := runCmd(t, "", nil, append([]string{"audit", "verify"}, f...)...)
+			code, out, _ = runCmd(t, "", nil, append([]string{"audit", "verify"}, f...)...)
 			if code != 1 || !strings.Contains(out, "BROKEN") || !strings.Contains(out, "entry 2") {
 				t.Errorf("audit verify after an edit: exit %d %s", code, out)
 			}

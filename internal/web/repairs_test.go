@@ -116,7 +116,7 @@ func postFiles(b *browser, path, field string, fields url.Values, files ...uploa
 
 var pngProof = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{7}, 200)...)
 
-var commitmentCodeRe = regexp.MustCompile(`id="commitment-code">(\d{20})<`)
+var commitmentCodeRe = regexp.MustCompile(`id="commitment-code"><a href="/commitments/\d+">(\d{20})<`)
 
 // TestRepairWorkflow: the shop may apply for the repair of its penalty of
 // 4 months ago but not yet for the one of a month ago; it applies with a
