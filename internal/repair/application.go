@@ -21,10 +21,13 @@ const (
 	Denied    State = "denied"    // 不予修复: the deciding department refused
 	Rejected  State = "rejected"  // 不予受理: the platform refused to accept it
 	Withdrawn State = "withdrawn" // 已撤回: the subject withdrew it
+	// Revoked: 修复已撤销 — a re-check (抽查复核) of the approved repair
+	// failed; publicity and sharing of the record resume.
+	Revoked State = "revoked"
 )
 
 // States lists the states in the order of the workflow.
-var States = []State{Submitted, Accepted, Approved, Denied, Rejected, Withdrawn}
+var States = []State{Submitted, Accepted, Approved, Denied, Rejected, Withdrawn, Revoked}
 
 // Label is the state in Chinese, for users.
 func (s State) Label() string {
@@ -41,14 +44,17 @@ func (s State) Label() string {
 		return "不予受理"
 	case Withdrawn:
 		return "已撤回"
+	case Revoked:
+		return "修复已撤销（复核不通过）"
 	}
 	return string(s)
 }
 
-// Terminal reports whether the application is closed (办结): no action is
-// allowed any more.
+// Terminal reports whether the application is closed (办结): no action of
+// the application's workflow is allowed any more. An approved repair may
+// still be sampled and re-checked (Sample, RecheckPass, RecheckFail).
 func (s State) Terminal() bool {
-	return s == Approved || s == Denied || s == Rejected || s == Withdrawn
+	return s == Approved || s == Denied || s == Rejected || s == Withdrawn || s == Revoked
 }
 
 // ActionKind names an action on an application.
@@ -61,10 +67,22 @@ const (
 	Approve  ActionKind = "approve"  // 准予修复: a reviewer of the deciding department
 	Deny     ActionKind = "deny"     // 不予修复: a reviewer of the deciding department, with a reason
 	Withdraw ActionKind = "withdraw" // 撤回: the subject
+	// Sample: 抽取复核 — a platform reviewer draws the approved repair
+	// into a re-check sample (Note names the sample).
+	Sample ActionKind = "sample"
+	// RecheckPass: 复核通过 — the platform finds the sampled repair sound.
+	RecheckPass ActionKind = "recheck_pass"
+	// RecheckFail: 复核不通过 — the platform finds the repair unsound
+	// (false proofs, a breached commitment), with a reason: the repair is
+	// revoked and publicity resumes.
+	RecheckFail ActionKind = "recheck_fail"
 )
 
 // Actions lists the actions in the order of the workflow.
-var Actions = []ActionKind{Submit, Accept, Reject, Approve, Deny, Withdraw}
+var Actions = []ActionKind{Submit, Accept, Reject, Approve, Deny, Withdraw, Sample, RecheckPass, RecheckFail}
+
+// rechecks are the actions allowed on an approved (terminal) application.
+var rechecks = []ActionKind{Sample, RecheckPass, RecheckFail}
 
 // Label is the action in Chinese, as a verb phrase ("撤回").
 func (a ActionKind) Label() string {
@@ -81,6 +99,12 @@ func (a ActionKind) Label() string {
 		return "作出不予修复决定"
 	case Withdraw:
 		return "撤回"
+	case Sample:
+		return "抽取复核"
+	case RecheckPass:
+		return "作出复核通过结论"
+	case RecheckFail:
+		return "作出复核不通过结论（撤销修复）"
 	}
 	return string(a)
 }
@@ -133,6 +157,8 @@ type Timers struct {
 	Accept deadline.Timer // repair.accept: the platform answers the application
 	Decide deadline.Timer // repair.decide: the deciding department decides
 	Sync   deadline.Timer // repair.sync: publicity and sharing stop
+	// Recheck: repair.recheck, the platform re-checks a sampled repair.
+	Recheck deadline.Timer
 }
 
 // Entry is one line of an application's history.
@@ -160,8 +186,24 @@ type Application struct {
 	// raises the change-feed event.
 	Approved calendar.Date
 	Timers   Timers
+	// Recheck is the re-check (抽查复核) of an approved repair, if it was
+	// sampled.
+	Recheck Recheck
 	// History is append-only: one entry per applied action, oldest first.
 	History []Entry
+}
+
+// Recheck is the re-check of a sampled repair.
+type Recheck struct {
+	Sampled time.Time // when it was drawn (zero: never)
+	Sample  string    // the sample it was drawn in
+	Done    time.Time // when the re-check concluded (zero: pending)
+	Failed  bool      // the repair was found unsound and revoked
+}
+
+// RecheckPending reports whether the application waits for its re-check.
+func (app Application) RecheckPending() bool {
+	return app.State == Approved && !app.Recheck.Sampled.IsZero() && app.Recheck.Done.IsZero()
 }
 
 // OpenTimer returns the timer of the step the application waits for:
@@ -173,6 +215,9 @@ func (app Application) OpenTimer() (deadline.Timer, bool) {
 		return app.Timers.Accept, true
 	case Accepted:
 		return app.Timers.Decide, true
+	}
+	if app.RecheckPending() {
+		return app.Timers.Recheck, true
 	}
 	return deadline.Timer{}, false
 }
@@ -225,9 +270,10 @@ func (r *Refusal) Is(target error) bool { return target == ErrRefused }
 
 // The deadline steps of an application (package deadline).
 const (
-	StepAccept = "repair.accept" // 信用修复受理答复: 10 working days by default
-	StepDecide = "repair.decide" // 认定部门修复决定: 3
-	StepSync   = "repair.sync"   // 修复结果同步: 3
+	StepAccept  = "repair.accept"  // 信用修复受理答复: 10 working days by default
+	StepDecide  = "repair.decide"  // 认定部门修复决定: 3
+	StepSync    = "repair.sync"    // 修复结果同步: 3
+	StepRecheck = "repair.recheck" // 信用修复抽查复核: 10 (platform default)
 )
 
 // Apply applies action a, done at the instant at, to app and returns the
@@ -267,7 +313,7 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 	if strings.TrimSpace(a.Actor.ID) == "" {
 		return refuse("操作人不能为空，不能" + a.Kind.Label())
 	}
-	if app.State.Terminal() {
+	if app.State.Terminal() && !(app.State == Approved && slices.Contains(rechecks, a.Kind)) {
 		msg := "申请已办结（" + app.State.Label() + "），不能再" + a.Kind.Label()
 		if a.Kind == Submit {
 			msg += "；如需再次申请，请提交新的申请"
@@ -372,6 +418,42 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 		}
 		to = Withdrawn
 
+	case Sample:
+		switch {
+		case app.State != Approved:
+			return refuse("只有已修复的申请才能抽取复核")
+		case a.Actor.Kind != ActorPlatform:
+			return refuse("只有平台（信用网站）的审核人员才能" + a.Kind.Label())
+		case !app.Recheck.Sampled.IsZero():
+			return refuse("该申请已于" + chinaTime(app.Recheck.Sampled) + "被抽取复核，不能重复抽取")
+		}
+		t, err := clock.Start(StepRecheck, at)
+		if err != nil {
+			return app, startError(a.Kind, err)
+		}
+		next.Timers.Recheck = t
+		next.Recheck = Recheck{Sampled: at, Sample: a.Note}
+		to = Approved
+
+	case RecheckPass, RecheckFail:
+		switch {
+		case a.Actor.Kind != ActorPlatform:
+			return refuse("只有平台（信用网站）的审核人员才能" + a.Kind.Label())
+		case app.Recheck.Sampled.IsZero():
+			return refuse("该申请未被抽取复核，不能" + a.Kind.Label())
+		case !app.Recheck.Done.IsZero():
+			return refuse("该申请已于" + chinaTime(app.Recheck.Done) + "作出复核结论，不能重复复核")
+		case a.Kind == RecheckFail && strings.TrimSpace(a.Note) == "":
+			return refuse("复核不通过须写明理由")
+		}
+		next.Recheck.Done = at
+		next.Timers.Recheck.Done = at
+		to = Approved
+		if a.Kind == RecheckFail {
+			next.Recheck.Failed = true
+			to = Revoked
+		}
+
 	default:
 		return refuse("未知的操作“" + string(a.Kind) + "”")
 	}
@@ -396,7 +478,9 @@ func chinaTime(t time.Time) string {
 type Summary struct {
 	Applications, Open                    int
 	Approved, Denied, Rejected, Withdrawn int
-	Decided                               int     // approved or denied
+	Revoked                               int     // approved, then revoked by a failed re-check
+	Rechecked                             int     // approved and re-checked (passed or failed)
+	Decided                               int     // approved or denied (revoked ones were approved)
 	OnTime                                int     // of those, decided within both limits
 	AvgWorkingDays                        float64 // average working days from the application to the department's decision
 }
@@ -418,8 +502,13 @@ func Summarize(clock deadline.Clock, apps []Application) Summary {
 			s.Rejected++
 		case Withdrawn:
 			s.Withdrawn++
+		case Revoked:
+			s.Revoked++
 		}
-		if a.State != Approved && a.State != Denied || a.Timers.Decide.Done.IsZero() {
+		if !a.Recheck.Done.IsZero() {
+			s.Rechecked++
+		}
+		if a.State != Approved && a.State != Denied && a.State != Revoked || a.Timers.Decide.Done.IsZero() {
 			continue
 		}
 		s.Decided++

@@ -52,6 +52,12 @@ func action(k ActionKind) Action {
 		return Action{Kind: Deny, Actor: dept, Note: "尚未完成整改"}
 	case Withdraw:
 		return Action{Kind: Withdraw, Actor: subject}
+	case Sample:
+		return Action{Kind: Sample, Actor: platform, Note: "2026年第三季度抽查"}
+	case RecheckPass:
+		return Action{Kind: RecheckPass, Actor: platform, Note: "材料属实"}
+	case RecheckFail:
+		return Action{Kind: RecheckFail, Actor: platform, Note: "缴款凭证系伪造"}
 	}
 	panic(k)
 }
@@ -77,6 +83,7 @@ func inState(t *testing.T, s State) Application {
 		Denied:    {Submit, Accept, Deny},
 		Rejected:  {Submit, Reject},
 		Withdrawn: {Submit, Withdraw},
+		Revoked:   {Submit, Accept, Approve, Sample, RecheckFail},
 	}
 	path, ok := paths[s]
 	if !ok {
@@ -109,11 +116,23 @@ func TestTransitions(t *testing.T) {
 		Submitted: {Submit: "!" + again, Accept: "accepted", Reject: "rejected", Approve: "!" + notAccepted, Deny: "!" + notAccepted, Withdraw: "withdrawn"},
 		Accepted:  {Submit: "!" + again, Accept: "!" + waiting, Reject: "!" + waiting, Approve: "approved", Deny: "denied", Withdraw: "withdrawn"},
 	}
-	for _, s := range []State{Approved, Denied, Rejected, Withdrawn} {
+	for _, s := range []State{Approved, Denied, Rejected, Withdrawn, Revoked} {
 		table[s] = map[ActionKind]string{}
 		for _, a := range Actions {
 			table[s][a] = "!" + closed(s) + a.Label()
 		}
+	}
+	// An approved repair may be sampled, then re-checked once (see
+	// TestRecheck for the sampled one).
+	table[Approved][Sample] = "approved"
+	table[Approved][RecheckPass] = "!该申请未被抽取复核"
+	table[Approved][RecheckFail] = "!该申请未被抽取复核"
+	for _, s := range []State{"", Submitted, Accepted} {
+		if s == "" {
+			table[s][Sample], table[s][RecheckPass], table[s][RecheckFail] = "!"+notSubmitted, "!"+notSubmitted, "!"+notSubmitted
+			continue
+		}
+		table[s][Sample], table[s][RecheckPass], table[s][RecheckFail] = "!只有已修复的申请才能抽取复核", "!该申请未被抽取复核", "!该申请未被抽取复核"
 	}
 	for _, s := range append([]State{""}, States...) {
 		for _, k := range Actions {
@@ -169,7 +188,7 @@ func checkTimers(t *testing.T, app Application) {
 	t.Helper()
 	open := func(tm deadline.Timer) bool { return tm.Step != "" && tm.Done.IsZero() }
 	var got []string
-	for _, tm := range []deadline.Timer{app.Timers.Accept, app.Timers.Decide, app.Timers.Sync} {
+	for _, tm := range []deadline.Timer{app.Timers.Accept, app.Timers.Decide, app.Timers.Sync, app.Timers.Recheck} {
 		if open(tm) {
 			got = append(got, tm.Step)
 		}
@@ -181,17 +200,57 @@ func checkTimers(t *testing.T, app Application) {
 	case Accepted:
 		want = []string{"repair.decide"}
 	}
+	if app.RecheckPending() {
+		want = []string{"repair.recheck"}
+	}
 	if !slices.Equal(got, want) {
 		t.Errorf("%s: open timers %q, want %q", app.State, got, want)
 	}
 	if tm, ok := app.OpenTimer(); ok != (len(want) == 1) || ok && tm.Step != want[0] {
 		t.Errorf("%s: OpenTimer = %+v, %v", app.State, tm, ok)
 	}
-	if (app.State == Approved) != !app.Approved.IsZero() {
+	approved := app.State == Approved || app.State == Revoked
+	if approved != !app.Approved.IsZero() {
 		t.Errorf("%s: approved day %q", app.State, app.Approved)
 	}
-	if (app.State == Approved) != (app.Timers.Sync.Step == "repair.sync") {
+	if approved != (app.Timers.Sync.Step == "repair.sync") {
 		t.Errorf("%s: sync timer %+v", app.State, app.Timers.Sync)
+	}
+}
+
+// TestRecheck: a sampled repair is re-checked once, by the platform; a
+// failed re-check (with its reason) revokes it.
+func TestRecheck(t *testing.T) {
+	sampled := mustApply(t, inState(t, Approved), action(Sample), at("2026-08-31 10:00"))
+	if !sampled.RecheckPending() || sampled.Recheck.Sample != "2026年第三季度抽查" || sampled.State != Approved {
+		t.Fatalf("sampled %+v", sampled.Recheck)
+	}
+	if _, err := Apply(sampled, clock, action(Sample), at("2026-09-01 10:00")); err == nil || !strings.Contains(err.Error(), "不能重复抽取") {
+		t.Errorf("sampled twice: %v", err)
+	}
+	for _, a := range []Action{{Kind: RecheckPass, Actor: dept}, {Kind: RecheckFail, Actor: subject, Note: "x"}} {
+		if _, err := Apply(sampled, clock, a, at("2026-09-01 10:00")); err == nil || !strings.Contains(err.Error(), "只有平台") {
+			t.Errorf("%s by %s: %v", a.Kind, a.Actor.Kind, err)
+		}
+	}
+	if _, err := Apply(sampled, clock, Action{Kind: RecheckFail, Actor: platform, Note: " "}, at("2026-09-01 10:00")); err == nil ||
+		!strings.Contains(err.Error(), "须写明理由") {
+		t.Errorf("failed without a reason: %v", err)
+	}
+	passed := mustApply(t, sampled, action(RecheckPass), at("2026-09-01 10:00"))
+	if passed.State != Approved || passed.RecheckPending() || passed.Recheck.Failed || passed.Approved.IsZero() {
+		t.Errorf("passed %+v", passed)
+	}
+	if _, err := Apply(passed, clock, action(RecheckFail), at("2026-09-02 10:00")); err == nil || !strings.Contains(err.Error(), "不能重复复核") {
+		t.Errorf("re-checked twice: %v", err)
+	}
+	failed := mustApply(t, sampled, action(RecheckFail), at("2026-09-01 10:00"))
+	if failed.State != Revoked || !failed.Recheck.Failed || failed.History[len(failed.History)-1].To != Revoked {
+		t.Errorf("failed %+v", failed)
+	}
+	checkTimers(t, failed)
+	if !failed.State.Terminal() {
+		t.Error("a revoked repair is not closed")
 	}
 }
 
@@ -427,7 +486,7 @@ func TestUnknownStep(t *testing.T) {
 }
 
 func TestLabels(t *testing.T) {
-	want := map[State]string{Submitted: "待受理", Accepted: "已受理（待认定部门决定）", Approved: "已修复", Denied: "不予修复", Rejected: "不予受理", Withdrawn: "已撤回"}
+	want := map[State]string{Submitted: "待受理", Accepted: "已受理（待认定部门决定）", Approved: "已修复", Denied: "不予修复", Rejected: "不予受理", Withdrawn: "已撤回", Revoked: "修复已撤销（复核不通过）"}
 	for _, s := range States {
 		if s.Label() != want[s] {
 			t.Errorf("%s: %s", s, s.Label())

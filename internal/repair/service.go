@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,7 +89,8 @@ func (k ActorKind) Label() string {
 }
 
 // roleOf is the role each action needs.
-var roleOf = map[ActionKind]Role{Accept: Platform, Reject: Platform, Approve: Department, Deny: Department, Withdraw: Applicant}
+var roleOf = map[ActionKind]Role{Accept: Platform, Reject: Platform, Approve: Department, Deny: Department, Withdraw: Applicant,
+	Sample: Platform, RecheckPass: Platform, RecheckFail: Platform}
 
 // allowed lists the actions of each waiting state.
 var allowed = map[State][]ActionKind{Submitted: {Accept, Reject, Withdraw}, Accepted: {Approve, Deny, Withdraw}}
@@ -356,7 +358,11 @@ func (s *Service) view(ctx context.Context, p auth.Principal, row store.RepairRo
 		return View{}, err
 	}
 	v := View{Row: row, App: app, Record: r, Roles: roles}
-	for _, a := range allowed[app.State] {
+	acts := allowed[app.State]
+	if app.RecheckPending() {
+		acts = []ActionKind{RecheckPass, RecheckFail}
+	}
+	for _, a := range acts {
 		if slices.Contains(roles, roleOf[a]) {
 			v.Can = append(v.Can, a)
 		}
@@ -434,6 +440,7 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 	if err := fill(&row, app); err != nil {
 		return View{}, err
 	}
+	row.Unrepair = app.State == Revoked // a failed re-check: publicity resumes
 	row, err = s.Store.UpdateRepair(ctx, row, s.audit(p, row.SubjectID, a))
 	if err != nil {
 		return View{}, err
@@ -504,4 +511,92 @@ func (s *Service) visible(ctx context.Context, p auth.Principal, rows []store.Re
 		}
 	}
 	return out, nil
+}
+
+// MaxSample is the most applications one Sample call lists.
+const MaxSample = 100000
+
+// SampleResult is a drawn re-check sample.
+type SampleResult struct {
+	Name       string // the sample's name, kept in each drawn application's history
+	Population int    // approved repairs of the period not sampled before
+	Drawn      []View
+}
+
+// Sample draws a random re-check sample (抽查复核) for p, a reviewer of
+// the platform operator: percent (1 to 100) of the repairs approved from
+// from to to (YYYY-MM-DD, inclusive; "" unbounded) that were never sampled,
+// at least one when there is any. Each drawn application records the
+// sample (action Sample) and waits for its re-check.
+func (s *Service) Sample(ctx context.Context, p auth.Principal, from, to string, percent int) (SampleResult, error) {
+	if !p.Staff() || p.Org.Kind != auth.Operator || !s.Auth.Can(p, auth.RepairReview, auth.Resource{OrgPath: p.Org.Path}) {
+		if p.Staff() {
+			s.Auth.Decide(p, auth.RepairReview, auth.Resource{}) // logs the denial
+		}
+		return SampleResult{}, refuse(Sample, Approved, "只有平台（信用网站）的审核人员才能抽取复核")
+	}
+	for _, d := range []string{from, to} {
+		if d == "" {
+			continue
+		}
+		if _, err := calendar.ParseDate(d); err != nil {
+			return SampleResult{}, refuse(Sample, Approved, "日期应为YYYY-MM-DD：%s", d)
+		}
+	}
+	if from != "" && to != "" && from > to {
+		return SampleResult{}, refuse(Sample, Approved, "开始日期%s晚于结束日期%s", from, to)
+	}
+	if percent < 1 || percent > 100 {
+		return SampleResult{}, refuse(Sample, Approved, "抽查比例应为1至100（%%）")
+	}
+	f := store.CaseFilter{States: []string{string(Approved)}, ApprovedFrom: from, ApprovedTo: to, Limit: MaxSample}
+	if from == "" && to == "" {
+		f.ApprovedFrom = "0000-01-01"
+	}
+	rows, err := s.Store.ListRepairs(ctx, f)
+	if err != nil {
+		return SampleResult{}, err
+	}
+	var pool []store.RepairRow
+	for _, row := range rows {
+		app, err := Decode(row)
+		if err != nil {
+			return SampleResult{}, err
+		}
+		if app.Recheck.Sampled.IsZero() {
+			pool = append(pool, row)
+		}
+	}
+	now := s.now()
+	period := "全部"
+	if from != "" || to != "" {
+		period = strings.TrimSpace(from + "至" + to)
+	}
+	res := SampleResult{Population: len(pool)}
+	k := (len(pool)*percent + 99) / 100
+	res.Name = fmt.Sprintf("抽查批次%s：%s准予修复的%d件中随机抽取%d件（%d%%）",
+		now.In(calendar.Location()).Format("20060102-150405"), period, len(pool), k, percent)
+	rand.Shuffle(len(pool), func(i, j int) { pool[i], pool[j] = pool[j], pool[i] })
+	for _, row := range pool[:k] {
+		app, err := Decode(row)
+		if err != nil {
+			return res, err
+		}
+		app, err = Apply(app, s.Clock, Action{Kind: Sample, Actor: Actor{Kind: ActorPlatform, ID: p.String(), Org: p.Org.USCC}, Note: res.Name}, now)
+		if err != nil {
+			return res, err
+		}
+		if err := fill(&row, app); err != nil {
+			return res, err
+		}
+		if row, err = s.Store.UpdateRepair(ctx, row, s.audit(p, row.SubjectID, Sample)); err != nil {
+			return res, err
+		}
+		v, err := s.view(ctx, p, row)
+		if err != nil {
+			return res, err
+		}
+		res.Drawn = append(res.Drawn, v)
+	}
+	return res, nil
 }

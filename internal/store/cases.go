@@ -23,5 +23,9 @@ type CaseFilter struct {
 	Depts         []string // supplying departments (USCCs)
 	States        []string
 	ApplicantUser int64
-	Limit         int // at most this many (default 200)
+	// ApprovedFrom / ApprovedTo (YYYY-MM-DD, inclusive; "" unbounded)
+	// select repair applications approved in that period (ListRepairs
+	// only; with either set, only approved ones).
+	ApprovedFrom, ApprovedTo string
+	Limit                    int // at most this many (default 200)
 }

@@ -27,6 +27,9 @@ const (
 	// ChangeRepair: a record was repaired (信用修复); appended by the repair
 	// workflow through AppendRepair.
 	ChangeRepair ChangeType = "repair"
+	// ChangeRepairRevoked: a repair was revoked after a failed re-check
+	// (抽查复核不通过): the record is public and shared again.
+	ChangeRepairRevoked ChangeType = "repair_revoked"
 )
 
 // ListKinds are the catalogue kinds whose records are list entries

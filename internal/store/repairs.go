@@ -29,6 +29,10 @@ type RepairRow struct {
 	ApprovedOn string
 	Body       []byte // repair.Application as JSON
 	Rev        int    // incremented by every update
+	// Unrepair, on an update, clears the record's repair day (the repair
+	// was revoked after a failed re-check) and appends the
+	// ChangeRepairRevoked event, in the update's transaction. Not stored.
+	Unrepair bool
 
 	// Set by GetRepair and AddRepair only: the proofs (without their
 	// data; RepairFile reads one with it) and the commitment.
@@ -70,8 +74,10 @@ type RepairStore interface {
 	AddRepair(ctx context.Context, r NewRepair, audit auth.AuditEntry) (RepairRow, error)
 	// UpdateRepair stores r if the stored row's Rev is still r.Rev
 	// (ErrConflict otherwise) and returns it with Rev incremented. When
-	// r.ApprovedOn is set, the record's repair day (Record.RepairedOn) is
-	// set to it in the same transaction.
+	// r.ApprovedOn is newly set (the stored row had none), the record's
+	// repair day (Record.RepairedOn) is set to it and a ChangeRepair event
+	// appended in the same transaction; r.Unrepair clears the repair day
+	// and appends a ChangeRepairRevoked event.
 	UpdateRepair(ctx context.Context, r RepairRow, audit auth.AuditEntry) (RepairRow, error)
 	// GetRepair returns an application by id with its files (without
 	// data) and commitment (ErrNotFound).

@@ -82,6 +82,17 @@ func caseQueue(table, columns string, f store.CaseFilter) (string, []any) {
 		args = append(args, f.ApplicantUser)
 		where = append(where, fmt.Sprintf("applicant_user = $%d", len(args)))
 	}
+	if table == "repairs" && (f.ApprovedFrom != "" || f.ApprovedTo != "") {
+		where = append(where, "approved_on IS NOT NULL")
+		if f.ApprovedFrom != "" {
+			args = append(args, f.ApprovedFrom)
+			where = append(where, fmt.Sprintf("approved_on >= $%d", len(args)))
+		}
+		if f.ApprovedTo != "" {
+			args = append(args, f.ApprovedTo)
+			where = append(where, fmt.Sprintf("approved_on <= $%d", len(args)))
+		}
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 200

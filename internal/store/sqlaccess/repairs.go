@@ -124,6 +124,12 @@ func (s *Store) UpdateRepair(ctx context.Context, o store.RepairRow, audit auth.
 		}
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// The record's repair day is set when the approval is new (later
+		// updates of an approved application, its re-check, leave it).
+		var before sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT approved_on FROM repairs WHERE id = $1`, o.ID).Scan(&before); err != nil {
+			return notFound(err, fmt.Sprintf("repair %d", o.ID))
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE repairs SET state = $1, updated_at = $2, due_on = $3, approved_on = $4, body = $5, rev = rev + 1
 			WHERE id = $6 AND rev = $7`, o.State, o.UpdatedAt, nullString(o.DueOn), nullString(o.ApprovedOn), string(o.Body), o.ID, o.Rev)
 		if err != nil {
@@ -137,11 +143,19 @@ func (s *Store) UpdateRepair(ctx context.Context, o store.RepairRow, audit auth.
 			}
 			return fmt.Errorf("repair %d: %w", o.ID, store.ErrConflict)
 		}
-		if o.ApprovedOn != "" {
+		if o.ApprovedOn != "" && !before.Valid {
 			if _, err := tx.ExecContext(ctx, `UPDATE records SET repaired_on = $1 WHERE id = $2`, o.ApprovedOn, o.RecordID); err != nil {
 				return fmt.Errorf("record %d repaired: %w", o.RecordID, err)
 			}
-			if err := s.appendRepairEvent(ctx, tx, o.RecordID, o.UpdatedAt); err != nil {
+			if err := s.appendRepairEvent(ctx, tx, o.RecordID, store.ChangeRepair, o.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		if o.Unrepair {
+			if _, err := tx.ExecContext(ctx, `UPDATE records SET repaired_on = NULL WHERE id = $1`, o.RecordID); err != nil {
+				return fmt.Errorf("record %d unrepaired: %w", o.RecordID, err)
+			}
+			if err := s.appendRepairEvent(ctx, tx, o.RecordID, store.ChangeRepairRevoked, o.UpdatedAt); err != nil {
 				return err
 			}
 		}
@@ -205,7 +219,7 @@ func (s *Store) queryRepairs(ctx context.Context, q string, args ...any) ([]stor
 
 // appendRepairEvent appends the change-feed event of a repair in tx, the
 // approval's own transaction: the repair and its event commit together.
-func (s *Store) appendRepairEvent(ctx context.Context, tx *sql.Tx, recordID int64, now time.Time) error {
+func (s *Store) appendRepairEvent(ctx context.Context, tx *sql.Tx, recordID int64, typ store.ChangeType, now time.Time) error {
 	if s.LockChanges != nil {
 		if err := s.LockChanges(ctx, tx); err != nil {
 			return fmt.Errorf("lock change feed: %w", err)
@@ -218,7 +232,7 @@ func (s *Store) appendRepairEvent(ctx context.Context, tx *sql.Tx, recordID int6
 		return notFound(err, fmt.Sprintf("record %d", recordID))
 	}
 	r.State, r.Fields = store.RecordState(state), []byte(fields)
-	e := r.Event(store.ChangeRepair, now)
+	e := r.Event(typ, now)
 	var last int64
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&last); err != nil {
 		return fmt.Errorf("read change sequence: %w", err)

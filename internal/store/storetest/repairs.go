@@ -157,6 +157,52 @@ func testRepairs(t *testing.T, h Harness) {
 	if r, _ := h.Store.GetRecord(ctx, recs[1].ID); r.RepairedOn != "" {
 		t.Errorf("another record repaired: %q", r.RepairedOn)
 	}
+	// A later update of the approved application (its re-check) sets
+	// nothing again; revoking it clears the repair day, with its event.
+	upd.Body = []byte(`{"State":"approved","Recheck":{}}`)
+	if upd, err = h.Store.UpdateRepair(ctx, upd, audit); err != nil || upd.Rev != 4 {
+		t.Fatalf("re-check update: %+v, %v", upd, err)
+	}
+	countEvents := func(typ store.ChangeType) int {
+		evs, _, err := h.Store.ChangesFor(ctx, 99, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range evs {
+			if e.Type == typ && e.RecordID == recs[0].ID {
+				n++
+			}
+		}
+		return n
+	}
+	if n := countEvents(store.ChangeRepair); n != 1 {
+		t.Errorf("repair events after a later update: %d", n)
+	}
+	revoked := upd
+	revoked.State, revoked.Unrepair, revoked.Body = "revoked", true, []byte(`{"State":"revoked"}`)
+	if revoked, err = h.Store.UpdateRepair(ctx, revoked, audit); err != nil || revoked.Rev != 5 {
+		t.Fatalf("revoke: %+v, %v", revoked, err)
+	}
+	if r, _ := h.Store.GetRecord(ctx, recs[0].ID); r.RepairedOn != "" {
+		t.Errorf("record still repaired after the revocation: %q", r.RepairedOn)
+	}
+	if n, m := countEvents(store.ChangeRepair), countEvents(store.ChangeRepairRevoked); n != 1 || m != 1 {
+		t.Errorf("events after the revocation: %d repair, %d revoked", n, m)
+	}
+	if got, _ := h.Store.GetRepair(ctx, a.ID); got.State != "revoked" || got.ApprovedOn != "2026-11-04" {
+		t.Errorf("revoked application %+v", got)
+	}
+	// By approval period.
+	for _, c := range []struct {
+		from, to string
+		want     int
+	}{{"2026-11-04", "2026-11-04", 1}, {"2026-11-05", "", 0}, {"", "2026-11-03", 0}, {"2026-11-01", "", 1}} {
+		if got, err := h.Store.ListRepairs(ctx, store.CaseFilter{ApprovedFrom: c.from, ApprovedTo: c.to}); err != nil || len(got) != c.want {
+			t.Errorf("approved %s..%s: %d, %v", c.from, c.to, len(got), err)
+		}
+	}
+	upd = revoked
 	bad := upd
 	bad.ApprovedOn = "2026-13-01"
 	if _, err := h.Store.UpdateRepair(ctx, bad, audit); !errors.Is(err, store.ErrInvalid) {
@@ -189,7 +235,7 @@ func testRepairs(t *testing.T, h Harness) {
 	}
 	// Every change went to the audit trail.
 	entries, err := h.Store.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditRepair}})
-	if err != nil || len(entries) != 6 {
+	if err != nil || len(entries) != 8 {
 		t.Errorf("audit entries %d, %v", len(entries), err)
 	}
 	if len(entries) > 0 && entries[0].Target == "" {

@@ -32,7 +32,15 @@ ALTER TABLE commitments ALTER COLUMN updated_at SET NOT NULL;
 CREATE INDEX commitments_acceptor ON commitments (acceptor_code, status, id);
 CREATE INDEX commitments_made_by ON commitments (made_by) WHERE made_by IS NOT NULL;
 
+-- The change feed gains repair_revoked: a repair revoked after a failed
+-- re-check (抽查复核), the record public and shared again.
+ALTER TABLE changes DROP CONSTRAINT changes_type_check;
+ALTER TABLE changes ADD CONSTRAINT changes_type_check
+    CHECK (type IN ('list_entry', 'list_exit', 'bad_record', 'repair', 'repair_revoked'));
+
 -- +goose Down
+ALTER TABLE changes DROP CONSTRAINT changes_type_check;
+ALTER TABLE changes ADD CONSTRAINT changes_type_check CHECK (type IN ('list_entry', 'list_exit', 'bad_record', 'repair'));
 DROP INDEX commitments_made_by;
 DROP INDEX commitments_acceptor;
 ALTER TABLE commitments DROP COLUMN updated_at, DROP COLUMN rev, DROP COLUMN history, DROP COLUMN made_by,

@@ -31,7 +31,26 @@ UPDATE commitments SET updated_at = created_at,
 CREATE INDEX commitments_acceptor ON commitments (acceptor_code, status, id);
 CREATE INDEX commitments_made_by ON commitments (made_by) WHERE made_by IS NOT NULL;
 
+-- The change feed gains repair_revoked: a repair revoked after a failed
+-- re-check (抽查复核), the record public and shared again. SQLite cannot
+-- change a CHECK constraint: the table is rebuilt (it has no index but its
+-- key).
+CREATE TABLE changes_new (
+    seq        INTEGER PRIMARY KEY,
+    at         TIMESTAMP NOT NULL,
+    type       TEXT NOT NULL CHECK (type IN ('list_entry', 'list_exit', 'bad_record', 'repair', 'repair_revoked')),
+    record_id  INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    subject_id INTEGER NOT NULL,
+    region     TEXT NOT NULL DEFAULT '',
+    list_type  TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO changes_new SELECT seq, at, type, record_id, kind, subject_id, region, list_type FROM changes;
+DROP TABLE changes;
+ALTER TABLE changes_new RENAME TO changes;
+
 -- +goose Down
+DELETE FROM changes WHERE type = 'repair_revoked';
 DROP INDEX commitments_made_by;
 DROP INDEX commitments_acceptor;
 ALTER TABLE commitments DROP COLUMN updated_at;
