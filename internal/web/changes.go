@@ -84,7 +84,7 @@ type ChangesInput struct {
 type ChangeItem struct {
 	Seq      int64       `json:"seq" doc:"The event's place in the feed: gap-free and in commit order."`
 	At       time.Time   `json:"at"`
-	Type     string      `json:"type" enum:"list_entry,list_exit,bad_record,repair" doc:"list_entry: put on a list (or back in force); list_exit: exited or the entry revoked; bad_record: a new record of a bad kind (a penalty); repair: a record repaired (信用修复)."`
+	Type     string      `json:"type" enum:"list_entry,list_exit,bad_record,repair,repair_revoked" doc:"list_entry: put on a list (or back in force); list_exit: exited or the entry revoked; bad_record: a new record of a bad kind (a penalty); repair: a record repaired (信用修复); repair_revoked: a repair revoked after a failed re-check (抽查复核), the record public again."`
 	Subject  FeedSubject `json:"subject"`
 	RecordID int64       `json:"record_id"`
 	Kind     string      `json:"kind" doc:"The record's catalogue kind: sx, hm, cf, …"`
@@ -286,6 +286,8 @@ func (s *Server) changeSummary(e store.ChangeEvent) string {
 		out = "新增" + s.kindName(e.Kind) + "信息"
 	case store.ChangeRepair:
 		out = s.kindName(e.Kind) + "信息已信用修复"
+	case store.ChangeRepairRevoked:
+		out = s.kindName(e.Kind) + "信息的信用修复经抽查复核撤销，恢复公示"
 	default:
 		out = string(e.Type)
 	}

@@ -7,10 +7,12 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/repair"
@@ -30,6 +32,7 @@ func (s *Server) registerRepairs(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("POST /records/{ref}/repairs", s.applyRepair)
 	mux.HandleFunc("GET /repairs", s.repairQueue)
+	mux.HandleFunc("POST /repairs/sample", s.sampleRepairs)
 	mux.HandleFunc("GET /repairs/{id}", s.repairPage)
 	mux.HandleFunc("POST /repairs/{id}", s.actOnRepair)
 	mux.HandleFunc("GET /repairs/{id}/files/{file}", s.repairFile)
@@ -51,8 +54,8 @@ func (s *Server) repairRow(v repair.View, now time.Time) repairRow {
 	row := repairRow{View: v}
 	open, ok := v.App.OpenTimer()
 	row.Timers, row.Waiting = timerRows(s.opts.Repairs.Clock,
-		[]deadline.Timer{v.App.Timers.Accept, v.App.Timers.Decide, v.App.Timers.Sync}, open, ok, now)
-	if n := len(v.App.History); n > 0 && (v.App.State == repair.Rejected || v.App.State == repair.Denied) {
+		[]deadline.Timer{v.App.Timers.Accept, v.App.Timers.Decide, v.App.Timers.Sync, v.App.Timers.Recheck}, open, ok, now)
+	if n := len(v.App.History); n > 0 && (v.App.State == repair.Rejected || v.App.State == repair.Denied || v.App.State == repair.Revoked) {
 		row.Reason = v.App.History[n-1].Note
 	}
 	return row
@@ -243,9 +246,17 @@ func (s *Server) repairQueue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.renderRepairQueue(w, r, p, http.StatusOK, nil)
+}
+
+// renderRepairQueue renders the queue of p: by default what waits (open
+// applications and sampled repairs waiting for their re-check), with all=1
+// everything; sample is a sample just drawn.
+func (s *Server) renderRepairQueue(w http.ResponseWriter, r *http.Request, p auth.Principal, status int, sample *repair.SampleResult) {
+	all := r.URL.Query().Get("all") != ""
 	var states []repair.State
-	if r.URL.Query().Get("all") == "" {
-		states = []repair.State{repair.Submitted, repair.Accepted}
+	if !all {
+		states = []repair.State{repair.Submitted, repair.Accepted, repair.Approved}
 	}
 	vs, err := s.opts.Repairs.Queue(r.Context(), p, states)
 	if err != nil {
@@ -253,11 +264,50 @@ func (s *Server) repairQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	rows := make([]repairRow, len(vs))
-	for i, v := range vs {
-		rows[i] = s.repairRow(v, now)
+	rows := make([]repairRow, 0, len(vs))
+	for _, v := range vs {
+		if all || v.App.State != repair.Approved || v.App.RecheckPending() {
+			rows = append(rows, s.repairRow(v, now))
+		}
 	}
-	s.render(w, r, http.StatusOK, "repairs", "信用修复", map[string]any{"Rows": rows, "All": len(states) == 0, "Staff": p.Staff()})
+	data := map[string]any{"Rows": rows, "All": all, "Staff": p.Staff(), "CanSample": s.canSample(p), "Sample": sample,
+		"Today": calendar.Today().String()}
+	if sample != nil {
+		drawn := make([]repairRow, len(sample.Drawn))
+		for i, v := range sample.Drawn {
+			drawn[i] = s.repairRow(v, now)
+		}
+		data["Drawn"] = drawn
+	}
+	s.render(w, r, status, "repairs", "信用修复", data)
+}
+
+// canSample reports whether p draws re-check samples: a reviewer of the
+// platform operator.
+func (s *Server) canSample(p auth.Principal) bool {
+	return p.Staff() && p.Org.Kind == auth.Operator && s.opts.Authorizer.Can(p, auth.RepairReview, auth.Resource{OrgPath: p.Org.Path})
+}
+
+// sampleRepairs draws a re-check sample (抽查复核) of approved repairs.
+func (s *Server) sampleRepairs(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	if !checkCSRF(r) {
+		s.staleForm(w, r)
+		return
+	}
+	percent, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("percent")))
+	if err != nil {
+		percent = 0 // refused by Sample with the allowed range
+	}
+	res, err := s.opts.Repairs.Sample(r.Context(), p, strings.TrimSpace(r.PostFormValue("from")), strings.TrimSpace(r.PostFormValue("to")), percent)
+	if err != nil {
+		s.repairError(w, r, err)
+		return
+	}
+	s.renderRepairQueue(w, r, p, http.StatusOK, &res)
 }
 
 // readUploads reads a form that may carry files in field (multipart, at

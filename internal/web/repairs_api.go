@@ -39,7 +39,7 @@ type RepairOutput struct {
 type RepairCase struct {
 	ID         int64           `json:"id"`
 	Record     string          `json:"record" doc:"the record's reference"`
-	State      string          `json:"state" enum:"submitted,accepted,approved,denied,rejected,withdrawn"`
+	State      string          `json:"state" enum:"submitted,accepted,approved,denied,rejected,withdrawn,revoked"`
 	StateLabel string          `json:"state_label"`
 	Applicant  string          `json:"applicant"`
 	Dept       string          `json:"dept" doc:"USCC of the department that decides"`
@@ -57,7 +57,7 @@ type RepairCase struct {
 type RepairItem struct {
 	At     time.Time `json:"at"`
 	Actor  string    `json:"actor" enum:"subject,platform,department"`
-	Action string    `json:"action" enum:"submit,accept,reject,approve,deny,withdraw"`
+	Action string    `json:"action" enum:"submit,accept,reject,approve,deny,withdraw,sample,recheck_pass,recheck_fail"`
 	Note   string    `json:"note,omitempty"`
 }
 

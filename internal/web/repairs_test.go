@@ -381,3 +381,86 @@ func TestRepairWorkflow(t *testing.T) {
 		}
 	}
 }
+
+// TestRepairRecheck: the platform draws a re-check sample of approved
+// repairs (only its reviewers may); the drawn one waits in its queue with
+// the re-check deadline; the department cannot conclude it; a failed
+// re-check needs a reason, revokes the repair, makes the record public
+// again and tells subscribers; the public column counts it.
+func TestRepairRecheck(t *testing.T) {
+	env := newRepairEnv(t)
+	ctx := context.Background()
+	shop, root, dept, public := env.as(t, "shop"), env.as(t, "reviewer.root"), env.as(t, "reviewer.dept"), env.as(t, "")
+	oldPath := "/records/" + env.oldRef
+	code, body, h := postMultipart(shop, oldPath+"/repairs", url.Values{"csrf": {shop.csrf(oldPath)}, "commitment": {"accepted"}},
+		upload{"罚款收据.png", pngProof})
+	if code != http.StatusSeeOther {
+		t.Fatalf("apply: %d %s", code, body)
+	}
+	casePath := h.Get("Location")
+	if code, body := act(t, root, casePath, "accept", "", ""); code != http.StatusSeeOther {
+		t.Fatalf("accept: %d %s", code, body)
+	}
+	if code, body := act(t, dept, casePath, "approve", "", ""); code != http.StatusSeeOther {
+		t.Fatalf("approve: %d %s", code, body)
+	}
+	if code, _ := public.get(oldPath); code != http.StatusGone {
+		t.Fatalf("the repaired record is public: %d", code)
+	}
+	if _, err := env.s.AddWatches(ctx, []store.Watch{{OrgID: env.deptBaoji.ID, SubjectID: env.subjectOf(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	// Only the platform samples; a bad form says why.
+	if _, q := dept.get("/repairs"); strings.Contains(q, `id="sample-form"`) {
+		t.Error("the department is offered sampling")
+	}
+	code, body, _ = dept.post("/repairs/sample", url.Values{"csrf": {dept.csrf("/repairs")}, "percent": {"100"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有平台") {
+		t.Errorf("the department samples: %d", code)
+	}
+	if _, q := root.get("/repairs"); !strings.Contains(q, `id="sample-form"`) || strings.Contains(q, casePath+`"`) {
+		t.Errorf("the platform's queue before sampling (no form, or the approved case listed):\n%s", q)
+	}
+	for _, bad := range []url.Values{{"percent": {"0"}}, {"percent": {"x"}}, {"percent": {"10"}, "from": {"2026-13-01"}}} {
+		bad.Set("csrf", root.csrf("/repairs"))
+		if code, body, _ := root.post("/repairs/sample", bad); code != http.StatusUnprocessableEntity {
+			t.Errorf("sample %v: %d %s", bad, code, body)
+		}
+	}
+	today := calendar.Today().String()
+	code, body, _ = root.post("/repairs/sample", url.Values{"csrf": {root.csrf("/repairs")}, "from": {today}, "to": {today}, "percent": {"10"}})
+	if code != http.StatusOK || !strings.Contains(body, "准予修复的1件中随机抽取1件（10%）") || !strings.Contains(body, `href="`+casePath+`"`) {
+		t.Fatalf("sample: %d\n%s", code, body)
+	}
+	code, body, _ = root.post("/repairs/sample", url.Values{"csrf": {root.csrf("/repairs")}, "percent": {"100"}})
+	if code != http.StatusOK || !strings.Contains(body, "的0件中随机抽取0件") {
+		t.Errorf("a case is drawn twice: %d", code)
+	}
+	_, q := root.get("/repairs")
+	if !strings.Contains(q, casePath+`"`) || !strings.Contains(q, "信用修复抽查复核") {
+		t.Errorf("the drawn case is not in the platform's queue:\n%s", q)
+	}
+	if _, page := dept.get(casePath); strings.Contains(page, `id="form-recheck_fail"`) {
+		t.Error("the department is offered the re-check")
+	}
+	if code, body := act(t, root, casePath, "recheck_fail", "", " "); code != http.StatusUnprocessableEntity || !strings.Contains(body, "复核不通过须写明理由") {
+		t.Errorf("fail without a reason: %d", code)
+	}
+	if code, body := act(t, root, casePath, "recheck_fail", "", "缴款凭证与银行记录不符"); code != http.StatusSeeOther {
+		t.Fatalf("fail: %d %s", code, body)
+	}
+	if _, page := shop.get(casePath); !strings.Contains(page, "修复已撤销（复核不通过）") || !strings.Contains(page, "缴款凭证与银行记录不符") {
+		t.Errorf("the shop's case after the re-check:\n%s", page)
+	}
+	if code, page := public.get(oldPath); code != http.StatusOK || !strings.Contains(page, "公示中") {
+		t.Errorf("the record after the revocation: %d", code)
+	}
+	evs, _, err := env.s.ChangesFor(ctx, env.deptBaoji.ID, 0, 100)
+	if err != nil || len(evs) == 0 || evs[len(evs)-1].Type != store.ChangeRepairRevoked || evs[len(evs)-1].RecordID != env.oldID {
+		t.Errorf("change feed %+v %v", evs, err)
+	}
+	if _, page := public.get("/rights"); !regexp.MustCompile(`id="repair-rechecked">1<`).MatchString(page) ||
+		!regexp.MustCompile(`id="repair-revoked">1<`).MatchString(page) {
+		t.Errorf("public column:\n%s", page)
+	}
+}
