@@ -88,7 +88,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
-		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock},
+		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,

@@ -200,6 +200,10 @@ type Case struct {
 	// Timers of the steps run so far, in order.
 	Timers  []deadline.Timer
 	History []Event
+	// Access is the SHA-256 (hex) of the 查询码 given to an applicant
+	// without an account of the record's subject (a third party with
+	// evidence): whoever holds the code follows the case as its applicant.
+	Access string `json:",omitempty"`
 }
 
 // Input is one action on a case.

@@ -2,6 +2,11 @@ package objection
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -35,6 +40,10 @@ type Service struct {
 	Keys  *pii.Keyring
 	Clock deadline.Clock
 	Now   func() time.Time
+	// Public says whether a record is public today (portal.Service.IsPublic):
+	// objections of others than the record's subject are taken only to
+	// public records (nil: only the subject objects).
+	Public func(ctx context.Context, recordID int64) (bool, error)
 }
 
 // View is a case as a principal sees it.
@@ -69,17 +78,96 @@ func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, re
 	if err != nil {
 		return View{}, err
 	}
-	if !s.Auth.Can(p, auth.SubjectFile, auth.Resource{SubjectID: r.SubjectID}) || p.Kind != auth.UserKind {
+	if !s.subjectUser(p, r) {
 		s.Auth.Decide(p, auth.SubjectFile, auth.Resource{SubjectID: r.SubjectID}) // logs the denial
 		return View{}, refuse("只有该信息所涉主体的账户才能在线提出异议")
 	}
+	sub, err := s.Store.GetSubject(ctx, r.SubjectID)
+	if err != nil {
+		return View{}, err
+	}
+	v, _, err := s.file(ctx, p, r, sub.Name, reasons, contact, evidence, false)
+	return v, err
+}
+
+// subjectUser reports whether p is the signed-in user of r's subject.
+func (s *Service) subjectUser(p auth.Principal, r store.Record) bool {
+	return p.Kind == auth.UserKind && s.Auth.Can(p, auth.SubjectFile, auth.Resource{SubjectID: r.SubjectID})
+}
+
+// Limits of an objection by someone other than the record's subject.
+const (
+	MaxNameRunes = 100
+	codeBytes    = 10 // 查询码: 16 base32 characters
+)
+
+// FileWithEvidence files an objection to a public record by p, anyone
+// (signed in or not) who is not the record's subject (the subject's own
+// account uses File): the applicant's name, a contact and at least one
+// piece of evidence are required, and the record must be public today.
+// The record is marked 异议处理中 at once, as for the subject's own
+// objections. It returns the case and its 查询码, shown to the applicant
+// once: whoever holds it follows the case (GetWithCode, ActWithCode).
+func (s *Service) FileWithEvidence(ctx context.Context, p auth.Principal, recordID int64, name, reasons, contact string,
+	evidence []attach.File) (View, string, error) {
+	r, err := s.Store.GetRecord(ctx, recordID)
+	if err != nil {
+		return View{}, "", err
+	}
+	if s.subjectUser(p, r) {
+		v, err := s.File(ctx, p, recordID, reasons, contact, evidence)
+		return v, "", err
+	}
+	if s.Public == nil {
+		return View{}, "", refuse("只有该信息所涉主体的账户才能在线提出异议")
+	}
+	switch public, err := s.Public(ctx, r.ID); {
+	case err != nil:
+		return View{}, "", err
+	case !public:
+		return View{}, "", refuse("该信息不在公示中，只有该信息所涉主体可以提出异议")
+	}
+	name = strings.TrimSpace(name)
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return View{}, "", refuse("您不是该信息所涉主体的账户：其他人提出异议，请填写异议申请人的姓名或名称、联系方式，并上传证据材料")
+	case n > MaxNameRunes:
+		return View{}, "", refuse("申请人姓名或名称最多%d字，现有%d字", MaxNameRunes, n)
+	}
+	if strings.TrimSpace(contact) == "" {
+		return View{}, "", refuse("请填写联系方式，以便信息提供单位联系核实")
+	}
+	if len(evidence) == 0 {
+		return View{}, "", refuse("非信息所涉主体提出异议，须上传证明该信息有误的证据材料")
+	}
+	return s.file(ctx, p, r, name, reasons, contact, evidence, true)
+}
+
+// codeMatches reports whether code is the case's 查询码.
+func codeMatches(c Case, code string) bool {
+	if c.Access == "" || code == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(normalizeCode(code)))
+	return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(c.Access)) == 1
+}
+
+// normalizeCode accepts a 查询码 typed with spaces, dashes or in lower case.
+func normalizeCode(code string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(code)))
+}
+
+// file stores a new case about r by applicant name; withCode gives it a
+// 查询码, returned.
+func (s *Service) file(ctx context.Context, p auth.Principal, r store.Record, name, reasons, contact string, evidence []attach.File,
+	withCode bool) (View, string, error) {
 	contact = strings.TrimSpace(contact)
 	if n := utf8.RuneCountInString(contact); n > MaxContactRunes {
-		return View{}, refuse("联系方式最多%d字，现有%d字", MaxContactRunes, n)
+		return View{}, "", refuse("联系方式最多%d字，现有%d字", MaxContactRunes, n)
 	}
 	checked, err := attach.Check(evidence, "证据材料")
 	if err != nil {
-		return View{}, refuse("%s", err.Error())
+		return View{}, "", refuse("%s", err.Error())
 	}
 	files := make([]store.CaseFile, len(checked))
 	for i, f := range checked {
@@ -88,25 +176,35 @@ func (s *Service) File(ctx context.Context, p auth.Principal, recordID int64, re
 	now := s.now()
 	c, err := NewCase(s.Clock, now, now, Applicant, reasons)
 	if err != nil {
-		return View{}, err
+		return View{}, "", err
 	}
-	sub, err := s.Store.GetSubject(ctx, r.SubjectID)
-	if err != nil {
-		return View{}, err
+	var code string
+	if withCode {
+		b := make([]byte, codeBytes)
+		if _, err := rand.Read(b); err != nil {
+			return View{}, "", err
+		}
+		code = base32.StdEncoding.EncodeToString(b)
+		sum := sha256.Sum256([]byte(code))
+		c.Access = hex.EncodeToString(sum[:])
 	}
 	row := store.ObjectionRow{RecordID: r.ID, RecordVersion: r.Version, SubjectID: r.SubjectID, Dept: r.SourceDept,
-		ApplicantUser: p.ID, ApplicantName: sub.Name, FiledAt: now}
+		ApplicantName: name, FiledAt: now}
+	if p.Kind == auth.UserKind {
+		row.ApplicantUser = p.ID
+	}
 	if contact != "" {
 		row.Contact = s.Keys.Encrypt(contact)
 	}
 	if err := s.fill(&row, c); err != nil {
-		return View{}, err
+		return View{}, "", err
 	}
 	row, err = s.Store.AddObjection(ctx, row, files, s.audit(p, r.SubjectID, File))
 	if err != nil {
-		return View{}, err
+		return View{}, "", err
 	}
-	return s.view(ctx, p, row)
+	v, err := s.view(ctx, p, row, code)
+	return v, code, err
 }
 
 // Evidence returns file fileID of objection id for p, who must hold a
@@ -159,11 +257,17 @@ func Decode(row store.ObjectionRow) (Case, error) {
 // Get returns case id as p sees it; ErrNotFound when p holds no role for
 // it (a case is not public).
 func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, error) {
+	return s.GetWithCode(ctx, p, id, "")
+}
+
+// GetWithCode is Get for p holding the case's 查询码 code: with the right
+// code, p is its applicant.
+func (s *Service) GetWithCode(ctx context.Context, p auth.Principal, id int64, code string) (View, error) {
 	row, err := s.Store.GetObjection(ctx, id)
 	if err != nil {
 		return View{}, err
 	}
-	v, err := s.view(ctx, p, row)
+	v, err := s.view(ctx, p, row, code)
 	if err != nil {
 		return View{}, err
 	}
@@ -173,7 +277,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (View, er
 	return v, nil
 }
 
-func (s *Service) view(ctx context.Context, p auth.Principal, row store.ObjectionRow) (View, error) {
+func (s *Service) view(ctx context.Context, p auth.Principal, row store.ObjectionRow, code string) (View, error) {
 	c, err := Decode(row)
 	if err != nil {
 		return View{}, err
@@ -182,7 +286,7 @@ func (s *Service) view(ctx context.Context, p auth.Principal, row store.Objectio
 	if err != nil {
 		return View{}, err
 	}
-	roles, err := s.roles(ctx, p, row)
+	roles, err := s.roles(ctx, p, row, c, code)
 	if err != nil {
 		return View{}, err
 	}
@@ -201,10 +305,11 @@ func (s *Service) view(ctx context.Context, p auth.Principal, row store.Objectio
 	return v, nil
 }
 
-// roles returns the roles p holds for the case.
-func (s *Service) roles(ctx context.Context, p auth.Principal, row store.ObjectionRow) ([]Role, error) {
+// roles returns the roles p, holding the 查询码 code ("" for none), holds
+// for the case.
+func (s *Service) roles(ctx context.Context, p auth.Principal, row store.ObjectionRow, c Case, code string) ([]Role, error) {
 	var out []Role
-	if p.Kind == auth.UserKind && p.ID == row.ApplicantUser && row.ApplicantUser != 0 {
+	if p.Kind == auth.UserKind && p.ID == row.ApplicantUser && row.ApplicantUser != 0 || codeMatches(c, code) {
 		out = append(out, Applicant)
 	}
 	if !p.Staff() {
@@ -233,7 +338,12 @@ func (s *Service) roles(ctx context.Context, p auth.Principal, row store.Objecti
 // decision to correct needs the corrected version filed first, through
 // intake.
 func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, a Action, outcome Outcome, note string) (View, error) {
-	v, err := s.Get(ctx, p, id)
+	return s.ActWithCode(ctx, p, id, "", rev, a, outcome, note)
+}
+
+// ActWithCode is Act for p holding the case's 查询码 code.
+func (s *Service) ActWithCode(ctx context.Context, p auth.Principal, id int64, code string, rev int, a Action, outcome Outcome, note string) (View, error) {
+	v, err := s.GetWithCode(ctx, p, id, code)
 	if err != nil {
 		return View{}, err
 	}
@@ -266,7 +376,7 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 	if err != nil {
 		return View{}, err
 	}
-	return s.view(ctx, p, row)
+	return s.view(ctx, p, row, code)
 }
 
 // applyOutcome makes the record agree with a decision.
@@ -304,7 +414,7 @@ func (s *Service) Queue(ctx context.Context, p auth.Principal, states []State) (
 	}
 	var out []View
 	for _, row := range rows {
-		v, err := s.view(ctx, p, row)
+		v, err := s.view(ctx, p, row, "")
 		if err != nil {
 			return nil, err
 		}

@@ -293,6 +293,19 @@ func (s *Service) Record(ctx context.Context, ref string, on calendar.Date) (Rec
 // public or not, with its personal fields and supplying department: the
 // view of staff entitled to read their department's records. The caller
 // decides whether the reader may see it and writes the audit entry.
+// IsPublic reports whether the record with this id is public today.
+func (s *Service) IsPublic(ctx context.Context, id int64) (bool, error) {
+	_, err := s.Record(ctx, s.RecordRef(id), s.today())
+	var np ErrNotPublic
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &np), errors.Is(err, store.ErrNotFound):
+		return false, nil
+	}
+	return false, err
+}
+
 func (s *Service) RecordInternal(ctx context.Context, ref string, on calendar.Date) (RecordView, error) {
 	return s.record(ctx, ref, on, true)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -89,15 +90,15 @@ func deadlineRules(c deadline.Clock) *deadline.Rules {
 }
 
 func (s *Server) fileObjection(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requireSignIn(w, r)
-	if !ok {
-		return
-	}
+	p := who(r)
 	evidence, ok := s.readUploads(w, r, "evidence")
 	if !ok {
 		return
 	}
-	if !checkCSRF(r) {
+	// A signed-in session's form carries its token; an anonymous one has
+	// no ambient authority to abuse (cross-origin posts are refused by
+	// http.CrossOriginProtection before this).
+	if sessionOf(r) != nil && !checkCSRF(r) {
 		s.staleForm(w, r)
 		return
 	}
@@ -106,12 +107,18 @@ func (s *Server) fileObjection(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	v, err := s.opts.Objections.File(r.Context(), p, id, r.PostFormValue("reasons"), r.PostFormValue("contact"), evidence)
+	v, code, err := s.opts.Objections.FileWithEvidence(r.Context(), p, id, r.PostFormValue("applicant"), r.PostFormValue("reasons"),
+		r.PostFormValue("contact"), evidence)
 	if err != nil {
 		s.objectionError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/objections/"+strconv.FormatInt(v.Row.ID, 10), http.StatusSeeOther)
+	if code == "" {
+		http.Redirect(w, r, "/objections/"+strconv.FormatInt(v.Row.ID, 10), http.StatusSeeOther)
+		return
+	}
+	// The 查询码 is shown once, on this page.
+	s.renderObjection(w, r, http.StatusCreated, v, code, true)
 }
 
 // objectionError renders a refusal (422, saying why) or another error.
@@ -127,32 +134,47 @@ func (s *Server) objectionError(w http.ResponseWriter, r *http.Request, err erro
 }
 
 func (s *Server) objectionPage(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requireSignIn(w, r)
-	if !ok {
-		return
+	code := r.URL.Query().Get("code")
+	p := who(r)
+	if code == "" {
+		var ok bool
+		if p, ok = s.requireSignIn(w, r); !ok {
+			return
+		}
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		s.notFound(w, r)
 		return
 	}
-	v, err := s.opts.Objections.Get(r.Context(), p, id)
+	v, err := s.opts.Objections.GetWithCode(r.Context(), p, id, code)
 	if err != nil {
 		s.objectionError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "objection", "异议 "+r.PathValue("id"), map[string]any{
+	s.renderObjection(w, r, http.StatusOK, v, code, false)
+}
+
+// renderObjection renders a case; code is the 查询码 its reader holds
+// (carried by its forms and links), shown as new when fresh.
+func (s *Server) renderObjection(w http.ResponseWriter, r *http.Request, status int, v objection.View, code string, fresh bool) {
+	s.render(w, r, status, "objection", "异议 "+strconv.FormatInt(v.Row.ID, 10), map[string]any{
 		"O": s.objectionRow(v, time.Now()), "RecordRef": s.opts.Portal.RecordRef(v.Record.ID),
 		"Outcomes": []objection.Outcome{objection.Correct, objection.Revoke, objection.Uphold},
+		"Code":     code, "NewCode": fresh,
 	})
 }
 
 func (s *Server) actOnObjection(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requireSignIn(w, r)
-	if !ok {
-		return
+	code := r.PostFormValue("code")
+	p := who(r)
+	if code == "" {
+		var ok bool
+		if p, ok = s.requireSignIn(w, r); !ok {
+			return
+		}
 	}
-	if !checkCSRF(r) {
+	if sessionOf(r) != nil && !checkCSRF(r) {
 		s.staleForm(w, r)
 		return
 	}
@@ -166,13 +188,17 @@ func (s *Server) actOnObjection(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "表单缺少版本号，请刷新页面后重试。")
 		return
 	}
-	_, err = s.opts.Objections.Act(r.Context(), p, id, rev, objection.Action(r.PostFormValue("action")),
+	_, err = s.opts.Objections.ActWithCode(r.Context(), p, id, code, rev, objection.Action(r.PostFormValue("action")),
 		objection.Outcome(r.PostFormValue("outcome")), r.PostFormValue("note"))
 	if err != nil {
 		s.objectionError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/objections/"+r.PathValue("id"), http.StatusSeeOther)
+	next := "/objections/" + r.PathValue("id")
+	if code != "" {
+		next += "?code=" + url.QueryEscape(code)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // objectionEvidence sends an attached file to a holder of a role for the
@@ -212,14 +238,19 @@ type ObjectionInput struct {
 	Body struct {
 		Record   string        `json:"record" doc:"the record's reference, as in /records/{ref}" minLength:"1" maxLength:"100"`
 		Reasons  string        `json:"reasons" doc:"why the record is wrong (异议理由), at most 2,000 characters" minLength:"1" maxLength:"8000"`
-		Contact  string        `json:"contact,omitempty" doc:"phone or e-mail for the department to reach the applicant" maxLength:"400"`
+		Contact  string        `json:"contact,omitempty" doc:"phone or e-mail for the department to reach the applicant (required unless the caller is the record's subject)" maxLength:"400"`
+		// Someone other than the record's subject (signed in or not)
+		// names themselves and must bring evidence; the record must be
+		// public.
+		Applicant string `json:"applicant,omitempty" doc:"the applicant's name, required unless the caller is the signed-in user of the record's subject; then evidence and contact are required too and the record must be public" maxLength:"400"`
 		Evidence []RepairProof `json:"evidence,omitempty" doc:"files supporting the objection (PDF, JPEG or PNG, base64, at most 5 of 5 MiB)" maxItems:"5"`
 	}
 }
 
 // ObjectionIDInput names a case.
 type ObjectionIDInput struct {
-	ID int64 `path:"id" minimum:"1"`
+	ID   int64  `path:"id" minimum:"1"`
+	Code string `query:"code" maxLength:"64" doc:"the 查询码 given to an applicant without an account, instead of signing in"`
 }
 
 // ObjectionOutput is a case as its reader may see it.
@@ -246,6 +277,7 @@ type ObjectionCase struct {
 	History       []ObjectionItem `json:"history"`
 	Can           []string        `json:"can" doc:"the actions the reader may take now"`
 	Rev           int             `json:"rev" doc:"the revision: an action must name it"`
+	AccessCode    string          `json:"access_code,omitempty" doc:"the 查询码, given once to an applicant who is not the record's subject: GET /api/v1/objections/{id}?code=… follows the case"`
 }
 
 // ObjectionStep is one deadline of a case.
@@ -343,25 +375,32 @@ func (s *Server) registerObjectionAPI() {
 		Method:      "POST",
 		Path:        "/api/v1/objections",
 		Summary:     "File an objection to a record (提出异议)",
-		Description: "The subject user of the record's subject (signed in) objects to the record with reasons. The record is " +
+		Description: "The subject user of the record's subject (signed in) objects to the record with reasons; anyone else (signed " +
+			"in or not) may object to a public record with their name, a contact and evidence, and receives a 查询码 (access_code) " +
+			"to follow the case. The record is " +
 			"marked 异议处理中 at once and the case goes to the department that supplied it, which decides within 5 working days " +
 			"(更正, 撤销 or 维持). Returns the case; follow it with GET /api/v1/objections/{id}.",
 		Tags:          []string{"objections"},
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *ObjectionInput) (*ObjectionOutput, error) {
-		p, id, err := s.subjectRecordCall(ctx, s.opts.Objections != nil, in.Body.Record)
-		if err != nil {
-			return nil, err
+		if s.opts.Objections == nil {
+			return nil, huma.Error503ServiceUnavailable("该功能未配置")
+		}
+		id, ok := s.opts.Portal.RecordID(in.Body.Record)
+		if !ok {
+			return nil, huma.Error404NotFound("没有该信息")
 		}
 		evidence := make([]attach.File, len(in.Body.Evidence))
 		for i, f := range in.Body.Evidence {
 			evidence[i] = attach.File{Name: f.Name, Data: f.Data}
 		}
-		v, err := s.opts.Objections.File(ctx, p, id, in.Body.Reasons, in.Body.Contact, evidence)
+		v, code, err := s.opts.Objections.FileWithEvidence(ctx, principalFrom(ctx), id, in.Body.Applicant, in.Body.Reasons, in.Body.Contact, evidence)
 		if err != nil {
 			return nil, s.rightsAPIError(err, "异议")
 		}
-		return &ObjectionOutput{Body: s.objectionCase(v)}, nil
+		out := &ObjectionOutput{Body: s.objectionCase(v)}
+		out.Body.AccessCode = code
+		return out, nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-objection",
@@ -372,11 +411,16 @@ func (s *Server) registerObjectionAPI() {
 			"applicant, the supplying department's reviewers, the reviewers above it and the platform's.",
 		Tags: []string{"objections"},
 	}, func(ctx context.Context, in *ObjectionIDInput) (*ObjectionOutput, error) {
-		p, err := caseCall(ctx, s.opts.Objections != nil)
-		if err != nil {
-			return nil, err
+		p := principalFrom(ctx)
+		if in.Code == "" {
+			var err error
+			if p, err = caseCall(ctx, s.opts.Objections != nil); err != nil {
+				return nil, err
+			}
+		} else if s.opts.Objections == nil {
+			return nil, huma.Error503ServiceUnavailable("该功能未配置")
 		}
-		v, err := s.opts.Objections.Get(ctx, p, in.ID)
+		v, err := s.opts.Objections.GetWithCode(ctx, p, in.ID, in.Code)
 		if err != nil {
 			return nil, s.rightsAPIError(err, "异议")
 		}

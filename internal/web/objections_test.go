@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/cookiejar"
@@ -61,7 +63,7 @@ func newObjectionEnv(t *testing.T) objectionEnv {
 		}
 	}
 	opts := env.opts
-	opts.Objections = &objection.Service{Store: env.s, Auth: opts.Authorizer, Keys: storetest.Keys()}
+	opts.Objections = &objection.Service{Store: env.s, Auth: opts.Authorizer, Keys: storetest.Keys(), Public: opts.Portal.IsPublic}
 	h, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
@@ -132,8 +134,8 @@ func TestObjectionWorkflow(t *testing.T) {
 		t.Error("another subject is offered the objection form")
 	}
 	if code, body, _ := firm.post(recPath+"/objections", url.Values{"csrf": {firm.csrf("/my")}, "reasons": {"不是我"}}); code != http.StatusUnprocessableEntity ||
-		!strings.Contains(body, "只有该信息所涉主体的账户") {
-		t.Errorf("another subject files: %d", code)
+		!strings.Contains(body, "其他人提出异议，请填写异议申请人的姓名或名称") {
+		t.Errorf("another subject files without evidence: %d", code)
 	}
 	if code, body, _ := shop.post(recPath+"/objections", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"  "}}); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(body, "请填写异议理由") {
@@ -248,8 +250,8 @@ func TestObjectionWorkflow(t *testing.T) {
 	}
 	req, _ = http.NewRequest("POST", env.base+"/api/v1/objections", strings.NewReader(`{"record":"`+env.ref+`","reasons":"不是我"}`))
 	req.Header.Set("Content-Type", "application/json")
-	if code, body, _ := firm.do(req); code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有该信息所涉主体") {
-		t.Errorf("API file by another subject: %d %s", code, body)
+	if code, body, _ := firm.do(req); code != http.StatusUnprocessableEntity || !strings.Contains(body, "其他人提出异议") {
+		t.Errorf("API file by another subject without evidence: %d %s", code, body)
 	}
 	// The public column counts them, without names.
 	if code, page := public.get("/rights"); code != http.StatusOK || !regexp.MustCompile(`受理异议</th><td class="num">2<`).MatchString(page) ||
@@ -260,5 +262,110 @@ func TestObjectionWorkflow(t *testing.T) {
 	entries, err := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditObjection}})
 	if err != nil || len(entries) != 6 { // five actions and the evidence read
 		t.Errorf("audit entries %d, %v", len(entries), err)
+	}
+}
+
+// TestObjectionByThirdParty: someone without the subject's account objects
+// to a public record with evidence; the record is marked at once; the
+// 查询码 shown once lets them follow the case and ask for a re-review;
+// nothing is taken without a name, a contact and evidence, or about a
+// record that is not public.
+func TestObjectionByThirdParty(t *testing.T) {
+	env := newObjectionEnv(t)
+	ctx := context.Background()
+	public, shop, dept := env.as(t, ""), env.as(t, "shop"), env.as(t, "reviewer.dept")
+	recPath := "/records/" + env.ref
+	if _, page := public.get(recPath); !strings.Contains(page, `id="public-objection-form"`) || strings.Contains(page, `id="objection-form"`) {
+		t.Fatalf("the public is not offered the evidence form:\n%s", page)
+	}
+	if _, page := shop.get(recPath); strings.Contains(page, `id="public-objection-form"`) || !strings.Contains(page, `id="objection-form"`) {
+		t.Error("the subject is offered the third-party form")
+	}
+	full := url.Values{"applicant": {"李四"}, "reasons": {"该处罚已由复议决定撤销"}, "contact": {"13800000000"}}
+	for _, c := range []struct {
+		name  string
+		drop  string
+		files []upload
+		want  string
+	}{
+		{"no evidence", "", nil, "须上传证明该信息有误的证据材料"},
+		{"no name", "applicant", []upload{{"复议决定书.png", pngProof}}, "请填写异议申请人的姓名或名称"},
+		{"no name, no evidence", "applicant", nil, "请填写异议申请人的姓名或名称"},
+		{"no contact", "contact", []upload{{"复议决定书.png", pngProof}}, "请填写联系方式"},
+		{"a text file", "", []upload{{"说明.txt", []byte("复议撤销")}}, "不是PDF、JPG或PNG格式"},
+	} {
+		form := url.Values{}
+		for k, v := range full {
+			if k != c.drop {
+				form[k] = v
+			}
+		}
+		if code, body, _ := postFiles(public, recPath+"/objections", "evidence", form, c.files...); code != http.StatusUnprocessableEntity ||
+			!strings.Contains(body, c.want) {
+			t.Errorf("%s: %d, want 422 with %q", c.name, code, c.want)
+		}
+	}
+	if rows, _ := env.s.ListObjections(ctx, store.CaseFilter{}); len(rows) != 0 {
+		t.Fatalf("a refused objection was stored: %d", len(rows))
+	}
+	code, body, _ := postFiles(public, recPath+"/objections", "evidence", full, upload{"复议决定书.png", pngProof})
+	m := regexp.MustCompile(`查询码 <strong class="code">([A-Z2-7]{16})</strong>`).FindStringSubmatch(body)
+	if code != http.StatusCreated || m == nil {
+		t.Fatalf("file: %d\n%s", code, body)
+	}
+	accessCode := m[1]
+	casePath := regexp.MustCompile(`href="(/objections/\d+)\?code=`).FindStringSubmatch(body)[1]
+	if _, page := public.get(recPath); !strings.Contains(page, "异议处理中") {
+		t.Error("the record is not marked")
+	}
+	if code, _ := public.get(casePath); code != http.StatusSeeOther {
+		t.Errorf("the case without a code: %d", code)
+	}
+	if code, _ := public.get(casePath + "?code=AAAAAAAAAAAAAAAA"); code != http.StatusNotFound {
+		t.Errorf("the case with a wrong code: %d", code)
+	}
+	if code, page := public.get(casePath + "?code=" + strings.ToLower(accessCode[:8]) + "-" + strings.ToLower(accessCode[8:])); code != http.StatusOK ||
+		!strings.Contains(page, "李四") || !strings.Contains(page, `id="form-withdraw"`) || strings.Contains(page, "查询码只显示这一次") {
+		t.Errorf("the case with the code: %d\n%s", code, page)
+	}
+	// The department decides 维持; the applicant asks for a re-review with the code.
+	if _, q := dept.get("/objections"); !strings.Contains(q, casePath+`"`) {
+		t.Errorf("department queue:\n%s", q)
+	}
+	if code, body := act(t, dept, casePath, "decide", "uphold", "复议决定书与本案无关"); code != http.StatusSeeOther {
+		t.Fatalf("decide: %d %s", code, body)
+	}
+	withCode := casePath + "?code=" + accessCode
+	_, page := public.get(withCode)
+	rev := revRe.FindStringSubmatch(page)
+	if rev == nil || !strings.Contains(page, `id="form-request_review"`) {
+		t.Fatalf("no re-review form for the code holder:\n%s", page)
+	}
+	code, body, h := public.post(casePath, url.Values{"code": {accessCode}, "rev": {rev[1]}, "action": {"request_review"}, "note": {"复议决定书编号与处罚决定书一致"}})
+	if code != http.StatusSeeOther || h.Get("Location") != withCode {
+		t.Fatalf("request review: %d %s %s", code, h.Get("Location"), body)
+	}
+	if _, page := public.get(withCode); !strings.Contains(page, "复核中") {
+		t.Errorf("after the request:\n%s", page)
+	}
+	// The API: a third party files with evidence and gets its code.
+	req, _ := http.NewRequest("POST", env.base+"/api/v1/objections", strings.NewReader(`{"record":"`+env.ref+`","reasons":"金额有误",
+		"applicant":"王五","contact":"wang@example.cn","evidence":[{"name":"a.png","data":"`+base64.StdEncoding.EncodeToString(pngProof)+`"}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	code, body, _ = public.do(req)
+	var c ObjectionCase
+	if err := json.Unmarshal([]byte(body), &c); code != http.StatusCreated || err != nil || len(c.AccessCode) != 16 || c.Applicant != "王五" {
+		t.Fatalf("API file: %d %s", code, body)
+	}
+	if code, body := public.get(fmt.Sprintf("/api/v1/objections/%d?code=%s", c.ID, c.AccessCode)); code != http.StatusOK || strings.Contains(body, "access_code") {
+		t.Errorf("API case with the code: %d %s", code, body)
+	}
+	// Not about a record that is not public.
+	if err := env.s.SetRecordState(ctx, env.recordID, store.StateRevoked, "测试"); err != nil {
+		t.Fatal(err)
+	}
+	if code, body, _ := postFiles(public, recPath+"/objections", "evidence", full, upload{"复议决定书.png", pngProof}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "不在公示中") {
+		t.Errorf("objection to a revoked record: %d", code)
 	}
 }

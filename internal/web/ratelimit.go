@@ -88,7 +88,9 @@ func (l *limiter) allowKey(addr string, now time.Time) (bool, time.Duration) {
 }
 
 // limitSearch answers 429 with Retry-After to a client that searches
-// faster than allowed, on the search page and the search API.
+// faster than allowed, on the search page and the search API; sign-ins and
+// objections (which anyone may file against a public record) share the
+// same per-client budget.
 func (s *Server) limitSearch(next http.Handler) http.Handler {
 	l := s.limiter
 	if l == nil {
@@ -96,7 +98,8 @@ func (s *Server) limitSearch(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limited := r.Method == http.MethodGet && (r.URL.Path == "/search" || r.URL.Path == "/api/v1/subjects") ||
-			r.Method == http.MethodPost && r.URL.Path == "/login"
+			r.Method == http.MethodPost && (r.URL.Path == "/login" || r.URL.Path == "/api/v1/objections" ||
+				strings.HasPrefix(r.URL.Path, "/records/") && strings.HasSuffix(r.URL.Path, "/objections"))
 		if !limited {
 			next.ServeHTTP(w, r)
 			return

@@ -58,7 +58,7 @@ func newRepairEnv(t *testing.T) repairEnv {
 		t.Fatalf("the old penalty is not filed: %+v", vs)
 	}
 	opts := env.opts
-	opts.Objections = &objection.Service{Store: env.s, Auth: opts.Authorizer, Keys: storetest.Keys()}
+	opts.Objections = &objection.Service{Store: env.s, Auth: opts.Authorizer, Keys: storetest.Keys(), Public: opts.Portal.IsPublic}
 	opts.Repairs = &repair.Service{Store: env.s, Auth: opts.Authorizer, Portal: opts.Portal, Keys: storetest.Keys()}
 	h, err := New(opts)
 	if err != nil {
