@@ -288,6 +288,22 @@ func (c Case) Open() (deadline.Timer, bool) {
 	return deadline.Timer{}, false
 }
 
+// Assignee is who must act on the step the case waits on: the supplying
+// department while pending, the level above while a re-review is asked;
+// "" when the case waits on nobody.
+func (c Case) Assignee() Role {
+	if _, ok := c.Open(); !ok {
+		return ""
+	}
+	switch c.State {
+	case Pending:
+		return Department
+	case Reviewing:
+		return Superior
+	}
+	return ""
+}
+
 // Due tells where the step the case waits on stands at now (for the
 // reviewers' queue, ordered by due date); ok is false for a case that
 // waits on nobody (decided or final).

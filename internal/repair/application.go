@@ -222,6 +222,19 @@ func (app Application) OpenTimer() (deadline.Timer, bool) {
 	return deadline.Timer{}, false
 }
 
+// Assignee is who must act on the step the application waits on: the
+// platform to accept it or to re-check it, the deciding department to
+// decide; "" when it waits on nobody.
+func (app Application) Assignee() ActorKind {
+	switch {
+	case app.State == Submitted, app.RecheckPending():
+		return ActorPlatform
+	case app.State == Accepted:
+		return ActorDepartment
+	}
+	return ""
+}
+
 // Due says where the open timer of the application stands at now (on
 // time, due soon, overdue, escalation level): the reviewers' queue. ok is
 // false when no step is open.

@@ -38,10 +38,11 @@ func (s *Server) registerObjections(mux *http.ServeMux) {
 // objectionRow is a case as the pages show it.
 type objectionRow struct {
 	objection.View
-	Timers  []timerRow
-	Waiting *timerRow // the step the case waits on, if any
-	Outcome objection.Outcome
-	Reason  string
+	Timers   []timerRow
+	Waiting  *timerRow // the step the case waits on, if any
+	Assignee string    // who must act on it (queues)
+	Outcome  objection.Outcome
+	Reason   string
 }
 
 // timerRow is a deadline as the pages and the API show it.
@@ -216,8 +217,9 @@ func (s *Server) objectionQueue(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	q := r.URL.Query()
 	var states []objection.State
-	if r.URL.Query().Get("all") == "" {
+	if q.Get("all") == "" {
 		states = []objection.State{objection.Pending, objection.Reviewing}
 	}
 	vs, err := s.opts.Objections.Queue(r.Context(), p, states)
@@ -226,11 +228,71 @@ func (s *Server) objectionQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	rows := make([]objectionRow, len(vs))
-	for i, v := range vs {
-		rows[i] = s.objectionRow(v, now)
+	names := s.orgNames(r.Context())
+	rows := make([]objectionRow, 0, len(vs))
+	var waiting []*timerRow
+	for _, v := range vs {
+		row := s.objectionRow(v, now)
+		if q.Get("overdue") != "" && (row.Waiting == nil || row.Waiting.Status.State != deadline.Overdue) {
+			continue
+		}
+		switch role := v.Case.Assignee(); role {
+		case objection.Department:
+			row.Assignee = names.of(v.Row.Dept)
+		case "":
+		default:
+			row.Assignee = role.Label()
+		}
+		rows = append(rows, row)
+		waiting = append(waiting, row.Waiting)
 	}
-	s.render(w, r, http.StatusOK, "objections", "异议办理", map[string]any{"Rows": rows, "All": len(states) == 0, "Staff": p.Staff()})
+	s.render(w, r, http.StatusOK, "objections", "异议办理", map[string]any{"Rows": rows, "All": len(states) == 0, "Staff": p.Staff(),
+		"Due": summarizeDue(waiting), "Overdue": q.Get("overdue") != ""})
+}
+
+// dueSummary counts the steps a queue waits on that are due soon or
+// overdue: the reminder shown atop the queue.
+type dueSummary struct{ DueSoon, Overdue, Escalated int }
+
+func summarizeDue(steps []*timerRow) dueSummary {
+	var d dueSummary
+	for _, t := range steps {
+		switch {
+		case t == nil:
+		case t.Status.State == deadline.DueSoon:
+			d.DueSoon++
+		case t.Status.State == deadline.Overdue:
+			d.Overdue++
+			if t.Status.Level > 1 {
+				d.Escalated++
+			}
+		}
+	}
+	return d
+}
+
+// orgNamer names departments by USCC for one page, reading each once.
+type orgNamer struct {
+	ctx context.Context
+	s   *Server
+	m   map[string]string
+}
+
+func (s *Server) orgNames(ctx context.Context) orgNamer {
+	return orgNamer{ctx: ctx, s: s, m: map[string]string{}}
+}
+
+// of is the department's name, or its USCC when it is not in the tree.
+func (n orgNamer) of(uscc string) string {
+	if name, ok := n.m[uscc]; ok {
+		return name
+	}
+	name := uscc
+	if o, err := store.DeptOrg(n.ctx, n.s.opts.Store, uscc); err == nil && o != nil {
+		name = o.Name
+	}
+	n.m[uscc] = name
+	return name
 }
 
 // ObjectionInput is a new objection.

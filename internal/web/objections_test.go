@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -62,9 +63,8 @@ func newObjectionEnv(t *testing.T) objectionEnv {
 			t.Fatal(err)
 		}
 	}
-	opts := env.opts
-	opts.Objections = &objection.Service{Store: env.s, Auth: opts.Authorizer, Keys: storetest.Keys(), Public: opts.Portal.IsPublic}
-	h, err := New(opts)
+	env.opts.Objections = &objection.Service{Store: env.s, Auth: env.opts.Authorizer, Keys: storetest.Keys(), Public: env.opts.Portal.IsPublic}
+	h, err := New(env.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,5 +367,41 @@ func TestObjectionByThirdParty(t *testing.T) {
 	if code, body, _ := postFiles(public, recPath+"/objections", "evidence", full, upload{"复议决定书.png", pngProof}); code != http.StatusUnprocessableEntity ||
 		!strings.Contains(body, "不在公示中") {
 		t.Errorf("objection to a revoked record: %d", code)
+	}
+}
+
+// TestObjectionQueueReminders: a case past its due day is shown overdue,
+// escalated, with who must act, counted in the reminder atop the queue and
+// listed alone with ?overdue=1; the level above sees it too.
+func TestObjectionQueueReminders(t *testing.T) {
+	env := newObjectionEnv(t)
+	shop, dept, xian := env.as(t, "shop"), env.as(t, "reviewer.dept"), env.as(t, "reviewer.xian")
+	recPath := "/records/" + env.ref
+	env.opts.Objections.Now = func() time.Time { return time.Now().AddDate(0, 0, -20) }
+	code, _, h := postFiles(shop, recPath+"/objections", "evidence", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"金额有误"}})
+	env.opts.Objections.Now = nil
+	if code != http.StatusSeeOther {
+		t.Fatalf("file: %d", code)
+	}
+	casePath := h.Get("Location")
+	_, q := dept.get("/objections")
+	for _, want := range []string{`id="due-reminder"`, "1件已逾期", "逐级督办", "西安市市场监督管理局", "已逾期", "督办上"} {
+		if !strings.Contains(q, want) {
+			t.Errorf("the department's queue lacks %q:\n%s", want, q)
+		}
+	}
+	if _, q := dept.get("/objections?overdue=1"); !strings.Contains(q, casePath+`"`) || !strings.Contains(q, "只显示已逾期的") {
+		t.Errorf("overdue only:\n%s", q)
+	}
+	if _, q := xian.get("/objections"); !strings.Contains(q, casePath+`"`) || !strings.Contains(q, "1件已逾期") {
+		t.Errorf("the level above does not see the overdue case:\n%s", q)
+	}
+	// A fresh case is neither reminded nor listed as overdue.
+	code, _, h = postFiles(shop, recPath+"/objections", "evidence", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"日期有误"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("file: %d", code)
+	}
+	if _, q := dept.get("/objections?overdue=1"); strings.Contains(q, h.Get("Location")+`"`) {
+		t.Error("a fresh case is listed as overdue")
 	}
 }

@@ -45,9 +45,10 @@ const maxUpload = attach.MaxFiles*attach.MaxBytes + 1<<20
 // repairRow is an application as the pages show it.
 type repairRow struct {
 	repair.View
-	Timers  []timerRow
-	Waiting *timerRow // the step the application waits on, if any
-	Reason  string    // the reason of a rejection or denial
+	Timers   []timerRow
+	Waiting  *timerRow // the step the application waits on, if any
+	Assignee string    // who must act on it (queues)
+	Reason   string    // the reason of a rejection or denial
 }
 
 func (s *Server) repairRow(v repair.View, now time.Time) repairRow {
@@ -264,14 +265,29 @@ func (s *Server) renderRepairQueue(w http.ResponseWriter, r *http.Request, p aut
 		return
 	}
 	now := time.Now()
+	overdue := r.URL.Query().Get("overdue") != ""
+	names := s.orgNames(r.Context())
 	rows := make([]repairRow, 0, len(vs))
+	var waiting []*timerRow
 	for _, v := range vs {
-		if all || v.App.State != repair.Approved || v.App.RecheckPending() {
-			rows = append(rows, s.repairRow(v, now))
+		if !all && v.App.State == repair.Approved && !v.App.RecheckPending() {
+			continue
 		}
+		row := s.repairRow(v, now)
+		if overdue && (row.Waiting == nil || row.Waiting.Status.State != deadline.Overdue) {
+			continue
+		}
+		switch v.App.Assignee() {
+		case repair.ActorPlatform:
+			row.Assignee = "平台"
+		case repair.ActorDepartment:
+			row.Assignee = names.of(v.Row.Dept)
+		}
+		rows = append(rows, row)
+		waiting = append(waiting, row.Waiting)
 	}
 	data := map[string]any{"Rows": rows, "All": all, "Staff": p.Staff(), "CanSample": s.canSample(p), "Sample": sample,
-		"Today": calendar.Today().String()}
+		"Today": calendar.Today().String(), "Due": summarizeDue(waiting), "Overdue": overdue}
 	if sample != nil {
 		drawn := make([]repairRow, len(sample.Drawn))
 		for i, v := range sample.Drawn {
