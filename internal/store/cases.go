@@ -27,5 +27,7 @@ type CaseFilter struct {
 	// select repair applications approved in that period (ListRepairs
 	// only; with either set, only approved ones).
 	ApprovedFrom, ApprovedTo string
-	Limit                    int // at most this many (default 200)
+	// Waiting selects cases that wait on someone (a due day is set).
+	Waiting bool
+	Limit   int // at most this many (default 200)
 }

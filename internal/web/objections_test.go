@@ -396,6 +396,13 @@ func TestObjectionQueueReminders(t *testing.T) {
 	if _, q := xian.get("/objections"); !strings.Contains(q, casePath+`"`) || !strings.Contains(q, "1件已逾期") {
 		t.Errorf("the level above does not see the overdue case:\n%s", q)
 	}
+	// The metrics count it for alerting, and export every step.
+	_, metrics := env.as(t, "").get("/metrics")
+	for _, want := range []string{`xinyong_case_steps{state="overdue",step="objection.decide"} 1`, `xinyong_case_steps{state="due_soon",step="repair.decide"} 0`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 	// A fresh case is neither reminded nor listed as overdue.
 	code, _, h = postFiles(shop, recPath+"/objections", "evidence", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"日期有误"}})
 	if code != http.StatusSeeOther {

@@ -144,6 +144,9 @@ func New(o Options) (*Server, error) {
 	if ix, ok := o.Store.(interface{ IndexStats() store.IndexStats }); ok {
 		s.registry.MustRegister(nameIndexCollectors(ix.IndexStats)...)
 	}
+	if o.Objections != nil || o.Repairs != nil {
+		s.registry.MustRegister(newCaseSteps(s))
+	}
 	if s.readQueue = newReadQueue(o.Concurrency, o.QueueTimeout); s.readQueue != nil {
 		s.registry.MustRegister(s.readQueue.collectors()...)
 	}

@@ -82,6 +82,9 @@ func caseQueue(table, columns string, f store.CaseFilter) (string, []any) {
 		args = append(args, f.ApplicantUser)
 		where = append(where, fmt.Sprintf("applicant_user = $%d", len(args)))
 	}
+	if f.Waiting {
+		where = append(where, "due_on IS NOT NULL")
+	}
 	if table == "repairs" && (f.ApprovedFrom != "" || f.ApprovedTo != "") {
 		where = append(where, "approved_on IS NOT NULL")
 		if f.ApprovedFrom != "" {

@@ -101,6 +101,10 @@ func testObjections(t *testing.T, h Harness) {
 	if ids := objectionIDs(all); err != nil || !slices.Equal(ids, []int64{b2.ID, second.ID, a.ID, c.ID}) {
 		t.Errorf("ListObjections = %v, %v", ids, err)
 	}
+	if w, err := h.Store.ListObjections(ctx, store.CaseFilter{Waiting: true}); err != nil || len(w) == 0 || len(w) >= len(all) ||
+		slices.ContainsFunc(w, func(r store.ObjectionRow) bool { return r.DueOn == "" }) {
+		t.Errorf("waiting objections %v %v", objectionIDs(w), err)
+	}
 	d1, _ := h.Store.ListObjections(ctx, store.CaseFilter{Depts: []string{"D1"}, States: []string{"pending"}})
 	if ids := objectionIDs(d1); !slices.Equal(ids, []int64{b2.ID, second.ID}) {
 		t.Errorf("D1 pending = %v", ids)

@@ -193,6 +193,10 @@ func testRepairs(t *testing.T, h Harness) {
 	if got, _ := h.Store.GetRepair(ctx, a.ID); got.State != "revoked" || got.ApprovedOn != "2026-11-04" {
 		t.Errorf("revoked application %+v", got)
 	}
+	// Waiting: only those with a due day.
+	if w, err := h.Store.ListRepairs(ctx, store.CaseFilter{Waiting: true}); err != nil || len(w) == 0 || slices.ContainsFunc(w, func(r store.RepairRow) bool { return r.DueOn == "" }) {
+		t.Errorf("waiting repairs %+v %v", repairIDs(w), err)
+	}
 	// By approval period.
 	for _, c := range []struct {
 		from, to string
