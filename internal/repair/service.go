@@ -159,25 +159,25 @@ func CommitmentFor(kindName, decisionNo string) store.Commitment {
 // (Check on today's publicity decision). While an application for the
 // record is being handled, Open is false and Reason says so.
 func (s *Service) Eligibility(ctx context.Context, p auth.Principal, recordID int64) (Eligibility, error) {
-	_, e, _, err := s.eligibility(ctx, p, recordID)
+	_, e, _, _, err := s.eligibility(ctx, p, recordID)
 	return e, err
 }
 
-// eligibility returns the record, its eligibility today and the
-// commitment a subject would sign for it.
-func (s *Service) eligibility(ctx context.Context, p auth.Principal, recordID int64) (store.Record, Eligibility, store.Commitment, error) {
+// eligibility returns the record, its eligibility today, the commitment
+// a subject would sign for it and the department that decides the repair.
+func (s *Service) eligibility(ctx context.Context, p auth.Principal, recordID int64) (store.Record, Eligibility, store.Commitment, string, error) {
 	r, err := s.Store.GetRecord(ctx, recordID)
 	if err != nil {
-		return r, Eligibility{}, store.Commitment{}, err
+		return r, Eligibility{}, store.Commitment{}, "", err
 	}
 	if !s.subjectUser(p, r) {
 		s.Auth.Decide(p, auth.SubjectFile, auth.Resource{SubjectID: r.SubjectID}) // logs the denial
-		return r, Eligibility{}, store.Commitment{}, refuse(Submit, "", "只有该信息所涉主体的账户才能在线申请信用修复")
+		return r, Eligibility{}, store.Commitment{}, "", refuse(Submit, "", "只有该信息所涉主体的账户才能在线申请信用修复")
 	}
 	today := calendar.FromTime(s.now())
 	v, err := s.Portal.RecordInternal(ctx, s.Portal.RecordRef(r.ID), today)
 	if err != nil {
-		return r, Eligibility{}, store.Commitment{}, err
+		return r, Eligibility{}, store.Commitment{}, "", err
 	}
 	fields := make(map[string]string, len(v.Fields))
 	for _, f := range v.Fields {
@@ -187,7 +187,7 @@ func (s *Service) eligibility(ctx context.Context, p auth.Principal, recordID in
 	if e.Open {
 		rows, err := s.Store.RepairsOfRecords(ctx, []int64{r.ID})
 		if err != nil {
-			return r, Eligibility{}, store.Commitment{}, err
+			return r, Eligibility{}, store.Commitment{}, "", err
 		}
 		for _, row := range rows {
 			if st := State(row.State); !st.Terminal() {
@@ -197,13 +197,36 @@ func (s *Service) eligibility(ctx context.Context, p auth.Principal, recordID in
 			}
 		}
 	}
-	return r, e, CommitmentFor(v.Kind.Name, r.DecisionNo), nil
+	decider, err := s.decider(ctx, r, fields)
+	if err != nil {
+		return r, Eligibility{}, store.Commitment{}, "", err
+	}
+	return r, e, CommitmentFor(v.Kind.Name, r.DecisionNo), decider, nil
+}
+
+// decider is the department that decides a repair of r (谁认定、谁修复):
+// the authority that made the decision (its authority_uscc field, as in
+// 行政处罚) when the organisation tree has it or has not the supplying
+// department either, else the department that supplied the record (which
+// then answers for the authority).
+func (s *Service) decider(ctx context.Context, r store.Record, fields map[string]string) (string, error) {
+	authority := strings.TrimSpace(fields["authority_uscc"])
+	if authority == "" || authority == r.SourceDept {
+		return r.SourceDept, nil
+	}
+	if o, err := store.DeptOrg(ctx, s.Store, authority); err != nil || o != nil {
+		return authority, err
+	}
+	if o, err := store.DeptOrg(ctx, s.Store, r.SourceDept); err != nil || o != nil {
+		return r.SourceDept, err
+	}
+	return authority, nil
 }
 
 // Commitment returns the commitment p would sign to apply for the repair
 // of record recordID, and its eligibility today.
 func (s *Service) Commitment(ctx context.Context, p auth.Principal, recordID int64) (store.Commitment, Eligibility, error) {
-	_, e, c, err := s.eligibility(ctx, p, recordID)
+	_, e, c, _, err := s.eligibility(ctx, p, recordID)
 	return c, e, err
 }
 
@@ -234,7 +257,7 @@ func checkProofs(proofs []File) ([]store.CaseFile, error) {
 // 信用修复型 commitment, which p must have accepted. The commitment is
 // stored with the application (its 承诺编码 computed by the store).
 func (s *Service) Apply(ctx context.Context, p auth.Principal, recordID int64, proofs []File, commitmentAccepted bool) (View, error) {
-	r, e, c, err := s.eligibility(ctx, p, recordID)
+	r, e, c, decider, err := s.eligibility(ctx, p, recordID)
 	if err != nil {
 		return View{}, err
 	}
@@ -268,12 +291,12 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, recordID int64, p
 	// The commitment's code is known only when it is stored: the
 	// application names it once it is (Body below).
 	app, err := Apply(Application{}, s.Clock, Action{Kind: Submit, Actor: Actor{Kind: ActorSubject, ID: key}, RecordID: r.ID,
-		Department: r.SourceDept, Proofs: refs, Commitment: "（承诺编码待生成）", Eligible: e}, now)
+		Department: decider, Proofs: refs, Commitment: "（承诺编码待生成）", Eligible: e}, now)
 	if err != nil {
 		return View{}, err
 	}
 	c.MadeOn = calendar.FromTime(now).String()
-	row := store.RepairRow{RecordID: r.ID, RecordVersion: r.Version, SubjectID: r.SubjectID, Dept: r.SourceDept,
+	row := store.RepairRow{RecordID: r.ID, RecordVersion: r.Version, SubjectID: r.SubjectID, Dept: decider,
 		ApplicantUser: p.ID, ApplicantName: sub.Name, FiledAt: now}
 	if err := fill(&row, app); err != nil {
 		return View{}, err

@@ -464,3 +464,43 @@ func TestRepairRecheck(t *testing.T) {
 		t.Errorf("public column:\n%s", page)
 	}
 }
+
+// TestRepairGoesToTheDecidingAuthority: 谁认定、谁修复 — a penalty decided
+// by 西安市市场监管局 but supplied by another department is decided by the
+// authority's reviewers, not the supplier's.
+func TestRepairGoesToTheDecidingAuthority(t *testing.T) {
+	env := newRepairEnv(t)
+	ctx := context.Background()
+	old := calendar.Today().AddMonths(-5)
+	pen := shopPenalty("西市监罚〔2026〕修9号", old, storetest.RIC("610103", "19750505", 8))
+	pen["authority"], pen["authority_uscc"] = "西安市市场监督管理局", penaltyDept
+	pen["source_dept"], pen["source_dept_uscc"] = "宝鸡市税务局", env.deptBaoji.USCC
+	fileCF(t, env.s, old.AddDays(2), pen)
+	vs, err := env.opts.Portal.OwnRecords(ctx, env.subjectOf(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref string
+	for _, v := range vs {
+		if v.DecisionNo == pen["decision_no"] {
+			ref = v.Ref
+		}
+	}
+	shop := env.as(t, "shop")
+	path := "/records/" + ref
+	code, body, h := postMultipart(shop, path+"/repairs", url.Values{"csrf": {shop.csrf(path)}, "commitment": {"accepted"}}, upload{"收据.png", pngProof})
+	if code != http.StatusSeeOther {
+		t.Fatalf("apply: %d %s", code, body)
+	}
+	rows, err := env.s.ListRepairs(ctx, store.CaseFilter{})
+	if err != nil || len(rows) != 1 || rows[0].Dept != penaltyDept {
+		t.Fatalf("the application's department: %+v %v", rows, err)
+	}
+	casePath := h.Get("Location")
+	if code, body := act(t, env.as(t, "reviewer.root"), casePath, "accept", "", ""); code != http.StatusSeeOther {
+		t.Fatalf("accept: %d %s", code, body)
+	}
+	if _, page := env.as(t, "reviewer.dept").get(casePath); !strings.Contains(page, `id="form-approve"`) {
+		t.Error("the deciding authority is not offered the decision")
+	}
+}
