@@ -386,6 +386,9 @@ func (s *Service) Assess(ctx context.Context, p auth.Principal, id int64, rev in
 	if v.C.Status != "" {
 		return View{}, refuse("该承诺已于%s认定为%s", v.C.AssessedOn, v.C.Status)
 	}
+	if v.C.Kind == store.CommitmentRepair {
+		return View{}, refuse("信用修复承诺的履行情况在信用修复抽查复核中认定：复核不通过的，撤销修复、恢复公示")
+	}
 	today := calendar.FromTime(s.now())
 	a = a.Normalize(today)
 	if err := a.Check(v.C, today); err != nil {
@@ -500,4 +503,26 @@ func (s *Service) fileBreach(ctx context.Context, p auth.Principal, v View, a As
 		return 0, e.err()
 	}
 	return res.Outcomes[0].ID, nil
+}
+
+// Rechecked returns the 信用修复型 commitment c assessed by the re-check
+// (抽查复核) of the repair it was signed with, concluded at at by the
+// organisation by (name, USCC) with note: kept (全部履行) when the
+// re-check passed; 全部未履行 when it failed, the liability pursued being
+// the revocation of the repair (the record is public again for the rest
+// of its window). The caller stores it with the application.
+func Rechecked(c store.Commitment, failed bool, at time.Time, by, byCode, note string) (store.Commitment, error) {
+	h, err := History(c)
+	if err != nil {
+		return c, err
+	}
+	c.Status, c.AssessedOn, c.AssessorName, c.AssessorCode = Fulfilled, calendar.FromTime(at).String(), by, byCode
+	if failed {
+		c.Status, c.Unfulfilled, c.Pursued = NotFulfilled, note, "信用修复抽查复核不通过，撤销信用修复，该信息恢复公示"
+	}
+	h = append(h, Event{At: at.UTC(), Action: Assess, By: by, Note: strings.TrimSpace("信用修复抽查复核：" + c.Status + " " + note)})
+	if c.History, err = json.Marshal(h); err != nil {
+		return c, err
+	}
+	return c, nil
 }

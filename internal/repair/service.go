@@ -15,6 +15,7 @@ import (
 	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -464,6 +465,14 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 		return View{}, err
 	}
 	row.Unrepair = app.State == Revoked // a failed re-check: publicity resumes
+	if c := v.Row.Commitment; (a == RecheckPass || a == RecheckFail) && c.ID != 0 && c.Status == "" {
+		// The re-check is the assessment of the 信用修复承诺, stored with it.
+		c, err := commitment.Rechecked(c, a == RecheckFail, app.Recheck.Done, p.Org.Name, p.Org.USCC, note)
+		if err != nil {
+			return View{}, err
+		}
+		row.Assess = &c
+	}
 	row, err = s.Store.UpdateRepair(ctx, row, s.audit(p, row.SubjectID, a))
 	if err != nil {
 		return View{}, err

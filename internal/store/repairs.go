@@ -33,6 +33,10 @@ type RepairRow struct {
 	// was revoked after a failed re-check) and appends the
 	// ChangeRepairRevoked event, in the update's transaction. Not stored.
 	Unrepair bool
+	// Assess, when set on an update, is the application's commitment with
+	// its assessment (履行状态 after a re-check): stored in the update's
+	// transaction if its Rev is still the stored one.
+	Assess *Commitment
 
 	// Set by GetRepair and AddRepair only: the proofs (without their
 	// data; RepairFile reads one with it) and the commitment.

@@ -455,6 +455,15 @@ func TestRepairRecheck(t *testing.T) {
 	if code, page := public.get(oldPath); code != http.StatusOK || !strings.Contains(page, "公示中") {
 		t.Errorf("the record after the revocation: %d", code)
 	}
+	// The re-check assessed the 信用修复承诺: breached, the repair revoked.
+	rows, _ := env.s.ListRepairs(ctx, store.CaseFilter{})
+	if len(rows) != 1 {
+		t.Fatalf("%d applications", len(rows))
+	}
+	if got, err := env.s.GetCommitment(ctx, rows[0].CommitmentID); err != nil || got.Status != "全部未履行" || got.Unfulfilled != "缴款凭证与银行记录不符" ||
+		!strings.Contains(got.Pursued, "撤销信用修复") || got.AssessorName != "平台运营" {
+		t.Errorf("the repair's commitment after the re-check: %+v %v", got, err)
+	}
 	evs, _, err := env.s.ChangesFor(ctx, env.deptBaoji.ID, 0, 100)
 	if err != nil || len(evs) == 0 || evs[len(evs)-1].Type != store.ChangeRepairRevoked || evs[len(evs)-1].RecordID != env.oldID {
 		t.Errorf("change feed %+v %v", evs, err)

@@ -132,22 +132,9 @@ func (s *Store) AddCommitment(ctx context.Context, c store.Commitment, region st
 
 // UpdateCommitment implements store.CommitmentStore.
 func (s *Store) UpdateCommitment(ctx context.Context, c store.Commitment, audit auth.AuditEntry) (store.Commitment, error) {
-	c.UpdatedAt = s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE commitments SET status = $1, unfulfilled = $2, pursued = $3, assessed_on = $4,
-				assessor_name = $5, assessor_code = $6, breach_record_id = $7, history = $8, note = $9, updated_at = $10, rev = rev + 1
-			WHERE id = $11 AND rev = $12`,
-			c.Status, c.Unfulfilled, c.Pursued, c.AssessedOn, c.AssessorName, c.AssessorCode, nullInt(c.BreachRecordID),
-			string(c.History), c.Note, c.UpdatedAt, c.ID, c.Rev)
-		if err != nil {
-			return fmt.Errorf("update commitment %d: %w", c.ID, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			var rev int
-			if err := tx.QueryRowContext(ctx, `SELECT rev FROM commitments WHERE id = $1`, c.ID).Scan(&rev); err != nil {
-				return notFound(err, fmt.Sprintf("commitment %d", c.ID))
-			}
-			return fmt.Errorf("commitment %d: %w", c.ID, store.ErrConflict)
+		if err := s.updateCommitment(ctx, tx, c); err != nil {
+			return err
 		}
 		audit.Target = fmt.Sprintf("commitment:%d", c.ID)
 		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
@@ -156,6 +143,27 @@ func (s *Store) UpdateCommitment(ctx context.Context, c store.Commitment, audit 
 		return store.Commitment{}, err
 	}
 	return s.GetCommitment(ctx, c.ID)
+}
+
+// updateCommitment stores c's assessment, breach record, history and note
+// in tx if the stored rev is still c.Rev.
+func (s *Store) updateCommitment(ctx context.Context, tx *sql.Tx, c store.Commitment) error {
+	res, err := tx.ExecContext(ctx, `UPDATE commitments SET status = $1, unfulfilled = $2, pursued = $3, assessed_on = $4,
+			assessor_name = $5, assessor_code = $6, breach_record_id = $7, history = $8, note = $9, updated_at = $10, rev = rev + 1
+		WHERE id = $11 AND rev = $12`,
+		c.Status, c.Unfulfilled, c.Pursued, c.AssessedOn, c.AssessorName, c.AssessorCode, nullInt(c.BreachRecordID),
+		string(c.History), c.Note, s.now(), c.ID, c.Rev)
+	if err != nil {
+		return fmt.Errorf("update commitment %d: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var rev int
+		if err := tx.QueryRowContext(ctx, `SELECT rev FROM commitments WHERE id = $1`, c.ID).Scan(&rev); err != nil {
+			return notFound(err, fmt.Sprintf("commitment %d", c.ID))
+		}
+		return fmt.Errorf("commitment %d: %w", c.ID, store.ErrConflict)
+	}
+	return nil
 }
 
 // GetCommitment implements store.CommitmentStore.

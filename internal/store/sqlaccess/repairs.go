@@ -151,6 +151,11 @@ func (s *Store) UpdateRepair(ctx context.Context, o store.RepairRow, audit auth.
 				return err
 			}
 		}
+		if o.Assess != nil {
+			if err := s.updateCommitment(ctx, tx, *o.Assess); err != nil {
+				return err
+			}
+		}
 		if o.Unrepair {
 			if _, err := tx.ExecContext(ctx, `UPDATE records SET repaired_on = NULL WHERE id = $1`, o.RecordID); err != nil {
 				return fmt.Errorf("record %d unrepaired: %w", o.RecordID, err)
@@ -178,14 +183,9 @@ func (s *Store) GetRepair(ctx context.Context, id int64) (store.RepairRow, error
 	if o.Files, err = s.caseFiles(ctx, "repair_files", "repair_id", id); err != nil {
 		return store.RepairRow{}, err
 	}
-	c := &o.Commitment
-	err = s.R.QueryRowContext(ctx, `SELECT id, code, kind, subject_id, matter, content, liability, made_on, status, disclosure, created_at
-		FROM commitments WHERE id = $1`, o.CommitmentID).Scan(&c.ID, &c.Code, &c.Kind, &c.SubjectID, &c.Matter, &c.Content, &c.Liability,
-		&c.MadeOn, &c.Status, &c.Disclosure, &c.CreatedAt)
-	if err != nil {
+	if o.Commitment, err = scanCommitment(s.R.QueryRowContext(ctx, `SELECT `+commitmentColumns+` FROM commitments WHERE id = $1`, o.CommitmentID)); err != nil {
 		return store.RepairRow{}, notFound(err, fmt.Sprintf("commitment %d of repair %d", o.CommitmentID, id))
 	}
-	c.CreatedAt = c.CreatedAt.UTC()
 	return o, nil
 }
 

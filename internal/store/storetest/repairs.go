@@ -181,8 +181,27 @@ func testRepairs(t *testing.T, h Harness) {
 	}
 	revoked := upd
 	revoked.State, revoked.Unrepair, revoked.Body = "revoked", true, []byte(`{"State":"revoked"}`)
+	// The commitment's assessment goes with it, or nothing does.
+	cm, err = h.Store.GetCommitment(ctx, a.CommitmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staleCm := cm
+	staleCm.Rev, staleCm.Status = cm.Rev+1, "全部未履行"
+	revoked.Assess = &staleCm
+	if _, err := h.Store.UpdateRepair(ctx, revoked, audit); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("revoke with a stale commitment: %v", err)
+	}
+	if r, _ := h.Store.GetRecord(ctx, recs[0].ID); r.RepairedOn == "" {
+		t.Fatal("a refused revocation unrepaired the record")
+	}
+	cm.Status, cm.Pursued, cm.AssessedOn = "全部未履行", "撤销信用修复", "2026-12-01"
+	revoked.Assess = &cm
 	if revoked, err = h.Store.UpdateRepair(ctx, revoked, audit); err != nil || revoked.Rev != 5 {
 		t.Fatalf("revoke: %+v, %v", revoked, err)
+	}
+	if got, _ := h.Store.GetCommitment(ctx, a.CommitmentID); got.Status != "全部未履行" || got.Pursued != "撤销信用修复" || got.Rev != cm.Rev+1 {
+		t.Errorf("the commitment after the revocation: %+v", got)
 	}
 	if r, _ := h.Store.GetRecord(ctx, recs[0].ID); r.RepairedOn != "" {
 		t.Errorf("record still repaired after the revocation: %q", r.RepairedOn)
