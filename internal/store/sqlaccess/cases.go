@@ -112,7 +112,7 @@ func caseQueue(table, columns string, f store.CaseFilter) (string, []any) {
 type scanner interface{ Scan(...any) error }
 
 // queryAll runs q and scans every row.
-func queryAll[T any](ctx context.Context, db *sql.DB, q string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, db Reader, q string, scan func(scanner) (T, error), args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ import (
 // Store is the shared implementation.
 type Store struct {
 	W *sql.DB // writes (SQLite: the one writer connection)
-	R *sql.DB // reads
+	R Reader  // reads
 	// MAC seals audit entries (pii.Keyring.ChainMAC).
 	MAC func(prev, entry []byte) []byte
 	// IsUnique reports whether err is a unique-constraint violation.
@@ -39,6 +39,14 @@ type Store struct {
 	// Positional makes long multi-row INSERTs use ? placeholders
 	// (SQLite) instead of $n (PostgreSQL).
 	Positional bool
+}
+
+// Reader runs reads: a *sql.DB, or the SQLite driver's pool that keeps a
+// prepared statement per query text (SQLite compiles a statement at every
+// query of text, which costs as much as a short read).
+type Reader interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
 var _ store.AccessStore = (*Store)(nil)
