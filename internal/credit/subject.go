@@ -73,6 +73,11 @@ type Subject struct {
 	// the store when reading; ignored when writing (history is derived from
 	// renames).
 	FormerNames []NameSpan
+	// Commitments counts the subject's credit commitments (信用承诺) in the
+	// registry, whatever their 公开类型: filled by the store's GetSubject
+	// and FindSubjectByCode (so a credit file reads the registry only when
+	// there is something to show); ignored when writing.
+	Commitments int
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -111,6 +111,11 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 		if sec.ID != "commitments" || s.opts.Commitments == nil {
 			continue
 		}
+		sec.Pending = false
+		d.Sections[i] = fileSection{Section: sec, IsCommitments: true}
+		if f.Subject.Commitments == 0 {
+			continue // nothing in the registry: no query on the hot path
+		}
 		// The 信用承诺 section: the commitments the reader may see (the
 		// public ones for the public), those made by the day shown.
 		rows, err := s.subjectCommitments(r, f.Subject.ID)
@@ -118,8 +123,6 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 			s.portalError(w, r, err)
 			return
 		}
-		sec.Pending = false
-		d.Sections[i] = fileSection{Section: sec, IsCommitments: true}
 		for _, row := range rows {
 			if row.V.C.MadeOn <= on.String() {
 				d.Sections[i].Commitments = append(d.Sections[i].Commitments, row)

@@ -277,15 +277,18 @@ func (s *Store) GetSubject(ctx context.Context, id int64) (credit.Subject, error
 }
 
 // getOne reads the subject the query of subjects inner returns first, with
-// its former names, in one statement (a page reads one subject: a second
+// its former names and commitment count, in one statement (a page reads one subject: a second
 // round trip for the names was a tenth of its time).
 func (s *Store) getOne(ctx context.Context, inner string, args ...any) (credit.Subject, error) {
 	var names []string
 	var froms, tos []*time.Time
-	sub, err := scanSubject(s.pool.QueryRow(ctx, `SELECT `+subjectColumns+`, n.names, n.froms, n.tos FROM (`+inner+`) s
+	var commitments int
+	sub, err := scanSubject(s.pool.QueryRow(ctx, `SELECT `+subjectColumns+`, n.names, n.froms, n.tos,
+			(SELECT count(*) FROM commitments c WHERE c.subject_id = s.id) FROM (`+inner+`) s
 		CROSS JOIN LATERAL (SELECT array_agg(name ORDER BY valid_to, id) AS names, array_agg(valid_from ORDER BY valid_to, id) AS froms,
 			array_agg(valid_to ORDER BY valid_to, id) AS tos FROM subject_names WHERE subject_id = s.id AND valid_to IS NOT NULL) n`, args...),
-		&names, &froms, &tos)
+		&names, &froms, &tos, &commitments)
+	sub.Commitments = commitments
 	if errors.Is(err, pgx.ErrNoRows) {
 		return credit.Subject{}, store.ErrNotFound
 	}

@@ -242,11 +242,16 @@ func scanSubject(row interface{ Scan(...any) error }, extra ...any) (credit.Subj
 
 // GetSubject implements store.SubjectStore.
 func (s *Store) GetSubject(ctx context.Context, id int64) (credit.Subject, error) {
-	return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE id = ?`, id)
+	return s.getOne(ctx, `WHERE id = ?`, id)
 }
 
-func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subject, error) {
-	sub, err := scanSubject(s.r.QueryRowContext(ctx, q, args...))
+// getOne reads the first subject where selects, with its commitment count
+// and former names.
+func (s *Store) getOne(ctx context.Context, where string, args ...any) (credit.Subject, error) {
+	var commitments int
+	sub, err := scanSubject(s.r.QueryRowContext(ctx, `SELECT `+subjectColumns+`,
+		(SELECT count(*) FROM commitments WHERE subject_id = subjects.id) FROM subjects `+where, args...), &commitments)
+	sub.Commitments = commitments
 	if errors.Is(err, sql.ErrNoRows) {
 		return credit.Subject{}, store.ErrNotFound
 	}
@@ -263,7 +268,7 @@ func (s *Store) getOne(ctx context.Context, q string, args ...any) (credit.Subje
 // FindSubjectByCode implements store.SubjectStore.
 func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject, error) {
 	return store.FindByCode(s.keys, c, func(column string, value any) (credit.Subject, error) {
-		return s.getOne(ctx, `SELECT `+subjectColumns+` FROM subjects WHERE `+column+` = ? ORDER BY id LIMIT 1`, value)
+		return s.getOne(ctx, `WHERE `+column+` = ? ORDER BY id LIMIT 1`, value)
 	})
 }
 

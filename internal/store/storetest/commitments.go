@@ -72,6 +72,13 @@ func testCommitments(t *testing.T, h Harness) {
 	if _, err := make1(r1.SubjectID, "610113", "2026-02-30", "可向社会公开", 0); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("made on no date: %v", err)
 	}
+	// A subject read alone says how many commitments it has.
+	if got, err := h.Store.GetSubject(ctx, r1.SubjectID); err != nil || got.Commitments != 2 {
+		t.Errorf("GetSubject commitments = %d, %v", got.Commitments, err)
+	}
+	if got, err := h.Store.FindSubjectByCode(ctx, sub.USCC); err != nil || got.Commitments != 2 {
+		t.Errorf("FindSubjectByCode commitments = %d, %v", got.Commitments, err)
+	}
 	// Reads back as written.
 	got, err := h.Store.GetCommitment(ctx, a.ID)
 	if err != nil || got.Code != a.Code || got.Kind != "审批替代型" || got.SubjectID != r1.SubjectID || got.PromisorName != sub.Name ||
