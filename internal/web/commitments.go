@@ -12,6 +12,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -238,22 +239,28 @@ func (s *Server) commitmentQueue(w http.ResponseWriter, r *http.Request) {
 		"CanMake": p.SubjectID != 0 || p.Staff() && p.Org.USCC != "" && s.opts.Authorizer.Can(p, auth.CommitmentManage, auth.Resource{OrgPath: p.Org.Path})})
 }
 
-// subjectCommitments returns the commitments of a subject the reader may
-// see, for the 信用承诺 section of its file; nil when commitments are not
-// served.
-func (s *Server) subjectCommitments(r *http.Request, subjectID int64) ([]commitmentPageData, error) {
+// fileCommitments returns the commitments of the subject of credit file f
+// that p may see, made by the day the file shows, for its 信用承诺
+// section; served is false when commitments are not served (the section
+// stays pending). The registry is read only when the subject has
+// commitments.
+func (s *Server) fileCommitments(ctx context.Context, p auth.Principal, f portal.File) (views []commitment.View, served bool, err error) {
 	if s.opts.Commitments == nil {
-		return nil, nil
+		return nil, false, nil
 	}
-	vs, err := s.opts.Commitments.OfSubject(r.Context(), who(r), subjectID)
+	if f.Subject.Commitments == 0 {
+		return nil, true, nil
+	}
+	vs, err := s.opts.Commitments.OfSubject(ctx, p, f.Subject.ID)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
-	rows := make([]commitmentPageData, len(vs))
-	for i, v := range vs {
-		rows[i] = s.commitmentData(v)
+	for _, v := range vs {
+		if v.C.MadeOn <= f.AsOf.String() {
+			views = append(views, v)
+		}
 	}
-	return rows, nil
+	return views, true, nil
 }
 
 // CommitmentInput is a new commitment: signed by a subject user (who names

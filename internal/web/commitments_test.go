@@ -133,6 +133,19 @@ func TestCommitmentWorkflow(t *testing.T) {
 	if _, page := shop.get(subPath); !strings.Contains(page, code0+"000002") {
 		t.Error("the shop's file for the shop lacks its secret commitment")
 	}
+	// The read API fills the same section.
+	_, body := public.get("/api/v1/subjects/" + strings.TrimPrefix(subPath, "/subjects/"))
+	var file struct {
+		Sections []SectionOut `json:"sections"`
+	}
+	if err := json.Unmarshal([]byte(body), &file); err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range file.Sections {
+		if sec.ID == "commitments" && (sec.Pending || sec.Count != 1 || len(sec.Commitments) != 1 || sec.Commitments[0].Code != code0+"000001") {
+			t.Errorf("the API's commitments section: %+v", sec)
+		}
+	}
 	// Only the accepting department assesses.
 	if code, body := assessAs(t, baoji, env, pub); code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有承诺受理单位") {
 		t.Errorf("another department assesses: %d", code)

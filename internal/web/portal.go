@@ -105,27 +105,19 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 		s.portalError(w, r, err)
 		return
 	}
+	cms, served, err := s.fileCommitments(r.Context(), who(r), f)
+	if err != nil {
+		s.portalError(w, r, err)
+		return
+	}
 	d := subjectFile{File: f, Sections: make([]fileSection, len(f.Sections))}
 	for i, sec := range f.Sections {
 		d.Sections[i] = fileSection{Section: sec}
-		if sec.ID != "commitments" || s.opts.Commitments == nil {
-			continue
-		}
-		sec.Pending = false
-		d.Sections[i] = fileSection{Section: sec, IsCommitments: true}
-		if f.Subject.Commitments == 0 {
-			continue // nothing in the registry: no query on the hot path
-		}
-		// The 信用承诺 section: the commitments the reader may see (the
-		// public ones for the public), those made by the day shown.
-		rows, err := s.subjectCommitments(r, f.Subject.ID)
-		if err != nil {
-			s.portalError(w, r, err)
-			return
-		}
-		for _, row := range rows {
-			if row.V.C.MadeOn <= on.String() {
-				d.Sections[i].Commitments = append(d.Sections[i].Commitments, row)
+		if sec.ID == "commitments" && served {
+			sec.Pending = false
+			d.Sections[i] = fileSection{Section: sec, IsCommitments: true}
+			for _, v := range cms {
+				d.Sections[i].Commitments = append(d.Sections[i].Commitments, s.commitmentData(v))
 			}
 		}
 	}

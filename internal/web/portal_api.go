@@ -89,6 +89,8 @@ type SectionOut struct {
 	Count   int         `json:"count"`
 	Pending bool        `json:"pending,omitempty" doc:"The platform does not keep this part yet."`
 	Records []RecordOut `json:"records"`
+	// Commitments fill the section commitments (信用承诺).
+	Commitments []CommitmentCase `json:"commitments,omitempty" doc:"section commitments: the subject's credit commitments the caller may see (the public: those 可向社会公开)"`
 }
 
 // FileInput is the input of GET /api/v1/subjects/{code}.
@@ -205,7 +207,7 @@ func (s *Server) registerPortalAPI() {
 		Path:        "/api/v1/subjects/{code}",
 		Summary:     "A subject's credit file",
 		Description: "Basic information, former names and the public records of each kind as public on as_of (default today), " +
-			"with each record's publicity decision. Sections later applications fill are listed as pending.",
+			"with each record's publicity decision, and the credit commitments the caller may see. Sections later applications fill are listed as pending.",
 		Tags: []string{"portal"},
 	}, func(ctx context.Context, in *FileInput) (*FileOutput, error) {
 		on, hist, err := p.AsOf(in.AsOf)
@@ -220,10 +222,20 @@ func (s *Server) registerPortalAPI() {
 		out.Body.Subject = summary(p, f.Subject)
 		out.Body.Subject.USCCParts = f.USCC
 		out.Body.AsOf = on.String()
+		cms, served, err := s.fileCommitments(ctx, principalFrom(ctx), f)
+		if err != nil {
+			return nil, s.apiError(err)
+		}
 		for _, sec := range f.Sections {
 			so := SectionOut{ID: sec.ID, Title: sec.Title, Count: sec.Count(), Pending: sec.Pending, Records: []RecordOut{}}
 			for _, v := range sec.Records {
 				so.Records = append(so.Records, recordOut(v))
+			}
+			if sec.ID == "commitments" && served {
+				so.Pending, so.Count = false, len(cms)
+				for _, v := range cms {
+					so.Commitments = append(so.Commitments, s.commitmentCase(v))
+				}
 			}
 			out.Body.Sections = append(out.Body.Sections, so)
 		}
