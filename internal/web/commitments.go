@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
@@ -152,6 +153,9 @@ type commitmentPageData struct {
 	Errs       []commitment.FieldError
 	A          commitment.Assessment // the assessment typed so far
 	Person     bool                  // the promisor is a person: the assessment of a breach needs the ID number
+	// Expired: its 有效期 has passed and it is not assessed yet (the
+	// acceptor is reminded).
+	Expired bool
 }
 
 func (s *Server) commitmentData(v commitment.View) commitmentPageData {
@@ -160,6 +164,7 @@ func (s *Server) commitmentData(v commitment.View) commitmentPageData {
 	if v.C.BreachRecordID != 0 {
 		d.BreachRef = s.opts.Portal.RecordRef(v.C.BreachRecordID)
 	}
+	d.Expired = v.C.Status == "" && v.C.ValidUntil != "" && v.C.ValidUntil < calendar.Today().String()
 	return d
 }
 
@@ -232,10 +237,14 @@ func (s *Server) commitmentQueue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows := make([]commitmentPageData, len(vs))
+	expired := 0
 	for i, v := range vs {
 		rows[i] = s.commitmentData(v)
+		if rows[i].Expired {
+			expired++
+		}
 	}
-	s.render(w, r, http.StatusOK, "commitments", "信用承诺", map[string]any{"Rows": rows, "Pending": pending, "Staff": p.Staff(),
+	s.render(w, r, http.StatusOK, "commitments", "信用承诺", map[string]any{"Rows": rows, "Pending": pending, "Staff": p.Staff(), "Expired": expired,
 		"CanMake": p.SubjectID != 0 || p.Staff() && p.Org.USCC != "" && s.opts.Authorizer.Can(p, auth.CommitmentManage, auth.Resource{OrgPath: p.Org.Path})})
 }
 

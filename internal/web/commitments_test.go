@@ -265,6 +265,15 @@ func TestCommitmentAPI(t *testing.T) {
 		t.Fatalf("the person is not in the registry: %+v %v", sub, err)
 	}
 	path := "/api/v1/commitments/" + strconv.FormatInt(c.ID, 10)
+	// One whose 有效期 has passed unassessed is flagged to the department.
+	old := `{"kind":"主动型","matter":"按期整改","content":"30日内整改","liability":"接受处罚","disclosure":"不可公开","made_on":"2026-01-05",
+		"valid_until":"2026-02-04","promisor":{"class":"自然人","code":"` + person + `","name":"张三"}}`
+	if code, body := call(nil, "POST", "/api/v1/commitments", old); code != http.StatusCreated {
+		t.Fatalf("register an old commitment: %d %s", code, body)
+	}
+	if _, q := env.as(t, "reviewer.dept").get("/commitments"); !strings.Contains(q, "1件承诺已过有效期") || !strings.Contains(q, "有效期已届满，待认定") {
+		t.Errorf("the department is not reminded of the expired commitment:\n%s", q)
+	}
 	if code, _ := call(env.as(t, ""), "GET", path, ""); code != http.StatusNotFound {
 		t.Errorf("the public reads a 特定范围内公开 commitment: %d", code)
 	}
@@ -278,7 +287,7 @@ func TestCommitmentAPI(t *testing.T) {
 		!strings.Contains(body, "承诺人代码") {
 		t.Errorf("bad registration: %d %s", code, body)
 	}
-	if cs, _ := env.s.ListCommitments(ctx, store.CommitmentFilter{}); len(cs) != 1 {
+	if cs, _ := env.s.ListCommitments(ctx, store.CommitmentFilter{}); len(cs) != 2 {
 		t.Errorf("commitments after a refused one: %d", len(cs))
 	}
 	// A subject user signs for itself only, to a department it names.
