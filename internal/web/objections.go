@@ -298,14 +298,14 @@ func (n orgNamer) of(uscc string) string {
 // ObjectionInput is a new objection.
 type ObjectionInput struct {
 	Body struct {
-		Record   string        `json:"record" doc:"the record's reference, as in /records/{ref}" minLength:"1" maxLength:"100"`
-		Reasons  string        `json:"reasons" doc:"why the record is wrong (异议理由), at most 2,000 characters" minLength:"1" maxLength:"8000"`
-		Contact  string        `json:"contact,omitempty" doc:"phone or e-mail for the department to reach the applicant (required unless the caller is the record's subject)" maxLength:"400"`
+		Record  string `json:"record" doc:"the record's reference, as in /records/{ref}" minLength:"1" maxLength:"100"`
+		Reasons string `json:"reasons" doc:"why the record is wrong (异议理由), at most 2,000 characters" minLength:"1" maxLength:"8000"`
+		Contact string `json:"contact,omitempty" doc:"phone or e-mail for the department to reach the applicant (required unless the caller is the record's subject)" maxLength:"400"`
 		// Someone other than the record's subject (signed in or not)
 		// names themselves and must bring evidence; the record must be
 		// public.
-		Applicant string `json:"applicant,omitempty" doc:"the applicant's name, required unless the caller is the signed-in user of the record's subject; then evidence and contact are required too and the record must be public" maxLength:"400"`
-		Evidence []RepairProof `json:"evidence,omitempty" doc:"files supporting the objection (PDF, JPEG or PNG, base64, at most 5 of 5 MiB)" maxItems:"5"`
+		Applicant string        `json:"applicant,omitempty" doc:"the applicant's name, required unless the caller is the signed-in user of the record's subject; then evidence and contact are required too and the record must be public" maxLength:"400"`
+		Evidence  []RepairProof `json:"evidence,omitempty" doc:"files supporting the objection (PDF, JPEG or PNG, base64, at most 5 of 5 MiB)" maxItems:"5"`
 	}
 }
 
