@@ -127,9 +127,9 @@ func (s *Service) Sign(ctx context.Context, p auth.Principal, t Terms, acceptor 
 		return View{}, oerr
 	}
 	if org == nil || org.Kind != auth.Dept || org.Disabled {
-		var e errs
-		if err != nil {
-			e = err.(*Invalid).Errs
+		var e errs // the acceptor's error with the terms' own
+		if inv := (*Invalid)(nil); errors.As(err, &inv) {
+			e = inv.Errs
 		}
 		if acceptor == "" {
 			e.add("承诺受理单位", "必填")
@@ -169,9 +169,9 @@ var classes = map[string]credit.Class{"法人及非法人组织": credit.ClassOr
 // ClassLabels are the 承诺人类别, in the order forms show them.
 var ClassLabels = []string{"法人及非法人组织", "个体工商户", "自然人"}
 
-// promisor finds the subject pr names, adding it to the registry when it
-// is not there yet.
-func (s *Service) promisor(ctx context.Context, pr PromisorRef) (credit.Subject, error) {
+// promisor finds the subject pr names; when the registry does not have it
+// yet, it returns the new subject to add (found false), checked.
+func (s *Service) promisor(ctx context.Context, pr PromisorRef) (sub credit.Subject, found bool, err error) {
 	pr.Class, pr.Code, pr.Name = strings.TrimSpace(pr.Class), strings.ToUpper(strings.TrimSpace(pr.Code)), strings.TrimSpace(pr.Name)
 	var e errs
 	class, ok := classes[pr.Class]
@@ -181,18 +181,18 @@ func (s *Service) promisor(ctx context.Context, pr PromisorRef) (credit.Subject,
 	e.text("承诺人代码", pr.Code, true, 18)
 	e.text("承诺人名称", pr.Name, true, MaxName)
 	if err := e.err(); err != nil {
-		return credit.Subject{}, err
+		return credit.Subject{}, false, err
 	}
-	sub, err := s.Store.FindSubjectByCode(ctx, pr.Code)
+	sub, err = s.Store.FindSubjectByCode(ctx, pr.Code)
 	if err == nil {
 		if sub.Class == credit.ClassPerson != (class == credit.ClassPerson) {
 			e.add("承诺人类别", "与主体库中代码为该值的主体（%s）不符", sub.Class.Label())
-			return credit.Subject{}, e.err()
+			return credit.Subject{}, false, e.err()
 		}
-		return sub, nil
+		return sub, true, nil
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		return credit.Subject{}, err
+		return credit.Subject{}, false, err
 	}
 	n := credit.Subject{Class: class, Name: pr.Name}
 	if class == credit.ClassPerson {
@@ -202,12 +202,9 @@ func (s *Service) promisor(ctx context.Context, pr PromisorRef) (credit.Subject,
 	}
 	if err := n.Validate(); err != nil {
 		e.add("承诺人代码", "%v", err)
-		return credit.Subject{}, e.err()
+		return credit.Subject{}, false, e.err()
 	}
-	if _, err := s.Store.PutSubjects(ctx, []credit.Subject{n}); err != nil {
-		return credit.Subject{}, err
-	}
-	return s.Store.FindSubjectByCode(ctx, pr.Code)
+	return n, false, nil
 }
 
 // Register records a commitment pr made to p's department.
@@ -219,7 +216,7 @@ func (s *Service) Register(ctx context.Context, p auth.Principal, t Terms, pr Pr
 		return View{}, refuse("只有承诺受理部门（有登记信用承诺权限的人员或接口）可以登记信用承诺")
 	}
 	t, terr := s.terms(t)
-	sub, err := s.promisor(ctx, pr)
+	sub, found, err := s.promisor(ctx, pr)
 	if terr != nil || err != nil {
 		var all []FieldError
 		for _, e := range []error{terr, err} {
@@ -231,6 +228,21 @@ func (s *Service) Register(ctx context.Context, p auth.Principal, t Terms, pr Pr
 			}
 		}
 		return View{}, &Invalid{Errs: all}
+	}
+	if !found {
+		// Only a valid registration adds its promisor to the registry (a
+		// stop before the commitment is stored leaves the subject, which
+		// the retry finds).
+		if _, err := s.Store.PutSubjects(ctx, []credit.Subject{sub}); err != nil {
+			return View{}, err
+		}
+		code := sub.USCC
+		if sub.Class == credit.ClassPerson {
+			code = sub.IDNumber
+		}
+		if sub, err = s.Store.FindSubjectByCode(ctx, code); err != nil {
+			return View{}, err
+		}
 	}
 	region, err := s.regionOf(ctx, p.Org, sub)
 	if err != nil {

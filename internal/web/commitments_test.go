@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -290,10 +291,35 @@ func TestCommitmentAPI(t *testing.T) {
 	if cs, _ := env.s.ListCommitments(ctx, store.CommitmentFilter{}); len(cs) != 2 {
 		t.Errorf("commitments after a refused one: %d", len(cs))
 	}
+	newcomer := storetest.USCC("91", "610100", 777)
+	code, body = call(nil, "POST", "/api/v1/commitments", `{"kind":"主动型","matter":"x","content":"y","liability":"","disclosure":"可向社会公开",
+		"promisor":{"class":"法人及非法人组织","code":"`+newcomer+`","name":"新公司"}}`)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "违诺责任") {
+		t.Errorf("bad registration of a new promisor: %d %s", code, body)
+	}
+	if _, err := env.s.FindSubjectByCode(ctx, newcomer); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused registration added its promisor to the registry: %v", err)
+	}
 	// A subject user signs for itself only, to a department it names.
 	code, body = call(env.as(t, "shop"), "POST", "/api/v1/commitments", reg)
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "承诺受理单位") || !strings.Contains(body, "必填") {
 		t.Errorf("subject names no department: %d %s", code, body)
+	}
+	// A stop after the breach record was filed and before the assessment
+	// was stored: the retried assessment finds the same record.
+	stored, err := env.s.GetCommitment(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := commitment.Assessment{Status: "部分履行", Unfulfilled: "未提交无犯罪记录证明", Pursued: "撤销登记", AssessedOn: calendar.Today().String(),
+		PromisorID: person}
+	t0, err := ingest.ObjectsTable([]map[string]any{commitment.BreachRow(stored, sub, early, env.deptXian)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := env.opts.Importer.Import(ctx, t0, ingest.Options{Kind: commitment.BreachKind, Dept: penaltyDept, Channel: "commitment", Outcomes: true})
+	if err != nil || res.Accepted != 1 {
+		t.Fatalf("the breach filed before the stop: %+v %v", res, err)
 	}
 	// The breach of a person's commitment needs its ID number.
 	breach := func(id string) (int, string) {
@@ -311,8 +337,9 @@ func TestCommitmentAPI(t *testing.T) {
 		t.Fatalf("breach: %d %s", code, body)
 	}
 	recs, err := env.s.SubjectRecords(ctx, sub.ID)
-	if err != nil || len(recs) != 1 || recs[0].Kind != "wn" || recs[0].DecisionNo != c.Code || recs[0].SourceDept != penaltyDept {
-		t.Errorf("breach record %+v %v", recs, err)
+	if err != nil || len(recs) != 1 || recs[0].Kind != "wn" || recs[0].DecisionNo != c.Code || recs[0].SourceDept != penaltyDept ||
+		recs[0].ID != res.Outcomes[0].ID || env.opts.Portal.RecordRef(recs[0].ID) != c.BreachRecord {
+		t.Errorf("breach record %+v %v (filed before the stop: %d)", recs, err, res.Outcomes[0].ID)
 	}
 	if code, _ := breach(person); code != http.StatusConflict {
 		t.Errorf("stale second assessment: %d", code)
