@@ -581,11 +581,7 @@ func (s *Service) Sample(ctx context.Context, p auth.Principal, from, to string,
 	if percent < 1 || percent > 100 {
 		return SampleResult{}, refuse(Sample, Approved, "抽查比例应为1至100（%%）")
 	}
-	f := store.CaseFilter{States: []string{string(Approved)}, ApprovedFrom: from, ApprovedTo: to, Limit: MaxSample}
-	if from == "" && to == "" {
-		f.ApprovedFrom = "0000-01-01"
-	}
-	rows, err := s.Store.ListRepairs(ctx, f)
+	rows, err := s.Store.ListRepairs(ctx, store.CaseFilter{States: []string{string(Approved)}, ApprovedFrom: from, ApprovedTo: to, Limit: MaxSample})
 	if err != nil {
 		return SampleResult{}, err
 	}

@@ -160,10 +160,12 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := who(r)
+	objections := !hist && s.opts.Objections != nil
+	own := p.Kind == auth.UserKind && p.SubjectID != 0 && p.SubjectID == v.SubjectID
 	data := map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref")),
-		"CanObject": !hist && s.opts.Objections != nil && p.Kind == auth.UserKind && p.SubjectID != 0 && p.SubjectID == v.SubjectID}
-	data["CanObjectPublic"] = !hist && s.opts.Objections != nil && s.opts.Objections.Public != nil && data["CanObject"] == false &&
-		v.Decision.Public && !p.Staff()
+		"CanObject": objections && own,
+		// Anyone else with evidence, about a record public today.
+		"CanObjectPublic": objections && !own && s.opts.Objections.Public != nil && v.Decision.Public && !p.Staff()}
 	s.withRepair(r, data)
 	s.render(w, r, http.StatusOK, "record", v.Title(), data)
 }
