@@ -1,6 +1,8 @@
 package web
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +77,51 @@ func TestBrowserObjection(t *testing.T) {
 	}
 	if !strings.Contains(page, "罚款1万元") || !strings.Contains(page, "（更正）") || !strings.Contains(page, "第2版") {
 		t.Errorf("the corrected record and its history are not shown:\n%s", page)
+	}
+}
+
+// TestBrowserThirdPartyObjection: someone without an account objects to
+// the public penalty with evidence from the record's page in Chromium (a
+// same-origin form without a session), gets the 查询码 and follows the
+// case with it; the record is marked.
+func TestBrowserThirdPartyObjection(t *testing.T) {
+	env := newObjectionEnv(t)
+	ctx := browsertest.New(t, 90*time.Second)
+	evidence := filepath.Join(t.TempDir(), "复议决定书.png")
+	if err := os.WriteFile(evidence, pngProof, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recURL := env.base + "/records/" + env.ref
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(recURL),
+		chromedp.Click(chromedp.CSS("#public-objection summary")),
+		chromedp.WaitVisible(chromedp.CSS("#public-objection-form")),
+		chromedp.SendKeys(chromedp.CSS("#applicant"), "李四"),
+		chromedp.SendKeys(chromedp.CSS("#reasons"), "该处罚已由复议决定撤销"),
+		chromedp.SendKeys(chromedp.CSS("#contact"), "13800000000"),
+		chromedp.SetUploadFiles(chromedp.CSS("#evidence"), []string{evidence}),
+		chromedp.Submit(chromedp.CSS("#reasons")),
+		chromedp.WaitVisible(chromedp.CSS("#objection-code")),
+	); err != nil {
+		t.Fatalf("file: %v", err)
+	}
+	code := text(t, ctx, chromedp.Text(chromedp.CSS("#objection-code strong")))
+	if len(code) != 16 {
+		t.Errorf("查询码 %q", code)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#objection-follow")), chromedp.WaitVisible(chromedp.CSS("#objection-state"))); err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#objection-state"))); s != "核查中" {
+		t.Errorf("state: %q", s)
+	}
+	if loc := text(t, ctx, chromedp.Location()); !strings.Contains(loc, "code="+code) {
+		t.Errorf("followed at %s", loc)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(recURL)); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#status"))); s != "异议处理中" {
+		t.Errorf("the record's status: %q", s)
 	}
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,5 +83,62 @@ func TestBrowserRepair(t *testing.T) {
 	}
 	if s := text(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(s, env.oldNo) || !strings.Contains(s, "已信用修复") {
 		t.Errorf("the shop's own file:\n%s", s)
+	}
+}
+
+// TestBrowserRepairRecheck: an approved repair (filed and decided over
+// HTTP) is drawn into a re-check sample by the platform's reviewer in
+// Chromium, found unsound from the queue, and the public sees the penalty
+// again.
+func TestBrowserRepairRecheck(t *testing.T) {
+	env := newRepairEnv(t)
+	shop, root, dept := env.as(t, "shop"), env.as(t, "reviewer.root"), env.as(t, "reviewer.dept")
+	oldPath := "/records/" + env.oldRef
+	code, body, h := postMultipart(shop, oldPath+"/repairs", url.Values{"csrf": {shop.csrf(oldPath)}, "commitment": {"accepted"}},
+		upload{"罚款收据.png", pngProof})
+	if code != http.StatusSeeOther {
+		t.Fatalf("apply: %d %s", code, body)
+	}
+	casePath := h.Get("Location")
+	if code, body := act(t, root, casePath, "accept", "", ""); code != http.StatusSeeOther {
+		t.Fatalf("accept: %d %s", code, body)
+	}
+	if code, body := act(t, dept, casePath, "approve", "", ""); code != http.StatusSeeOther {
+		t.Fatalf("approve: %d %s", code, body)
+	}
+
+	ctx := browsertest.New(t, 90*time.Second)
+	browserSignIn(t, ctx, env.base, "reviewer.root", testPassword)
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-repairs")),
+		chromedp.Click(chromedp.CSS("#sample summary")),
+		chromedp.WaitVisible(chromedp.CSS("#sample-form")),
+		chromedp.SetValue(chromedp.CSS("#sample-percent"), "100"),
+		chromedp.Submit(chromedp.CSS("#sample-percent")),
+		chromedp.WaitVisible(chromedp.CSS("#sample-result")),
+	); err != nil {
+		t.Fatalf("sample: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#sample-result"))); !strings.Contains(s, "随机抽取1件（100%）") {
+		t.Errorf("sample result: %q", s)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#sample-result a")),
+		chromedp.WaitVisible(chromedp.CSS("#form-recheck_fail")),
+		chromedp.SendKeys(chromedp.CSS("#note-recheck_fail"), "缴款凭证与银行记录不符"),
+		chromedp.Submit(chromedp.CSS("#note-recheck_fail")),
+		chromedp.WaitNotPresent(chromedp.CSS("#form-recheck_fail")),
+	); err != nil {
+		t.Fatalf("re-check: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#repair-state"))); s != "修复已撤销（复核不通过）" {
+		t.Errorf("state after the re-check: %q", s)
+	}
+	browserSignOut(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.base+oldPath)); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#status"))); s != "公示中" {
+		t.Errorf("the penalty's status for the public: %q", s)
 	}
 }
