@@ -318,6 +318,37 @@ func PlanRecords(rows []RecordRow, existing map[string]ExistingRecord) RecordPla
 	return p
 }
 
+// IntakeCount is how many records of one kind and supplying department a
+// put filed for the first time, and how many of those were late: what
+// intake statistics count, kept per batch (intake_counts) by the
+// transaction that files the records.
+type IntakeCount struct {
+	Kind, Dept     string
+	Received, Late int
+}
+
+// Counts sums the plan's new records per kind and department, in the order
+// first met.
+func (p RecordPlan) Counts() []IntakeCount {
+	var out []IntakeCount
+	at := map[[2]string]int{}
+	for _, i := range p.Insert {
+		r := p.Rows[i]
+		k := [2]string{r.Kind, r.SourceDept}
+		j, ok := at[k]
+		if !ok {
+			j = len(out)
+			at[k] = j
+			out = append(out, IntakeCount{Kind: r.Kind, Dept: r.SourceDept})
+		}
+		out[j].Received++
+		if r.Late {
+			out[j].Late++
+		}
+	}
+	return out
+}
+
 // DecodeFields reads a record's Fields (a JSON object of strings). It is
 // on the hot path of every credit file and check (a 10,000-subject check
 // decodes some 50,000), so it uses the JSON v2 decoder, twice as fast as

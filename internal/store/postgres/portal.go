@@ -333,7 +333,7 @@ func (s *Store) LatestRecords(ctx context.Context, f store.RecordFilter) ([]stor
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	args = append(args, max(f.Limit, 0), max(f.Offset, 0))
-	q += fmt.Sprintf(" ORDER BY r.decision_date DESC, r.id DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
+	q += fmt.Sprintf(" ORDER BY r.decision_date DESC, r.source_dept DESC, r.id DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
 	rs, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("latest records: %w", err)

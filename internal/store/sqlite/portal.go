@@ -335,7 +335,7 @@ func (s *Store) LatestRecords(ctx context.Context, f store.RecordFilter) ([]stor
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY r.decision_date DESC, r.id DESC LIMIT ? OFFSET ?"
+	q += " ORDER BY r.decision_date DESC, r.source_dept DESC, r.id DESC LIMIT ? OFFSET ?"
 	args = append(args, max(f.Limit, 0), max(f.Offset, 0))
 	rs, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -158,6 +158,9 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			return nil, fmt.Errorf("update record %d: %w", id, err)
 		}
 	}
+	if err := addIntakeCounts(ctx, tx, batch, plan.Counts()); err != nil {
+		return nil, err
+	}
 	events := plan.Events(now, func(j int) int64 { return first + int64(j) },
 		func(key string) (int64, string) { return subjectIDs[key], regions[key] })
 	if err := appendChanges(ctx, tx, events); err != nil {
@@ -286,8 +289,8 @@ func (s *Store) SetRecordState(ctx context.Context, id int64, state store.Record
 func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.IntakeRow, error) {
 	const month = `strftime('%Y-%m', datetime(substr(b.received_at, 1, 19), '+8 hours'))`
 	rs, err := s.r.QueryContext(ctx, `SELECT kind, dept, month, sum(received), sum(late), sum(rejected) FROM (
-			SELECT r.kind AS kind, r.source_dept AS dept, `+month+` AS month, count(*) AS received, sum(r.late) AS late, 0 AS rejected
-			FROM records r JOIN intake_batches b ON b.id = r.first_batch GROUP BY 1, 2, 3
+			SELECT c.kind AS kind, c.dept AS dept, `+month+` AS month, c.received AS received, c.late AS late, 0 AS rejected
+			FROM intake_counts c JOIN intake_batches b ON b.id = c.batch_id
 			UNION ALL
 			SELECT b.kind, b.dept, `+month+`, 0, 0, count(DISTINCT j.row)
 			FROM intake_batches b JOIN intake_rejections j ON j.batch_id = b.id GROUP BY b.id
@@ -306,6 +309,18 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 		out = append(out, r)
 	}
 	return out, rs.Err()
+}
+
+// addIntakeCounts adds a put's new records to its batch's counts.
+func addIntakeCounts(ctx context.Context, tx *sql.Tx, batch int64, counts []store.IntakeCount) error {
+	for _, c := range counts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_counts (batch_id, kind, dept, received, late) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (batch_id, kind, dept) DO UPDATE SET received = received + excluded.received, late = late + excluded.late`,
+			batch, c.Kind, c.Dept, c.Received, c.Late); err != nil {
+			return fmt.Errorf("intake counts: %w", err)
+		}
+	}
+	return nil
 }
 
 // readSubjectIDs finds the ids of stored subjects by natural key: all a
