@@ -37,10 +37,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if c.NameRefresh <= 0 {
+		return fmt.Errorf("--name-refresh %s: must be positive", c.NameRefresh)
+	}
+	go store.FollowSearch(ctx, s, c.NameRefresh, log)
 	if c.NameIndex {
-		if c.NameRefresh <= 0 {
-			return fmt.Errorf("--name-refresh %s: must be positive", c.NameRefresh)
-		}
 		x, err := store.NewIndexed(ctx, s, log)
 		if err != nil {
 			return err

@@ -134,7 +134,7 @@ var Options = []Option{
 			v, _ := strconv.ParseBool(d)
 			fs.BoolVar(&c.NameIndex, "name-index", v, u)
 		}},
-	{Flag: "name-refresh", Env: "XINYONG_NAME_REFRESH", Default: "1s", Usage: "serve: how often the in-memory name index reads the names other processes wrote (this server's own writes are searchable at once)",
+	{Flag: "name-refresh", Env: "XINYONG_NAME_REFRESH", Default: "1s", Usage: "serve: how often the in-memory name index reads the names other processes wrote (this server's own writes are searchable at once), and the database's full-text name index catches up with new and renamed subjects",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			v, _ := time.ParseDuration(d)
 			fs.DurationVar(&c.NameRefresh, "name-refresh", v, u)

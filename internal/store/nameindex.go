@@ -188,6 +188,27 @@ func (x *Indexed) Follow(ctx context.Context, every time.Duration) {
 	}
 }
 
+// FollowSearch brings the database's full-text name index up to date with
+// the name-change log (Store.SyncSearch) every interval until ctx ends,
+// logging failures (the next round retries). A server runs it whether or
+// not it searches in memory, so that the database's index is never more
+// than an interval behind when it is needed (--name-index=false, or an
+// in-memory index that broke).
+func FollowSearch(ctx context.Context, s Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.SyncSearch(ctx); err != nil && ctx.Err() == nil {
+				log.Error("full-text name index sync failed", "err", err)
+			}
+		}
+	}
+}
+
 // Seq returns the number of the last entry applied.
 func (x *Indexed) Seq() int64 {
 	x.mu.Lock()

@@ -18,11 +18,15 @@ type ExistingSubject struct {
 	Name   string
 	Region string
 	Names  map[string]bool // every name in the history, the current one included
+	// NamedAt is when the subject took its current name (its creation
+	// unless it was renamed since).
+	NamedAt time.Time
 }
 
-// NameRow is one row of a subject's name history. Subject is the stored id,
+// NameRow is a former name of a subject (subject_names holds only former
+// names; the current one is the subject's own). Subject is the stored id,
 // or, for a subject created by the same put, -1-i where i indexes
-// SubjectPlan.Insert. To is zero for the current name.
+// SubjectPlan.Insert.
 type NameRow struct {
 	Subject int64
 	Name    string
@@ -38,19 +42,24 @@ type SubjectUpdate struct {
 	RegNo  string
 	Name   string
 	Region string
+	// NamedAt, when not zero, is when the subject took the name: set by a
+	// rename (the old name then becomes a former name in AddNames).
+	NamedAt time.Time
 }
 
 // SubjectPlan is what a put does, decided once for all drivers. A driver
-// executes it in one transaction, in this order: insert subjects, close
-// the current names in CloseNames, apply updates, insert names.
+// executes it in one transaction, in this order: insert subjects, apply
+// updates, insert former names, append the renamed and created subjects
+// to the name-change log (Index).
 type SubjectPlan struct {
-	Insert     []SubjectRow
-	Update     []SubjectUpdate
-	CloseNames []int64 // subjects whose current name ends now (renames)
-	AddNames   []NameRow
-	// Index are the subjects whose name-search entry is (re)written, with
-	// all their names: created and renamed subjects other than persons
-	// (persons are never found by name). Subject is as in NameRow.
+	Insert   []SubjectRow
+	Update   []SubjectUpdate
+	AddNames []NameRow // former names
+	// Index are the subjects whose names changed, with all their names:
+	// created and renamed subjects other than persons (persons are never
+	// found by name). Subject is as in NameRow. Drivers append them to the
+	// name-change log, which the full-text index (SyncSearch) and the
+	// in-memory name index follow.
 	Index []IndexDoc
 	Stats PutStats
 }
@@ -98,7 +107,6 @@ func planSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now ti
 					p.AddNames = append(p.AddNames, NameRow{id, f.Name, f.From, closedAt(f.To, now)})
 				}
 			}
-			p.AddNames = append(p.AddNames, NameRow{Subject: id, Name: r.Name, From: now})
 			p.Stats.Created++
 			if r.Class != credit.ClassPerson {
 				p.Index = append(p.Index, IndexDoc{id, slices.Sorted(maps.Keys(seen))})
@@ -118,8 +126,12 @@ func planSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now ti
 		}
 		switch {
 		case r.Name != e.Name:
-			p.CloseNames = append(p.CloseNames, e.ID)
-			p.AddNames = append(p.AddNames, NameRow{Subject: e.ID, Name: r.Name, From: now})
+			from := e.NamedAt
+			if from.IsZero() || from.After(now) {
+				from = now
+			}
+			p.AddNames = append(p.AddNames, NameRow{Subject: e.ID, Name: e.Name, From: from, To: now})
+			u.NamedAt = now
 			p.Update = append(p.Update, u)
 			p.Stats.Renamed++
 		case u.Class != e.Class || u.USCC != e.USCC || u.RegNo != e.RegNo || u.Region != e.Region:

@@ -55,6 +55,25 @@ func AddIndexName(docs []IndexDoc, id int64, name string) []IndexDoc {
 	return append(docs, IndexDoc{Subject: id, Names: []string{name}})
 }
 
+// NameDocs assembles the search entries of the subjects ids (each once, in
+// the order of ids): the current name from current, then the former names
+// from former. Subjects without a current name (persons, or gone) are left
+// out. subject_names holds only former names; the current name is the
+// subject's own.
+func NameDocs(ids []int64, current map[int64]string, former map[int64][]string) []IndexDoc {
+	docs := make([]IndexDoc, 0, len(ids))
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		name, ok := current[id]
+		if !ok || seen[id] {
+			continue
+		}
+		seen[id] = true
+		docs = append(docs, IndexDoc{Subject: id, Names: append([]string{name}, former[id]...)})
+	}
+	return docs
+}
+
 // RecordFilter narrows LatestRecords; empty fields match all.
 type RecordFilter struct {
 	Kind   string

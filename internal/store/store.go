@@ -66,8 +66,15 @@ type SubjectStore interface {
 	// bodies whose current or former name contains q, compared after
 	// folding (search.Fold: width, case, traditional characters,
 	// punctuation), in id order from offset. Persons are never found by
-	// name. A query shorter than MinQueryRunes is ErrInvalid.
+	// name. A query shorter than MinQueryRunes is ErrInvalid. The driver
+	// answers from its full-text index, applying the name changes written
+	// before (SyncSearch) first, waiting a bounded time for the writer.
 	SearchSubjects(ctx context.Context, q string, offset, limit int) ([]credit.Subject, error)
+	// SyncSearch brings the full-text index up to date with the
+	// name-change log: writers of subjects append to the log only, so
+	// that filing records never pays for full-text entries. The server
+	// runs it every --name-refresh (FollowSearch).
+	SyncSearch(ctx context.Context) error
 	// CountSubjects counts subjects per class.
 	CountSubjects(ctx context.Context) (map[credit.Class]int64, error)
 }

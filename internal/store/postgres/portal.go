@@ -43,75 +43,155 @@ func searchQuery(grams []string) string {
 	return strings.Join(parts, " <-> ")
 }
 
-// writeIndex writes the search entries of a plan; ids are the ids of the
-// plan's inserted subjects. The entries are numbered after the highest
-// seq (migration 8): the caller holds a lock on subjects that excludes
-// every other writer of entries until it commits.
-func writeIndex(ctx context.Context, tx pgx.Tx, docs []store.IndexDoc, ids []int64) error {
+// appendNameChanges appends the subjects of a plan whose names changed to
+// the name-change log (migration 14), numbered after the highest: the
+// caller holds a lock on subjects that excludes every other writer until
+// it commits, so the numbers commit in order. ids are the ids of the
+// plan's inserted subjects. The full-text index is not written here:
+// SyncSearch applies the log to it afterwards, off the intake transaction.
+func appendNameChanges(ctx context.Context, tx pgx.Tx, docs []store.IndexDoc, ids []int64) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	sids, vecs := make([]int64, len(docs)), make([]string, len(docs))
+	sids := make([]int64, len(docs))
 	for i, d := range docs {
-		sids[i], vecs[i] = d.Subject, searchVector(d.Names)
+		sids[i] = d.Subject
 		if j, ok := store.InsertIndex(d.Subject); ok {
 			sids[i] = ids[j]
 		}
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO subject_search (subject_id, grams, seq)
-		SELECT id, v::tsvector, (SELECT coalesce(max(seq), 0) FROM subject_search) + n
-		FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS t(id, v, n)
-		ON CONFLICT (subject_id) DO UPDATE SET grams = excluded.grams, seq = excluded.seq`, sids, vecs)
+	_, err := tx.Exec(ctx, `INSERT INTO name_changes (seq, subject_id)
+		SELECT (SELECT coalesce(max(seq), 0) FROM name_changes) + n, id FROM unnest($1::bigint[]) WITH ORDINALITY AS t(id, n)`, sids)
 	if err != nil {
-		return fmt.Errorf("search index: %w", err)
+		return fmt.Errorf("name changes: %w", err)
 	}
 	return nil
 }
 
-// namesSQL reads the names of every subject but persons, in id order.
-const namesSQL = `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.subject_id = s.id
-	WHERE s.class <> 'person' ORDER BY s.id, n.id`
-
-// NameEntries implements store.NameSource.
-func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name string) error) (int64, error) {
-	var seq int64
-	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM subject_search`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("name entries: %w", err)
-	}
-	rs, err := s.pool.Query(ctx, namesSQL)
+// nameDocs reads the names of the subjects ids (persons left out) and
+// returns their search entries in the order of ids.
+func nameDocs(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, ids []int64) ([]store.IndexDoc, error) {
+	current := make(map[int64]string, len(ids))
+	former := map[int64][]string{}
+	rs, err := q.Query(ctx, `SELECT id, name, false FROM subjects WHERE id = ANY($1) AND class <> 'person'
+		UNION ALL SELECT subject_id, name, true FROM (SELECT subject_id, name, id FROM subject_names WHERE subject_id = ANY($1) ORDER BY id) n`, ids)
 	if err != nil {
-		return 0, fmt.Errorf("name entries: %w", err)
+		return nil, err
 	}
-	defer rs.Close()
 	var id int64
 	var name string
-	_, err = pgx.ForEachRow(rs, []any{&id, &name}, func() error { return fn(id, name) })
+	var old bool
+	_, err = pgx.ForEachRow(rs, []any{&id, &name, &old}, func() error {
+		if old {
+			former[id] = append(former[id], name)
+		} else {
+			current[id] = name
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return store.NameDocs(ids, current, former), nil
+}
+
+// NameEntries implements store.NameSource. Every statement reads one
+// snapshot (a repeatable-read transaction): the former names first
+// (subject_names holds only those, a small table), then every subject in
+// id order.
+func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name string) error) (int64, error) {
+	var seq int64
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM name_changes`).Scan(&seq); err != nil {
+			return err
+		}
+		former, err := allFormerNames(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rs, err := tx.Query(ctx, `SELECT id, name FROM subjects WHERE class <> 'person' ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		var id int64
+		var name string
+		_, err = pgx.ForEachRow(rs, []any{&id, &name}, func() error {
+			if err := fn(id, name); err != nil {
+				return err
+			}
+			for _, f := range former[id] {
+				if err := fn(id, f); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("name entries: %w", err)
 	}
 	return seq, nil
 }
 
+// allFormerNames reads every former name of subjects other than persons.
+func allFormerNames(ctx context.Context, tx pgx.Tx) (map[int64][]string, error) {
+	rs, err := tx.Query(ctx, `SELECT n.subject_id, n.name FROM subject_names n JOIN subjects s ON s.id = n.subject_id
+		WHERE s.class <> 'person' ORDER BY n.subject_id, n.id`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]string{}
+	var id int64
+	var name string
+	_, err = pgx.ForEachRow(rs, []any{&id, &name}, func() error {
+		out[id] = append(out[id], name)
+		return nil
+	})
+	return out, err
+}
+
 // NameChanges implements store.NameSource.
 func (s *Store) NameChanges(ctx context.Context, after int64, limit int) ([]store.IndexDoc, int64, error) {
-	rs, err := s.pool.Query(ctx, `SELECT q.seq, q.subject_id, n.name FROM (
-			SELECT subject_id, seq FROM subject_search WHERE seq > $1 ORDER BY seq LIMIT $2) q
-		JOIN subject_names n ON n.subject_id = q.subject_id ORDER BY q.seq, n.id`, after, limit)
-	if err != nil {
-		return nil, after, fmt.Errorf("name changes: %w", err)
-	}
-	defer rs.Close()
-	var seq, id int64
-	var name string
 	var docs []store.IndexDoc
-	_, err = pgx.ForEachRow(rs, []any{&seq, &id, &name}, func() error {
-		docs, after = store.AddIndexName(docs, id, name), seq
+	last := after
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		ids, l, err := changedNames(ctx, tx, after, limit)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if docs, err = nameDocs(ctx, tx, ids); err != nil {
+			return err
+		}
+		last = l
 		return nil
 	})
 	if err != nil {
 		return nil, after, fmt.Errorf("name changes: %w", err)
 	}
-	return docs, after, nil
+	return docs, last, nil
+}
+
+// changedNames reads the subjects of the name-change log after after, at
+// most limit entries, and the number of the last entry read.
+func changedNames(ctx context.Context, tx pgx.Tx, after int64, limit int) ([]int64, int64, error) {
+	rs, err := tx.Query(ctx, `SELECT seq, subject_id FROM name_changes WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, after, err
+	}
+	var ids []int64
+	var seq, id int64
+	last := after
+	_, err = pgx.ForEachRow(rs, []any{&seq, &id}, func() error {
+		ids, last = append(ids, id), seq
+		return nil
+	})
+	if err != nil {
+		return nil, after, err
+	}
+	return ids, last, nil
 }
 
 // SubjectsByID implements store.NameSource.
@@ -123,59 +203,164 @@ func (s *Store) SubjectsByID(ctx context.Context, ids []int64) ([]credit.Subject
 	return store.InOrder(out, ids), nil
 }
 
-// ensureSearchIndex rebuilds the search index when it was built another way
-// (or not at all, in a database migrated from before it existed).
+// searchSynced is the setting holding the number of the last name change
+// applied to the full-text index.
+const searchSynced = "search_synced"
+
+// syncBatch is how many name changes one transaction of SyncSearch applies.
+const syncBatch = 5000
+
+// searchCatchUp is how long a search of the full-text index waits to
+// apply the name changes written before it.
+const searchCatchUp = 2 * time.Second
+
+// catchUpSearch applies pending name changes before a search of the
+// full-text index, so that a search finds what was written before it,
+// waiting at most searchCatchUp (an intake may hold the writer); past
+// that the search answers from the index as it is, and the server's
+// store.FollowSearch catches up.
+func (s *Store) catchUpSearch(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(ctx, searchCatchUp)
+	defer cancel()
+	err := s.SyncSearch(sctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}
+
+// SyncSearch implements store.SubjectStore: it applies the name-change log
+// to the full-text index, a transaction per syncBatch changes, until it is
+// caught up. Concurrent syncs take turns (an advisory transaction lock).
+func (s *Store) SyncSearch(ctx context.Context) error {
+	for {
+		n, err := s.syncSearch(ctx)
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if n < syncBatch {
+			return nil
+		}
+	}
+}
+
+// searchSyncLock is the advisory lock key that serialises SyncSearch.
+const searchSyncLock = 0x78797373 // "xyss"
+
+func (s *Store) syncSearch(ctx context.Context) (int, error) {
+	var synced, head int64
+	if err := s.pool.QueryRow(ctx, `SELECT coalesce((SELECT value::bigint FROM settings WHERE name = '`+searchSynced+`'), 0),
+		coalesce((SELECT max(seq) FROM name_changes), 0)`).Scan(&synced, &head); err != nil {
+		return 0, err
+	}
+	if head <= synced {
+		return 0, nil
+	}
+	n := 0
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, searchSyncLock); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT coalesce((SELECT value::bigint FROM settings WHERE name = '`+searchSynced+`'), 0)`).Scan(&synced); err != nil {
+			return err
+		}
+		ids, last, err := changedNames(ctx, tx, synced, syncBatch)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		docs, err := nameDocs(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		if err := writeSearch(ctx, tx, docs); err != nil {
+			return err
+		}
+		n = len(ids)
+		return setSetting(ctx, tx, searchSynced, strconv.FormatInt(last, 10))
+	})
+	return n, err
+}
+
+// writeSearch writes (or replaces) the full-text entries of docs.
+func writeSearch(ctx context.Context, tx pgx.Tx, docs []store.IndexDoc) error {
+	sids, vecs := make([]int64, len(docs)), make([]string, len(docs))
+	for i, d := range docs {
+		sids[i], vecs[i] = d.Subject, searchVector(d.Names)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO subject_search (subject_id, grams)
+		SELECT id, v::tsvector FROM unnest($1::bigint[], $2::text[]) AS t(id, v)
+		ON CONFLICT (subject_id) DO UPDATE SET grams = excluded.grams`, sids, vecs)
+	return err
+}
+
+func setSetting(ctx context.Context, tx pgx.Tx, name, value string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	return err
+}
+
+// ensureSearchIndex rebuilds the full-text index when it was built another
+// way (or not at all, in a database migrated from before it existed), and
+// then applies the name changes written since it was last synced.
 func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	var v string
 	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = 'search_index'`).Scan(&v)
-	if err == nil && v == store.SearchIndexVersion {
-		return nil
-	}
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
+	if v != store.SearchIndexVersion {
+		if err := s.rebuildSearch(ctx); err != nil {
+			return fmt.Errorf("rebuild search index: %w", err)
+		}
+	}
+	return s.SyncSearch(ctx)
+}
+
+// rebuildSearch writes every subject's full-text entry afresh, in one
+// transaction, and marks the name-change log applied up to its end.
+func (s *Store) rebuildSearch(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `LOCK TABLE subjects IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+		// Writers of names wait (they hold SHARE ROW EXCLUSIVE), so the
+		// log's head stays put until this commits.
+		if _, err := tx.Exec(ctx, `LOCK TABLE subjects IN SHARE MODE`); err != nil {
 			return err
 		}
-		// Entries are numbered on after the old ones (a follower may have
-		// read up to the highest).
-		var last int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM subject_search`).Scan(&last); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, searchSyncLock); err != nil {
+			return err
+		}
+		var head int64
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM name_changes`).Scan(&head); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM subject_search`); err != nil {
 			return err
 		}
-		rs, err := tx.Query(ctx, namesSQL)
+		former, err := allFormerNames(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rs, err := tx.Query(ctx, `SELECT id, name FROM subjects WHERE class <> 'person' ORDER BY id`)
 		if err != nil {
 			return err
 		}
 		var docs []store.IndexDoc
-		for rs.Next() {
-			var id int64
-			var name string
-			if err := rs.Scan(&id, &name); err != nil {
-				rs.Close()
-				return err
-			}
-			docs = store.AddIndexName(docs, id, name)
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
+		var id int64
+		var name string
+		if _, err := pgx.ForEachRow(rs, []any{&id, &name}, func() error {
+			docs = append(docs, store.IndexDoc{Subject: id, Names: append([]string{name}, former[id]...)})
+			return nil
+		}); err != nil {
 			return err
 		}
 		for start := 0; start < len(docs); start += 10000 {
-			if err := writeIndex(ctx, tx, docs[start:min(start+10000, len(docs))], nil); err != nil {
+			if err := writeSearch(ctx, tx, docs[start:min(start+10000, len(docs))]); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE subject_search SET seq = seq + $1`, last); err != nil {
+		if err := setSetting(ctx, tx, searchSynced, strconv.FormatInt(head, 10)); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES ('search_index', $1)
-			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, store.SearchIndexVersion)
-		return err
+		return setSetting(ctx, tx, "search_index", store.SearchIndexVersion)
 	})
 }
 
@@ -198,6 +383,9 @@ func (s *Store) SearchSubjects(ctx context.Context, q string, offset, limit int)
 	grams, err := store.QueryGrams(q)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.catchUpSearch(ctx); err != nil {
+		return nil, fmt.Errorf("search subjects: %w", err)
 	}
 	if limit <= 0 {
 		return nil, nil

@@ -149,25 +149,29 @@ func readExisting(ctx context.Context, tx pgx.Tx, keys []string) (map[string]sto
 	out := make(map[string]store.ExistingSubject, len(keys))
 	// LATERAL keeps the plan an index lookup per subject even before the
 	// tables have statistics (a fresh database during a big first load).
-	rs, err := tx.Query(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region, n.name
-		FROM subjects s CROSS JOIN LATERAL (SELECT name FROM subject_names WHERE subject_id = s.id) n WHERE s.key = ANY($1)`, keys)
+	rs, err := tx.Query(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region,
+			coalesce(s.named_at, s.created_at), n.name
+		FROM subjects s LEFT JOIN LATERAL (SELECT name FROM subject_names WHERE subject_id = s.id) n ON true WHERE s.key = ANY($1)`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
 	}
 	defer rs.Close()
 	for rs.Next() {
 		var e store.ExistingSubject
-		var key, class, hist string
-		if err := rs.Scan(&key, &e.ID, &class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &hist); err != nil {
+		var key, class string
+		var former *string
+		if err := rs.Scan(&key, &e.ID, &class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &e.NamedAt, &former); err != nil {
 			return nil, err
 		}
 		e.Class = credit.Class(class)
 		if prev, ok := out[key]; ok {
 			e = prev
 		} else {
-			e.Names = map[string]bool{}
+			e.Names = map[string]bool{e.Name: true}
 		}
-		e.Names[hist] = true
+		if former != nil {
+			e.Names[*former] = true
+		}
 		out[key] = e
 	}
 	return out, rs.Err()
@@ -210,21 +214,18 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) (
 			return nil, fmt.Errorf("insert subjects: %w", err)
 		}
 	}
-	if len(p.CloseNames) > 0 {
-		if _, err := tx.Exec(ctx, `UPDATE subject_names SET valid_to = $1 WHERE subject_id = ANY($2) AND valid_to IS NULL`, now, p.CloseNames); err != nil {
-			return nil, fmt.Errorf("close names: %w", err)
-		}
-	}
 	if n := len(p.Update); n > 0 {
 		idv, classes, names, regions := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
 		usccs, regNos := make([]*string, n), make([]*string, n)
+		named := make([]*time.Time, n)
 		for i, u := range p.Update {
 			idv[i], classes[i], names[i], regions[i] = u.ID, string(u.Class), u.Name, u.Region
-			usccs[i], regNos[i] = nullable(u.USCC), nullable(u.RegNo)
+			usccs[i], regNos[i], named[i] = nullable(u.USCC), nullable(u.RegNo), nullableTime(u.NamedAt)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE subjects s SET class = t.c, uscc = t.u, reg_no = t.r, name = t.n, region = t.g, updated_at = $7
-			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, c, u, r, n, g)
-			WHERE s.id = t.id`, idv, classes, usccs, regNos, names, regions, now); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE subjects s SET class = t.c, uscc = t.u, reg_no = t.r, name = t.n, region = t.g, updated_at = $8,
+				named_at = coalesce(t.na, s.named_at)
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS t(id, c, u, r, n, g, na)
+			WHERE s.id = t.id`, idv, classes, usccs, regNos, names, regions, named, now); err != nil {
 			return nil, fmt.Errorf("update subjects: %w", err)
 		}
 	}
@@ -243,7 +244,7 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) (
 			return nil, fmt.Errorf("insert names: %w", err)
 		}
 	}
-	return ids, writeIndex(ctx, tx, p.Index, ids)
+	return ids, appendNameChanges(ctx, tx, p.Index, ids)
 }
 
 func nullable(s string) *string {

@@ -55,6 +55,9 @@ func (s *Store) MatchCandidates(ctx context.Context, name string, limit int) ([]
 	if limit <= 0 {
 		return nil, nil
 	}
+	if err := s.catchUpSearch(ctx); err != nil {
+		return nil, fmt.Errorf("match candidates: %w", err)
+	}
 	required, err := grams.Required(func(g string) (n int, err error) {
 		err = s.r.QueryRowContext(ctx, gramCountSQL, anyOf([]string{g})).Scan(&n)
 		return n, err

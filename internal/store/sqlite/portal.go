@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
@@ -28,65 +30,71 @@ func searchDoc(names []string) string {
 	return b.String()
 }
 
-// writeIndex writes the search entries of a plan; first is the id of the
-// plan's first inserted subject. Each entry gets the next number in
-// search_seq (migration 8; the single writer makes them commit in order).
-func writeIndex(ctx context.Context, tx *sql.Tx, docs []store.IndexDoc, first int64) error {
+// appendNameChanges appends the subjects of a plan whose names changed to
+// the name-change log (migration 14), numbered after the highest: SQLite's
+// single writer makes the numbers commit in order, so a follower that has
+// read up to n never later finds a number below n. first is the id of the
+// plan's first inserted subject. The full-text index is not written here:
+// SyncSearch applies the log to it afterwards, off the intake transaction.
+func appendNameChanges(ctx context.Context, tx *sql.Tx, docs []store.IndexDoc, first int64) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	last, err := lastEntry(ctx, tx)
-	if err != nil {
-		return err
-	}
-	var fresh []store.IndexDoc
-	for _, d := range docs {
-		if j, ok := store.InsertIndex(d.Subject); ok {
-			d.Subject = first + int64(j)
-			fresh = append(fresh, d)
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_search WHERE rowid = ?`, d.Subject); err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM search_seq WHERE subject_id = ?`, d.Subject); err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		fresh = append(fresh, d)
-	}
-	if err := bulkInsert(ctx, tx, "subject_search", []string{"rowid", "grams"}, len(fresh), func(i int, a []any) []any {
-		return append(a, fresh[i].Subject, searchDoc(fresh[i].Names))
-	}); err != nil {
-		return err
-	}
-	return numberEntries(ctx, tx, fresh, last)
-}
-
-// lastEntry returns the highest number in search_seq. It is read before
-// any entry is deleted, so that a rewritten entry that held it gets a
-// higher one (a follower has read up to it already).
-func lastEntry(ctx context.Context, tx *sql.Tx) (int64, error) {
 	var last int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM search_seq`).Scan(&last); err != nil {
-		return 0, fmt.Errorf("search index: %w", err)
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM name_changes`).Scan(&last); err != nil {
+		return fmt.Errorf("name changes: %w", err)
 	}
-	return last, nil
-}
-
-// numberEntries gives the search entries just written the numbers after
-// last in search_seq.
-func numberEntries(ctx context.Context, tx *sql.Tx, docs []store.IndexDoc, last int64) error {
-	return bulkInsert(ctx, tx, "search_seq", []string{"subject_id", "seq"}, len(docs), func(i int, a []any) []any {
-		return append(a, docs[i].Subject, last+1+int64(i))
+	return bulkInsert(ctx, tx, "name_changes", []string{"seq", "subject_id"}, len(docs), func(i int, a []any) []any {
+		id := docs[i].Subject
+		if j, ok := store.InsertIndex(id); ok {
+			id = first + int64(j)
+		}
+		return append(a, last+1+int64(i), id)
 	})
 }
 
-// namesSQL reads the names of every subject but persons, in id order.
-const namesSQL = `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.subject_id = s.id
-	WHERE s.class <> 'person' ORDER BY s.id, n.id`
+// queryer is what reads need of a connection, a pool or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
 
-// NameEntries implements store.NameSource. Both statements read one
-// snapshot (a read transaction).
+// nameDocs reads the names of the subjects ids (persons left out) and
+// returns their search entries in the order of ids.
+func nameDocs(ctx context.Context, q queryer, ids []int64) ([]store.IndexDoc, error) {
+	current := make(map[int64]string, len(ids))
+	former := map[int64][]string{}
+	for start := 0; start < len(ids); start += chunk {
+		in, args := inList(ids[start:min(start+chunk, len(ids))])
+		rs, err := q.QueryContext(ctx, `SELECT id, name, 0 FROM subjects WHERE id IN `+in+` AND class <> 'person'
+			UNION ALL SELECT subject_id, name, 1 FROM subject_names WHERE subject_id IN `+in+` ORDER BY 1, 3`, append(args, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rs.Next() {
+			var id int64
+			var name string
+			var old bool
+			if err := rs.Scan(&id, &name, &old); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			if old {
+				former[id] = append(former[id], name)
+			} else {
+				current[id] = name
+			}
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return store.NameDocs(ids, current, former), nil
+}
+
+// NameEntries implements store.NameSource. Every statement reads one
+// snapshot (a read transaction): the former names first (subject_names
+// holds only those, a small table), then every subject in id order.
 func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name string) error) (int64, error) {
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -94,10 +102,14 @@ func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name str
 	}
 	defer tx.Rollback()
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM search_seq`).Scan(&seq); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM name_changes`).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("name entries: %w", err)
 	}
-	rs, err := tx.QueryContext(ctx, namesSQL)
+	former, err := allFormerNames(ctx, tx)
+	if err != nil {
+		return 0, fmt.Errorf("name entries: %w", err)
+	}
+	rs, err := tx.QueryContext(ctx, `SELECT id, name FROM subjects WHERE class <> 'person' ORDER BY id`)
 	if err != nil {
 		return 0, fmt.Errorf("name entries: %w", err)
 	}
@@ -111,6 +123,11 @@ func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name str
 		if err := fn(id, name); err != nil {
 			return 0, err
 		}
+		for _, f := range former[id] {
+			if err := fn(id, f); err != nil {
+				return 0, err
+			}
+		}
 	}
 	if err := rs.Err(); err != nil {
 		return 0, fmt.Errorf("name entries: %w", err)
@@ -118,28 +135,65 @@ func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name str
 	return seq, nil
 }
 
+// allFormerNames reads every former name of subjects other than persons.
+func allFormerNames(ctx context.Context, q queryer) (map[int64][]string, error) {
+	rs, err := q.QueryContext(ctx, `SELECT n.subject_id, n.name FROM subject_names n JOIN subjects s ON s.id = n.subject_id
+		WHERE s.class <> 'person' ORDER BY n.subject_id, n.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := map[int64][]string{}
+	for rs.Next() {
+		var id int64
+		var name string
+		if err := rs.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], name)
+	}
+	return out, rs.Err()
+}
+
 // NameChanges implements store.NameSource.
 func (s *Store) NameChanges(ctx context.Context, after int64, limit int) ([]store.IndexDoc, int64, error) {
-	rs, err := s.r.QueryContext(ctx, `SELECT q.seq, q.subject_id, n.name FROM (
-			SELECT subject_id, seq FROM search_seq WHERE seq > ? ORDER BY seq LIMIT ?) q
-		JOIN subject_names n ON n.subject_id = q.subject_id ORDER BY q.seq, n.id`, after, limit)
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, after, fmt.Errorf("name changes: %w", err)
+	}
+	defer tx.Rollback()
+	ids, last, err := changedNames(ctx, tx, after, limit)
+	if err != nil || len(ids) == 0 {
+		return nil, last, err
+	}
+	docs, err := nameDocs(ctx, tx, ids)
+	if err != nil {
+		return nil, after, fmt.Errorf("name changes: %w", err)
+	}
+	return docs, last, nil
+}
+
+// changedNames reads the subjects of the name-change log after after, at
+// most limit entries, and the number of the last entry read.
+func changedNames(ctx context.Context, q queryer, after int64, limit int) ([]int64, int64, error) {
+	rs, err := q.QueryContext(ctx, `SELECT seq, subject_id FROM name_changes WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, after, fmt.Errorf("name changes: %w", err)
 	}
 	defer rs.Close()
-	var docs []store.IndexDoc
+	var ids []int64
+	last := after
 	for rs.Next() {
-		var seq, id int64
-		var name string
-		if err := rs.Scan(&seq, &id, &name); err != nil {
+		var id int64
+		if err := rs.Scan(&last, &id); err != nil {
 			return nil, after, fmt.Errorf("name changes: %w", err)
 		}
-		docs, after = store.AddIndexName(docs, id, name), seq
+		ids = append(ids, id)
 	}
 	if err := rs.Err(); err != nil {
 		return nil, after, fmt.Errorf("name changes: %w", err)
 	}
-	return docs, after, nil
+	return ids, last, nil
 }
 
 // SubjectsByID implements store.NameSource.
@@ -158,33 +212,138 @@ func (s *Store) SubjectsByID(ctx context.Context, ids []int64) ([]credit.Subject
 	return store.InOrder(out, ids), nil
 }
 
-// ensureSearchIndex rebuilds the search index when it was built another way
-// (or not at all, in a database migrated from before it existed).
+// searchSynced is the setting holding the number of the last name change
+// applied to the full-text index.
+const searchSynced = "search_synced"
+
+// syncBatch is how many name changes one transaction of SyncSearch applies.
+const syncBatch = 5000
+
+// searchCatchUp is how long a search of the full-text index waits to
+// apply the name changes written before it.
+const searchCatchUp = 2 * time.Second
+
+// catchUpSearch applies pending name changes before a search of the
+// full-text index, so that a search finds what was written before it,
+// waiting at most searchCatchUp (an intake may hold the writer); past
+// that the search answers from the index as it is, and the server's
+// store.FollowSearch catches up.
+func (s *Store) catchUpSearch(ctx context.Context) error {
+	sctx, cancel := context.WithTimeout(ctx, searchCatchUp)
+	defer cancel()
+	err := s.SyncSearch(sctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}
+
+// SyncSearch implements store.SubjectStore: it applies the name-change log
+// to the full-text index, a transaction per syncBatch changes, until it is
+// caught up.
+func (s *Store) SyncSearch(ctx context.Context) error {
+	for {
+		n, err := s.syncSearch(ctx)
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if n < syncBatch {
+			return nil
+		}
+	}
+}
+
+func (s *Store) syncSearch(ctx context.Context) (int, error) {
+	// Nothing to do is the common case: decide it without the writer.
+	var synced, head int64
+	if err := s.r.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = '`+searchSynced+`'), 0),
+		coalesce((SELECT max(seq) FROM name_changes), 0)`).Scan(&synced, &head); err != nil {
+		return 0, err
+	}
+	if head <= synced {
+		return 0, nil
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = '`+searchSynced+`'), 0)`).Scan(&synced); err != nil {
+		return 0, err
+	}
+	ids, last, err := changedNames(ctx, tx, synced, syncBatch)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	docs, err := nameDocs(ctx, tx, ids)
+	if err != nil {
+		return 0, err
+	}
+	if err := writeSearch(ctx, tx, ids, docs); err != nil {
+		return 0, err
+	}
+	if err := setSetting(ctx, tx, searchSynced, strconv.FormatInt(last, 10)); err != nil {
+		return 0, err
+	}
+	return len(ids), tx.Commit()
+}
+
+// writeSearch replaces the full-text entries of the subjects ids by docs.
+func writeSearch(ctx context.Context, tx *sql.Tx, ids []int64, docs []store.IndexDoc) error {
+	for start := 0; start < len(ids); start += chunk {
+		in, args := inList(ids[start:min(start+chunk, len(ids))])
+		if _, err := tx.ExecContext(ctx, `DELETE FROM subject_search WHERE rowid IN `+in, args...); err != nil {
+			return err
+		}
+	}
+	return bulkInsert(ctx, tx, "subject_search", []string{"rowid", "grams"}, len(docs), func(i int, a []any) []any {
+		return append(a, docs[i].Subject, searchDoc(docs[i].Names))
+	})
+}
+
+func setSetting(ctx context.Context, tx *sql.Tx, name, value string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	return err
+}
+
+// ensureSearchIndex rebuilds the full-text index when it was built another
+// way (or not at all, in a database migrated from before it existed), and
+// then applies the name changes written since it was last synced.
 func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	var v string
 	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = 'search_index'`).Scan(&v)
-	if err == nil && v == store.SearchIndexVersion {
-		return nil
-	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
+	if v != store.SearchIndexVersion {
+		if err := s.rebuildSearch(ctx); err != nil {
+			return fmt.Errorf("rebuild search index: %w", err)
+		}
+	}
+	return s.SyncSearch(ctx)
+}
+
+// rebuildSearch writes every subject's full-text entry afresh, in one
+// transaction, and marks the name-change log applied up to its end.
+func (s *Store) rebuildSearch(ctx context.Context) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	var head int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM name_changes`).Scan(&head); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM subject_search`); err != nil {
 		return err
 	}
-	last, err := lastEntry(ctx, tx)
+	former, err := allFormerNames(ctx, tx)
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM search_seq`); err != nil {
-		return err
-	}
-	rs, err := tx.QueryContext(ctx, namesSQL)
+	rs, err := tx.QueryContext(ctx, `SELECT id, name FROM subjects WHERE class <> 'person' ORDER BY id`)
 	if err != nil {
 		return err
 	}
@@ -196,7 +355,7 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 			rs.Close()
 			return err
 		}
-		docs = store.AddIndexName(docs, id, name)
+		docs = append(docs, store.IndexDoc{Subject: id, Names: append([]string{name}, former[id]...)})
 	}
 	rs.Close()
 	if err := rs.Err(); err != nil {
@@ -207,11 +366,10 @@ func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if err := numberEntries(ctx, tx, docs, last); err != nil {
+	if err := setSetting(ctx, tx, searchSynced, strconv.FormatInt(head, 10)); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ('search_index', ?)
-		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, store.SearchIndexVersion); err != nil {
+	if err := setSetting(ctx, tx, "search_index", store.SearchIndexVersion); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -222,6 +380,9 @@ func (s *Store) SearchSubjects(ctx context.Context, q string, offset, limit int)
 	grams, err := store.QueryGrams(q)
 	if err != nil {
 		return nil, err
+	}
+	if err := s.catchUpSearch(ctx); err != nil {
+		return nil, fmt.Errorf("search subjects: %w", err)
 	}
 	if limit <= 0 {
 		return nil, nil

@@ -164,24 +164,32 @@ func readExisting(ctx context.Context, tx *sql.Tx, keys []string) (map[string]st
 		return out, nil
 	}
 	in, args := inList(keys)
-	rs, err := tx.QueryContext(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region, n.name
-		FROM subjects s JOIN subject_names n ON n.subject_id = s.id WHERE s.key IN `+in, args...)
+	rs, err := tx.QueryContext(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region,
+			s.named_at, s.created_at, n.name
+		FROM subjects s LEFT JOIN subject_names n ON n.subject_id = s.id WHERE s.key IN `+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
 	}
 	defer rs.Close()
 	for rs.Next() {
 		var e store.ExistingSubject
-		var key, hist string
-		if err := rs.Scan(&key, &e.ID, &e.Class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &hist); err != nil {
+		var key string
+		var former sql.NullString
+		var named sql.NullTime
+		if err := rs.Scan(&key, &e.ID, &e.Class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &named, &e.NamedAt, &former); err != nil {
 			return nil, err
+		}
+		if named.Valid {
+			e.NamedAt = named.Time
 		}
 		if prev, ok := out[key]; ok {
 			e = prev
 		} else {
-			e.Names = map[string]bool{}
+			e.Names = map[string]bool{e.Name: true}
 		}
-		e.Names[hist] = true
+		if former.Valid {
+			e.Names[former.String] = true
+		}
 		out[key] = e
 	}
 	return out, rs.Err()
@@ -203,14 +211,10 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 	if err != nil {
 		return 0, err
 	}
-	for _, id := range p.CloseNames {
-		if _, err := tx.ExecContext(ctx, `UPDATE subject_names SET valid_to = ? WHERE subject_id = ? AND valid_to IS NULL`, now, id); err != nil {
-			return 0, err
-		}
-	}
 	for _, u := range p.Update {
-		if _, err := tx.ExecContext(ctx, `UPDATE subjects SET class = ?, uscc = ?, reg_no = ?, name = ?, region = ?, updated_at = ? WHERE id = ?`,
-			u.Class, nullString(u.USCC), nullString(u.RegNo), u.Name, u.Region, now, u.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE subjects SET class = ?, uscc = ?, reg_no = ?, name = ?, region = ?, updated_at = ?,
+			named_at = coalesce(?, named_at) WHERE id = ?`,
+			u.Class, nullString(u.USCC), nullString(u.RegNo), u.Name, u.Region, now, nullTime(u.NamedAt), u.ID); err != nil {
 			return 0, fmt.Errorf("update subject %d: %w", u.ID, err)
 		}
 	}
@@ -226,7 +230,7 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 	if err != nil {
 		return 0, err
 	}
-	return first, writeIndex(ctx, tx, p.Index, first)
+	return first, appendNameChanges(ctx, tx, p.Index, first)
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -97,3 +97,59 @@ func testIndexFollows(t *testing.T, h Harness) {
 		t.Errorf("reloaded at sequence %d, want %d", y.Seq(), x.Seq())
 	}
 }
+
+// testNameChangeLog checks the name-change log that the full-text index and
+// the in-memory index follow: a put appends its created and renamed
+// subjects (never persons), numbered on in order, each with all its
+// names; SyncSearch applies it and is idempotent; the former name stays
+// searchable after a rename.
+func testNameChangeLog(t *testing.T, h Harness) {
+	ctx := context.Background()
+	src, ok := h.Store.(store.NameSource)
+	if !ok {
+		t.Skip("the driver is no NameSource")
+	}
+	_, head, err := src.NameChanges(ctx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firm := credit.Subject{Class: credit.ClassOrg, USCC: USCC("91", "610100", 61), Name: "西安长乐信息技术有限公司", Region: "610113"}
+	mustPut(t, h.Store, []credit.Subject{firm,
+		{Class: credit.ClassPerson, IDNumber: RIC("610102", "19800101", 61), Name: "王长乐"},
+		{Class: credit.ClassGov, USCC: USCC("11", "610100", 62), Name: "西安市长乐街道办事处"}})
+	docs, last, err := src.NameChanges(ctx, head, 1000)
+	if err != nil || len(docs) != 2 || last != head+2 {
+		t.Fatalf("after a put of two subjects and a person: %+v, last %d (head %d), %v", docs, last, head, err)
+	}
+	if err := h.Store.SyncSearch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Unchanged subjects add nothing; a rename adds the subject with both
+	// names.
+	mustPut(t, h.Store, []credit.Subject{firm})
+	if docs, l, err := src.NameChanges(ctx, last, 1000); err != nil || len(docs) != 0 || l != last {
+		t.Fatalf("an unchanged put logged %+v (%d), %v", docs, l, err)
+	}
+	firm.Name = "陕西长乐数字科技有限公司"
+	mustPut(t, h.Store, []credit.Subject{firm})
+	docs, l, err := src.NameChanges(ctx, last, 1000)
+	if err != nil || len(docs) != 1 || l != last+1 || !slices.Equal(docs[0].Names, []string{"陕西长乐数字科技有限公司", "西安长乐信息技术有限公司"}) {
+		t.Fatalf("rename logged %+v (%d), %v", docs, l, err)
+	}
+	for range 2 {
+		if err := h.Store.SyncSearch(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{"长乐信息", "长乐数字"} {
+		res, err := h.Store.SearchSubjects(ctx, q, 0, 10)
+		if err != nil || !slices.Equal(names(res), []string{"陕西长乐数字科技有限公司"}) {
+			t.Errorf("search %s after the rename: %q, %v", q, names(res), err)
+		}
+	}
+	got := mustFind(t, h.Store, firm.USCC)
+	if len(got.FormerNames) != 1 || got.FormerNames[0].Name != "西安长乐信息技术有限公司" || got.FormerNames[0].To.IsZero() ||
+		got.FormerNames[0].From.After(got.FormerNames[0].To) {
+		t.Errorf("former names %+v", got.FormerNames)
+	}
+}

@@ -66,6 +66,7 @@ func Run(t *testing.T, open Open) {
 		{"SoleTraderWithoutCode", testSoleWithoutCode},
 		{"FindByCode", testFindByCode},
 		{"Search", testSearch},
+		{"NameChangeLog", testNameChangeLog},
 		{"NotFound", testNotFound},
 		{"ConcurrentPuts", testConcurrent},
 		{"LargeBatch", testLargeBatch},
