@@ -44,10 +44,10 @@ type version struct {
 
 // record is what release 12 held of a record.
 type record struct {
-	ID                                      int64
+	ID                                     int64
 	Kind, SourceDept, DecisionNo, Decision string
-	SubjectID                               int64
-	Versions                                []version // oldest first, the current last
+	SubjectID                              int64
+	Versions                               []version // oldest first, the current last
 }
 
 // subject is what release 12 held of a subject.
@@ -420,5 +420,3 @@ func TestUpgradePostgres(t *testing.T) {
 	migrate(t, s, keys)
 	compare(t, s, want)
 }
-
-
