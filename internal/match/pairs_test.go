@@ -83,7 +83,7 @@ func TestLabelledSet(t *testing.T) {
 		r Result
 	}
 	var misses []miss
-	cats := map[string][2]int{} // category → errors, total
+	cats := map[string][2]int{}  // category → errors, total
 	possible := map[string]int{} // category → pairs in the possible band
 	for _, p := range pairs {
 		r := Score(p.query, p.cand)
