@@ -136,7 +136,8 @@ type Response struct {
 }
 
 // Matcher finds name candidates (the match package over the store's name
-// index).
+// index): up to limit matches scoring at least min, best first, then, when
+// none is in the match band, up to limit possible matches (BandPossible).
 type Matcher func(ctx context.Context, name, region string, min float64, limit int) ([]MatchedSubject, error)
 
 // MatchedSubject is a name candidate before its check.

@@ -48,6 +48,24 @@
 // code. Likewise a branch is never its head office, a group (集团) never
 // its namesake company, and the same core under two places or in two
 // regions two subjects.
+//
+// # The possible band
+//
+// A slip is still worth showing, apart. A candidate whose core is one
+// edit from the query's (a character changed, added or dropped, or two
+// neighbours swapped; both cores of at least MinSlipRunes characters, the
+// edit not in a number: 第一中学 / 第二中学) and that would be in the
+// match band with the edit undone is a possible match (BandPossible, 可能的
+// 匹配): its features are those it would have corrected (name similarity
+// 1, equal cores, …, each explanation saying so) plus slip, 1 × −0.40
+// (WeightSlip), whose explanation shows the difference (查询“华新电子科技”与
+// “华信电子科技”相差一字：新→信). The corrected score is 0.79 to 1.05 before
+// clipping, so a possible match scores 0.39 to 0.65, never in the match
+// band: a slip is for a person to confirm, never a verdict. A slip with a
+// conflict besides (another place, a branch) is no possible match. Rank
+// leaves possible matches out; RankBands lists them apart, ordered by
+// score, then a changed character before two swapped before one dropped
+// or added.
 package match
 
 import (

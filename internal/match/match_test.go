@@ -451,3 +451,24 @@ func BenchmarkRank(b *testing.B) {
 		sinkResults = Rank(q, cands, DefaultMinScore, 10)
 	}
 }
+
+// BenchmarkRankPossible ranks 100 candidates one character off the query,
+// 60 in the possible band (the others are branches or groups): each is
+// scored as it is and as corrected.
+func BenchmarkRankPossible(b *testing.B) {
+	var cands []Candidate
+	for i, r := range []rune("信鑫欣心馨星兴盛胜晟圣升昇声生笙甥牲绳省") {
+		for j, form := range []string{"有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "有限公司雁塔分公司"} {
+			cands = append(cands, Candidate{ID: int64(i*5 + j), Name: "西安华" + string(r) + "电子科技" + form, Region: "610113"})
+		}
+	}
+	if len(cands) != 100 {
+		b.Fatalf("%d candidates", len(cands))
+	}
+	q := Query{Name: "西安华新电子科技有限公司"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := RankBands(q, cands, DefaultMinScore, 10)
+		sinkResults = r.Possible
+	}
+}
