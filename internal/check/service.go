@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -503,7 +504,10 @@ func NameMatcher(m store.Matcher) Matcher {
 			cands = append(cands, match.CandidateOf(s))
 		}
 		q := match.Query{Name: name, Region: region}
-		r := match.RankBands(q, cands, min, limit)
+		// Rank down to the match band whatever min is, to know whether
+		// anything is in it; then keep those at min.
+		rmin := math.Min(min, match.DefaultMinScore)
+		r := match.RankBands(q, cands, rmin, limit)
 		if !slices.ContainsFunc(r.Match, func(r match.Result) bool { return r.Band == match.BandMatch }) {
 			near, err := m.NearCandidates(ctx, name, MatchCandidatesRead)
 			if err != nil {
@@ -518,10 +522,17 @@ func NameMatcher(m store.Matcher) Matcher {
 				}
 			}
 			if added {
-				r = match.RankBands(q, cands, min, limit)
+				r = match.RankBands(q, cands, rmin, limit)
 			}
 		} else {
 			r.Possible = nil
+		}
+		// Sorted by score: those at min are a prefix.
+		for i, m := range r.Match {
+			if m.Score < min {
+				r.Match = r.Match[:i]
+				break
+			}
 		}
 		out := make([]MatchedSubject, 0, len(r.Match)+len(r.Possible))
 		for _, rs := range [][]match.Result{r.Match, r.Possible} {

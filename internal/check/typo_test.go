@@ -189,3 +189,69 @@ func BenchmarkTypoSet(b *testing.B) {
 		}
 	}
 }
+
+// countingMatcher counts the near lookups of a store.Matcher.
+type countingMatcher struct {
+	store.Matcher
+	near int
+}
+
+func (c *countingMatcher) NearCandidates(ctx context.Context, name string, limit int) ([]credit.Subject, error) {
+	c.near++
+	return c.Matcher.NearCandidates(ctx, name, limit)
+}
+
+// TestNameMatcherBands: matches first, possible matches only when nothing
+// is in the match band, and only then a near lookup.
+func TestNameMatcherBands(t *testing.T) {
+	subs := []credit.Subject{
+		{ID: 1, Class: credit.ClassOrg, Name: "西安华信电子科技有限公司", Region: "610113"},
+		{ID: 2, Class: credit.ClassOrg, Name: "西安华鑫电子科技有限公司", Region: "610113"},
+		{ID: 3, Class: credit.ClassOrg, Name: "西安华信电子科技有限公司雁塔分公司", Region: "610113"},
+		{ID: 4, Class: credit.ClassOrg, Name: "陕西华信电子科技集团有限公司", Region: "610000"},
+	}
+	x, err := store.NewIndexed(context.Background(), memNames{subs: subs}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := &countingMatcher{Matcher: x}
+	m := NameMatcher(cm)
+	type want struct {
+		id   int64
+		band string
+	}
+	tests := []struct {
+		name string
+		min  float64
+		want []want
+		near bool // a near lookup was made
+	}{
+		{"西安华信电子科技有限公司", match.DefaultMinScore, []want{{1, BandMatch}}, false},
+		// The match scores 0.95 without a place: above a minimum of 0.97
+		// it is left out, and still no possible match is looked for.
+		{"华信电子科技有限公司", 0.97, nil, false},
+		// A lower minimum lets in the group and the branch (0.55, 0.5):
+		// the caller asked for them.
+		{"华信电子科技有限公司", 0.5, []want{{1, BandMatch}, {4, BandMatch}, {3, BandMatch}}, false},
+		{"西安华新电子科技有限公司", match.DefaultMinScore, []want{{1, BandPossible}, {2, BandPossible}}, true},
+		{"西安华新电子科技有限公司", 0.01, []want{{3, BandMatch}, {1, BandPossible}, {2, BandPossible}}, true},
+		{"宝鸡秦岭建材有限公司", match.DefaultMinScore, nil, true},
+	}
+	for _, tt := range tests {
+		cm.near = 0
+		got, err := m(context.Background(), tt.name, "", tt.min, MaxCandidates)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g []want
+		for _, s := range got {
+			g = append(g, want{s.Subject.ID, s.Band})
+			if (s.Band == BandPossible) != (s.Diff != nil) || s.Band == BandMatch && s.Score < tt.min {
+				t.Errorf("%s: %+v", tt.name, s)
+			}
+		}
+		if !slices.Equal(g, tt.want) || (cm.near > 0) != tt.near {
+			t.Errorf("%s at %.2f: %v (near lookups %d), want %v (near %v)", tt.name, tt.min, g, cm.near, tt.want, tt.near)
+		}
+	}
+}
