@@ -81,3 +81,16 @@ func TestEvaluate(t *testing.T) {
 		t.Error("unknown scenario accepted")
 	}
 }
+
+// TestDecodeBeforeBands: a check archived before the possible band reads
+// back with its candidates in the match band.
+func TestDecodeBeforeBands(t *testing.T) {
+	old := `{"items":[{"index":1,"query":{"name":"西安老赖商贸有限公司"},"match":"name","candidates":[{"subject":{"id":7,"name":"西安老赖商贸有限公司","class":"org"},"score":1,"features":[],"result":{"verdict":"有惩戒措施"}}]}]}`
+	res, err := Decode(store.CheckRecord{ID: 3, Result: []byte(old)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ID != 3 || len(res.Items) != 1 || res.Items[0].Candidates[0].Band != BandMatch || res.Items[0].Possible != nil {
+		t.Errorf("decoded %+v", res)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -62,12 +63,40 @@ type Subject struct {
 	Region   string `json:"region,omitempty"`
 }
 
+// Bands of a name candidate.
+const (
+	BandMatch    = "match"
+	BandPossible = "possible"
+)
+
 // Candidate is a subject found by name, scored, with its check.
 type Candidate struct {
-	Subject  Subject   `json:"subject"`
-	Score    float64   `json:"score"`
+	Subject Subject `json:"subject"`
+	Band    string  `json:"band" enum:"match,possible" doc:"match: at or above the minimum score, the subject the name means; possible (可能的匹配): the name differs from the subject's by one character of its core (a slip, or another firm), to be checked by hand; it never decides the verdict."`
+	Score   float64 `json:"score" doc:"0-1. The match band starts at the minimum score (default 0.75; no score falls between 0.65 and 0.79); possible matches score 0.39-0.65."`
+	// Diff is set for a possible match.
+	Diff     *NameDiff `json:"diff,omitempty" doc:"For a possible match: how its name differs from the query."`
 	Features []Feature `json:"features"`
 	Result   Result    `json:"result"`
+}
+
+// NameDiff is how a possible match's name differs from the query: one edit
+// of the core (the name without places and organisational forms).
+type NameDiff struct {
+	Kind      string `json:"kind" enum:"substitute,insert,delete,transpose" doc:"substitute: a character changed; insert: the candidate has one more; delete: the query has one more; transpose: two neighbours swapped."`
+	Query     string `json:"query" doc:"The query's core."`
+	Candidate string `json:"candidate" doc:"The candidate's core."`
+	From      string `json:"from" doc:"The query's character(s) that differ; empty for insert."`
+	To        string `json:"to" doc:"The candidate's; empty for delete."`
+	Change    string `json:"change" doc:"In short: 新→信, 少“信”, 多“信”, 信华→华信."`
+	Text      string `json:"text" doc:"In words: 查询“华新电子科技”与“华信电子科技”相差一字：新→信."`
+}
+
+func nameDiff(d *match.Diff) *NameDiff {
+	if d == nil {
+		return nil
+	}
+	return &NameDiff{Kind: string(d.Kind), Query: d.Query, Candidate: d.Candidate, From: d.From, To: d.To, Change: d.Change(), Text: d.String()}
 }
 
 // Item is the answer for one query.
@@ -77,7 +106,8 @@ type Item struct {
 	Match      string      `json:"match" enum:"code,name,none" doc:"How the subject was found."`
 	Subject    *Subject    `json:"subject,omitempty" doc:"The subject, when found by code."`
 	Result     *Result     `json:"result,omitempty" doc:"Its check, when found by code."`
-	Candidates []Candidate `json:"candidates,omitempty" doc:"Name matches at or above the minimum score, best first, each with its check."`
+	Candidates []Candidate `json:"candidates,omitempty" doc:"Name matches at or above the minimum score, best first, each with its check; the first decides the verdict."`
+	Possible   []Candidate `json:"possible,omitempty" doc:"可能的匹配, when no name reaches the match band: subjects whose name differs from the query by one character of its core, best first, each with its check, for a person to confirm (请人工核对). They never decide the verdict: the item counts as not found."`
 	Error      string      `json:"error,omitempty" doc:"Why the query could not be answered."`
 }
 
@@ -88,6 +118,7 @@ type Summary struct {
 	Rewarded int `json:"rewarded"`
 	None     int `json:"none" doc:"Items answered 无限制."`
 	NotFound int `json:"not_found"`
+	Possible int `json:"possible" doc:"Items not found (counted in not_found) that have possible matches to check by hand."`
 }
 
 // Response is the archived answer.
@@ -106,13 +137,16 @@ type Response struct {
 }
 
 // Matcher finds name candidates (the match package over the store's name
-// index).
+// index): up to limit matches scoring at least min, best first, then, when
+// none is in the match band, up to limit possible matches (BandPossible).
 type Matcher func(ctx context.Context, name, region string, min float64, limit int) ([]MatchedSubject, error)
 
 // MatchedSubject is a name candidate before its check.
 type MatchedSubject struct {
 	Subject  credit.Subject
+	Band     string // BandMatch or BandPossible
 	Score    float64
+	Diff     *NameDiff
 	Features []Feature
 }
 
@@ -264,18 +298,31 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 			audit(sub, r)
 			measure(it.Index, sub, r)
 		case hasName(named, i):
+			var first *MatchedSubject
 			for _, c := range named[i] {
 				r, err := evaluate(c.Subject.ID)
 				if err != nil {
 					return Response{}, err
 				}
-				it.Candidates = append(it.Candidates, Candidate{Subject: *subjectOut(c.Subject), Score: c.Score, Features: c.Features, Result: r})
+				cand := Candidate{Subject: *subjectOut(c.Subject), Band: c.Band, Score: c.Score, Diff: c.Diff, Features: c.Features, Result: r}
+				if c.Band == BandPossible {
+					it.Possible = append(it.Possible, cand)
+				} else {
+					it.Candidates = append(it.Candidates, cand)
+					if first == nil {
+						first = &c
+					}
+				}
 				audit(c.Subject, r)
 			}
-			if len(it.Candidates) > 0 {
+			switch {
+			case first != nil:
 				it.Match, verdict = "name", it.Candidates[0].Result.Verdict
-				measure(it.Index, named[i][0].Subject, it.Candidates[0].Result)
-			} else {
+				measure(it.Index, first.Subject, it.Candidates[0].Result)
+			case len(it.Possible) > 0:
+				it.Error = "没有达到最低匹配分的主体；有可能的匹配（名称相差一字），请人工核对"
+				res.Summary.Possible++
+			default:
 				it.Error = "没有达到最低匹配分的主体"
 			}
 		}
@@ -351,6 +398,14 @@ func Decode(rec store.CheckRecord) (Response, error) {
 		return Response{}, fmt.Errorf("check %d: %w", rec.ID, err)
 	}
 	res.ID = rec.ID
+	// Checks archived before the possible band had matches only.
+	for i := range res.Items {
+		for j := range res.Items[i].Candidates {
+			if c := &res.Items[i].Candidates[j]; c.Band == "" {
+				c.Band = BandMatch
+			}
+		}
+	}
 	return res, nil
 }
 
@@ -422,12 +477,17 @@ func (s *Service) Stats(ctx context.Context, month, orgPath string) ([]StatRow, 
 }
 
 // MatchCandidatesRead is how many candidates a name-only query reads from
-// the name index before scoring them.
+// the name index before scoring them, and how many names near it when it
+// finds no match.
 const MatchCandidatesRead = 100
 
 // NameMatcher is the Matcher over a store's name index: it reads the
 // candidates sharing the name's rarer bigrams and scores them with the
-// match package (name, former names, form, branch, place, region).
+// match package (name, former names, form, branch, place, region). When
+// none reaches the match band (match.DefaultMinScore), it also reads the
+// names one character off (store.Matcher.NearCandidates) and returns the
+// possible matches among all it read, after the matches at or above min:
+// up to limit of each.
 func NameMatcher(m store.Matcher) Matcher {
 	return func(ctx context.Context, name, region string, min float64, limit int) ([]MatchedSubject, error) {
 		if utf8.RuneCountInString(name) > 200 {
@@ -443,13 +503,49 @@ func NameMatcher(m store.Matcher) Matcher {
 			byID[s.ID] = s
 			cands = append(cands, match.CandidateOf(s))
 		}
-		var out []MatchedSubject
-		for _, r := range match.Rank(match.Query{Name: name, Region: region}, cands, min, limit) {
-			ms := MatchedSubject{Subject: byID[r.ID], Score: r.Score}
-			for _, f := range r.Features {
-				ms.Features = append(ms.Features, Feature{Name: f.Name, Value: f.Value, Weight: f.Weight, Explain: f.Explain})
+		q := match.Query{Name: name, Region: region}
+		// Rank down to the match band whatever min is, to know whether
+		// anything is in it; then keep those at min.
+		rmin := math.Min(min, match.DefaultMinScore)
+		r := match.RankBands(q, cands, rmin, limit)
+		if !slices.ContainsFunc(r.Match, func(r match.Result) bool { return r.Band == match.BandMatch }) {
+			near, err := m.NearCandidates(ctx, name, MatchCandidatesRead)
+			if err != nil {
+				return nil, err
 			}
-			out = append(out, ms)
+			added := false
+			for _, s := range near {
+				if _, ok := byID[s.ID]; !ok {
+					byID[s.ID] = s
+					cands = append(cands, match.CandidateOf(s))
+					added = true
+				}
+			}
+			if added {
+				r = match.RankBands(q, cands, rmin, limit)
+			}
+		} else {
+			r.Possible = nil
+		}
+		// Sorted by score: those at min are a prefix.
+		for i, m := range r.Match {
+			if m.Score < min {
+				r.Match = r.Match[:i]
+				break
+			}
+		}
+		out := make([]MatchedSubject, 0, len(r.Match)+len(r.Possible))
+		for _, rs := range [][]match.Result{r.Match, r.Possible} {
+			for _, r := range rs {
+				ms := MatchedSubject{Subject: byID[r.ID], Band: BandMatch, Score: r.Score, Diff: nameDiff(r.Diff)}
+				if r.Band == match.BandPossible {
+					ms.Band = BandPossible
+				}
+				for _, f := range r.Features {
+					ms.Features = append(ms.Features, Feature{Name: f.Name, Value: f.Value, Weight: f.Weight, Explain: f.Explain})
+				}
+				out = append(out, ms)
+			}
 		}
 		return out, nil
 	}

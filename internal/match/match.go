@@ -48,6 +48,24 @@
 // code. Likewise a branch is never its head office, a group (集团) never
 // its namesake company, and the same core under two places or in two
 // regions two subjects.
+//
+// # The possible band
+//
+// A slip is still worth showing, apart. A candidate whose core is one
+// edit from the query's (a character changed, added or dropped, or two
+// neighbours swapped; both cores of at least MinSlipRunes characters, the
+// edit not in a number: 第一中学 / 第二中学) and that would be in the
+// match band with the edit undone is a possible match (BandPossible, 可能的
+// 匹配): its features are those it would have corrected (name similarity
+// 1, equal cores, …, each explanation saying so) plus slip, 1 × −0.40
+// (WeightSlip), whose explanation shows the difference (查询“华新电子科技”与
+// “华信电子科技”相差一字：新→信). The corrected score is 0.79 to 1.05 before
+// clipping, so a possible match scores 0.39 to 0.65, never in the match
+// band: a slip is for a person to confirm, never a verdict. A slip with a
+// conflict besides (another place, a branch) is no possible match. Rank
+// leaves possible matches out; RankBands lists them apart, ordered by
+// score, then a changed character before two swapped before one dropped
+// or added.
 package match
 
 import (
@@ -86,6 +104,11 @@ const (
 	// names are equal: an identical registered name outweighs a division
 	// code that may be the department's own or out of date.
 	WeightRegionDifferExact = -0.04
+	// WeightSlip is the cost of a core one character off in the possible
+	// band, where the other features are those the candidate would have
+	// with the character corrected: as much as equal cores earn
+	// (WeightCoreExact), so that a possible match is never a match.
+	WeightSlip = -0.40
 )
 
 // Query is a name to match, with an optional region: a division code
@@ -120,12 +143,38 @@ type Feature struct {
 	Explain string  // simplified Chinese, for the clerk
 }
 
+// Band is what a score says about a candidate.
+type Band string
+
+const (
+	// BandMatch: the score is at least DefaultMinScore; the candidate is
+	// the subject the name means.
+	BandMatch Band = "match"
+	// BandPossible (可能的匹配): the candidate's core is one character
+	// away from the query's (see Diff) and the candidate would be in the
+	// match band were it not; the score is the one it would have, less
+	// 0.40 (WeightSlip), so between PossibleMinScore and PossibleMaxScore,
+	// never in the match band. A slip or another firm: a person decides.
+	BandPossible Band = "possible"
+	// BandNone: neither; another subject.
+	BandNone Band = ""
+)
+
+// The scores of the possible band: a match-band score (0.79 to 1.05
+// before clipping, see the package comment) plus WeightSlip.
+const (
+	PossibleMinScore = 0.39
+	PossibleMaxScore = 0.65
+)
+
 // Result is the score of one candidate.
 type Result struct {
 	ID       int64
 	Name     string // the candidate's name the score rests on: the current one or a former one
 	Former   bool   // Name is a former name
 	Score    float64
+	Band     Band
+	Diff     *Diff // for BandPossible: how the cores differ
 	Features []Feature
 }
 
@@ -137,51 +186,107 @@ func Score(q Query, c Candidate) Result {
 	return score(&pq, c, true)
 }
 
-// Rank scores the candidates and returns those scoring at least min, best
-// first (equal scores by id), at most limit of them (all when limit <= 0).
+// Rank scores the candidates and returns those scoring at least min that
+// are not in the possible band, best first (equal scores by id), at most
+// limit of them (all when limit <= 0). RankBands gives the possible band
+// too.
 func Rank(q Query, cands []Candidate, min float64, limit int) []Result {
+	return RankBands(q, cands, min, limit).Match
+}
+
+// Ranking is the candidates of a query by band.
+type Ranking struct {
+	// Match are the candidates scoring at least min, but for the possible
+	// band: with the default minimum, the match band.
+	Match []Result
+	// Possible are the candidates of the possible band.
+	Possible []Result
+}
+
+// RankBands scores the candidates and returns, best first and each list
+// at most limit long (all when limit <= 0), those scoring at least min
+// that are not in the possible band, and those in the possible band.
+// Matches are ordered by score, then id; possible matches by score, then
+// by the kind of slip (a changed character, then two swapped, then one
+// dropped or added), then id.
+func RankBands(q Query, cands []Candidate, min float64, limit int) Ranking {
 	pq := parseQuery(q)
 	type kept struct {
 		r Result
 		c int // index in cands
 	}
-	var out []kept
+	var match, possible []kept
 	for i, c := range cands {
-		if r := score(&pq, c, false); r.Score >= min {
-			out = append(out, kept{r, i})
+		switch r := score(&pq, c, false); {
+		case r.Band == BandPossible:
+			possible = append(possible, kept{r, i})
+		case r.Score >= min:
+			match = append(match, kept{r, i})
 		}
 	}
-	slices.SortFunc(out, func(a, b kept) int {
-		switch {
-		case a.r.Score > b.r.Score:
-			return -1
-		case a.r.Score < b.r.Score:
-			return 1
-		case a.r.ID < b.r.ID:
-			return -1
-		case a.r.ID > b.r.ID:
-			return 1
+	order := func(a, b kept) int {
+		if c := cmpResults(&a.r, &b.r); c != 0 {
+			return c
 		}
 		return a.c - b.c
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
 	}
-	res := make([]Result, len(out))
-	for i, k := range out {
-		res[i] = score(&pq, cands[k.c], true)
+	finish := func(ks []kept) []Result {
+		slices.SortFunc(ks, order)
+		if limit > 0 && len(ks) > limit {
+			ks = ks[:limit]
+		}
+		res := make([]Result, len(ks))
+		for i, k := range ks {
+			res[i] = score(&pq, cands[k.c], true)
+		}
+		return res
 	}
-	return res
+	return Ranking{Match: finish(match), Possible: finish(possible)}
+}
+
+// cmpResults orders two results of one band, best first.
+func cmpResults(a, b *Result) int {
+	switch {
+	case a.Score > b.Score:
+		return -1
+	case a.Score < b.Score:
+		return 1
+	}
+	if a.Diff != nil && b.Diff != nil {
+		if c := slipRank(a.Diff.Kind) - slipRank(b.Diff.Kind); c != 0 {
+			return c
+		}
+	}
+	switch {
+	case a.ID < b.ID:
+		return -1
+	case a.ID > b.ID:
+		return 1
+	}
+	return 0
+}
+
+// slipRank orders the kinds of slip from the likeliest.
+func slipRank(k EditKind) int {
+	switch k {
+	case Substitute:
+		return 0
+	case Transpose:
+		return 1
+	}
+	return 2
 }
 
 type parsedQuery struct {
 	Parts
-	region   string // the code prefix the query gives or its name implies
-	fromName bool   // region comes from the name's place
+	coreRunes []rune // Core
+	region    string // the code prefix the query gives or its name implies
+	fromName  bool   // region comes from the name's place
 }
 
 func parseQuery(q Query) parsedQuery {
 	pq := parsedQuery{Parts: Parse(q.Name)}
+	pq.coreRunes = []rune(pq.Core)
 	if r := strings.TrimSpace(search.Code(q.Region)); isDigits(r) && len(r) >= 2 && len(r) <= 6 {
 		pq.region = credit.RegionPrefix(r)
 	} else if pq.PlaceCode != "" {
@@ -213,6 +318,13 @@ type nameEval struct {
 	branch  bool // branches conflict
 	place   bool // places conflict
 	total   float64
+
+	// A core one edit away: the edit, and whether the full names would
+	// be equal with it undone.
+	slip     *Diff
+	slipFull bool
+	// fixed: this is the comparison with the slip undone (corrected).
+	fixed bool
 }
 
 func evalName(q *parsedQuery, name string, former bool) nameEval {
@@ -228,22 +340,51 @@ func evalName(q *parsedQuery, name string, former bool) nameEval {
 	}
 	e.branch = q.Branch != p.Branch
 	e.place = q.PlaceCode != "" && p.PlaceCode != "" && q.PlaceCode != p.PlaceCode
-	w := WeightName
-	if former {
-		w = WeightFormerName
-	}
-	e.total = w*e.sim + e.formW*e.form
+	e.total = e.weight()*e.sim + e.formW*e.form + e.conflicts()
 	if e.core {
 		e.total += WeightCoreExact
 	}
 	if e.full {
 		e.total += WeightFullExact
 	}
+	if !e.core {
+		if d, ok := oneEdit(q.coreRunes, q.Core, p.Core); ok {
+			slip := d // allocated only here
+			e.slip = &slip
+			// The full name with the query's core corrected (the core is
+			// where Parse found it, unless brackets split it).
+			e.slipFull = strings.Replace(q.Folded, q.Core, p.Core, 1) == p.Folded
+		}
+	}
+	return e
+}
+
+func (e *nameEval) weight() float64 {
+	if e.former {
+		return WeightFormerName
+	}
+	return WeightName
+}
+
+// conflicts sums the branch and place conflicts.
+func (e *nameEval) conflicts() float64 {
+	t := 0.0
 	if e.branch {
-		e.total += WeightBranch
+		t += WeightBranch
 	}
 	if e.place {
-		e.total += WeightPlace
+		t += WeightPlace
+	}
+	return t
+}
+
+// corrected is the comparison of a name with a slip as if the query's
+// core were the candidate's.
+func (e nameEval) corrected() nameEval {
+	e.fixed, e.sim, e.core, e.full = true, 1, true, e.slipFull
+	e.total = e.weight() + WeightCoreExact + e.formW*e.form + e.conflicts()
+	if e.full {
+		e.total += WeightFullExact
 	}
 	return e
 }
@@ -291,19 +432,64 @@ func isPrefix(a, b []formClass) bool { return len(a) < len(b) && slices.Equal(a,
 
 // score scores a candidate; explain says whether to write the features'
 // explanations (Rank skips them for the candidates it drops).
+//
+// The best of the current and former names counts. When that is below
+// the match band, a name whose core is one edit from the query's is
+// scored as if the edit were undone; if that reaches the match band, the
+// candidate is a possible match, with that score plus WeightSlip.
 func score(q *parsedQuery, c Candidate, explain bool) Result {
-	best := evalName(q, c.Name, false)
-	cur := best
-	var bestFormer *nameEval
+	cur := evalName(q, c.Name, false)
+	best := cur
+	var bestFormer, slipFormer *nameEval
 	for _, f := range c.FormerNames {
 		e := evalName(q, f, true)
 		if bestFormer == nil || e.total > bestFormer.total || e.total == bestFormer.total && e.sim > bestFormer.sim {
 			bestFormer = &e
 		}
+		if e.slip != nil && (slipFormer == nil || e.corrected().total > slipFormer.corrected().total) {
+			slipFormer = &e
+		}
 	}
 	if bestFormer != nil && bestFormer.total > best.total {
 		best = *bestFormer
 	}
+	r := result(q, c, cur, bestFormer, best, explain)
+	if r.Score >= DefaultMinScore {
+		r.Band = BandMatch
+		return r
+	}
+	// The possible band: the name with a slip that scores best corrected.
+	var slip nameEval
+	switch {
+	case cur.slip != nil && (slipFormer == nil || cur.corrected().total >= slipFormer.corrected().total):
+		slip = cur.corrected()
+		cur = slip
+	case slipFormer != nil:
+		slip = slipFormer.corrected()
+		bestFormer = &slip
+	default:
+		return r
+	}
+	p := result(q, c, cur, bestFormer, slip, explain)
+	if p.Score < DefaultMinScore {
+		return r
+	}
+	f := Feature{Name: "slip", Value: 1, Weight: WeightSlip}
+	if explain {
+		f.Explain = slip.slip.String() + "；可能是笔误，也可能是另一主体，请人工核对"
+	}
+	p.Features = append(p.Features, f)
+	total := 0.0
+	for _, f := range p.Features {
+		total += f.Weight * f.Value
+	}
+	p.Score, p.Band, p.Diff = round(min(max(total, 0), 1)), BandPossible, slip.slip
+	return p
+}
+
+// result is the score of a candidate resting on best, one of its names
+// (cur, or bestFormer, the best of its former names).
+func result(q *parsedQuery, c Candidate, cur nameEval, bestFormer *nameEval, best nameEval, explain bool) Result {
 	r := Result{ID: c.ID, Name: best.name, Former: best.former, Features: make([]Feature, 0, 8)}
 	add := func(name string, value, weight float64, why func() string) {
 		f := Feature{Name: name, Value: value, Weight: weight}
@@ -311,6 +497,10 @@ func score(q *parsedQuery, c Candidate, explain bool) Result {
 			f.Explain = why()
 		}
 		r.Features = append(r.Features, f)
+	}
+	corrected := ""
+	if best.fixed {
+		corrected = best.slip.Undo() + "后"
 	}
 
 	// Similarity of the current name and of the best former name: the one
@@ -331,14 +521,19 @@ func score(q *parsedQuery, c Candidate, explain bool) Result {
 		add("former_name", round(bestFormer.sim), w, func() string { return similarityText("曾用名“"+bestFormer.name+"”", q.Parts, *bestFormer) })
 	}
 	if best.core {
-		add("core_exact", 1, WeightCoreExact, func() string { return "去除地名和组织形式后一致（" + best.parts.Core + "）" })
+		add("core_exact", 1, WeightCoreExact, func() string {
+			if best.fixed {
+				return best.slip.Undo() + "，去除地名和组织形式后一致（" + best.parts.Core + "）"
+			}
+			return "去除地名和组织形式后一致（" + best.parts.Core + "）"
+		})
 	} else {
 		add("core_exact", 0, WeightCoreExact, func() string {
 			return "去除地名和组织形式后不一致（" + q.Core + " / " + best.parts.Core + "）"
 		})
 	}
 	if best.full {
-		add("full_exact", 1, WeightFullExact, func() string { return "名称全称一致" })
+		add("full_exact", 1, WeightFullExact, func() string { return corrected + "名称全称一致" })
 	} else {
 		add("full_exact", 0, WeightFullExact, func() string { return "名称全称不一致" })
 	}
@@ -379,7 +574,7 @@ func score(q *parsedQuery, c Candidate, explain bool) Result {
 		add("region", 1, WeightRegionAgree, func() string { return "行政区划一致（" + crWhy + "）" })
 	case best.full:
 		add("region", 1, WeightRegionDifferExact, func() string {
-			return "行政区划不一致（查询 " + qrWhy + "，候选 " + crWhy + "）；名称全称一致，只扣 0.04"
+			return "行政区划不一致（查询 " + qrWhy + "，候选 " + crWhy + "）；" + corrected + "名称全称一致，只扣 0.04"
 		})
 	default:
 		add("region", 1, WeightRegionDiffer, func() string { return "行政区划不一致（查询 " + qrWhy + "，候选 " + crWhy + "）" })
@@ -395,7 +590,14 @@ func score(q *parsedQuery, c Candidate, explain bool) Result {
 
 // similarityText explains a similarity: what was stripped, and the value.
 func similarityText(what string, q Parts, e nameEval) string {
+	fixed := ""
+	if e.fixed {
+		fixed = e.slip.Undo() + "后"
+	}
 	if e.full {
+		if fixed != "" {
+			return what + "（" + fixed + "）完全一致"
+		}
 		return what + "完全一致"
 	}
 	var stripped []string
@@ -404,8 +606,13 @@ func similarityText(what string, q Parts, e nameEval) string {
 			stripped = append(stripped, s)
 		}
 	}
-	if len(stripped) == 0 {
+	switch {
+	case len(stripped) == 0 && fixed == "":
 		return fmt.Sprintf("%s相似度 %.2f", what, e.sim)
+	case len(stripped) == 0:
+		return fmt.Sprintf("%s（%s）相似度 %.2f", what, fixed, e.sim)
+	case fixed != "":
+		return fmt.Sprintf("%s（%s，去除“%s”后）相似度 %.2f", what, strings.TrimSuffix(fixed, "后"), strings.Join(stripped, "”“"), e.sim)
 	}
 	return fmt.Sprintf("%s（去除“%s”后）相似度 %.2f", what, strings.Join(stripped, "”“"), e.sim)
 }

@@ -210,6 +210,149 @@ func TestRank(t *testing.T) {
 	}
 }
 
+func TestOneEdit(t *testing.T) {
+	tests := []struct {
+		q, c     string
+		kind     EditKind // "" when not one edit
+		pos      int
+		from, to string
+		text     string
+	}{
+		{"华新电子科技", "华信电子科技", Substitute, 1, "新", "信", "查询“华新电子科技”与“华信电子科技”相差一字：新→信"},
+		{"华信电子科枝", "华信电子科技", Substitute, 5, "枝", "技", ""},
+		{"化信电子科技", "华信电子科技", Substitute, 0, "化", "华", ""},
+		{"华电子科技", "华信电子科技", Insert, 1, "", "信", "查询“华电子科技”与“华信电子科技”相差一字：少“信”"},
+		{"华信电子科", "华信电子科技", Insert, 5, "", "技", ""},
+		{"华信信电子科技", "华信电子科技", Delete, 2, "信", "", "查询“华信信电子科技”与“华信电子科技”相差一字：多“信”"},
+		{"信华电子科技", "华信电子科技", Transpose, 0, "信华", "华信", "查询“信华电子科技”与“华信电子科技”相邻两字颠倒：信华→华信"},
+		{"华信电科子技", "华信电子科技", Transpose, 3, "科子", "子科", ""},
+		{"万达商贸", "千达商贸", Substitute, 0, "万", "千", ""},
+		{"abc", "abd", Substitute, 2, "c", "d", ""},
+		// Not one edit.
+		{"华信电子科技", "华信电子科技", "", 0, "", "", ""},
+		{"华新电子科枝", "华信电子科技", "", 0, "", "", ""},
+		{"华电子科", "华信电子科技", "", 0, "", "", ""},
+		{"信华电子技科", "华信电子科技", "", 0, "", "", ""},
+		{"华新", "华信", "", 0, "", "", ""},             // too short
+		{"华信", "华信电", "", 0, "", "", ""},            // too short
+		{"华信电", "华新电", Substitute, 1, "信", "新", ""}, // three are enough
+		// Numbers tell numbered bodies apart.
+		{"第一中学", "第二中学", "", 0, "", "", ""},
+		{"第一中学", "第十一中学", "", 0, "", "", ""},
+		{"第十一中学", "第一中学", "", 0, "", "", ""},
+		{"二十一中", "十二一中", "", 0, "", "", ""},
+		{"第一中学", "第一小学", Substitute, 2, "中", "小", ""},
+	}
+	for _, tt := range tests {
+		d, ok := oneEdit([]rune(tt.q), tt.q, tt.c)
+		if ok != (tt.kind != "") || ok && (d.Kind != tt.kind || d.Pos != tt.pos || d.From != tt.from || d.To != tt.to || d.Query != tt.q || d.Candidate != tt.c) {
+			t.Errorf("oneEdit(%s, %s) = %+v, %v; want %s at %d %q→%q", tt.q, tt.c, d, ok, tt.kind, tt.pos, tt.from, tt.to)
+		}
+		if tt.text != "" && d.String() != tt.text {
+			t.Errorf("oneEdit(%s, %s): %q, want %q", tt.q, tt.c, d.String(), tt.text)
+		}
+	}
+	long := strings.Repeat("华信", 40)
+	if d, ok := oneEdit([]rune(long+"x"), long+"x", long+"y"); !ok || d.Pos != 80 || d.Kind != Substitute {
+		t.Errorf("a long core: %+v %v", d, ok)
+	}
+}
+
+// TestPossibleBand: a core one character off is a possible match when the
+// candidate would otherwise be in the match band, and never a match.
+func TestPossibleBand(t *testing.T) {
+	const firm = "西安华信电子科技有限公司"
+	cand := Candidate{ID: 7, Name: firm, Region: "610113"}
+	tests := []struct {
+		name   string
+		q      Query
+		c      Candidate
+		band   Band
+		score  float64 // exact, when > 0
+		change string
+	}{
+		{"one character changed", Query{Name: "西安华新电子科技有限公司"}, cand, BandPossible, 0.65, "新→信"},
+		{"changed, region given", Query{Name: "西安华新电子科技有限公司", Region: "610113"}, cand, BandPossible, 0.65, "新→信"},
+		{"changed, no place", Query{Name: "华新电子科技有限公司"}, cand, BandPossible, 0.5, "新→信"},
+		{"changed, no place or form", Query{Name: "华新电子科技"}, cand, BandPossible, 0.4, "新→信"},
+		{"changed in the line of business", Query{Name: "西安华信电子科枝有限公司"}, cand, BandPossible, 0.65, "枝→技"},
+		{"one missing", Query{Name: "西安华电子科技有限公司"}, cand, BandPossible, 0.65, "少“信”"},
+		{"one more", Query{Name: "西安华信电电子科技有限公司"}, cand, BandPossible, 0.65, "多“电”"},
+		{"two swapped", Query{Name: "西安信华电子科技有限公司"}, cand, BandPossible, 0.65, "信华→华信"},
+		{"traditional and changed", Query{Name: "西安華新電子科技有限公司"}, cand, BandPossible, 0.65, "新→信"},
+		{"region differs, name otherwise identical", Query{Name: "西安华新电子科技有限公司", Region: "6104"}, cand, BandPossible, 0.56, "新→信"},
+		{"by a former name", Query{Name: "西安秦新电子有限公司"}, Candidate{ID: 8, Name: "陕西华信数字科技有限公司", FormerNames: []string{"西安秦信电子有限公司"}}, BandPossible, 0.64, "新→信"},
+
+		{"the same name", Query{Name: firm}, cand, BandMatch, 0, ""},
+		{"another place", Query{Name: "咸阳华新电子科技有限公司"}, cand, BandNone, 0, ""},
+		{"another region", Query{Name: "华新电子科技有限公司", Region: "6104"}, cand, BandNone, 0, ""},
+		{"a branch", Query{Name: "西安华新电子科技有限公司雁塔分公司"}, cand, BandNone, 0, ""},
+		{"a group", Query{Name: "西安华新电子科技集团有限公司"}, cand, BandNone, 0, ""},
+		{"two characters changed", Query{Name: "西安华新电子科枝有限公司"}, cand, BandNone, 0, ""},
+		{"a two-character core", Query{Name: "西安华新有限公司"}, Candidate{Name: "西安华信有限公司"}, BandNone, 0, ""},
+		{"another numbered school", Query{Name: "西安市第一中学"}, Candidate{Name: "西安市第二中学", Region: "610100"}, BandNone, 0, ""},
+	}
+	for _, tt := range tests {
+		r := Score(tt.q, tt.c)
+		checkResult(t, r)
+		if r.Band != tt.band || tt.score > 0 && math.Abs(r.Score-tt.score) > 1e-9 {
+			t.Errorf("%s: Score(%q, %q) = %.4f %q, want %.2f %q\n%s", tt.name, tt.q.Name, tt.c.Name, r.Score, r.Band, tt.score, tt.band, explain(r))
+			continue
+		}
+		switch r.Band {
+		case BandPossible:
+			if r.Diff == nil || r.Diff.Change() != tt.change || r.Score < PossibleMinScore || r.Score > PossibleMaxScore {
+				t.Errorf("%s: diff %+v, score %.4f", tt.name, r.Diff, r.Score)
+			}
+			if f := r.Features[len(r.Features)-1]; f.Name != "slip" || f.Weight != WeightSlip || !strings.Contains(f.Explain, r.Diff.String()) || !strings.Contains(f.Explain, "请人工核对") {
+				t.Errorf("%s: last feature %+v", tt.name, f)
+			}
+		case BandMatch:
+			if r.Diff != nil || r.Score < DefaultMinScore {
+				t.Errorf("%s: %+v", tt.name, r)
+			}
+		default:
+			if r.Diff != nil || r.Score >= DefaultMinScore {
+				t.Errorf("%s: %+v", tt.name, r)
+			}
+		}
+	}
+}
+
+func TestRankBands(t *testing.T) {
+	cands := []Candidate{
+		{ID: 1, Name: "西安华信电子科技有限公司", Region: "610113"},
+		{ID: 2, Name: "华信电子科技有限公司", Region: "610113"},        // no place: a lower possible score
+		{ID: 3, Name: "西安华新电子科技有限公司雁塔分公司", Region: "610113"}, // a branch: neither
+		{ID: 4, Name: "西安华鑫电子科技有限公司", Region: "610113"},
+		{ID: 5, Name: "西安华新电子科技有限公司", Region: "610113"}, // the name itself
+		{ID: 6, Name: "西安新华电子科技有限公司", Region: "610113"}, // two swapped
+		{ID: 7, Name: "西安华新电子科有限公司", Region: "610113"},  // one dropped
+	}
+	q := Query{Name: "西安华新电子科技有限公司"}
+	r := RankBands(q, cands, DefaultMinScore, 0)
+	ids := func(rs []Result) (out []int64) {
+		for _, r := range rs {
+			out = append(out, r.ID)
+			checkResult(t, r)
+		}
+		return out
+	}
+	if got := ids(r.Match); !slices.Equal(got, []int64{5}) {
+		t.Errorf("match band %v", got)
+	}
+	// Equal scores: a changed character, then two swapped, then one dropped.
+	if got := ids(r.Possible); !slices.Equal(got, []int64{1, 4, 6, 7, 2}) {
+		t.Errorf("possible band %v", got)
+	}
+	if got := Rank(q, cands, 0, 0); slices.ContainsFunc(got, func(r Result) bool { return r.Band == BandPossible }) || len(got) != 2 {
+		t.Errorf("Rank at 0 lists %v", ids(got))
+	}
+	if r := RankBands(q, cands, DefaultMinScore, 2); len(r.Match) != 1 || !slices.Equal(ids(r.Possible), []int64{1, 4}) {
+		t.Errorf("limit 2: %v %v", ids(r.Match), ids(r.Possible))
+	}
+}
+
 func cmpFloat(a, b float64) int {
 	switch {
 	case a < b:
@@ -246,6 +389,8 @@ func FuzzScore(f *testing.F) {
 	f.Add("（（（", "x", "）", "||", "999999")
 	f.Add("碑林区老王面馆", "", "陕西省西安市碑林区老王面馆（个体工商户）", "", "610103")
 	f.Add("a\xffb分公司", "6101", "有限公司分公司", "分公司", "610100")
+	f.Add("西安华新电子科技有限公司", "", "西安华信电子科技有限公司", "", "610113")
+	f.Add("西安信华电子科技", "6101", "华信电子科技（西安）有限公司", "西安华信电子科技有限公司", "")
 	f.Fuzz(func(t *testing.T, qname, qregion, cname, formers, cregion string) {
 		c := Candidate{ID: 1, Name: cname, Region: cregion}
 		if formers != "" {
@@ -257,6 +402,21 @@ func FuzzScore(f *testing.F) {
 		// (0.65, 0.79] decides alike.
 		if r.Score > 0.65 && r.Score < 0.79 {
 			t.Fatalf("score %v in the gap:\n%s", r.Score, explain(r))
+		}
+		// The bands: a possible match is never in the match band.
+		switch r.Band {
+		case BandMatch:
+			if r.Score < DefaultMinScore || r.Diff != nil {
+				t.Fatalf("match band at %v:\n%s", r.Score, explain(r))
+			}
+		case BandPossible:
+			if r.Score < PossibleMinScore || r.Score > PossibleMaxScore || r.Diff == nil {
+				t.Fatalf("possible band at %v:\n%s", r.Score, explain(r))
+			}
+		default:
+			if r.Score >= DefaultMinScore || r.Diff != nil {
+				t.Fatalf("no band at %v:\n%s", r.Score, explain(r))
+			}
 		}
 		// An identical name scores at least 0.95, whatever the regions.
 		if fold(qname) != "" {
@@ -289,5 +449,26 @@ func BenchmarkRank(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		sinkResults = Rank(q, cands, DefaultMinScore, 10)
+	}
+}
+
+// BenchmarkRankPossible ranks 100 candidates one character off the query,
+// 60 in the possible band (the others are branches or groups): each is
+// scored as it is and as corrected.
+func BenchmarkRankPossible(b *testing.B) {
+	var cands []Candidate
+	for i, r := range []rune("信鑫欣心馨星兴盛胜晟圣升昇声生笙甥牲绳省") {
+		for j, form := range []string{"有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "有限公司雁塔分公司"} {
+			cands = append(cands, Candidate{ID: int64(i*5 + j), Name: "西安华" + string(r) + "电子科技" + form, Region: "610113"})
+		}
+	}
+	if len(cands) != 100 {
+		b.Fatalf("%d candidates", len(cands))
+	}
+	q := Query{Name: "西安华新电子科技有限公司"}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := RankBands(q, cands, DefaultMinScore, 10)
+		sinkResults = r.Possible
 	}
 }

@@ -352,6 +352,12 @@ func (x *Index) Rank(required, all []string, limit int) []int64 {
 	}
 	slices.Sort(cands)
 	cands = slices.Compact(cands)
+	return x.rank(cands, all, limit)
+}
+
+// rank orders cands (distinct ids) by BM25 over the bigrams of all (those
+// holding none last) and returns the first limit; the read lock is held.
+func (x *Index) rank(cands []uint32, all []string, limit int) []int64 {
 	at := map[uint64]int{}
 	var idf []float64
 	n := float64(x.count)
@@ -390,9 +396,7 @@ func (x *Index) Rank(required, all []string, limit int) []int64 {
 				s += idf[i] * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(dl)/avg))
 			}
 		}
-		if s > 0 {
-			out = append(out, scored{id, s})
-		}
+		out = append(out, scored{id, s})
 	}
 	slices.SortFunc(out, func(a, b scored) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {

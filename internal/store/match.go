@@ -22,6 +22,22 @@ type Matcher interface {
 	// core is shorter than MinQueryRunes is ErrInvalid; limit <= 0
 	// returns nothing.
 	MatchCandidates(ctx context.Context, name string, limit int) ([]credit.Subject, error)
+	// NearCandidates returns up to limit organisations, sole traders and
+	// government bodies (never persons) one of whose current or former
+	// names holds a string one edit from the core of name (a character
+	// changed, added or dropped, or two neighbours swapped: the possible
+	// matches of match.BandPossible), those sharing the most bigrams of
+	// the core and the place first, with FormerNames filled. It is asked
+	// when MatchCandidates finds nothing in the match band. A core shorter
+	// than search.MinNearRunes finds nothing; one shorter than
+	// MinQueryRunes is ErrInvalid.
+	//
+	// The in-memory index (Indexed) checks the characters around the
+	// slip; a database's full-text index cannot, and returns names
+	// holding the bigrams the slip leaves whole, for match.Rank to sort
+	// out: among many such names (a slip next to only common words) it
+	// may miss the one meant.
+	NearCandidates(ctx context.Context, name string, limit int) ([]credit.Subject, error)
 }
 
 // MaxMatchGrams bounds the bigrams of a candidate query: a longer name is
@@ -35,6 +51,8 @@ const CommonGram = 2000
 
 // MatchGrams are the terms of a candidate query.
 type MatchGrams struct {
+	// Text is the name's core (match.Parse), folded.
+	Text string
 	// Core are the distinct bigrams of the name's core (match.Parse): a
 	// candidate that can match shares all of them, by its current or a
 	// former name.
@@ -54,7 +72,7 @@ func NewMatchGrams(name string) (MatchGrams, error) {
 	if utf8.RuneCountInString(p.Core) < MinQueryRunes {
 		return MatchGrams{}, fmt.Errorf("%w: 名称至少输入%d个字", ErrInvalid, MinQueryRunes)
 	}
-	var m MatchGrams
+	m := MatchGrams{Text: p.Core}
 	seen := map[string]bool{}
 	add := func(grams []string) {
 		for _, g := range grams {
@@ -95,4 +113,25 @@ func (m MatchGrams) Required(count func(gram string) (int, error)) ([]string, er
 		return m.Core, nil
 	}
 	return rare, nil
+}
+
+// MaxNearGrams bounds the bigrams of a query for the names near a core
+// (MatchGrams.Near), all lists together.
+const MaxNearGrams = 4 * MaxMatchGrams
+
+// Near returns the lists of bigrams of a query for the names one edit
+// from the core (search.NearGrams): a name near the core holds every
+// bigram of one of them. Lists beyond MaxNearGrams bigrams in all are
+// left out.
+func (m MatchGrams) Near() [][]string {
+	var out [][]string
+	n := 0
+	for _, g := range search.NearGrams(m.Text) {
+		if n+len(g) > MaxNearGrams {
+			break
+		}
+		n += len(g)
+		out = append(out, g)
+	}
+	return out
 }

@@ -276,6 +276,24 @@ func (x *Indexed) MatchCandidates(ctx context.Context, name string, limit int) (
 	return x.subjects(ctx, "match candidates", x.idx.Rank(required, grams.All, limit))
 }
 
+// NearCandidates implements Matcher: the names one edit from the core,
+// checked character by character (search.Index.Near), ranked by BM25
+// over the bigrams of the core and the place.
+func (x *Indexed) NearCandidates(ctx context.Context, name string, limit int) ([]credit.Subject, error) {
+	if x.broken.Load() {
+		m, ok := x.Store.(Matcher)
+		if !ok {
+			return nil, fmt.Errorf("near candidates: %w", ErrNotConfigured)
+		}
+		return m.NearCandidates(ctx, name, limit)
+	}
+	grams, err := NewMatchGrams(name)
+	if err != nil {
+		return nil, err
+	}
+	return x.subjects(ctx, "near candidates", x.idx.Near(grams.Text, grams.All, limit))
+}
+
 // subjects reads the subjects the index found, in its order, leaving out
 // persons: they are never indexed, but a subject's class can change after
 // its entry was written.

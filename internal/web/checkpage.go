@@ -200,6 +200,20 @@ func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/checks/"+strconv.FormatInt(res.ID, 10), http.StatusSeeOther)
 }
 
+// possibleText lists an item's possible matches for the CSV: name, code
+// and how the name differs.
+func possibleText(ps []check.Candidate) string {
+	var out []string
+	for _, c := range ps {
+		s := c.Subject.Name + "（" + c.Subject.USCC + c.Subject.RegNo + "）"
+		if c.Diff != nil {
+			s += c.Diff.Text
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, "；")
+}
+
 // checkCSV downloads a check's answers as CSV.
 func (s *Server) checkCSV(w http.ResponseWriter, r *http.Request) {
 	res, ok := s.pageCheck(w, r)
@@ -210,7 +224,7 @@ func (s *Server) checkCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="check-`+strconv.FormatInt(res.ID, 10)+`.csv"`)
 	w.Write([]byte("\uFEFF"))
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"序号", "查询", "匹配方式", "主体名称", "代码", "结论", "名单", "措施", "理由"})
+	cw.Write([]string{"序号", "查询", "匹配方式", "主体名称", "代码", "结论", "名单", "措施", "理由", "可能的匹配（请人工核对）"})
 	for _, it := range res.Items {
 		query := it.Query.Code
 		if query == "" {
@@ -224,7 +238,7 @@ func (s *Server) checkCSV(w http.ResponseWriter, r *http.Request) {
 		case len(it.Candidates) > 0:
 			sub, result = &it.Candidates[0].Subject, &it.Candidates[0].Result
 		}
-		row := []string{strconv.Itoa(it.Index), query, it.Match, "", "", "未找到", "", "", it.Error}
+		row := []string{strconv.Itoa(it.Index), query, it.Match, "", "", "未找到", "", "", it.Error, possibleText(it.Possible)}
 		if sub != nil {
 			row[3], row[4], row[5] = sub.Name, sub.USCC+sub.RegNo+sub.MaskedID, string(result.Verdict)
 			var ls, ms []string

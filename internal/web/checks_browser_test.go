@@ -6,6 +6,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,13 +28,15 @@ func addChecker(t *testing.T, env checkEnv) {
 	}
 }
 
-// TestBrowserCheckPage: a checker pastes codes into the check page in
-// Chromium and reads the certificate.
+// TestBrowserCheckPage: a checker pastes codes and a mistyped name into
+// the check page in Chromium and reads the certificate: the name's
+// possible match is listed apart, to be checked by hand, and decides
+// nothing.
 func TestBrowserCheckPage(t *testing.T) {
 	env := newCheckEnv(t)
 	addChecker(t, env)
 	ctx := browsertest.New(t, 60*time.Second)
-	list := env.debtor + "\n" + env.honest + "\n" + storetest.USCC("91", "610113", 999)
+	list := env.debtor + "\n" + env.honest + "\n" + storetest.USCC("91", "610113", 999) + "\n西安老懒商贸有限公司"
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(env.srv.URL+"/login"),
 		chromedp.SendKeys(chromedp.CSS("#login"), "checker.xian"),
@@ -58,6 +62,25 @@ func TestBrowserCheckPage(t *testing.T) {
 	if c := text(t, ctx, chromedp.Text(chromedp.CSS("#check-case"))); c != "ZB-2026-088" {
 		t.Errorf("case %q", c)
 	}
+	row := text(t, ctx, chromedp.Text(chromedp.CSS("#check-items tbody tr:nth-child(4)")))
+	for _, want := range []string{"西安老懒商贸有限公司", "未找到", "可能的匹配，请人工核对", "西安老赖商贸有限公司", "查询“老懒商贸”与“老赖商贸”相差一字：懒→赖",
+		"不作为核查结论", "若确为该主体，核查结果为：有惩戒措施"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("the mistyped name's row lacks %q:\n%s", want, row)
+		}
+	}
+	if n := text(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#possible-4 li").length`)); n != 1 {
+		t.Errorf("%d possible matches listed", n)
+	}
+	// One punished (by code), none by the possible match.
+	summary := text(t, ctx, chromedp.Text(chromedp.CSS("#check-certificate table.fields")))
+	if !strings.Contains(summary, "有惩戒措施 1，") || !strings.Contains(summary, "未找到 2（其中 1 个有可能的匹配，请人工核对）") {
+		t.Errorf("summary:\n%s", summary)
+	}
+	if dir := os.Getenv("XINYONG_SCREENSHOTS"); dir != "" {
+		shot := text(t, ctx, chromedp.FullScreenshot(100))
+		os.WriteFile(filepath.Join(dir, "check-possible.png"), shot, 0o644)
+	}
 }
 
 // TestCheckPageUpload sends a CSV file with a header to the check page and
@@ -75,7 +98,7 @@ func TestCheckPageUpload(t *testing.T) {
 		mw.WriteField(k, v)
 	}
 	fw, _ := mw.CreateFormFile("file", "名单.csv")
-	fw.Write([]byte("序号,单位名称,统一社会信用代码\n1,西安老赖商贸有限公司," + env.debtor + "\n2,某公司," + strings.ToLower(env.honest) + "\n"))
+	fw.Write([]byte("序号,单位名称,统一社会信用代码\n1,西安老赖商贸有限公司," + env.debtor + "\n2,某公司," + strings.ToLower(env.honest) + "\n3,西安老懒商贸有限公司,\n"))
 	mw.Close()
 	req, _ := http.NewRequest("POST", env.srv.URL+"/check", &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
@@ -85,7 +108,8 @@ func TestCheckPageUpload(t *testing.T) {
 	}
 	code, csv := b.get(h.Get("Location") + "/csv")
 	if code != 200 || !strings.Contains(csv, "西安老赖商贸有限公司") || !strings.Contains(csv, "有惩戒措施") || !strings.Contains(csv, "M01 依法限制参加政府采购活动") ||
-		strings.Count(csv, "\n") != 3 {
+		!strings.Contains(csv, "可能的匹配（请人工核对）") || !strings.Contains(csv, "西安老赖商贸有限公司（"+env.debtor+"）查询“老懒商贸”与“老赖商贸”相差一字：懒→赖") ||
+		strings.Count(csv, "\n") != 4 {
 		t.Errorf("CSV: %d\n%s", code, csv)
 	}
 	// Without the form token nothing is checked.

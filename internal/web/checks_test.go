@@ -329,8 +329,35 @@ func TestCheckByName(t *testing.T) {
 	if it := r.Items[2]; it.Match != "none" || len(it.Candidates) != 0 || it.Error == "" {
 		t.Errorf("an unknown name: %+v", it)
 	}
-	if r.Summary.Punished != 2 || r.Summary.NotFound != 1 {
+	if r.Summary.Punished != 2 || r.Summary.NotFound != 1 || r.Summary.Possible != 0 {
 		t.Errorf("summary %+v", r.Summary)
+	}
+	if c := r.Items[0].Candidates[0]; c.Band != check.BandMatch || c.Diff != nil || len(r.Items[0].Possible) != 0 {
+		t.Errorf("a match: %+v", r.Items[0])
+	}
+	// One character off: a possible match, listed apart, which decides
+	// nothing: the item is not found and nobody is punished.
+	code, r, raw = env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-10", "subjects": []map[string]string{
+		{"name": "西安老懒商贸有限公司"},
+	}})
+	if code != 200 {
+		t.Fatalf("%d %s", code, raw)
+	}
+	it := r.Items[0]
+	if it.Match != "none" || len(it.Candidates) != 0 || len(it.Possible) != 1 || !strings.Contains(it.Error, "请人工核对") {
+		t.Fatalf("a slip: %s", raw)
+	}
+	p := it.Possible[0]
+	if p.Subject.USCC != env.debtor || p.Band != check.BandPossible || p.Score >= match.DefaultMinScore || p.Score < match.PossibleMinScore ||
+		p.Diff == nil || p.Diff.Kind != "substitute" || p.Diff.Change != "懒→赖" || p.Diff.Text != "查询“老懒商贸”与“老赖商贸”相差一字：懒→赖" ||
+		p.Result.Verdict != check.Punish {
+		t.Errorf("possible match %+v", p)
+	}
+	if r.Summary.Punished != 0 || r.Summary.NotFound != 1 || r.Summary.Possible != 1 {
+		t.Errorf("summary %+v", r.Summary)
+	}
+	if !strings.Contains(raw, `"band":"possible"`) || !strings.Contains(raw, `"possible":[`) {
+		t.Errorf("JSON %s", raw)
 	}
 	// A malformed code is named with what is wrong with it.
 	_, r, _ = env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-9", "subjects": []map[string]string{{"code": "12345"}}})

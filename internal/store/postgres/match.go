@@ -63,3 +63,34 @@ func (s *Store) MatchCandidates(ctx context.Context, name string, limit int) ([]
 	}
 	return out, nil
 }
+
+// nearQuery is the tsquery of the names near a core: those holding all the
+// bigrams of one of the lists.
+func nearQuery(near [][]string) string {
+	parts := make([]string, len(near))
+	for i, g := range near {
+		q := make([]string, len(g))
+		for j, x := range g {
+			q[j] = "'" + x + "'"
+		}
+		parts[i] = "(" + strings.Join(q, " & ") + ")"
+	}
+	return strings.Join(parts, " | ")
+}
+
+// NearCandidates implements store.Matcher.
+func (s *Store) NearCandidates(ctx context.Context, name string, limit int) ([]credit.Subject, error) {
+	grams, err := store.NewMatchGrams(name)
+	if err != nil {
+		return nil, err
+	}
+	near := grams.Near()
+	if limit <= 0 || len(near) == 0 {
+		return nil, nil
+	}
+	out, err := s.querySubjects(ctx, matchSQL, nearQuery(near), anyOf(grams.All), limit)
+	if err != nil {
+		return nil, fmt.Errorf("near candidates: %w", err)
+	}
+	return out, nil
+}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -102,4 +103,43 @@ func BenchmarkMatchCandidates(b *testing.B) {
 			b.Fatalf("%s: no candidate among %d", sub.Name, len(got))
 		}
 	}
+}
+
+// BenchmarkNearCandidates looks up a sample of demo subjects among
+// 100,000, each name with one character of its core changed, through the
+// full-text index (without the in-memory one), and ranks the candidates.
+func BenchmarkNearCandidates(b *testing.B) {
+	ctx := context.Background()
+	s, _, sample := demoStore(b, 100000)
+	var names, want []string
+	for _, sub := range sample {
+		core := []rune(match.Parse(sub.Name).Core)
+		if len(core) < 4 || !strings.Contains(sub.Name, string(core)) {
+			continue
+		}
+		slip := slices.Clone(core)
+		slip[1] = '鬯' // in no name
+		names = append(names, strings.Replace(sub.Name, string(core), string(slip), 1))
+		want = append(want, sub.Name)
+	}
+	found := 0
+	i := 0
+	for b.Loop() {
+		name, sub := names[i%len(names)], want[i%len(names)]
+		i++
+		got, err := s.NearCandidates(ctx, name, 100)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cands := make([]match.Candidate, len(got))
+		for i, g := range got {
+			cands[i] = match.CandidateOf(g)
+		}
+		if r := match.RankBands(match.Query{Name: name}, cands, match.DefaultMinScore, 5); len(r.Possible) > 0 && r.Possible[0].Name == sub {
+			found++
+		}
+	}
+	// The share of lookups whose subject comes first among the possible
+	// matches.
+	b.ReportMetric(float64(found)/float64(i), "first/op")
 }

@@ -18,6 +18,7 @@ func matchTests() []namedTest {
 		{"MatchCandidates", testMatchCandidates},
 		{"MatchCandidatesLimits", testMatchLimits},
 		{"MatchCandidatesMany", testMatchMany},
+		{"NearCandidates", testNearCandidates},
 	}
 }
 
@@ -209,4 +210,74 @@ func testMatchMany(t *testing.T, h Harness) {
 		t.Errorf("best of the candidates: %+v, want %s", r, target)
 	}
 	t.Logf("MatchCandidates among 10,000 subjects: %v", elapsed)
+}
+
+// testNearCandidates: the names one character off a query's core are
+// found, the query's own core and persons are not, and match.RankBands
+// puts the subject first in the possible band.
+func testNearCandidates(t *testing.T, h Harness) {
+	ctx := context.Background()
+	m := matcher(t, h.Store)
+	mustPut(t, h.Store, matchSubjects())
+	mustPut(t, h.Store, []credit.Subject{
+		{Class: credit.ClassOrg, USCC: USCC("91", "610100", 41), Name: "西安华鑫电子科技有限公司", Region: "610113"},
+		{Class: credit.ClassOrg, USCC: USCC("91", "610100", 42), Name: "西安华电子科技有限公司", Region: "610113"},
+		{Class: credit.ClassOrg, USCC: USCC("91", "610100", 43), Name: "西安秦川实业有限公司", Region: "610113",
+			FormerNames: []credit.NameSpan{{Name: "西安华新电子科枝有限公司"}}},
+		{Class: credit.ClassPerson, IDNumber: RIC("610113", "19900101", 8), Name: "华新电子科技", Region: "610113"},
+	})
+	cases := []struct {
+		q     string
+		found []string // among the candidates
+		not   []string // never
+		first string   // first possible match, "" for none
+	}{
+		{"西安华新电子科技有限公司", []string{"西安华信电子科技有限公司", "西安华鑫电子科技有限公司", "西安华电子科技有限公司"},
+			[]string{"西安华为技术有限公司", "华新电子科技"}, "西安华信电子科技有限公司"},
+		// A former name one character off.
+		{"西安华新电子科技有限公司", []string{"西安秦川实业有限公司"}, nil, ""},
+		// Two characters swapped; one dropped; one added.
+		{"西安信华电子科技有限公司", []string{"西安华信电子科技有限公司"}, nil, "西安华信电子科技有限公司"},
+		{"西安华信电科技有限公司", []string{"西安华信电子科技有限公司"}, nil, "西安华信电子科技有限公司"},
+		{"西安华信电子子科技有限公司", []string{"西安华信电子科技有限公司"}, nil, "西安华信电子科技有限公司"},
+		// The line of business mistyped.
+		{"陕西省市场监督管里局", []string{"陕西省市场监督管理局"}, nil, "陕西省市场监督管理局"},
+		// Two characters: nothing to look up by.
+		{"鑫园", nil, nil, ""},
+	}
+	for _, c := range cases {
+		got, err := m.NearCandidates(ctx, c.q, 50)
+		if err != nil {
+			t.Fatalf("NearCandidates(%q): %v", c.q, err)
+		}
+		for _, want := range c.found {
+			if !slices.Contains(names(got), want) {
+				t.Errorf("NearCandidates(%q) = %q, want %s among them", c.q, names(got), want)
+			}
+		}
+		for _, s := range got {
+			if slices.Contains(c.not, s.Name) || s.Class == credit.ClassPerson {
+				t.Errorf("NearCandidates(%q) returned %s", c.q, s.Name)
+			}
+		}
+		var cands []match.Candidate
+		for _, s := range got {
+			cands = append(cands, match.CandidateOf(s))
+		}
+		r := match.RankBands(match.Query{Name: c.q}, cands, match.DefaultMinScore, 0)
+		if len(r.Match) != 0 {
+			t.Errorf("%q: %s in the match band", c.q, r.Match[0].Name)
+		}
+		if c.first != "" && (len(r.Possible) == 0 || r.Possible[0].ID != idOf(got, c.first)) {
+			t.Errorf("%q: possible %+v, want %s first", c.q, r.Possible, c.first)
+		}
+	}
+	for _, q := range []string{"", "华"} {
+		if _, err := m.NearCandidates(ctx, q, 10); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("NearCandidates(%q): %v, want ErrInvalid", q, err)
+		}
+	}
+	if got, err := m.NearCandidates(ctx, "西安华新电子科技有限公司", 0); err != nil || len(got) != 0 {
+		t.Errorf("limit 0: %q %v", names(got), err)
+	}
 }
