@@ -97,6 +97,9 @@ func (s *Store) NearCandidates(ctx context.Context, name string, limit int) ([]c
 	if limit <= 0 || len(near) == 0 {
 		return nil, nil
 	}
+	if err := s.catchUpSearch(ctx); err != nil {
+		return nil, fmt.Errorf("near candidates: %w", err)
+	}
 	out, err := s.querySubjects(ctx, matchSQL, nearQuery(near, grams.All), limit)
 	if err != nil {
 		return nil, fmt.Errorf("near candidates: %w", err)
