@@ -94,8 +94,12 @@ func runRecord(ctx context.Context, env *environ, args []string) error {
 	enc := json.NewEncoder(env.stdout)
 	enc.SetEscapeHTML(false)
 	for _, r := range versions {
+		fields, err := store.FieldsJSON(r.Fields)
+		if err != nil {
+			return fmt.Errorf("record %d version %d: %w", r.ID, r.Version, err)
+		}
 		if err := enc.Encode(recordJSON{r.ID, r.Kind, r.SubjectID, r.SourceDept, r.DecisionNo, r.DecisionDate, r.Version,
-			string(r.State), r.StateReason, r.ReceivedAt.Format("2006-01-02T15:04:05Z"), r.WorkingDays, r.Late, r.Fields}); err != nil {
+			string(r.State), r.StateReason, r.ReceivedAt.Format("2006-01-02T15:04:05Z"), r.WorkingDays, r.Late, fields}); err != nil {
 			return err
 		}
 	}

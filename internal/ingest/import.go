@@ -345,7 +345,7 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 	}
 	dd := rec.DecisionDate()
 	wd := im.Calendar.WorkingDaysBetween(dd, received)
-	public, private := fieldsJSON(kind, rec)
+	public, private := recordFields(kind, rec)
 	return store.RecordInput{
 		Kind:         kind.Code,
 		Identity:     rec.IdentityKey(im.Hash),
@@ -362,11 +362,12 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 	}, nil
 }
 
-// fieldsJSON encodes a record's filled fields as a JSON object by key: the
-// public part with ID numbers masked, and the private part with the ID
-// numbers in clear (nil when there are none).
-func fieldsJSON(kind *catalog.Kind, rec catalog.Record) (public, private []byte) {
-	public = append(make([]byte, 0, 512), '{')
+// recordFields encodes a record's filled fields: the public part with ID
+// numbers masked (store.Fields, the compact encoding), and the private
+// part, a JSON object with the ID numbers in clear (nil when there are
+// none), which the store encrypts.
+func recordFields(kind *catalog.Kind, rec catalog.Record) (public, private []byte) {
+	pub := store.NewFields(384)
 	for _, f := range kind.Fields {
 		v := rec.Get(f.Key)
 		if v == "" {
@@ -381,16 +382,12 @@ func fieldsJSON(kind *catalog.Kind, rec catalog.Record) (public, private []byte)
 			private = appendJSONPair(private, f.Key, v)
 			v = credit.MaskID(v)
 		}
-		if len(public) > 1 {
-			public = append(public, ',')
-		}
-		public = appendJSONPair(public, f.Key, v)
+		pub.Add(f.Key, v)
 	}
-	public = append(public, '}')
 	if private != nil {
 		private = append(private, '}')
 	}
-	return public, private
+	return pub.Bytes(), private
 }
 
 func appendJSONPair(b []byte, k, v string) []byte {

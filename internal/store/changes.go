@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -48,11 +47,10 @@ type ListFields struct {
 }
 
 // ListFieldsOf reads the list fields of a record's public fields (zero
-// when they are not JSON).
+// when they cannot be decoded).
 func ListFieldsOf(fields []byte) ListFields {
-	var f ListFields
-	_ = json.Unmarshal(fields, &f)
-	return f
+	m, _ := DecodeFields(fields)
+	return ListFields{ListType: m["list_type"], ExitDate: m["exit_date"]}
 }
 
 // Listed reports whether a record of kind, in state, with these public

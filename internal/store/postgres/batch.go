@@ -62,14 +62,15 @@ func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string
 		var out []store.Record
 		for rs.Next() {
 			var r store.Record
-			var state, fields string
+			var state string
+			var fields []byte
 			if err := rs.Scan(&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &state, &fields, &r.ReceivedAt); err != nil {
 				return nil, err
 			}
 			if len(kinds) > 0 && !slices.Contains(kinds, r.Kind) {
 				continue
 			}
-			r.State, r.Fields, r.ReceivedAt = store.RecordState(state), []byte(fields), r.ReceivedAt.UTC()
+			r.State, r.Fields, r.ReceivedAt = store.RecordState(state), fields, r.ReceivedAt.UTC()
 			r.FirstReceived = r.ReceivedAt
 			out = append(out, r)
 		}

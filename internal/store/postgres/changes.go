@@ -60,13 +60,14 @@ func appendChanges(ctx context.Context, tx pgx.Tx, evs []store.ChangeEvent) erro
 // their events one after the other.
 func storedRecord(ctx context.Context, tx pgx.Tx, id int64) (store.StoredRecord, error) {
 	r := store.StoredRecord{ID: id}
-	var state, fields string
+	var state string
+	var fields []byte
 	err := tx.QueryRow(ctx, `SELECT r.kind, r.state, r.fields, r.subject_id, coalesce(s.region, '')
 		FROM records r LEFT JOIN subjects s ON s.id = r.subject_id WHERE r.id = $1 FOR UPDATE OF r`, id).Scan(&r.Kind, &state, &fields, &r.SubjectID, &r.Region)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, fmt.Errorf("record %d: %w", id, store.ErrNotFound)
 	}
-	r.State, r.Fields = store.RecordState(state), []byte(fields)
+	r.State, r.Fields = store.RecordState(state), fields
 	return r, err
 }
 

@@ -105,19 +105,20 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 		// The fields of list entries too, to tell whether they are in
 		// force (change events).
 		rs, err := tx.Query(ctx, `SELECT identity, id, version, content_hash, kind, state,
-			CASE WHEN kind IN `+store.ListKindsSQL()+` THEN fields ELSE '' END FROM records WHERE identity = ANY($1)`, hashes)
+			CASE WHEN kind IN `+store.ListKindsSQL()+` THEN fields ELSE ''::bytea END FROM records WHERE identity = ANY($1)`, hashes)
 		if err != nil {
 			return fmt.Errorf("read records: %w", err)
 		}
 		for rs.Next() {
 			var ident []byte
 			var e store.ExistingRecord
-			var kind, state, fields string
+			var kind, state string
+			var fields []byte
 			if err := rs.Scan(&ident, &e.ID, &e.Version, &e.Hash, &kind, &state, &fields); err != nil {
 				rs.Close()
 				return err
 			}
-			e.Listed = store.Listed(kind, store.RecordState(state), []byte(fields))
+			e.Listed = store.Listed(kind, store.RecordState(state), fields)
 			existing[string(ident)] = e
 		}
 		rs.Close()
@@ -144,7 +145,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 				"working_days", "late"}, pgx.CopyFromSlice(len(plan.Insert), func(i int) ([]any, error) {
 				r := rows[plan.Insert[i]]
 				return []any{ids[i], r.Kind, r.IdentityHash, subjectIDs[r.SubjectKey], r.SourceDept, r.DecisionNo, r.DecisionDate,
-					1, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, batch, r.WorkingDays, r.Late}, nil
+					1, r.ContentHash, r.Fields, r.PrivateEnc, batch, receivedAt, batch, r.WorkingDays, r.Late}, nil
 			})); err != nil {
 				return fmt.Errorf("insert records: %w", err)
 			}
@@ -163,7 +164,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			}
 			if _, err := tx.Exec(ctx, `UPDATE records SET version = $1, content_hash = $2, fields = $3, private = $4, batch_id = $5,
 				received_at = $6, decision_date = $7, state = 'corrected', state_reason = $8 WHERE id = $9`,
-				v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
+				v.Version, r.ContentHash, r.Fields, r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
 				return fmt.Errorf("update record %d: %w", id, err)
 			}
 		}
@@ -197,8 +198,8 @@ const recordColumns = `r.id, r.kind, r.subject_id, r.source_dept, r.decision_no,
 // scanRecord reads recordColumns and then the extra columns into extra.
 func (s *Store) scanRecord(row pgx.Row, extra ...any) (store.Record, error) {
 	var r store.Record
-	var fields, state string
-	var priv []byte
+	var state string
+	var fields, priv []byte
 	var first *time.Time
 	dest := append([]any{&r.ID, &r.Kind, &r.SubjectID, &r.SourceDept, &r.DecisionNo, &r.DecisionDate, &r.Version, &state,
 		&r.StateReason, &fields, &priv, &r.ReceivedAt, &r.WorkingDays, &r.Late, &first, &r.Objected, &r.RepairedOn}, extra...)
@@ -206,7 +207,7 @@ func (s *Store) scanRecord(row pgx.Row, extra ...any) (store.Record, error) {
 		return r, err
 	}
 	r.State = store.RecordState(state)
-	r.Fields = []byte(fields)
+	r.Fields = fields
 	r.ReceivedAt = r.ReceivedAt.UTC()
 	if first != nil {
 		r.FirstReceived = first.UTC()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // bulkRows is how many rows one multi-row INSERT carries. One statement
@@ -75,3 +76,8 @@ func inList[T any](vals []T) (string, []any) {
 	}
 	return "(?" + strings.Repeat(", ?", len(vals)-1) + ")", args
 }
+
+// timeText is the text modernc's driver stores for a time.Time (its
+// default format, time.Time.String), for binding one time to many rows:
+// formatting it once per batch instead of once per row.
+func timeText(t time.Time) string { return t.String() }

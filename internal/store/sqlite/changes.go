@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -30,9 +31,14 @@ func appendChanges(ctx context.Context, tx *sql.Tx, evs []store.ChangeEvent) err
 	for i := range evs {
 		evs[i].Seq = last + 1 + int64(i)
 	}
+	var at time.Time
+	var atText string // events of a put share their time: formatted once
 	return bulkInsert(ctx, tx, "changes", changeColumns, len(evs), func(i int, a []any) []any {
 		e := evs[i]
-		return append(a, e.Seq, e.At.UTC(), string(e.Type), e.RecordID, e.Kind, e.SubjectID, e.Region, e.ListType)
+		if i == 0 || !e.At.Equal(at) {
+			at, atText = e.At, timeText(e.At.UTC())
+		}
+		return append(a, e.Seq, atText, string(e.Type), e.RecordID, e.Kind, e.SubjectID, e.Region, e.ListType)
 	})
 }
 

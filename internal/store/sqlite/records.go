@@ -75,6 +75,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 	}
 	subjectIDs := make(map[string]int64, len(srows))
 	regions := make(map[string]string, len(srows)) // for change events
+	created := map[string]bool{}
 	for start := 0; start < len(srows); start += chunk {
 		part := srows[start:min(start+chunk, len(srows))]
 		existing, err := readSubjectIDs(ctx, tx, store.Keys(part))
@@ -91,16 +92,18 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 		}
 		for i, r := range plan.Insert {
 			subjectIDs[r.Key], regions[r.Key] = first+int64(i), r.Region
+			created[r.Key] = true
 		}
 	}
-	existing := make(map[string]store.ExistingRecord, len(rows))
-	for start := 0; start < len(rows); start += chunk {
-		part := rows[start:min(start+chunk, len(rows))]
-		hashes := make([][]byte, len(part))
-		for i, r := range part {
-			hashes[i] = r.IdentityHash
+	var hashes [][]byte
+	for _, r := range rows {
+		if r.MayExist(created) {
+			hashes = append(hashes, r.IdentityHash)
 		}
-		in, args := inList(hashes)
+	}
+	existing := make(map[string]store.ExistingRecord, len(hashes))
+	for start := 0; start < len(hashes); start += chunk {
+		in, args := inList(hashes[start:min(start+chunk, len(hashes))])
 		// The fields of list entries too, to tell whether they are in
 		// force (change events).
 		rs, err := tx.QueryContext(ctx, `SELECT identity, id, version, content_hash, kind, state,
@@ -130,12 +133,13 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 	if err != nil {
 		return nil, err
 	}
+	received := timeText(receivedAt)
 	err = bulkInsert(ctx, tx, "records", []string{"id", "kind", "identity", "subject_id", "source_dept", "decision_no", "decision_date",
 		"version", "content_hash", "fields", "private", "batch_id", "received_at", "first_batch", "working_days", "late"},
 		len(plan.Insert), func(i int, a []any) []any {
 			r := rows[plan.Insert[i]]
 			return append(a, first+int64(i), r.Kind, r.IdentityHash, subjectIDs[r.SubjectKey], r.SourceDept, r.DecisionNo, r.DecisionDate,
-				1, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, batch, r.WorkingDays, r.Late)
+				1, r.ContentHash, r.Fields, r.PrivateEnc, batch, received, batch, r.WorkingDays, r.Late)
 		})
 	if err != nil {
 		return nil, err
@@ -154,7 +158,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE records SET version = ?, content_hash = ?, fields = ?, private = ?, batch_id = ?,
 			received_at = ?, decision_date = ?, state = 'corrected', state_reason = ? WHERE id = ?`,
-			v.Version, r.ContentHash, string(r.Fields), r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
+			v.Version, r.ContentHash, r.Fields, r.PrivateEnc, batch, receivedAt, r.DecisionDate, store.CorrectionReason(r.Reason), id); err != nil {
 			return nil, fmt.Errorf("update record %d: %w", id, err)
 		}
 	}

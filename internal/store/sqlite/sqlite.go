@@ -201,12 +201,13 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 	if err != nil {
 		return 0, err
 	}
+	at := timeText(now)
 	err = bulkInsert(ctx, tx, "subjects",
 		[]string{"id", "key", "class", "uscc", "reg_no", "id_enc", "masked_id", "name", "region", "created_at", "updated_at"},
 		len(p.Insert), func(i int, a []any) []any {
 			r := p.Insert[i]
-			return append(a, first+int64(i), r.Key, r.Class, nullString(r.USCC), nullString(r.RegNo),
-				r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, now, now)
+			return append(a, first+int64(i), r.Key, string(r.Class), nullString(r.USCC), nullString(r.RegNo),
+				r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, at, at)
 		})
 	if err != nil {
 		return 0, err
