@@ -359,4 +359,3 @@ func (p RecordPlan) Counts() []IntakeCount {
 	}
 	return out
 }
-
