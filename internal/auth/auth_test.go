@@ -367,6 +367,9 @@ func TestOrgRules(t *testing.T) {
 	if err := ValidateChild(cityA, Org{Kind: Dept, Name: "市场监管局", USCC: "123"}); err == nil {
 		t.Error("a department with a bad USCC accepted")
 	}
+	if err := ValidateChild(cityA, Org{Kind: Dept, Name: "市场\u202E局管监", USCC: "11610100MB0000000X"}); err == nil || !strings.Contains(err.Error(), "U+202E") {
+		t.Errorf("a name with a direction override: %v", err)
+	}
 	if got := prov.ChildPath(3); got != "/1/2/3/" {
 		t.Errorf("ChildPath = %q", got)
 	}

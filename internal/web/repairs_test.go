@@ -256,6 +256,9 @@ func TestRepairWorkflow(t *testing.T) {
 	if code, body := act(t, root, casePath, "reject", "", "  "); code != http.StatusUnprocessableEntity || !strings.Contains(body, "不予受理须写明理由") {
 		t.Errorf("reject without a reason: %d", code)
 	}
+	if code, body := act(t, root, casePath, "reject", "", "材料\u202E全不"); code != http.StatusUnprocessableEntity || !strings.Contains(body, "含有改变文字显示方向的控制字符（U&#43;202E）") {
+		t.Errorf("reject with a direction override: %d", code)
+	}
 	if code, body := act(t, root, casePath, "accept", "", "材料齐全"); code != http.StatusSeeOther {
 		t.Fatalf("accept: %d %s", code, body)
 	}
