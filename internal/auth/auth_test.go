@@ -294,6 +294,20 @@ func TestTOTP(t *testing.T) {
 	if CheckTOTP(secret, "", now) || CheckTOTP(secret, "12345", now) {
 		t.Error("malformed code accepted")
 	}
+	// The step a code belongs to, whichever of the three it is checked in.
+	step := now.Unix() / 30
+	for _, at := range []time.Duration{-30 * time.Second, 0, 29 * time.Second, 30 * time.Second} {
+		if got, ok := TOTPStep(secret, " "+code+" ", now.Add(at)); !ok || got != step {
+			t.Errorf("TOTPStep at %v = %d, %v; want %d", at, got, ok, step)
+		}
+	}
+	next, _ := TOTPCode(secret, now.Add(30*time.Second))
+	if got, ok := TOTPStep(secret, next, now); !ok || got != step+1 {
+		t.Errorf("the next step's code: %d, %v", got, ok)
+	}
+	if _, ok := TOTPStep(secret, code, now.Add(61*time.Second)); ok {
+		t.Error("a code two steps old accepted")
+	}
 }
 
 func testMAC(prev, entry []byte) []byte {

@@ -259,6 +259,16 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User, audit *auth.AuditEn
 	})
 }
 
+// UseTOTPStep implements store.AccessStore.
+func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
+	res, err := s.W.ExecContext(ctx, `UPDATE users SET totp_step = $1 WHERE id = $2 AND totp_step < $1`, step, userID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 func (s *Store) getUser(ctx context.Context, where string, arg any, what string) (auth.User, error) {
 	u, err := scanUser(s.W.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, arg))
 	return u, notFound(err, what)
