@@ -146,7 +146,7 @@ func TestObjectionWorkflow(t *testing.T) {
 		t.Errorf("evidence of a wrong type: %d", code)
 	}
 	code, _, h := postFiles(shop, recPath+"/objections", "evidence", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"罚款金额应为1万元，不是2万元"},
-		"contact": {"13900000000"}}, upload{"缴款凭证.png", pngProof})
+		"contact": {"13900000000"}}, upload{"缴款凭证.html", pngProof})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/objections/") {
 		t.Fatalf("file: %d %v", code, h)
 	}
@@ -154,8 +154,9 @@ func TestObjectionWorkflow(t *testing.T) {
 	if _, page := shop.get(casePath); !strings.Contains(page, "核查中") || !strings.Contains(page, "13900000000") || !strings.Contains(page, "罚款金额应为1万元") {
 		t.Errorf("the shop's case page:\n%s", page)
 	}
-	// The evidence: listed on the case page, sent to the department (and
-	// the reading audited), refused to others.
+	// The evidence: listed on the case page under the name of its type
+	// (uploaded as .html), sent to the department (and the reading
+	// audited), refused to others.
 	m := regexp.MustCompile(`href="(/objections/\d+/files/\d+)"[^>]*>缴款凭证.png<`).FindStringSubmatch(func() string { _, p := shop.get(casePath); return p }())
 	if m == nil {
 		t.Fatal("the case page does not list the evidence")
