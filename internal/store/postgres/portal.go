@@ -75,10 +75,10 @@ const namesSQL = `SELECT s.id, n.name FROM subjects s JOIN subject_names n ON n.
 // NameEntries implements store.NameSource.
 func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name string) error) (int64, error) {
 	var seq int64
-	if err := s.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM subject_search`).Scan(&seq); err != nil {
+	if err := s.reads.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM subject_search`).Scan(&seq); err != nil {
 		return 0, fmt.Errorf("name entries: %w", err)
 	}
-	rs, err := s.pool.Query(ctx, namesSQL)
+	rs, err := s.reads.Query(ctx, namesSQL)
 	if err != nil {
 		return 0, fmt.Errorf("name entries: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Store) NameEntries(ctx context.Context, fn func(subject int64, name str
 
 // NameChanges implements store.NameSource.
 func (s *Store) NameChanges(ctx context.Context, after int64, limit int) ([]store.IndexDoc, int64, error) {
-	rs, err := s.pool.Query(ctx, `SELECT q.seq, q.subject_id, n.name FROM (
+	rs, err := s.reads.Query(ctx, `SELECT q.seq, q.subject_id, n.name FROM (
 			SELECT subject_id, seq FROM subject_search WHERE seq > $1 ORDER BY seq LIMIT $2) q
 		JOIN subject_names n ON n.subject_id = q.subject_id ORDER BY q.seq, n.id`, after, limit)
 	if err != nil {
@@ -127,7 +127,7 @@ func (s *Store) SubjectsByID(ctx context.Context, ids []int64) ([]credit.Subject
 // (or not at all, in a database migrated from before it existed).
 func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	var v string
-	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = 'search_index'`).Scan(&v)
+	err := s.reads.QueryRow(ctx, `SELECT value FROM settings WHERE name = 'search_index'`).Scan(&v)
 	if err == nil && v == store.SearchIndexVersion {
 		return nil
 	}
@@ -228,7 +228,7 @@ func (s *Store) SearchSubjects(ctx context.Context, q string, offset, limit int)
 // querySubjects reads the subjects a query of subjectColumns returns, in
 // its order, with their former names.
 func (s *Store) querySubjects(ctx context.Context, q string, args ...any) ([]credit.Subject, error) {
-	rs, err := s.pool.Query(ctx, q, args...)
+	rs, err := s.reads.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +258,7 @@ func (s *Store) formerNames(ctx context.Context, subs []credit.Subject) error {
 	for i, sub := range subs {
 		at[sub.ID], ids[i] = i, sub.ID
 	}
-	rs, err := s.pool.Query(ctx, `SELECT subject_id, name, valid_from, valid_to FROM subject_names
+	rs, err := s.reads.Query(ctx, `SELECT subject_id, name, valid_from, valid_to FROM subject_names
 		WHERE subject_id = ANY($1) AND valid_to IS NOT NULL ORDER BY valid_to, id`, ids)
 	if err != nil {
 		return err
@@ -284,7 +284,7 @@ func (s *Store) formerNames(ctx context.Context, subs []credit.Subject) error {
 
 // SubjectRecords implements store.RecordStore.
 func (s *Store) SubjectRecords(ctx context.Context, subjectID int64) ([]store.Record, error) {
-	rs, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.subject_id = $1
+	rs, err := s.reads.Query(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.subject_id = $1
 		ORDER BY r.decision_date DESC, r.id DESC`, subjectID)
 	if err != nil {
 		return nil, err
@@ -334,7 +334,7 @@ func (s *Store) LatestRecords(ctx context.Context, f store.RecordFilter) ([]stor
 	}
 	args = append(args, max(f.Limit, 0), max(f.Offset, 0))
 	q += fmt.Sprintf(" ORDER BY r.decision_date DESC, r.id DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
-	rs, err := s.pool.Query(ctx, q, args...)
+	rs, err := s.reads.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("latest records: %w", err)
 	}
