@@ -50,13 +50,22 @@ func positional(args []string, what string) (string, []string, error) {
 	return args[0], args[1:], nil
 }
 
-func openAccess(ctx context.Context, env *environ, fs *flag.FlagSet, args []string) (store.Store, error) {
+// openAccess opens the store for a command on organisations or accounts;
+// done anchors the audit trail's head, which the command may have
+// appended to (app.AnchorAudit), and closes the store.
+func openAccess(ctx context.Context, env *environ, fs *flag.FlagSet, args []string) (s store.Store, done func(), err error) {
 	c, log, err := setup(env, fs, args, config.Storage)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s, _, err := app.Open(ctx, c, log, false)
-	return s, err
+	s, keys, err := app.Open(ctx, c, log, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, func() {
+		app.AnchorAudit(ctx, c.Data, s, keys, log)
+		s.Close()
+	}, nil
 }
 
 const orgUsage = `Usage:
@@ -89,11 +98,11 @@ func runOrg(ctx context.Context, env *environ, args []string) error {
 	name := fs.String("name", "", "add: the organisation's name")
 	region := fs.String("region", "", "add: 6-digit division code (a region's; a department's defaults to its parent's)")
 	uscc := fs.String("uscc", "", "add: a department's 统一社会信用代码")
-	s, err := openAccess(ctx, env, fs, rest)
+	s, done, err := openAccess(ctx, env, fs, rest)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	root, err := s.RootOrg(ctx, auth.Operator.Label())
 	if err != nil {
 		return err
@@ -174,11 +183,11 @@ func runUser(ctx context.Context, env *environ, args []string) error {
 	subject := fs.String("subject", "", "add: the USCC or ID number of the subject a subject user is")
 	pwFile := fs.String("password-file", "", "add, passwd: read the password from this file instead of generating one")
 	oidc := fs.String("oidc", "", "add: the single sign-on identity, issuer|sub")
-	s, err := openAccess(ctx, env, fs, rest)
+	s, done, err := openAccess(ctx, env, fs, rest)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
+	defer done()
 	roleTable := auth.DefaultRoles()
 	password := func(login string) (pw string, generated bool, err error) {
 		if *pwFile == "" {
@@ -327,11 +336,12 @@ func runClient(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, _, err := app.Open(ctx, c, log, false)
+	s, keys, err := app.Open(ctx, c, log, false)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	defer app.AnchorAudit(ctx, c.Data, s, keys, log)
 	switch sub {
 	case "list":
 		list, err := s.ListClients(ctx, "")
@@ -402,7 +412,10 @@ func runClient(ctx context.Context, env *environ, args []string) error {
 }
 
 const auditUsage = `Usage:
-  xinyong audit verify      check the whole hash chain; exit 1 at the first broken entry
+  xinyong audit verify [--checkpoint FILE]
+        check the whole hash chain, then compare the database with the audit checkpoint
+        (DATA/audit.checkpoint, or FILE: a copy kept elsewhere); exit 1 at the first broken
+        entry, or when entries the checkpoint anchors are missing or differ
   xinyong audit list [--subject ID] [--limit N]
 (both take [--data DIR | --db DSN])`
 
@@ -417,6 +430,7 @@ func runAudit(ctx context.Context, env *environ, args []string) error {
 	fs := newFlagSet(env, "audit "+sub, auditUsage)
 	subject := fs.Int64("subject", 0, "list: only entries about this subject")
 	limit := fs.Int("limit", 50, "list: how many of the newest entries")
+	checkpoint := fs.String("checkpoint", "", "verify: the checkpoint file to compare with (default DATA/audit.checkpoint)")
 	c, log, err := setup(env, fs, rest, config.Storage)
 	if err != nil {
 		return err
@@ -444,5 +458,32 @@ func runAudit(ctx context.Context, env *environ, args []string) error {
 		return &exitError{code: 1}
 	}
 	fmt.Fprintf(env.stdout, "audit trail intact: %d entries\n", v.Count)
+	// The chain cannot show that its newest entries were deleted: the
+	// checkpoint, kept outside the database, can.
+	path := *checkpoint
+	if path == "" {
+		path = app.CheckpointPath(c.Data)
+	}
+	cp, found, err := app.ReadCheckpoint(path)
+	switch {
+	case err != nil:
+		fmt.Fprintf(env.stdout, "审计检查点无法读取 / audit checkpoint unreadable: %v\n", err)
+		return &exitError{code: 1}
+	case !found && *checkpoint != "":
+		fmt.Fprintf(env.stdout, "审计检查点 %s 不存在 / audit checkpoint %s does not exist\n", path, path)
+		return &exitError{code: 1}
+	case !found:
+		fmt.Fprintf(env.stdout, "no audit checkpoint at %s: deleted newest entries cannot be detected (serve and the commands that append write one)\n", path)
+		return nil
+	}
+	if err := app.CompareCheckpoint(ctx, s, keys, cp); err != nil {
+		var ce *auth.CheckpointError
+		if errors.As(err, &ce) {
+			fmt.Fprintf(env.stdout, "审计日志与检查点不符：%s\naudit trail does NOT match its checkpoint (%s): %s\n", ce.ZH, path, ce.EN)
+			return &exitError{code: 1}
+		}
+		return err
+	}
+	fmt.Fprintf(env.stdout, "matches the audit checkpoint %s: entry %d, written %s\n", path, cp.Seq, cp.At.Format(time.RFC3339))
 	return nil
 }

@@ -95,6 +95,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	if _, err := s.Audit(ctx, e); err != nil {
 		return fmt.Errorf("the file was imported, but the audit trail could not be written: %w", err)
 	}
+	app.AnchorAudit(ctx, c.Data, s, keys, log)
 	for _, w := range res.Warnings {
 		log.Warn("header", "warning", w)
 	}

@@ -65,7 +65,7 @@ func runRecord(ctx context.Context, env *environ, args []string) error {
 	if state != "" && strings.TrimSpace(*reason) == "" {
 		return usageError("record %s needs --reason", sub)
 	}
-	s, _, err := app.Open(ctx, c, log, false)
+	s, keys, err := app.Open(ctx, c, log, false)
 	if err != nil {
 		return err
 	}
@@ -83,6 +83,7 @@ func runRecord(ctx context.Context, env *environ, args []string) error {
 		if _, err := s.Audit(ctx, e); err != nil {
 			return fmt.Errorf("record %d changed, but the audit trail could not be written: %w", id, err)
 		}
+		app.AnchorAudit(ctx, c.Data, s, keys, log)
 	}
 	versions, err := s.RecordVersions(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {

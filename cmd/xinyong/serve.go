@@ -41,6 +41,25 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return fmt.Errorf("--name-refresh %s: must be positive", c.NameRefresh)
 	}
 	go store.FollowSearch(ctx, s, c.NameRefresh, log)
+	// The audit trail's head is anchored in the data directory at start
+	// (which also compares the database with the last checkpoint), every
+	// app.CheckpointEvery and at shutdown.
+	access := s
+	app.AnchorAudit(ctx, c.Data, access, keys, log)
+	anchored := make(chan struct{})
+	go func() {
+		defer close(anchored)
+		t := time.NewTicker(app.CheckpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				app.AnchorAudit(ctx, c.Data, access, keys, log)
+			}
+		}
+	}()
 	if c.NameIndex {
 		x, err := store.NewIndexed(ctx, s, log)
 		if err != nil {
@@ -121,8 +140,13 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	log.Info("shutting down", "timeout", c.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	serr := srv.Shutdown(sctx)
+	<-anchored
+	actx, acancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer acancel()
+	app.AnchorAudit(actx, c.Data, access, keys, log)
+	if serr != nil {
+		return fmt.Errorf("shutdown: %w", serr)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

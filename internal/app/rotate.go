@@ -218,6 +218,7 @@ func RotateKey(ctx context.Context, c config.Config, log *slog.Logger, opt Rotat
 		if _, err := s.Audit(ctx, e); err != nil {
 			return res, fmt.Errorf("the keys are rotated, but the audit trail could not be written: %w", err)
 		}
+		AnchorAudit(ctx, c.Data, s, opened, log)
 	} else {
 		log.Warn("finished an interrupted rotation; it is not in the audit trail")
 	}

@@ -3,8 +3,10 @@ package auth
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -124,8 +126,35 @@ func NewTOTP(issuer, account string) (secret, url string, err error) {
 
 // CheckTOTP reports whether code is valid for secret at now.
 func CheckTOTP(secret, code string, now time.Time) bool {
-	ok, err := totp.ValidateCustom(code, secret, now, totp.ValidateOpts{Period: 30, Skew: 1, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-	return err == nil && ok
+	_, ok := TOTPStep(secret, code, now)
+	return ok
+}
+
+// TOTPPeriod is the length of a TOTP step.
+const TOTPPeriod = 30 * time.Second
+
+// TOTPStep returns the step (Unix time / 30 s) whose code code is, among
+// the step of now and one either side, and whether there is one. A code
+// is good once: the caller records the step as the account's last used
+// (store.AccessStore.UseTOTPStep) and refuses a code whose step is not
+// after it, so that a code seen over a shoulder or in a proxy's log
+// cannot sign in again within its window.
+func TOTPStep(secret, code string, now time.Time) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if len(code) != 6 {
+		return 0, false
+	}
+	step := now.Unix() / int64(TOTPPeriod/time.Second)
+	for _, s := range []int64{step, step - 1, step + 1} {
+		want, err := TOTPCode(secret, time.Unix(s*int64(TOTPPeriod/time.Second), 0))
+		if err != nil {
+			return 0, false
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return s, true
+		}
+	}
+	return 0, false
 }
 
 // TOTPCode is the code for secret at t (for tests and tools).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -294,6 +295,20 @@ func TestTOTP(t *testing.T) {
 	if CheckTOTP(secret, "", now) || CheckTOTP(secret, "12345", now) {
 		t.Error("malformed code accepted")
 	}
+	// The step a code belongs to, whichever of the three it is checked in.
+	step := now.Unix() / 30
+	for _, at := range []time.Duration{-30 * time.Second, 0, 29 * time.Second, 30 * time.Second} {
+		if got, ok := TOTPStep(secret, " "+code+" ", now.Add(at)); !ok || got != step {
+			t.Errorf("TOTPStep at %v = %d, %v; want %d", at, got, ok, step)
+		}
+	}
+	next, _ := TOTPCode(secret, now.Add(30*time.Second))
+	if got, ok := TOTPStep(secret, next, now); !ok || got != step+1 {
+		t.Errorf("the next step's code: %d, %v", got, ok)
+	}
+	if _, ok := TOTPStep(secret, code, now.Add(61*time.Second)); ok {
+		t.Error("a code two steps old accepted")
+	}
 }
 
 func testMAC(prev, entry []byte) []byte {
@@ -367,6 +382,9 @@ func TestOrgRules(t *testing.T) {
 	if err := ValidateChild(cityA, Org{Kind: Dept, Name: "市场监管局", USCC: "123"}); err == nil {
 		t.Error("a department with a bad USCC accepted")
 	}
+	if err := ValidateChild(cityA, Org{Kind: Dept, Name: "市场\u202E局管监", USCC: "11610100MB0000000X"}); err == nil || !strings.Contains(err.Error(), "U+202E") {
+		t.Errorf("a name with a direction override: %v", err)
+	}
 	if got := prov.ChildPath(3); got != "/1/2/3/" {
 		t.Errorf("ChildPath = %q", got)
 	}
@@ -399,6 +417,53 @@ func TestReach(t *testing.T) {
 	for _, c := range cases {
 		if got := z.Reach(c.p, ObjectionReview, c.dept, 42); got != c.want {
 			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+func TestCheckpoint(t *testing.T) {
+	mac := func(msg []byte) []byte { return testMAC([]byte("checkpoint"), msg) }
+	other := func(msg []byte) []byte { return testMAC([]byte("another key"), msg) }
+	at := time.Date(2026, 12, 5, 1, 2, 3, 0, time.UTC)
+	e := func(seq int64, hash string) AuditEntry { return AuditEntry{Seq: seq, Hash: []byte(hash)} }
+	cp := NewCheckpoint(e(10, "h10"), at, mac)
+	if cp.Seq != 10 || cp.Hash != "683130" || !cp.At.Equal(at) || !cp.Signed(mac) || cp.Signed(other) {
+		t.Fatalf("checkpoint %+v", cp)
+	}
+	for _, edit := range []func(*Checkpoint){
+		func(c *Checkpoint) { c.Seq = 9 },
+		func(c *Checkpoint) { c.Hash = "683139" },
+		func(c *Checkpoint) { c.At = c.At.Add(time.Second) },
+		func(c *Checkpoint) { c.MAC = "zz" },
+	} {
+		c := cp
+		edit(&c)
+		if c.Signed(mac) {
+			t.Errorf("an edited checkpoint %+v is signed", c)
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		head   AuditEntry
+		at     AuditEntry
+		found  bool
+		want   string // "" when it matches
+		wantZH string
+	}{
+		{"same head", e(10, "h10"), e(10, "h10"), true, "", ""},
+		{"gone on", e(15, "h15"), e(10, "h10"), true, "", ""},
+		{"newest deleted", e(7, "h7"), AuditEntry{}, false, "audit entries 8 to 10 are missing", "审计日志缺少第 8 至第 10 条"},
+		{"all deleted", AuditEntry{}, AuditEntry{}, false, "audit entries 1 to 10 are missing", "数据库中最新的是第 0 条"},
+		{"rewritten", e(12, "x12"), e(10, "x10"), true, "audit entry 10 differs", "审计日志第 10 条与检查点"},
+		{"hole at the anchor", e(12, "h12"), AuditEntry{}, false, "audit entry 10 is missing", "审计日志缺少第 10 条"},
+	} {
+		err := cp.Check(c.head, c.at, c.found)
+		var ce *CheckpointError
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (!errors.Is(err, ErrCheckpoint) || !errors.As(err, &ce) || !strings.Contains(ce.EN, c.want) || !strings.Contains(ce.ZH, c.wantZH)):
+			t.Errorf("%s: %v, want %q / %q", c.name, err, c.want, c.wantZH)
 		}
 	}
 }

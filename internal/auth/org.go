@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/code"
+	"github.com/xinyong/xinyong/internal/credit"
 )
 
 // OrgKind is the kind of an organisation in the tree.
@@ -70,6 +71,9 @@ func ValidateChild(parent Org, o Org) error {
 	}
 	if len([]rune(o.Name)) > 100 {
 		return fmt.Errorf("名称不能超过 100 个字")
+	}
+	if reason := credit.BidiReason(o.Name); reason != "" {
+		return fmt.Errorf("名称%s", reason)
 	}
 	switch parent.Kind {
 	case Dept:

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
+	"github.com/xinyong/xinyong/internal/credit"
 )
 
 // FieldError says why one field of a row was rejected.
@@ -249,9 +250,10 @@ func (v *validator) check(i int, s string) (string, string) {
 }
 
 // checkChars rejects bytes that are not UTF-8 (a file read in the wrong
-// encoding) and control characters other than tab and line breaks. Only
-// free-text values need it: the other types accept nothing but their own
-// characters.
+// encoding), control characters other than tab and line breaks, and the
+// bidirectional controls credit.BidiReason refuses in every typed text.
+// Only free-text values need it: the other types accept nothing but their
+// own characters.
 func checkChars(s string) string {
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -263,14 +265,19 @@ func checkChars(s string) string {
 			continue
 		}
 		// Fast path for the 3-byte sequences of CJK text: lead bytes
-		// E1-EC and EE-EF take any two continuation bytes.
-		if (c >= 0xE1 && c <= 0xEC || c >= 0xEE) && c <= 0xEF && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+		// E1-EC and EE-EF take any two continuation bytes (but E2 80 and
+		// E2 81, where the bidirectional controls are).
+		if (c >= 0xE1 && c <= 0xEC || c >= 0xEE) && c <= 0xEF && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 &&
+			!(c == 0xE2 && s[i+1] <= 0x81) {
 			i += 3
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n == 1 {
 			return "含有无法识别的字符（文件编码可能不是UTF-8或GBK）"
+		}
+		if credit.IsBidiControl(r) {
+			return credit.BidiReason(s[i:])
 		}
 		i += n
 	}

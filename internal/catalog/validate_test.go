@@ -166,6 +166,12 @@ func TestRejections(t *testing.T) {
 		{"decision no too long", cf, with(cfOrg(), "decision_no", strings.Repeat("号", 129)), "decision_no", "长度不能超过128个字符"},
 		{"invalid UTF-8", cf, with(cfOrg(), "subject_name", "福州\xb8\xa3\xd6\xdd"), "subject_name", "含有无法识别的字符"},
 		{"control character", cf, with(cfOrg(), "decision_no", "榕\x00123"), "decision_no", "含有控制字符"},
+		{"right-to-left override in a name", cf, with(cfOrg(), "subject_name", "西安\u202E司公限有"), "subject_name", "含有改变文字显示方向的控制字符（U+202E）"},
+		{"isolate in a decision number", cf, with(cfOrg(), "decision_no", "榕\u2067123\u2069"), "decision_no", "（U+2067）"},
+		{"right-to-left mark", cf, with(cfOrg(), "subject_name", "某\u200F公司"), "subject_name", "（U+200F）"},
+		{"Arabic letter mark", cf, with(cfOrg(), "subject_name", "某\u061C公司"), "subject_name", "（U+061C）"},
+		{"override in another ID document", cf, with(cfPerson(), "subject_id_type", "护照号", "subject_id_number", "E\u202E1234"), "subject_id_number", "（U+202E）"},
+		{"override in a 其他- category", xk, with(xkOrg(), "licence_category", "其他-\u202E案备"), "licence_category", "（U+202E）"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec, errs := tc.k.Validate(row(t, tc.k, tc.row), tc.k.StandardColumns(), testToday)
@@ -345,6 +351,35 @@ func TestConcurrentValidate(t *testing.T) {
 	for range 4 {
 		if !<-done {
 			t.Error("wrong result under concurrency")
+		}
+	}
+}
+
+// TestBidiInEveryTextField: a bidirectional control is refused in every
+// free-text field of the built-in kinds, naming the field.
+func TestBidiInEveryTextField(t *testing.T) {
+	for _, c := range []struct {
+		code string
+		row  map[string]string
+	}{{"cf", cfOrg()}, {"xk", xkOrg()}} {
+		k := kind(t, c.code)
+		n := 0
+		for _, f := range k.Fields {
+			if f.Type != TypeText {
+				continue
+			}
+			n++
+			_, errs := k.Validate(row(t, k, with(c.row, f.Key, "甲\u202E乙")), k.StandardColumns(), testToday)
+			found := false
+			for _, e := range errs {
+				found = found || e.Field == f.Key && e.Name == f.Name && strings.Contains(e.Reason, "U+202E")
+			}
+			if !found {
+				t.Errorf("%s.%s (%s) with U+202E: got\n%s", c.code, f.Key, f.Name, reasons(errs))
+			}
+		}
+		if n < 5 {
+			t.Errorf("%s: only %d text fields", c.code, n)
 		}
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -132,6 +133,10 @@ func (e *errs) text(field, v string, req bool, max int) {
 		e.add(field, "必填")
 	case n > max:
 		e.add(field, "不能超过%d个字（现有%d个）", max, n)
+	default:
+		if reason := credit.BidiReason(v); reason != "" {
+			e.add(field, "%s", reason)
+		}
 	}
 }
 

@@ -60,6 +60,10 @@ func TestTermsCheck(t *testing.T) {
 		{"unknown disclosure", func(t *Terms) { t.Disclosure = "公开" }, false, "公开类型: 应为可向社会公开、特定范围内公开、不可公开之一"},
 		{"no disclosure", func(t *Terms) { t.Disclosure = "" }, false, "公开类型: 必填"},
 		{"long note", func(t *Terms) { t.Note = strings.Repeat("备", MaxNote+1) }, false, "备注: 不能超过512个字"},
+		{"override in the content", func(t *Terms) { t.Content = "按期\u202E交补" }, false, "承诺内容: 含有改变文字显示方向的控制字符（U+202E）"},
+		{"isolate in the matter", func(t *Terms) { t.Matter = "\u2066申请\u2069" }, false, "承诺事由: 含有改变文字显示方向的控制字符（U+2066）"},
+		{"mark in the liability", func(t *Terms) { t.Liability = "承担\u200F责任" }, false, "违诺责任: 含有改变文字显示方向"},
+		{"override in the other kind", func(t *Terms) { t.Kind, t.KindOther = "其他", "\u202D书诺承" }, false, "具体承诺类型: 含有改变文字显示方向"},
 	} {
 		tm := goodTerms()
 		c.edit(&tm)
@@ -89,6 +93,8 @@ func TestAssessmentCheck(t *testing.T) {
 		{"unknown status", Assessment{Status: "已履行"}, "承诺履行状态: 应为全部履行、部分履行、全部未履行之一"},
 		{"before made", Assessment{Status: Fulfilled, AssessedOn: "2026-11-30"}, "认定日期: 不能早于承诺作出日期（2026-12-01）"},
 		{"tomorrow", Assessment{Status: Fulfilled, AssessedOn: "2026-12-05"}, "认定日期: 不能晚于今天"},
+		{"override in a note", Assessment{Status: Fulfilled, Note: "已\u202E核"}, "备注: 含有改变文字显示方向的控制字符（U+202E）"},
+		{"override in what was pursued", Assessment{Status: NotFulfilled, Unfulfilled: "未补交材料", Pursued: "\u202E可许销撤"}, "违诺责任追究内容: 含有改变文字显示方向"},
 	} {
 		a := tc.a.Normalize(today)
 		got := reasons(a.Check(c, today))

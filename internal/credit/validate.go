@@ -28,6 +28,9 @@ func (s Subject) Validate() error {
 	if utf8.RuneCountInString(s.Name) > MaxNameLen || !utf8.ValidString(s.Name) {
 		return &FieldError{"name", "名称过长或含非法字符"}
 	}
+	if reason := BidiReason(s.Name); reason != "" {
+		return &FieldError{"name", "名称" + reason}
+	}
 	if s.Region != "" && !isDigits(s.Region, 6) {
 		return &FieldError{"region", "行政区划代码应为6位数字"}
 	}

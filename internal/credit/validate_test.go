@@ -44,6 +44,9 @@ func TestValidate(t *testing.T) {
 		{Subject{Class: ClassPerson, IDNumber: "110105194902300021", Name: "某人"}, "id_number"},
 		{Subject{Class: ClassPerson, IDNumber: "11010519491231002X", USCC: org, Name: "某人"}, "uscc"},
 		{Subject{Class: "x", Name: "某"}, "class"},
+		{Subject{Class: ClassOrg, USCC: org, Name: "西安\u202E司公限有\u202C"}, "name"},
+		{Subject{Class: ClassOrg, USCC: org, Name: "西安\u2067某公司\u2069"}, "name"},
+		{Subject{Class: ClassPerson, IDNumber: "11010519491231002X", Name: "某\u200F人"}, "name"},
 	}
 	for i, c := range cases {
 		err := c.s.Validate()
@@ -88,5 +91,29 @@ func TestNaturalKey(t *testing.T) {
 	}
 	if k := (Subject{Class: ClassSole, USCC: code.USCCPlaceholder, RegNo: "110108000000016", Name: "店"}).NaturalKey(hash); k != "R:110108000000016|店" {
 		t.Errorf("sole key %q", k)
+	}
+}
+
+func TestBidiReason(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string // "" when accepted, else the code point named
+	}{
+		{"西安某某有限公司", ""},
+		{"شركة", ""},     // right-to-left letters themselves are fine
+		{"a\u200Db", ""}, // zero-width joiner is not a direction control
+		{"\u202A", "U+202A"}, {"\u202B", "U+202B"}, {"\u202C", "U+202C"}, {"\u202D", "U+202D"}, {"\u202E", "U+202E"},
+		{"\u2066", "U+2066"}, {"\u2067", "U+2067"}, {"\u2068", "U+2068"}, {"\u2069", "U+2069"},
+		{"\u200E", "U+200E"}, {"\u200F", "U+200F"}, {"\u061C", "U+061C"},
+		{"罚款\u202E元万05", "U+202E"},
+		{"\u2029\u2066x", "U+2066"},
+	} {
+		got := BidiReason(c.in)
+		switch {
+		case c.want == "" && got != "":
+			t.Errorf("BidiReason(%+q) = %q, want accepted", c.in, got)
+		case c.want != "" && !strings.Contains(got, c.want):
+			t.Errorf("BidiReason(%+q) = %q, want a reason naming %s", c.in, got, c.want)
+		}
 	}
 }

@@ -38,6 +38,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/deadline"
 )
 
@@ -444,6 +445,9 @@ func note(s, what string) (string, error) {
 	}
 	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f }) {
 		return "", refuse("%s含有无法显示的字符", what)
+	}
+	if reason := credit.BidiReason(s); reason != "" {
+		return "", refuse("%s%s", what, reason)
 	}
 	return s, nil
 }

@@ -136,6 +136,8 @@ func TestRefusalsSayWhy(t *testing.T) {
 		{"blank reasons", pending, Input{Action: Reject, Role: Platform, At: at("2026-11-03 10:00"), Note: " \n "}, "请填写不予受理的理由"},
 		{"long reasons", pending, Input{Action: Reject, Role: Platform, At: at("2026-11-03 10:00"), Note: strings.Repeat("长", MaxReasonRunes+1)}, "最多2000字，现有2001字"},
 		{"control character", pending, Input{Action: Reject, Role: Platform, At: at("2026-11-03 10:00"), Note: "a\x00b"}, "无法显示的字符"},
+		{"direction override", pending, Input{Action: Reject, Role: Platform, At: at("2026-11-03 10:00"), Note: "理由\u202E理受不"}, "不予受理的理由含有改变文字显示方向的控制字符（U+202E）"},
+		{"direction isolate", pending, Input{Action: Decide, Role: Department, Outcome: Uphold, At: at("2026-11-03 10:00"), Note: "\u2068核实\u2069"}, "处理理由含有改变文字显示方向的控制字符（U+2068）"},
 		{"wrong role", pending, Input{Action: Decide, Role: Superior, Outcome: Uphold, At: at("2026-11-03 10:00"), Note: "x"}, "上级单位不能核查处理"},
 		{"wrong state", pending, Input{Action: RequestReview, Role: Applicant, At: at("2026-11-03 10:00"), Note: "x"}, "异议核查中时不能申请复核"},
 		{"second review", closed, Input{Action: RequestReview, Role: Applicant, At: at("2026-11-20 10:00"), Note: "x"}, "只能申请一次复核"},
@@ -161,6 +163,7 @@ func TestRefusalsSayWhy(t *testing.T) {
 		{Department, "2026-11-02 09:00", "2026-11-02 09:00", "x", "异议只能由申请人提出"},
 		{Applicant, "2026-11-02 09:00", "2026-11-01 09:00", "x", "不能晚于录入时间"},
 		{Applicant, "2026-11-02 09:00", "2026-11-02 09:00", "", "请填写异议理由"},
+		{Applicant, "2026-11-02 09:00", "2026-11-02 09:00", "金额\u202E元万05", "异议理由含有改变文字显示方向的控制字符（U+202E）"},
 	} {
 		if _, err := NewCase(clock, at(bad.received), at(bad.entered), bad.role, bad.reasons); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("NewCase(%s, %q): %v, want %q", bad.role, bad.reasons, err, bad.want)

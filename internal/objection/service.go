@@ -16,6 +16,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
@@ -134,6 +135,9 @@ func (s *Service) FileWithEvidence(ctx context.Context, p auth.Principal, record
 	case n > MaxNameRunes:
 		return View{}, "", refuse("申请人姓名或名称最多%d字，现有%d字", MaxNameRunes, n)
 	}
+	if reason := credit.BidiReason(name); reason != "" {
+		return View{}, "", refuse("申请人姓名或名称%s", reason)
+	}
 	if strings.TrimSpace(contact) == "" {
 		return View{}, "", refuse("请填写联系方式，以便信息提供单位联系核实")
 	}
@@ -164,6 +168,9 @@ func (s *Service) file(ctx context.Context, p auth.Principal, r store.Record, na
 	contact = strings.TrimSpace(contact)
 	if n := utf8.RuneCountInString(contact); n > MaxContactRunes {
 		return View{}, "", refuse("联系方式最多%d字，现有%d字", MaxContactRunes, n)
+	}
+	if reason := credit.BidiReason(contact); reason != "" {
+		return View{}, "", refuse("联系方式%s", reason)
 	}
 	checked, err := attach.Check(evidence, "证据材料")
 	if err != nil {

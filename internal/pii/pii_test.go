@@ -359,6 +359,27 @@ func TestChainMAC(t *testing.T) {
 	}
 }
 
+func TestCheckpointMAC(t *testing.T) {
+	k1, k2 := testRing(t, 1), testRing(t, 2)
+	msg := []byte("xinyong audit checkpoint v1\n42\n")
+	sum := k1.CheckpointMAC(msg)
+	if len(sum) != 32 || !bytes.Equal(sum, k1.CheckpointMAC(msg)) {
+		t.Fatal("CheckpointMAC not deterministic")
+	}
+	if bytes.Equal(sum, k2.CheckpointMAC(msg)) || bytes.Equal(sum, k1.ChainMAC(nil, msg)) || bytes.Equal(sum, k1.CheckpointMAC([]byte("other"))) {
+		t.Fatal("CheckpointMAC does not depend on the key and the message, or equals the chain's MAC")
+	}
+	// HMAC-SHA-256 under HMAC-SHA-256(audit key, label), checked independently.
+	ak, _ := hkdf.Key(sha256.New, master(1), nil, "xinyong audit chain v1", 32)
+	d := hmac.New(sha256.New, ak)
+	d.Write([]byte("xinyong audit checkpoint v1"))
+	m := hmac.New(sha256.New, d.Sum(nil))
+	m.Write(msg)
+	if !bytes.Equal(sum, m.Sum(nil)) {
+		t.Fatal("CheckpointMAC is not HMAC-SHA-256(HMAC-SHA-256(audit key, label), msg)")
+	}
+}
+
 func TestConcurrentUse(t *testing.T) {
 	k := testRing(t, 4)
 	var wg sync.WaitGroup

@@ -16,6 +16,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -446,6 +447,9 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 	}
 	if strings.ContainsFunc(note, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f }) {
 		return View{}, refuse(a, v.App.State, "理由或说明含有无法显示的字符")
+	}
+	if reason := credit.BidiReason(note); reason != "" {
+		return View{}, refuse(a, v.App.State, "理由或说明%s", reason)
 	}
 	actor := Actor{ID: p.String(), Org: p.Org.USCC}
 	switch role {

@@ -39,6 +39,12 @@ type AccessStore interface {
 	GetUser(ctx context.Context, id int64) (auth.User, error)
 	GetUserByLogin(ctx context.Context, login string) (auth.User, error)
 	GetUserByOIDC(ctx context.Context, subject string) (auth.User, error)
+	// UseTOTPStep records step as the last TOTP step a code of account
+	// userID was accepted for, when it is after the last one, and reports
+	// whether it was: false means a code of this step or a later one was
+	// used already (a replay). It is one conditional UPDATE, so of two
+	// sign-ins with the same code exactly one gets true.
+	UseTOTPStep(ctx context.Context, userID, step int64) (bool, error)
 	// ListUsers returns the accounts of organisations whose path starts
 	// with under, and, when under is "" or the root's path, the subject
 	// users too, in login order.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -291,12 +293,158 @@ func TestTOTP(t *testing.T) {
 	if code, _, _ := c.post("/login/totp", url.Values{"csrf": {tok}, "code": {"123456"}}); code != http.StatusUnauthorized {
 		t.Fatalf("a wrong code passes: %d", code)
 	}
-	good, _ = auth.TOTPCode(secret, time.Now())
-	if code, _, _ := c.post("/login/totp", url.Values{"csrf": {tok}, "code": {good}}); code != http.StatusSeeOther {
+	// The code that enabled it was used; the next step's is good (one step
+	// of skew).
+	if code, body, _ := c.post("/login/totp", url.Values{"csrf": {tok}, "code": {good}}); code != http.StatusUnauthorized || !strings.Contains(body, "已使用过") {
+		t.Fatalf("the code that enabled TOTP signs in: %d", code)
+	}
+	next, _ := auth.TOTPCode(secret, time.Now().Add(auth.TOTPPeriod))
+	if code, _, _ := c.post("/login/totp", url.Values{"csrf": {tok}, "code": {next}}); code != http.StatusSeeOther {
 		t.Fatalf("the right code: %d", code)
 	}
 	if code, _ := c.get("/admin"); code != 200 {
 		t.Fatalf("admin page after the second factor: %d", code)
+	}
+	// The same code again, by another sign-in within its window: refused.
+	d := env.browser(t)
+	if code, _, _ := d.post("/login", url.Values{"login": {"admin"}, "password": {testPassword}}); code != http.StatusSeeOther {
+		t.Fatalf("password step: %d", code)
+	}
+	code, body, _ = d.post("/login/totp", url.Values{"csrf": {d.csrf("/login/totp")}, "code": {next}})
+	if code != http.StatusUnauthorized || !strings.Contains(body, "该动态验证码已使用过") {
+		t.Fatalf("a used code signs in again: %d", code)
+	}
+	if code, _ := d.get("/admin"); code != http.StatusSeeOther {
+		t.Fatalf("the admin page opens after a replayed code: %d", code)
+	}
+}
+
+// TestTOTPCodeUsedOnce: two sign-ins racing with the same code, each past
+// its password step: exactly one gets in; the replay counts as a failure.
+func TestTOTPCodeUsedOnce(t *testing.T) {
+	env := newAccessEnv(t)
+	ctx := context.Background()
+	secret, _, err := auth.NewTOTP("测试", "clerk.xian")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := env.s.GetUserByLogin(ctx, "clerk.xian")
+	u.TOTPEnc = env.opts.Keys.Encrypt(secret)
+	if err := env.s.UpdateUser(ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	var bs []*browser
+	var toks []string
+	for range n {
+		b := env.browser(t)
+		if code, _, h := b.post("/login", url.Values{"login": {"clerk.xian"}, "password": {testPassword}}); code != http.StatusSeeOther ||
+			!strings.HasPrefix(h.Get("Location"), "/login/totp") {
+			t.Fatalf("password step: %d", code)
+		}
+		bs, toks = append(bs, b), append(toks, b.csrf("/login/totp"))
+	}
+	good, _ := auth.TOTPCode(secret, time.Now())
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i], _, _ = bs[i].post("/login/totp", url.Values{"csrf": {toks[i]}, "code": {good}})
+		}()
+	}
+	wg.Wait()
+	in := 0
+	for i, code := range codes {
+		switch code {
+		case http.StatusSeeOther:
+			in++
+			if c, _ := bs[i].get("/account"); c != http.StatusOK {
+				t.Errorf("the winner is not signed in: %d", c)
+			}
+		case http.StatusUnauthorized:
+			if c, _ := bs[i].get("/account"); c != http.StatusSeeOther {
+				t.Errorf("a refused sign-in reaches the account page: %d", c)
+			}
+		default:
+			t.Errorf("sign-in %d: %d", i, code)
+		}
+	}
+	if in != 1 {
+		t.Fatalf("%d of %d sign-ins with one code got in (%v), want 1", in, n, codes)
+	}
+	entries, _ := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditSignIn}, Limit: 100})
+	replays := 0
+	for _, e := range entries {
+		if e.Outcome == "totp_failed" && e.Detail == "动态验证码已使用过" {
+			replays++
+		}
+	}
+	if replays != n-1 {
+		t.Errorf("%d replays in the audit trail, want %d", replays, n-1)
+	}
+}
+
+// TestAccountFormsCountTowardsLockout: a wrong current password on the
+// account forms counts as a failed sign-in, with the same counter as the
+// sign-in form, locks the account at the limit and ends the session.
+func TestAccountFormsCountTowardsLockout(t *testing.T) {
+	env := newAccessEnv(t)
+	ctx := context.Background()
+	a, other := env.browser(t), env.browser(t)
+	a.signIn("clerk.xian")
+	// Two failures at the sign-in form …
+	for range 2 {
+		if code, _, _ := other.post("/login", url.Values{"login": {"clerk.xian"}, "password": {"not the password"}}); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password: %d", code)
+		}
+	}
+	newPw := "另一个足够长的新的登录密码"
+	wrong := func(path string) (int, string) {
+		form := url.Values{"csrf": {a.csrf("/account")}, "current": {"guessing the password"}, "password": {newPw}, "again": {newPw}}
+		code, body, _ := a.post(path, form)
+		return code, body
+	}
+	// … then two on the account forms: the counter is the same.
+	if code, body := wrong("/account/password"); code != http.StatusBadRequest || !strings.Contains(body, "当前密码不正确（再错 2 次") {
+		t.Fatalf("wrong current password: %d", code)
+	}
+	if code, body := wrong("/account/totp/off"); code != http.StatusBadRequest || !strings.Contains(body, "当前密码不正确（再错 1 次") {
+		t.Fatalf("wrong current password turning off TOTP: %d", code)
+	}
+	if u, _ := env.s.GetUserByLogin(ctx, "clerk.xian"); u.Failed != 4 {
+		t.Fatalf("failures counted: %d, want 4", u.Failed)
+	}
+	// The fifth locks the account and ends the session.
+	code, body := wrong("/account/password")
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "锁定") {
+		t.Fatalf("fifth wrong password: %d", code)
+	}
+	if code, _ := a.get("/account"); code != http.StatusSeeOther {
+		t.Errorf("the session survives the lock: %d", code)
+	}
+	if code, _, _ := other.post("/login", url.Values{"login": {"clerk.xian"}, "password": {testPassword}}); code != http.StatusTooManyRequests {
+		t.Errorf("the locked account signs in: %d", code)
+	}
+	u, _ := env.s.GetUserByLogin(ctx, "clerk.xian")
+	if !lockout.Locked(u, time.Now()) || auth.VerifyPassword(u.PasswordHash, newPw) {
+		t.Errorf("not locked, or the password changed: %+v", u)
+	}
+	// The trail shows each failure, by the signed-in account on the forms.
+	entries, _ := env.s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditSignIn}, Limit: 100})
+	var onForms []string
+	for _, e := range entries {
+		if strings.Contains(e.Detail, "当前密码错误") {
+			onForms = append(onForms, e.Outcome+" "+e.Detail)
+			if !strings.HasPrefix(e.Actor, fmt.Sprintf("user:%d:", u.ID)) || e.Target != "login:clerk.xian" {
+				t.Errorf("entry by %s about %s", e.Actor, e.Target)
+			}
+		}
+	}
+	want := "[locked 修改密码：当前密码错误 failed 停用动态验证码：当前密码错误 failed 修改密码：当前密码错误]"
+	if got := fmt.Sprint(onForms); got != want {
+		t.Errorf("audit entries of the forms (newest first) = %s, want %s", got, want)
 	}
 }
 

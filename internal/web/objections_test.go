@@ -146,7 +146,7 @@ func TestObjectionWorkflow(t *testing.T) {
 		t.Errorf("evidence of a wrong type: %d", code)
 	}
 	code, _, h := postFiles(shop, recPath+"/objections", "evidence", url.Values{"csrf": {shop.csrf(recPath)}, "reasons": {"罚款金额应为1万元，不是2万元"},
-		"contact": {"13900000000"}}, upload{"缴款凭证.png", pngProof})
+		"contact": {"13900000000"}}, upload{"缴款凭证.html", pngProof})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/objections/") {
 		t.Fatalf("file: %d %v", code, h)
 	}
@@ -154,8 +154,9 @@ func TestObjectionWorkflow(t *testing.T) {
 	if _, page := shop.get(casePath); !strings.Contains(page, "核查中") || !strings.Contains(page, "13900000000") || !strings.Contains(page, "罚款金额应为1万元") {
 		t.Errorf("the shop's case page:\n%s", page)
 	}
-	// The evidence: listed on the case page, sent to the department (and
-	// the reading audited), refused to others.
+	// The evidence: listed on the case page under the name of its type
+	// (uploaded as .html), sent to the department (and the reading
+	// audited), refused to others.
 	m := regexp.MustCompile(`href="(/objections/\d+/files/\d+)"[^>]*>缴款凭证.png<`).FindStringSubmatch(func() string { _, p := shop.get(casePath); return p }())
 	if m == nil {
 		t.Fatal("the case page does not list the evidence")
@@ -287,12 +288,19 @@ func TestObjectionByThirdParty(t *testing.T) {
 		drop  string
 		files []upload
 		want  string
+		set   url.Values
 	}{
-		{"no evidence", "", nil, "须上传证明该信息有误的证据材料"},
-		{"no name", "applicant", []upload{{"复议决定书.png", pngProof}}, "请填写异议申请人的姓名或名称"},
-		{"no name, no evidence", "applicant", nil, "请填写异议申请人的姓名或名称"},
-		{"no contact", "contact", []upload{{"复议决定书.png", pngProof}}, "请填写联系方式"},
-		{"a text file", "", []upload{{"说明.txt", []byte("复议撤销")}}, "不是PDF、JPG或PNG格式"},
+		{"a reversed name", "", []upload{{"复议决定书.png", pngProof}}, "申请人姓名或名称含有改变文字显示方向的控制字符（U&#43;202E）",
+			url.Values{"applicant": {"李\u202E四"}}},
+		{"a reversed contact", "", []upload{{"复议决定书.png", pngProof}}, "联系方式含有改变文字显示方向的控制字符（U&#43;2067）",
+			url.Values{"contact": {"\u2067138\u2069"}}},
+		{"reversed reasons", "", []upload{{"复议决定书.png", pngProof}}, "异议理由含有改变文字显示方向的控制字符（U&#43;202E）",
+			url.Values{"reasons": {"已撤销\u202E议复"}}},
+		{"no evidence", "", nil, "须上传证明该信息有误的证据材料", nil},
+		{"no name", "applicant", []upload{{"复议决定书.png", pngProof}}, "请填写异议申请人的姓名或名称", nil},
+		{"no name, no evidence", "applicant", nil, "请填写异议申请人的姓名或名称", nil},
+		{"no contact", "contact", []upload{{"复议决定书.png", pngProof}}, "请填写联系方式", nil},
+		{"a text file", "", []upload{{"说明.txt", []byte("复议撤销")}}, "不是PDF、JPG或PNG格式", nil},
 	} {
 		form := url.Values{}
 		for k, v := range full {
@@ -300,9 +308,12 @@ func TestObjectionByThirdParty(t *testing.T) {
 				form[k] = v
 			}
 		}
+		for k, v := range c.set {
+			form[k] = v
+		}
 		if code, body, _ := postFiles(public, recPath+"/objections", "evidence", form, c.files...); code != http.StatusUnprocessableEntity ||
 			!strings.Contains(body, c.want) {
-			t.Errorf("%s: %d, want 422 with %q", c.name, code, c.want)
+			t.Errorf("%s: %d, want 422 with %q\n%s", c.name, code, c.want, body)
 		}
 	}
 	if rows, _ := env.s.ListObjections(ctx, store.CaseFilter{}); len(rows) != 0 {

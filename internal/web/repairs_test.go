@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -114,7 +116,13 @@ func postFiles(b *browser, path, field string, fields url.Values, files ...uploa
 	return b.do(req)
 }
 
-var pngProof = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), bytes.Repeat([]byte{7}, 200)...)
+// pngProof is a small image that decodes (package attach refuses what
+// only looks like one).
+var pngProof = func() []byte {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8)))
+	return b.Bytes()
+}()
 
 var commitmentCodeRe = regexp.MustCompile(`id="commitment-code"><a href="/commitments/\d+">(\d{20})<`)
 
@@ -255,6 +263,9 @@ func TestRepairWorkflow(t *testing.T) {
 	}
 	if code, body := act(t, root, casePath, "reject", "", "  "); code != http.StatusUnprocessableEntity || !strings.Contains(body, "不予受理须写明理由") {
 		t.Errorf("reject without a reason: %d", code)
+	}
+	if code, body := act(t, root, casePath, "reject", "", "材料\u202E全不"); code != http.StatusUnprocessableEntity || !strings.Contains(body, "含有改变文字显示方向的控制字符（U&#43;202E）") {
+		t.Errorf("reject with a direction override: %d", code)
 	}
 	if code, body := act(t, root, casePath, "accept", "", "材料齐全"); code != http.StatusSeeOther {
 		t.Fatalf("accept: %d %s", code, body)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -103,23 +104,38 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // failSignIn counts a failure against u (locking it at the limit) and
 // answers the form.
 func (s *Server) failSignIn(ctx context.Context, w http.ResponseWriter, r *http.Request, u auth.User, why string) {
-	now := time.Now().UTC()
-	u = lockout.Fail(u, now)
-	if err := s.opts.Store.UpdateUser(ctx, u, nil); err != nil {
+	u, locked, err := s.countFailure(ctx, auth.Anyone, u, "failed", why)
+	if err != nil {
 		s.serviceError(w, r, "count failed sign-in", err)
 		return
 	}
-	outcome := "failed"
-	if lockout.Locked(u, now) {
-		outcome = "locked"
-		s.opts.Store.DeleteUserSessions(ctx, u.ID)
-	}
-	s.audit(ctx, auth.Anyone, auth.AuditEntry{Action: auth.AuditSignIn, Target: "login:" + u.Login, Outcome: outcome, Detail: why})
-	if outcome == "locked" {
+	if locked {
 		s.signInFailed(w, r, http.StatusTooManyRequests, u.Login, lockedMessage(u))
 		return
 	}
 	s.signInFailed(w, r, http.StatusUnauthorized, u.Login, badCredentials)
+}
+
+// countFailure is the one place a failed proof of identity is counted:
+// a wrong password at sign-in or on an account form (changing the
+// password, turning off the second factor), a wrong or used TOTP code.
+// It adds one to u's consecutive failures, locking the account at the
+// limit (which signs it out everywhere), and appends a sign-in entry to
+// the audit trail, by p, with outcome (or "locked") and why. It returns u
+// as stored and whether it is now locked.
+func (s *Server) countFailure(ctx context.Context, p auth.Principal, u auth.User, outcome, why string) (auth.User, bool, error) {
+	now := time.Now().UTC()
+	u = lockout.Fail(u, now)
+	if err := s.opts.Store.UpdateUser(ctx, u, nil); err != nil {
+		return u, false, err
+	}
+	locked := lockout.Locked(u, now)
+	if locked {
+		outcome = "locked"
+		s.opts.Store.DeleteUserSessions(ctx, u.ID)
+	}
+	s.audit(ctx, p, auth.AuditEntry{Action: auth.AuditSignIn, Target: "login:" + u.Login, Outcome: outcome, Detail: why})
+	return u, locked, nil
 }
 
 // completeSignIn starts a full session for u, resets its failure count and
@@ -181,14 +197,34 @@ func (s *Server) loginTOTP(w http.ResponseWriter, r *http.Request) {
 		s.serviceError(w, r, "decrypt second factor", err)
 		return
 	}
-	if !auth.CheckTOTP(secret, r.PostFormValue("code"), time.Now()) {
-		u = lockout.Fail(u, time.Now().UTC())
-		if err := s.opts.Store.UpdateUser(ctx, u, nil); err != nil {
+	fail := func(why, msg string) {
+		u, locked, err := s.countFailure(ctx, auth.Anyone, u, "totp_failed", why)
+		if err != nil {
 			s.serviceError(w, r, "count failed sign-in", err)
 			return
 		}
-		s.audit(ctx, auth.Anyone, auth.AuditEntry{Action: auth.AuditSignIn, Target: "login:" + u.Login, Outcome: "totp_failed"})
-		s.render(w, r, http.StatusUnauthorized, "totp", "动态验证码", map[string]any{"Next": r.PostFormValue("next"), "Error": "动态验证码错误或已过期"})
+		if locked {
+			s.clearCookie(w, r)
+			s.signInFailed(w, r, http.StatusTooManyRequests, u.Login, lockedMessage(u))
+			return
+		}
+		s.render(w, r, http.StatusUnauthorized, "totp", "动态验证码", map[string]any{"Next": r.PostFormValue("next"), "Error": msg})
+	}
+	step, ok := auth.TOTPStep(secret, r.PostFormValue("code"), time.Now())
+	if !ok {
+		fail("动态验证码错误", "动态验证码错误或已过期")
+		return
+	}
+	// A code is good once: its step must be after the last one used, and
+	// recording it is one conditional UPDATE, so of two sign-ins racing
+	// with the same code one wins.
+	fresh, err := s.opts.Store.UseTOTPStep(ctx, u.ID, step)
+	if err != nil {
+		s.serviceError(w, r, "record second factor", err)
+		return
+	}
+	if !fresh {
+		fail("动态验证码已使用过", "该动态验证码已使用过，请等待验证器显示新的验证码后再输入")
 		return
 	}
 	s.completeSignIn(w, r, u, "password+totp")
@@ -283,6 +319,27 @@ func (s *Server) accountForm(w http.ResponseWriter, r *http.Request) (accountVie
 	return v, true
 }
 
+// wrongCurrentPassword answers an account form (form names it) whose
+// current password is wrong: it counts as a failed sign-in (the same
+// counter and lock), so that a session left open cannot be used to guess
+// the password. At the limit the account is locked and every session,
+// this one too, ends.
+func (s *Server) wrongCurrentPassword(w http.ResponseWriter, r *http.Request, v accountView, form string) {
+	u, locked, err := s.countFailure(r.Context(), who(r), v.User, "failed", form+"：当前密码错误")
+	if err != nil {
+		s.serviceError(w, r, "count failed sign-in", err)
+		return
+	}
+	if locked {
+		s.clearCookie(w, r)
+		s.signInFailed(w, r, http.StatusTooManyRequests, u.Login, lockedMessage(u))
+		return
+	}
+	v.User = u
+	v.Error = fmt.Sprintf("当前密码不正确（再错 %d 次账户将被临时锁定）", lockout.MaxFailures-u.Failed)
+	s.render(w, r, http.StatusBadRequest, "account", "我的账户", v)
+}
+
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.accountForm(w, r)
 	if !ok {
@@ -295,7 +352,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "account", "我的账户", v)
 	}
 	if u.PasswordHash != "" && !auth.VerifyPassword(u.PasswordHash, cur) {
-		fail("当前密码不正确")
+		s.wrongCurrentPassword(w, r, v, "修改密码")
 		return
 	}
 	if pw != again {
@@ -331,7 +388,8 @@ func (s *Server) enableTOTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 		return
 	}
-	if secret == "" || !auth.CheckTOTP(secret, code, time.Now()) {
+	step, good := auth.TOTPStep(secret, code, time.Now())
+	if secret == "" || !good {
 		v.Setup = map[string]string{"Secret": secret, "URL": r.PostFormValue("url")}
 		v.Error = "动态验证码错误，请核对手机上的验证器后重新输入"
 		s.render(w, r, http.StatusBadRequest, "account", "我的账户", v)
@@ -344,6 +402,11 @@ func (s *Server) enableTOTP(w http.ResponseWriter, r *http.Request) {
 		s.serviceError(w, r, "enable second factor", err)
 		return
 	}
+	// The code that proved the setup is used: it cannot sign in too.
+	if _, err := s.opts.Store.UseTOTPStep(r.Context(), u.ID, step); err != nil {
+		s.serviceError(w, r, "record second factor", err)
+		return
+	}
 	http.Redirect(w, r, "/account?done=totp", http.StatusSeeOther)
 }
 
@@ -354,8 +417,7 @@ func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	u := v.User
 	if !auth.VerifyPassword(u.PasswordHash, r.PostFormValue("current")) {
-		v.Error = "当前密码不正确"
-		s.render(w, r, http.StatusBadRequest, "account", "我的账户", v)
+		s.wrongCurrentPassword(w, r, v, "停用动态验证码")
 		return
 	}
 	u.TOTPEnc = nil

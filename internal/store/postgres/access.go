@@ -23,7 +23,8 @@ func access(s *Store) (*sqlaccess.Store, *sql.DB) {
 	if s.keys != nil {
 		mac = s.keys.ChainMAC
 	}
-	return &sqlaccess.Store{W: db, R: db, MAC: mac, IsUnique: isUnique, Now: s.now,
+	reads := sqlReader{db: db, pool: s.pool}
+	return &sqlaccess.Store{W: db, R: reads, WR: reads, MAC: mac, IsUnique: isUnique, Now: s.now,
 		LockAudit: func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLockKey)
 			return err

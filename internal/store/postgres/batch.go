@@ -16,7 +16,7 @@ func (s *Store) FindSubjectsByCodes(ctx context.Context, codes []string) (map[st
 	byKey, byReg := map[string]credit.Subject{}, map[string]credit.Subject{}
 	read := func(column string, values []string, into map[string]credit.Subject) error {
 		rows, err := store.ReadChunks(ctx, values, func(ctx context.Context, chunk []string) ([]store.KeyedSubject, error) {
-			rs, err := s.pool.Query(ctx, `SELECT `+subjectColumns+`, `+column+` FROM subjects WHERE `+column+` = ANY($1) ORDER BY id`, chunk)
+			rs, err := s.reads.Query(ctx, `SELECT `+subjectColumns+`, `+column+` FROM subjects WHERE `+column+` = ANY($1) ORDER BY id`, chunk)
 			if err != nil {
 				return nil, err
 			}
@@ -54,7 +54,7 @@ func (s *Store) SubjectsRecords(ctx context.Context, ids []int64, kinds []string
 	return store.ReadChunks(ctx, ids, func(ctx context.Context, chunk []int64) ([]store.Record, error) {
 		// Kinds are filtered here, not in SQL, so that the plan is always
 		// the subject index (see the SQLite driver).
-		rs, err := s.pool.Query(ctx, `SELECT `+checkColumns+` FROM records r WHERE r.subject_id = ANY($1) ORDER BY r.subject_id, r.id`, chunk)
+		rs, err := s.reads.Query(ctx, `SELECT `+checkColumns+` FROM records r WHERE r.subject_id = ANY($1) ORDER BY r.subject_id, r.id`, chunk)
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,7 @@ var _ store.KeyStore = (*Store)(nil)
 // Setting implements store.KeyStore.
 func (s *Store) Setting(ctx context.Context, name string) (string, error) {
 	var v string
-	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	err := s.reads.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", store.ErrNotFound
 	}

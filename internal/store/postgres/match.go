@@ -51,7 +51,7 @@ func (s *Store) MatchCandidates(ctx context.Context, name string, limit int) ([]
 		return nil, fmt.Errorf("match candidates: %w", err)
 	}
 	required, err := grams.Required(func(g string) (n int, err error) {
-		err = s.pool.QueryRow(ctx, gramCountSQL, anyOf([]string{g})).Scan(&n)
+		err = s.reads.QueryRow(ctx, gramCountSQL, anyOf([]string{g})).Scan(&n)
 		return n, err
 	})
 	if err != nil {

@@ -249,7 +249,7 @@ const searchSyncLock = 0x78797373 // "xyss"
 
 func (s *Store) syncSearch(ctx context.Context) (int, error) {
 	var synced, head int64
-	if err := s.pool.QueryRow(ctx, `SELECT coalesce((SELECT value::bigint FROM settings WHERE name = '`+searchSynced+`'), 0),
+	if err := s.reads.QueryRow(ctx, `SELECT coalesce((SELECT value::bigint FROM settings WHERE name = '`+searchSynced+`'), 0),
 		coalesce((SELECT max(seq) FROM name_changes), 0)`).Scan(&synced, &head); err != nil {
 		return 0, err
 	}
@@ -304,7 +304,7 @@ func setSetting(ctx context.Context, tx pgx.Tx, name, value string) error {
 // then applies the name changes written since it was last synced.
 func (s *Store) ensureSearchIndex(ctx context.Context) error {
 	var v string
-	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = 'search_index'`).Scan(&v)
+	err := s.reads.QueryRow(ctx, `SELECT value FROM settings WHERE name = 'search_index'`).Scan(&v)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
@@ -416,7 +416,7 @@ func (s *Store) SearchSubjects(ctx context.Context, q string, offset, limit int)
 // querySubjects reads the subjects a query of subjectColumns returns, in
 // its order, with their former names.
 func (s *Store) querySubjects(ctx context.Context, q string, args ...any) ([]credit.Subject, error) {
-	rs, err := s.pool.Query(ctx, q, args...)
+	rs, err := s.reads.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +446,7 @@ func (s *Store) formerNames(ctx context.Context, subs []credit.Subject) error {
 	for i, sub := range subs {
 		at[sub.ID], ids[i] = i, sub.ID
 	}
-	rs, err := s.pool.Query(ctx, `SELECT subject_id, name, valid_from, valid_to FROM subject_names
+	rs, err := s.reads.Query(ctx, `SELECT subject_id, name, valid_from, valid_to FROM subject_names
 		WHERE subject_id = ANY($1) AND valid_to IS NOT NULL ORDER BY valid_to, id`, ids)
 	if err != nil {
 		return err
@@ -472,7 +472,7 @@ func (s *Store) formerNames(ctx context.Context, subs []credit.Subject) error {
 
 // SubjectRecords implements store.RecordStore.
 func (s *Store) SubjectRecords(ctx context.Context, subjectID int64) ([]store.Record, error) {
-	rs, err := s.pool.Query(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.subject_id = $1
+	rs, err := s.reads.Query(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.subject_id = $1
 		ORDER BY r.decision_date DESC, r.id DESC`, subjectID)
 	if err != nil {
 		return nil, err
@@ -522,7 +522,7 @@ func (s *Store) LatestRecords(ctx context.Context, f store.RecordFilter) ([]stor
 	}
 	args = append(args, max(f.Limit, 0), max(f.Offset, 0))
 	q += fmt.Sprintf(" ORDER BY r.decision_date DESC, r.source_dept DESC, r.id DESC LIMIT $%d OFFSET $%d", len(args)-1, len(args))
-	rs, err := s.pool.Query(ctx, q, args...)
+	rs, err := s.reads.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("latest records: %w", err)
 	}

@@ -30,10 +30,11 @@ var migrations embed.FS
 type Store struct {
 	*sqlaccess.Store // organisations, accounts, sessions, API clients, audit trail
 
-	db   *sql.DB // the pool through database/sql, for the shared access store
-	pool *pgxpool.Pool
-	keys *pii.Keyring
-	now  func() time.Time
+	db    *sql.DB // the pool through database/sql, for the shared access store
+	pool  *pgxpool.Pool
+	reads reader // the pool for idempotent reads, retried once on a connection the server ended (retry.go)
+	keys  *pii.Keyring
+	now   func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -60,7 +61,7 @@ func Open(ctx context.Context, dsn string, keys *pii.Keyring) (*Store, error) {
 			return nil, fmt.Errorf("PostgreSQL database has LC_CTYPE %q: create it with a UTF-8 ctype, e.g. CREATE DATABASE xinyong TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'", ctype)
 		}
 	}
-	s := &Store{pool: pool, keys: keys, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	s := &Store{pool: pool, reads: reader{pool}, keys: keys, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	s.Store, s.db = access(s)
 	return s, nil
 }
@@ -104,7 +105,7 @@ func (s *Store) InitSetting(ctx context.Context, name, value string) (string, er
 		return "", fmt.Errorf("store setting %s: %w", name, err)
 	}
 	var v string
-	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	err := s.reads.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
 	return v, err
 }
 
@@ -284,7 +285,7 @@ func (s *Store) getOne(ctx context.Context, inner string, args ...any) (credit.S
 	var names []string
 	var froms, tos []*time.Time
 	var commitments int
-	sub, err := scanSubject(s.pool.QueryRow(ctx, `SELECT `+subjectColumns+`, n.names, n.froms, n.tos,
+	sub, err := scanSubject(s.reads.QueryRow(ctx, `SELECT `+subjectColumns+`, n.names, n.froms, n.tos,
 			(SELECT count(*) FROM commitments c WHERE c.subject_id = s.id) FROM (`+inner+`) s
 		CROSS JOIN LATERAL (SELECT array_agg(name ORDER BY valid_to, id) AS names, array_agg(valid_from ORDER BY valid_to, id) AS froms,
 			array_agg(valid_to ORDER BY valid_to, id) AS tos FROM subject_names WHERE subject_id = s.id AND valid_to IS NOT NULL) n`, args...),
@@ -318,7 +319,7 @@ func (s *Store) FindSubjectByCode(ctx context.Context, c string) (credit.Subject
 
 // CountSubjects implements store.SubjectStore.
 func (s *Store) CountSubjects(ctx context.Context) (map[credit.Class]int64, error) {
-	rs, err := s.pool.Query(ctx, `SELECT class, count(*) FROM subjects GROUP BY class`)
+	rs, err := s.reads.Query(ctx, `SELECT class, count(*) FROM subjects GROUP BY class`)
 	if err != nil {
 		return nil, fmt.Errorf("count subjects: %w", err)
 	}

@@ -15,7 +15,7 @@ import (
 func (s *Store) StartIntake(ctx context.Context, b store.IntakeBatch) (store.IntakeBatch, bool, error) {
 	if b.FileHash != "" {
 		var at time.Time
-		err := s.pool.QueryRow(ctx, `SELECT id, received_at FROM intake_batches
+		err := s.reads.QueryRow(ctx, `SELECT id, received_at FROM intake_batches
 			WHERE kind = $1 AND dept = $2 AND file_hash = $3 AND finished_at IS NULL ORDER BY id DESC LIMIT 1`,
 			b.Kind, b.Dept, b.FileHash).Scan(&b.ID, &at)
 		if err == nil {
@@ -224,7 +224,7 @@ func (s *Store) scanRecord(row pgx.Row, extra ...any) (store.Record, error) {
 
 // GetRecord implements store.RecordStore.
 func (s *Store) GetRecord(ctx context.Context, id int64) (store.Record, error) {
-	r, err := s.scanRecord(s.pool.QueryRow(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.id = $1`, id))
+	r, err := s.scanRecord(s.reads.QueryRow(ctx, `SELECT `+recordColumns+` FROM records r WHERE r.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, store.ErrNotFound
 	}
@@ -237,7 +237,7 @@ func (s *Store) RecordVersions(ctx context.Context, id int64) ([]store.Record, e
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.pool.Query(ctx, `SELECT v.record_id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, v.version,
+	rs, err := s.reads.Query(ctx, `SELECT v.record_id, r.kind, r.subject_id, r.source_dept, r.decision_no, r.decision_date, v.version,
 		v.state, v.state_reason, v.fields, v.private, v.received_at, r.working_days, r.late,
 		(SELECT b.received_at FROM intake_batches b WHERE b.id = r.first_batch), r.objected, COALESCE(r.repaired_on, ''), v.replaced_at
 		FROM record_versions v JOIN records r ON r.id = v.record_id WHERE v.record_id = $1 ORDER BY v.version`, id)
@@ -305,7 +305,7 @@ func (s *Store) SetRecordState(ctx context.Context, id int64, state store.Record
 // IntakeStats implements store.RecordStore. Months are in China time.
 func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.IntakeRow, error) {
 	const month = `to_char(b.received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`
-	rs, err := s.pool.Query(ctx, `SELECT kind, dept, month, sum(received)::int, sum(late)::int, sum(rejected)::int FROM (
+	rs, err := s.reads.Query(ctx, `SELECT kind, dept, month, sum(received)::int, sum(late)::int, sum(rejected)::int FROM (
 			SELECT c.kind AS kind, c.dept AS dept, `+month+` AS month, c.received AS received, c.late AS late, 0 AS rejected
 			FROM intake_counts c JOIN intake_batches b ON b.id = c.batch_id
 			UNION ALL

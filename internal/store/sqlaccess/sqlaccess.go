@@ -22,6 +22,11 @@ import (
 type Store struct {
 	W *sql.DB // writes (SQLite: the one writer connection)
 	R Reader  // reads
+	// WR, when set, runs the reads that must see the writer's own latest
+	// writes (a sign-in's failure count, a new session): the PostgreSQL
+	// driver's reader that retries a read once on a connection the server
+	// ended. Unset: W.
+	WR Reader
 	// MAC seals audit entries (pii.Keyring.ChainMAC).
 	MAC func(prev, entry []byte) []byte
 	// IsUnique reports whether err is a unique-constraint violation.
@@ -50,6 +55,14 @@ type Reader interface {
 }
 
 var _ store.AccessStore = (*Store)(nil)
+
+// wr runs reads through the writer (see WR).
+func (s *Store) wr() Reader {
+	if s.WR != nil {
+		return s.WR
+	}
+	return s.W
+}
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
@@ -125,7 +138,7 @@ func (s *Store) RootOrg(ctx context.Context, name string) (auth.Org, error) {
 	if err != nil && !(s.IsUnique != nil && s.IsUnique(err)) {
 		return auth.Org{}, err
 	}
-	return scanOrg(s.W.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs o WHERE o.parent_id IS NULL`))
+	return scanOrg(s.wr().QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs o WHERE o.parent_id IS NULL`))
 }
 
 // CreateOrg implements store.AccessStore.
@@ -259,8 +272,18 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User, audit *auth.AuditEn
 	})
 }
 
+// UseTOTPStep implements store.AccessStore.
+func (s *Store) UseTOTPStep(ctx context.Context, userID, step int64) (bool, error) {
+	res, err := s.W.ExecContext(ctx, `UPDATE users SET totp_step = $1 WHERE id = $2 AND totp_step < $1`, step, userID)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 func (s *Store) getUser(ctx context.Context, where string, arg any, what string) (auth.User, error) {
-	u, err := scanUser(s.W.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, arg))
+	u, err := scanUser(s.wr().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE `+where, arg))
 	return u, notFound(err, what)
 }
 
@@ -313,7 +336,7 @@ func (s *Store) CreateSession(ctx context.Context, ss auth.Session) error {
 // GetSession implements store.AccessStore.
 func (s *Store) GetSession(ctx context.Context, tokenHash []byte) (auth.Session, error) {
 	var ss auth.Session
-	err := s.W.QueryRowContext(ctx, `SELECT token_hash, user_id, csrf, pending, created_at, last_seen, expires_at FROM sessions WHERE token_hash = $1`,
+	err := s.wr().QueryRowContext(ctx, `SELECT token_hash, user_id, csrf, pending, created_at, last_seen, expires_at FROM sessions WHERE token_hash = $1`,
 		tokenHash).Scan(&ss.TokenHash, &ss.UserID, &ss.CSRF, &ss.Pending, &ss.Created, &ss.LastSeen, &ss.Expires)
 	ss.Created, ss.LastSeen, ss.Expires = ss.Created.UTC(), ss.LastSeen.UTC(), ss.Expires.UTC()
 	return ss, notFound(err, "session")
@@ -393,13 +416,13 @@ func (s *Store) TouchClient(ctx context.Context, id int64) error {
 
 // GetClient implements store.AccessStore.
 func (s *Store) GetClient(ctx context.Context, id int64) (auth.APIClient, error) {
-	c, err := scanClient(s.W.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE id = $1`, id))
+	c, err := scanClient(s.wr().QueryRowContext(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE id = $1`, id))
 	return c, notFound(err, fmt.Sprintf("API client %d", id))
 }
 
 // GetClientByPrefix implements store.AccessStore.
 func (s *Store) GetClientByPrefix(ctx context.Context, prefix string) (auth.APIClient, error) {
-	c, err := scanClient(s.W.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE prefix = $1`, prefix))
+	c, err := scanClient(s.wr().QueryRowContext(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE prefix = $1`, prefix))
 	return c, notFound(err, "API key")
 }
 

@@ -17,6 +17,7 @@ func accessTests() []namedTest {
 	return []namedTest{
 		{"OrgTree", testOrgTree},
 		{"Users", testUsers},
+		{"TOTPStepOnce", testTOTPStepOnce},
 		{"Sessions", testSessions},
 		{"APIClients", testAPIClients},
 		{"AuditChain", testAuditChain},
@@ -187,6 +188,73 @@ func testUsers(t *testing.T, h Harness) {
 	n, _ := s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditUserChange}})
 	if len(n) != 3 {
 		t.Errorf("%d audit entries for 3 accounts created (a refused one leaves none)", len(n))
+	}
+}
+
+// testTOTPStepOnce: a TOTP step is accepted once per account and only
+// after the last one; of concurrent uses of one step exactly one wins.
+func testTOTPStepOnce(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Store
+	tr := buildTree(t, s)
+	audit := auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange, Outcome: "ok"}
+	a, err := s.CreateUser(ctx, auth.User{Login: "totp.a", OrgID: tr.deptA.ID, Roles: []string{"clerk"}}, audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.CreateUser(ctx, auth.User{Login: "totp.b", OrgID: tr.deptA.ID, Roles: []string{"clerk"}}, audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := time.Now().Unix() / 30
+	for _, c := range []struct {
+		user, step int64
+		want       bool
+	}{
+		{a.ID, step, true},
+		{a.ID, step, false},     // the same code again
+		{a.ID, step - 1, false}, // an older code
+		{b.ID, step, true},      // another account's use is its own
+		{a.ID, step + 1, true},
+		{a.ID, step, false},
+		{a.ID + b.ID + 100, step + 5, false}, // no such account
+	} {
+		if got, err := s.UseTOTPStep(ctx, c.user, c.step); err != nil || got != c.want {
+			t.Errorf("UseTOTPStep(user %d, step %+d) = %v, %v; want %v", c.user, c.step-step, got, err, c.want)
+		}
+	}
+	// Concurrent sign-ins with the same code: one wins.
+	const n = 8
+	var wins int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.UseTOTPStep(ctx, b.ID, step+2)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Errorf("%d of %d concurrent uses of one step won, want 1", wins, n)
+	}
+	// Writing the account does not reset the step.
+	u, _ := s.GetUser(ctx, b.ID)
+	u.Name = "改名"
+	if err := s.UpdateUser(ctx, u, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.UseTOTPStep(ctx, b.ID, step+2); ok {
+		t.Error("a used step accepted after UpdateUser")
 	}
 }
 
