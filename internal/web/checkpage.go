@@ -10,9 +10,9 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/search"
-	"github.com/xinyong/xinyong/internal/store"
 )
 
 // maxCheckUpload bounds an uploaded list of subjects.
@@ -153,7 +153,6 @@ func readUpload(r io.Reader) ([]check.Query, error) {
 }
 
 func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxCheckUpload+1<<20)
 	if err := r.ParseMultipartForm(maxCheckUpload); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		s.render(w, r, http.StatusBadRequest, "error", "信用核查", "上传的文件过大或格式不正确。")
 		return
@@ -189,8 +188,8 @@ func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.opts.Checks.Run(r.Context(), p, check.Request{Scenario: scenario, CaseNo: caseNo, Subjects: queries})
-	if errors.Is(err, store.ErrInvalid) {
-		fail(invalidReason(err))
+	if errors.Is(err, fault.Invalid) {
+		fail(fault.Message(err))
 		return
 	}
 	if err != nil {

@@ -181,7 +181,7 @@ func (s *Server) exitListEntry(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Portal.RecordInternal(r.Context(), r.PathValue("ref"), calendar.Today())
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	if v.SourceDept != p.Org.USCC {

@@ -87,29 +87,19 @@ func (s *Server) withRepair(r *http.Request, data any) {
 	}
 	c, e, err := s.opts.Repairs.Commitment(r.Context(), p, v.ID)
 	if err != nil {
-		if !errors.Is(err, repair.ErrRefused) {
+		if !errors.Is(err, repair.ErrRefused) && !clientGone(r, err) {
 			s.opts.Log.Error("repair eligibility", "record", v.ID, "err", err)
 		}
 		return
 	}
 	apps, err := s.opts.Repairs.OfRecord(r.Context(), p, v.ID)
 	if err != nil {
-		s.opts.Log.Error("repairs of record", "record", v.ID, "err", err)
+		if !clientGone(r, err) {
+			s.opts.Log.Error("repairs of record", "record", v.ID, "err", err)
+		}
 		return
 	}
 	m["Repair"] = repairSection{E: e, Commitment: c, Apps: apps}
-}
-
-// repairError renders a refusal (422, saying why) or another error.
-func (s *Server) repairError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, repair.ErrRefused):
-		s.render(w, r, http.StatusUnprocessableEntity, "error", "未能办理", err.Error())
-	case errors.Is(err, store.ErrConflict):
-		s.render(w, r, http.StatusConflict, "error", "申请已被他人处理", "该信用修复申请在您打开页面后已有变化，请刷新页面查看最新状态后再操作。")
-	default:
-		s.portalError(w, r, err)
-	}
 }
 
 func (s *Server) applyRepair(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +126,7 @@ func (s *Server) applyRepair(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Repairs.Apply(r.Context(), p, id, proofs, r.PostFormValue("commitment") == "accepted")
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/repairs/"+strconv.FormatInt(v.Row.ID, 10), http.StatusSeeOther)
@@ -154,7 +144,7 @@ func (s *Server) repairPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Repairs.Get(r.Context(), p, id)
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "repair", "信用修复申请 "+r.PathValue("id"), map[string]any{
@@ -183,7 +173,7 @@ func (s *Server) actOnRepair(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err = s.opts.Repairs.Act(r.Context(), p, id, rev, repair.ActionKind(r.PostFormValue("action")), r.PostFormValue("note"))
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/repairs/"+r.PathValue("id"), http.StatusSeeOther)
@@ -191,7 +181,7 @@ func (s *Server) actOnRepair(w http.ResponseWriter, r *http.Request) {
 
 // repairFile sends a proof to a reader holding a role for the application.
 func (s *Server) repairFile(w http.ResponseWriter, r *http.Request) {
-	s.caseFile(w, r, auth.AuditRepair, "repair:", s.repairError,
+	s.caseFile(w, r, auth.AuditRepair, "repair:", s.pageError,
 		func(ctx context.Context, p auth.Principal, id, fid int64) (string, string, []byte, error) {
 			f, err := s.opts.Repairs.File(ctx, p, id, fid)
 			return f.Name, f.ContentType, f.Data, err
@@ -261,7 +251,7 @@ func (s *Server) renderRepairQueue(w http.ResponseWriter, r *http.Request, p aut
 	}
 	vs, err := s.opts.Repairs.Queue(r.Context(), p, states)
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	now := time.Now()
@@ -320,19 +310,19 @@ func (s *Server) sampleRepairs(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.opts.Repairs.Sample(r.Context(), p, strings.TrimSpace(r.PostFormValue("from")), strings.TrimSpace(r.PostFormValue("to")), percent)
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	s.renderRepairQueue(w, r, p, http.StatusOK, &res)
 }
 
 // readUploads reads a form that may carry files in field (multipart, at
-// most attach.MaxFiles of attach.MaxBytes and the rest of the form), or a
+// most attach.MaxFiles of attach.MaxBytes and the rest of the form: the
+// route's limit in formLimits), or a
 // plain form (no files). It renders the error and reports false when the
 // body cannot be read. The temporary files are removed when the request
 // ends.
 func (s *Server) readUploads(w http.ResponseWriter, r *http.Request, field string) ([]attach.File, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			s.render(w, r, http.StatusRequestEntityTooLarge, "error", "文件过大",
