@@ -173,7 +173,7 @@ func (s *Server) actOnObjection(w http.ResponseWriter, r *http.Request) {
 	}
 	rev, err := strconv.Atoi(r.PostFormValue("rev"))
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "表单缺少版本号，请刷新页面后重试。")
+		s.pageError(w, r, fault.New(fault.Invalid, "表单缺少版本号，请刷新页面后重试。"))
 		return
 	}
 	_, err = s.opts.Objections.ActWithCode(r.Context(), p, id, code, rev, objection.Action(r.PostFormValue("action")),

@@ -30,7 +30,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(q) > 200 {
 		data["Error"] = "输入过长"
-		s.render(w, r, http.StatusBadRequest, "search", "查询信用主体", data)
+		s.render(w, r, statusOf(fault.Invalid), "search", "查询信用主体", data)
 		return
 	}
 	// A code goes straight to its subject.

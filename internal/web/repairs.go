@@ -14,6 +14,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
@@ -168,7 +169,7 @@ func (s *Server) actOnRepair(w http.ResponseWriter, r *http.Request) {
 	}
 	rev, err := strconv.Atoi(r.PostFormValue("rev"))
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "表单缺少版本号，请刷新页面后重试。")
+		s.pageError(w, r, fault.New(fault.Invalid, "表单缺少版本号，请刷新页面后重试。"))
 		return
 	}
 	_, err = s.opts.Repairs.Act(r.Context(), p, id, rev, repair.ActionKind(r.PostFormValue("action")), r.PostFormValue("note"))
@@ -325,8 +326,7 @@ func (s *Server) sampleRepairs(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readUploads(w http.ResponseWriter, r *http.Request, field string) ([]attach.File, bool) {
 	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			s.render(w, r, http.StatusRequestEntityTooLarge, "error", "文件过大",
-				"上传的材料合计超过上限：最多5个文件，每个不超过5MB。请压缩或减少文件后重试。")
+			s.pageError(w, r, fault.New(fault.TooLarge, "上传的材料合计超过上限：最多5个文件，每个不超过5MB。请压缩或减少文件后重试。"))
 			return nil, false
 		}
 		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "未能读取上传的文件，请重试。")
