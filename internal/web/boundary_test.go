@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
@@ -412,6 +414,22 @@ func TestClientGoneIsNotAnError(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(logs.String(), "level=ERROR") ||
 		!strings.Contains(logs.String(), `route="GET /api/v1/subjects"`) {
 		t.Errorf("a failing database: %d, logs:\n%s", rec.Code, logs.String())
+	}
+}
+
+// TestProblemKinds: the problem document's kind enumerates fault's kinds,
+// and every kind has a status and a page title.
+func TestProblemKinds(t *testing.T) {
+	f, _ := reflect.TypeOf(Problem{}).FieldByName("Kind")
+	var names []string
+	for _, k := range fault.Kinds() {
+		names = append(names, k.String())
+		if st := statusOf(k); st < 400 || pageTitles[k] == "" && k != fault.NotFound && k != fault.Unauthenticated {
+			t.Errorf("kind %v: status %d, page title %q", k, st, pageTitles[k])
+		}
+	}
+	if got := f.Tag.Get("enum"); got != strings.Join(names, ",") {
+		t.Errorf("Problem.Kind enum %q, want %q", got, strings.Join(names, ","))
 	}
 }
 

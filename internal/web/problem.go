@@ -64,8 +64,11 @@ func (p *Problem) GetStatus() int { return p.Status }
 
 // ContentType makes problems application/problem+json.
 func (p *Problem) ContentType(ct string) string {
-	if ct == "application/json" {
+	switch ct {
+	case "application/json":
 		return "application/problem+json"
+	case "application/cbor":
+		return "application/problem+cbor"
 	}
 	return ct
 }
