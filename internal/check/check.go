@@ -13,6 +13,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/publicity"
 	"github.com/xinyong/xinyong/internal/store"
@@ -74,7 +75,7 @@ type Checker struct {
 func (c *Checker) Evaluate(scenario string, day calendar.Date, recs []store.Record) (Result, error) {
 	sc, ok := c.Lists.Scenario(scenario)
 	if !ok {
-		return Result{}, fmt.Errorf("%w: 未知的核查场景 %q", store.ErrInvalid, scenario)
+		return Result{}, fault.Newf(fault.Invalid, "未知的核查场景 %q", scenario)
 	}
 	res := Result{Bad: map[string]int{"serious": 0, "general": 0, "minor": 0}, Lists: []ListHit{}, Measures: []MeasureHit{}}
 	var types []string

@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/search"
 	"github.com/xinyong/xinyong/internal/store"
@@ -165,21 +166,21 @@ type Service struct {
 func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Response, error) {
 	sc, ok := s.Checker.Lists.Scenario(req.Scenario)
 	if !ok {
-		return Response{}, fmt.Errorf("%w: 未知的核查场景“%s”", store.ErrInvalid, req.Scenario)
+		return Response{}, fault.Newf(fault.Invalid, "未知的核查场景“%s”", req.Scenario)
 	}
 	req.CaseNo = strings.TrimSpace(req.CaseNo)
 	if req.CaseNo == "" || utf8.RuneCountInString(req.CaseNo) > 100 {
-		return Response{}, fmt.Errorf("%w: 请填写办件编号（不超过100字）", store.ErrInvalid)
+		return Response{}, fault.New(fault.Invalid, "请填写办件编号（不超过100字）")
 	}
 	if len(req.Subjects) == 0 || len(req.Subjects) > MaxSubjects {
-		return Response{}, fmt.Errorf("%w: 每次核查1至%d个主体", store.ErrInvalid, MaxSubjects)
+		return Response{}, fault.Newf(fault.Invalid, "每次核查1至%d个主体", MaxSubjects)
 	}
 	min := req.MinScore
 	if min <= 0 {
 		min = s.MinScore
 	}
 	if min > 1 {
-		return Response{}, fmt.Errorf("%w: min_score 应在0到1之间", store.ErrInvalid)
+		return Response{}, fault.New(fault.Invalid, "min_score 应在0到1之间")
 	}
 	day := s.Today()
 	asOf, err := s.Store.LastRecordID(ctx)
@@ -218,7 +219,7 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 		}
 		cands, err := s.Match(ctx, q.Name, q.Region, min, MaxCandidates)
 		if errors.Is(err, store.ErrInvalid) {
-			res.Items[i].Error = strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
+			res.Items[i].Error = fault.Message(err)
 			continue
 		}
 		if err != nil {
@@ -434,7 +435,7 @@ func subjectOut(s credit.Subject) *Subject {
 // id. Only the asking department (or one above it) reports.
 func (s *Service) Feedback(ctx context.Context, p auth.Principal, id int64, items []store.Feedback) error {
 	if len(items) == 0 || len(items) > MaxSubjects {
-		return fmt.Errorf("%w: 每次反馈1至%d条", store.ErrInvalid, MaxSubjects)
+		return fault.Newf(fault.Invalid, "每次反馈1至%d条", MaxSubjects)
 	}
 	return s.Store.AddFeedback(ctx, id, items, auth.AuditEntry{Actor: p.String(), OrgID: p.Org.ID, Action: auth.AuditCheckFeedback,
 		Outcome: "ok", Detail: fmt.Sprintf("%d 条措施反馈", len(items))})
@@ -451,7 +452,7 @@ type StatRow struct {
 // orgPath, with the organisations' and measures' names.
 func (s *Service) Stats(ctx context.Context, month, orgPath string) ([]StatRow, error) {
 	if _, err := time.Parse("2006-01", month); err != nil {
-		return nil, fmt.Errorf("%w: 月份应为YYYY-MM格式", store.ErrInvalid)
+		return nil, fault.New(fault.Invalid, "月份应为YYYY-MM格式")
 	}
 	rows, err := s.Store.CheckStats(ctx, month, orgPath)
 	if err != nil {
@@ -491,7 +492,7 @@ const MatchCandidatesRead = 100
 func NameMatcher(m store.Matcher) Matcher {
 	return func(ctx context.Context, name, region string, min float64, limit int) ([]MatchedSubject, error) {
 		if utf8.RuneCountInString(name) > 200 {
-			return nil, fmt.Errorf("%w: 名称过长", store.ErrInvalid)
+			return nil, fault.New(fault.Invalid, "名称过长")
 		}
 		subs, err := m.MatchCandidates(ctx, name, MatchCandidatesRead)
 		if err != nil {

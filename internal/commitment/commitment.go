@@ -37,6 +37,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -102,8 +103,20 @@ func (e *Invalid) Error() string {
 // Is makes errors.Is(err, ErrInvalid) hold.
 func (e *Invalid) Is(target error) bool { return target == ErrInvalid }
 
+// Unwrap gives the error as a *fault.Error of kind Invalid with each field
+// at fault.
+func (e *Invalid) Unwrap() error {
+	fields := make([]fault.Field, len(e.Errs))
+	for i, f := range e.Errs {
+		fields[i] = fault.Field{Field: f.Field, Reason: f.Reason}
+	}
+	return &fault.Error{Kind: fault.Invalid, Msg: "信用承诺有误：" + e.Error(), Fields: fields}
+}
+
+// refuse is a request the principal may not make: a *fault.Error of kind
+// Refused that matches ErrRefused.
 func refuse(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
+	return &fault.Error{Kind: fault.Refused, Msg: fmt.Sprintf(format, args...), Err: ErrRefused}
 }
 
 // Terms are what the promisor commits to.

@@ -35,6 +35,7 @@ type Config struct {
 	Lists           string
 	SearchRate      float64
 	SearchBurst     int
+	IDLookupRate    float64
 	RealIPHeader    string
 	Concurrency     int
 	QueueTimeout    time.Duration
@@ -119,6 +120,11 @@ var Options = []Option{
 			v, _ := strconv.Atoi(d)
 			fs.IntVar(&c.SearchBurst, "search-burst", v, u)
 		}},
+	{Flag: "id-lookup-rate", Env: "XINYONG_ID_LOOKUP_RATE", Default: "6", Usage: "serve: lookups by ID number (公民身份号码: search, credit file, code check) per minute allowed per client address, as many at once (0: they count as searches)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.ParseFloat(d, 64)
+			fs.Float64Var(&c.IDLookupRate, "id-lookup-rate", v, u)
+		}},
 	{Flag: "concurrency", Env: "XINYONG_CONCURRENCY", Default: "0", Usage: "serve: reads (GET requests) worked on at once, the others waiting in line in arrival order; 0: the number of CPUs on the embedded database, 4 per CPU on PostgreSQL; -1: no line",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			v, _ := strconv.Atoi(d)
@@ -170,7 +176,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )
@@ -243,7 +249,7 @@ func validate(o Option, v string) error {
 			err = fmt.Errorf("must be -1, 0 or a positive number")
 		}
 		return err
-	case "search-rate", "api-rate":
+	case "search-rate", "api-rate", "id-lookup-rate":
 		f, err := strconv.ParseFloat(v, 64)
 		if err == nil && f < 0 {
 			err = fmt.Errorf("must not be negative")

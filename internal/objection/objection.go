@@ -40,6 +40,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 // State is where a case stands.
@@ -216,17 +217,21 @@ type Input struct {
 	Note    string  // reasons: required for every action but Withdraw
 }
 
-// Error is a refused action; its message is Chinese, for the user.
-type Error struct{ Msg string }
-
-func (e *Error) Error() string { return e.Msg }
-
-// ErrRefused matches every *Error with errors.Is.
+// ErrRefused matches, with errors.Is, every error of the rules of this
+// package: each is a *fault.Error with a Chinese message for the user, of
+// kind fault.Refused (the action is not allowed: the case's state, the
+// caller's role) or fault.Invalid (what was sent is wrong).
 var ErrRefused = errors.New("objection: refused")
 
-func (e *Error) Is(target error) bool { return target == ErrRefused }
+// refuse is an action that the rules do not allow.
+func refuse(format string, args ...any) error {
+	return &fault.Error{Kind: fault.Refused, Msg: fmt.Sprintf(format, args...), Err: ErrRefused}
+}
 
-func refuse(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
+// invalid is a request with a missing or wrong value.
+func invalid(format string, args ...any) error {
+	return &fault.Error{Kind: fault.Invalid, Msg: fmt.Sprintf(format, args...), Err: ErrRefused}
+}
 
 // NewCase files an objection received at received and filed on the
 // platform at filed (the same instant for one filed online), with the
@@ -331,11 +336,11 @@ var transitions = map[Action]struct {
 }
 
 // Apply takes an action and returns the case after it; a refused action
-// returns an *Error (errors.Is ErrRefused) and leaves c as it was.
+// returns a *fault.Error (errors.Is ErrRefused) and leaves c as it was.
 func (c Case) Apply(clock deadline.Clock, in Input) (Case, error) {
 	tr, ok := transitions[in.Action]
 	if !ok {
-		return c, refuse("不支持的操作：%s", in.Action.Label())
+		return c, invalid("不支持的操作：%s", in.Action.Label())
 	}
 	if c.State.Final() {
 		if in.Action == RequestReview && c.ReviewOutcome != "" {
@@ -361,10 +366,10 @@ func (c Case) Apply(clock deadline.Clock, in Input) (Case, error) {
 	}
 	decides := in.Action == Decide || in.Action == DecideReview
 	if decides && in.Outcome != Correct && in.Outcome != Revoke && in.Outcome != Uphold {
-		return c, refuse("请选择处理结果：更正、撤销或维持")
+		return c, invalid("请选择处理结果：更正、撤销或维持")
 	}
 	if !decides && in.Outcome != "" {
-		return c, refuse("%s不带处理结果", in.Action.Label())
+		return c, invalid("%s不带处理结果", in.Action.Label())
 	}
 	// The case is changed on a copy of its slices: c stays valid.
 	n := c
@@ -438,16 +443,16 @@ func reasonName(a Action) string {
 func note(s, what string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", refuse("请填写%s", what)
+		return "", invalid("请填写%s", what)
 	}
 	if n := utf8.RuneCountInString(s); n > MaxReasonRunes {
-		return "", refuse("%s最多%d字，现有%d字", what, MaxReasonRunes, n)
+		return "", invalid("%s最多%d字，现有%d字", what, MaxReasonRunes, n)
 	}
 	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f }) {
-		return "", refuse("%s含有无法显示的字符", what)
+		return "", invalid("%s含有无法显示的字符", what)
 	}
 	if reason := credit.BidiReason(s); reason != "" {
-		return "", refuse("%s%s", what, reason)
+		return "", invalid("%s%s", what, reason)
 	}
 	return s, nil
 }

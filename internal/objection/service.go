@@ -131,18 +131,18 @@ func (s *Service) FileWithEvidence(ctx context.Context, p auth.Principal, record
 	name = strings.TrimSpace(name)
 	switch n := utf8.RuneCountInString(name); {
 	case n == 0:
-		return View{}, "", refuse("您不是该信息所涉主体的账户：其他人提出异议，请填写异议申请人的姓名或名称、联系方式，并上传证据材料")
+		return View{}, "", invalid("您不是该信息所涉主体的账户：其他人提出异议，请填写异议申请人的姓名或名称、联系方式，并上传证据材料")
 	case n > MaxNameRunes:
-		return View{}, "", refuse("申请人姓名或名称最多%d字，现有%d字", MaxNameRunes, n)
+		return View{}, "", invalid("申请人姓名或名称最多%d字，现有%d字", MaxNameRunes, n)
 	}
 	if reason := credit.BidiReason(name); reason != "" {
-		return View{}, "", refuse("申请人姓名或名称%s", reason)
+		return View{}, "", invalid("申请人姓名或名称%s", reason)
 	}
 	if strings.TrimSpace(contact) == "" {
-		return View{}, "", refuse("请填写联系方式，以便信息提供单位联系核实")
+		return View{}, "", invalid("请填写联系方式，以便信息提供单位联系核实")
 	}
 	if len(evidence) == 0 {
-		return View{}, "", refuse("非信息所涉主体提出异议，须上传证明该信息有误的证据材料")
+		return View{}, "", invalid("非信息所涉主体提出异议，须上传证明该信息有误的证据材料")
 	}
 	return s.file(ctx, p, r, name, reasons, contact, evidence, true)
 }
@@ -167,14 +167,14 @@ func (s *Service) file(ctx context.Context, p auth.Principal, r store.Record, na
 	withCode bool) (View, string, error) {
 	contact = strings.TrimSpace(contact)
 	if n := utf8.RuneCountInString(contact); n > MaxContactRunes {
-		return View{}, "", refuse("联系方式最多%d字，现有%d字", MaxContactRunes, n)
+		return View{}, "", invalid("联系方式最多%d字，现有%d字", MaxContactRunes, n)
 	}
 	if reason := credit.BidiReason(contact); reason != "" {
-		return View{}, "", refuse("联系方式%s", reason)
+		return View{}, "", invalid("联系方式%s", reason)
 	}
 	checked, err := attach.Check(evidence, "证据材料")
 	if err != nil {
-		return View{}, "", refuse("%s", err.Error())
+		return View{}, "", invalid("%s", err.Error())
 	}
 	files := make([]store.CaseFile, len(checked))
 	for i, f := range checked {
@@ -359,7 +359,7 @@ func (s *Service) ActWithCode(ctx context.Context, p auth.Principal, id int64, c
 	}
 	tr, ok := transitions[a]
 	if !ok {
-		return View{}, refuse("不支持的操作：%s", a.Label())
+		return View{}, invalid("不支持的操作：%s", a.Label())
 	}
 	i := slices.IndexFunc(tr.roles, func(r Role) bool { return slices.Contains(v.Roles, r) })
 	if i < 0 {

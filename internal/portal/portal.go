@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/publicity"
@@ -59,10 +60,10 @@ func (s *Service) AsOf(v string) (calendar.Date, bool, error) {
 	}
 	d, err := calendar.ParseDate(v)
 	if err != nil {
-		return calendar.Date{}, false, fmt.Errorf("%w: as_of应为YYYY-MM-DD格式的日期", ErrInvalid)
+		return calendar.Date{}, false, fault.New(fault.Invalid, "as_of应为YYYY-MM-DD格式的日期")
 	}
 	if d.After(today) {
-		return calendar.Date{}, false, fmt.Errorf("%w: as_of不能晚于今天（%s）", ErrInvalid, today)
+		return calendar.Date{}, false, fault.Newf(fault.Invalid, "as_of不能晚于今天（%s）", today)
 	}
 	return d, !d.Equal(today), nil
 }
@@ -161,7 +162,7 @@ const MaxPage = 50
 func (s *Service) Search(ctx context.Context, q string, page int) (SearchPage, error) {
 	page = max(page, 1)
 	if page > MaxPage {
-		return SearchPage{}, fmt.Errorf("%w: 最多显示前%d页，请输入更完整的名称", ErrInvalid, MaxPage)
+		return SearchPage{}, fault.Newf(fault.Invalid, "最多显示前%d页，请输入更完整的名称", MaxPage)
 	}
 	subs, err := s.Store.SearchSubjects(ctx, q, (page-1)*PerPage, PerPage+1)
 	if err != nil {
@@ -369,4 +370,9 @@ type ErrNotPublic struct{ Decision publicity.Decision }
 func (e ErrNotPublic) Error() string { return "not public: " + string(e.Decision.Status) }
 func (e ErrNotPublic) Is(target error) bool {
 	return target == ErrNotFound
+}
+
+// Unwrap gives the error as a *fault.Error of kind Gone saying why.
+func (e ErrNotPublic) Unwrap() error {
+	return &fault.Error{Kind: fault.Gone, Msg: "该信息目前不予公示：" + e.Decision.Reason}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 // State is where an application stands.
@@ -272,6 +273,9 @@ type Refusal struct {
 	Action ActionKind
 	State  State // the application's state ("" before submission)
 	Msg    string
+	// Kind is fault.Invalid when what was sent is missing or wrong;
+	// otherwise (zero) the action is not allowed: fault.Refused.
+	Kind fault.Kind
 }
 
 func (r *Refusal) Error() string { return r.Msg }
@@ -280,6 +284,15 @@ func (r *Refusal) Error() string { return r.Msg }
 var ErrRefused = errors.New("repair: refused")
 
 func (r *Refusal) Is(target error) bool { return target == ErrRefused }
+
+// Unwrap gives the refusal as a *fault.Error of its kind.
+func (r *Refusal) Unwrap() error {
+	k := r.Kind
+	if k == fault.Internal {
+		k = fault.Refused
+	}
+	return &fault.Error{Kind: k, Msg: r.Msg}
+}
 
 // The deadline steps of an application (package deadline).
 const (
@@ -313,8 +326,11 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 	refuse := func(msg string) (Application, error) {
 		return app, &Refusal{Action: a.Kind, State: app.State, Msg: msg}
 	}
+	invalid := func(msg string) (Application, error) {
+		return app, &Refusal{Action: a.Kind, State: app.State, Msg: msg, Kind: fault.Invalid}
+	}
 	if !slices.Contains(Actions, a.Kind) {
-		return refuse("未知的操作“" + string(a.Kind) + "”")
+		return invalid("未知的操作“" + string(a.Kind) + "”")
 	}
 	if at.IsZero() {
 		return refuse("操作时间不能为空")
@@ -352,13 +368,13 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 		case a.Actor.Kind != ActorSubject:
 			return refuse("信用修复申请只能由信用主体本人（或其委托的人）提交")
 		case a.RecordID == 0:
-			return refuse("须指明申请修复的信用信息")
+			return invalid("须指明申请修复的信用信息")
 		case strings.TrimSpace(a.Department) == "":
-			return refuse("须指明作出该信息的认定部门（谁认定、谁修复）")
+			return invalid("须指明作出该信息的认定部门（谁认定、谁修复）")
 		case !slices.ContainsFunc(a.Proofs, func(p string) bool { return strings.TrimSpace(p) != "" }):
-			return refuse("须上传至少一份已履行法定义务、纠正失信行为的证明材料")
+			return invalid("须上传至少一份已履行法定义务、纠正失信行为的证明材料")
 		case strings.TrimSpace(a.Commitment) == "":
-			return refuse("须提交已签署的信用修复承诺书（信用修复型信用承诺）")
+			return invalid("须提交已签署的信用修复承诺书（信用修复型信用承诺）")
 		case !a.Eligible.Open:
 			reason := a.Eligible.Reason
 			if reason == "" {
@@ -384,7 +400,7 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 		case a.Actor.Kind != ActorPlatform:
 			return refuse("只有平台（信用网站）的审核人员才能" + a.Kind.Label())
 		case a.Kind == Reject && strings.TrimSpace(a.Note) == "":
-			return refuse("不予受理须写明理由")
+			return invalid("不予受理须写明理由")
 		}
 		next.Timers.Accept.Done = at
 		to = Rejected
@@ -404,7 +420,7 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 		case a.Actor.Kind != ActorDepartment || a.Actor.Org != app.Department:
 			return refuse("只有认定该信息的部门（" + app.Department + "）的审核人员才能" + a.Kind.Label())
 		case a.Kind == Deny && strings.TrimSpace(a.Note) == "":
-			return refuse("不予修复须写明理由")
+			return invalid("不予修复须写明理由")
 		}
 		next.Timers.Decide.Done = at
 		to = Denied
@@ -457,7 +473,7 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 		case !app.Recheck.Done.IsZero():
 			return refuse("该申请已于" + chinaTime(app.Recheck.Done) + "作出复核结论，不能重复复核")
 		case a.Kind == RecheckFail && strings.TrimSpace(a.Note) == "":
-			return refuse("复核不通过须写明理由")
+			return invalid("复核不通过须写明理由")
 		}
 		next.Recheck.Done = at
 		next.Timers.Recheck.Done = at
@@ -468,7 +484,7 @@ func Apply(app Application, clock deadline.Clock, a Action, at time.Time) (Appli
 		}
 
 	default:
-		return refuse("未知的操作“" + string(a.Kind) + "”")
+		return invalid("未知的操作“" + string(a.Kind) + "”")
 	}
 	next.State = to
 	next.History = append(next.History, Entry{At: at, Actor: a.Actor, Action: a.Kind, From: app.State, To: to, Note: a.Note})

@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
@@ -138,6 +139,11 @@ func refuse(a ActionKind, st State, format string, args ...any) error {
 	return &Refusal{Action: a, State: st, Msg: fmt.Sprintf(format, args...)}
 }
 
+// invalid is a request for action a with a missing or wrong value.
+func invalid(a ActionKind, st State, format string, args ...any) error {
+	return &Refusal{Action: a, State: st, Msg: fmt.Sprintf(format, args...), Kind: fault.Invalid}
+}
+
 // subjectUser reports whether p is a user account of the record's subject.
 func (s *Service) subjectUser(p auth.Principal, r store.Record) bool {
 	return p.Kind == auth.UserKind && p.SubjectID != 0 && s.Auth.Can(p, auth.SubjectFile, auth.Resource{SubjectID: r.SubjectID})
@@ -237,7 +243,7 @@ func (s *Service) Commitment(ctx context.Context, p auth.Principal, recordID int
 // It returns them as stored files.
 func checkProofs(proofs []File) ([]store.CaseFile, error) {
 	if len(proofs) == 0 {
-		return nil, refuse(Submit, "", "请上传至少一份已履行法定义务、纠正失信行为的证明材料（PDF、JPG或PNG格式）")
+		return nil, invalid(Submit, "", "请上传至少一份已履行法定义务、纠正失信行为的证明材料（PDF、JPG或PNG格式）")
 	}
 	in := make([]attach.File, len(proofs))
 	for i, f := range proofs {
@@ -245,7 +251,7 @@ func checkProofs(proofs []File) ([]store.CaseFile, error) {
 	}
 	checked, err := attach.Check(in, "证明材料")
 	if err != nil {
-		return nil, refuse(Submit, "", "%s", err.Error())
+		return nil, invalid(Submit, "", "%s", err.Error())
 	}
 	out := make([]store.CaseFile, len(checked))
 	for i, c := range checked {
@@ -275,7 +281,7 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, recordID int64, p
 		return View{}, err
 	}
 	if !commitmentAccepted {
-		return View{}, refuse(Submit, "", "请阅读信用修复承诺书并勾选“我已阅读并作出上述承诺”：申请信用修复须作出信用承诺")
+		return View{}, invalid(Submit, "", "请阅读信用修复承诺书并勾选“我已阅读并作出上述承诺”：申请信用修复须作出信用承诺")
 	}
 	sub, err := s.Store.GetSubject(ctx, r.SubjectID)
 	if err != nil {
@@ -435,7 +441,7 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 	}
 	role, ok := roleOf[a]
 	if !ok {
-		return View{}, refuse(a, v.App.State, "不支持的操作：%s", a.Label())
+		return View{}, invalid(a, v.App.State, "不支持的操作：%s", a.Label())
 	}
 	if !slices.Contains(v.Roles, role) {
 		s.Auth.Decide(p, auth.RepairReview, auth.Resource{SubjectID: v.Row.SubjectID}) // logs the denial
@@ -443,13 +449,13 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, rev int, 
 	}
 	note = strings.TrimSpace(note)
 	if n := utf8.RuneCountInString(note); n > MaxNoteRunes {
-		return View{}, refuse(a, v.App.State, "理由或说明最多%d字，现有%d字", MaxNoteRunes, n)
+		return View{}, invalid(a, v.App.State, "理由或说明最多%d字，现有%d字", MaxNoteRunes, n)
 	}
 	if strings.ContainsFunc(note, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' && r != '\r' || r == 0x7f }) {
-		return View{}, refuse(a, v.App.State, "理由或说明含有无法显示的字符")
+		return View{}, invalid(a, v.App.State, "理由或说明含有无法显示的字符")
 	}
 	if reason := credit.BidiReason(note); reason != "" {
-		return View{}, refuse(a, v.App.State, "理由或说明%s", reason)
+		return View{}, invalid(a, v.App.State, "理由或说明%s", reason)
 	}
 	actor := Actor{ID: p.String(), Org: p.Org.USCC}
 	switch role {
@@ -576,14 +582,14 @@ func (s *Service) Sample(ctx context.Context, p auth.Principal, from, to string,
 			continue
 		}
 		if _, err := calendar.ParseDate(d); err != nil {
-			return SampleResult{}, refuse(Sample, Approved, "日期应为YYYY-MM-DD：%s", d)
+			return SampleResult{}, invalid(Sample, Approved, "日期应为YYYY-MM-DD：%s", d)
 		}
 	}
 	if from != "" && to != "" && from > to {
-		return SampleResult{}, refuse(Sample, Approved, "开始日期%s晚于结束日期%s", from, to)
+		return SampleResult{}, invalid(Sample, Approved, "开始日期%s晚于结束日期%s", from, to)
 	}
 	if percent < 1 || percent > 100 {
-		return SampleResult{}, refuse(Sample, Approved, "抽查比例应为1至100（%%）")
+		return SampleResult{}, invalid(Sample, Approved, "抽查比例应为1至100（%%）")
 	}
 	rows, err := s.Store.ListRepairs(ctx, store.CaseFilter{States: []string{string(Approved)}, ApprovedFrom: from, ApprovedTo: to, Limit: MaxSample})
 	if err != nil {

@@ -5,11 +5,12 @@ import (
 	"errors"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 // ErrExists is returned when a unique name (a login, a department's USCC)
 // is taken.
-var ErrExists = errors.New("already exists")
+var ErrExists error = fault.Exists
 
 // AccessStore keeps organisations, accounts, sessions, API clients and the
 // audit trail. Every change that the audit trail must show takes the

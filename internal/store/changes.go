@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 // ChangeType is what a change event reports.
@@ -197,13 +198,13 @@ func (w Watch) Validate() error {
 		return fmt.Errorf("%w: watch without an organisation", ErrInvalid)
 	}
 	if (w.SubjectID != 0) == (w.Region != "") {
-		return fmt.Errorf("%w: 订阅对象应为一个主体或一个行政区划", ErrInvalid)
+		return fault.New(fault.Invalid, "订阅对象应为一个主体或一个行政区划")
 	}
 	if w.SubjectID < 0 {
-		return fmt.Errorf("%w: 主体编号不合法", ErrInvalid)
+		return fault.New(fault.Invalid, "主体编号不合法")
 	}
 	if w.SubjectID == 0 && !validRegionPrefix(w.Region) {
-		return fmt.Errorf("%w: 行政区划代码应为2至6位数字", ErrInvalid)
+		return fault.New(fault.Invalid, "行政区划代码应为2至6位数字")
 	}
 	return nil
 }

@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/search"
 )
@@ -70,7 +70,7 @@ type MatchGrams struct {
 func NewMatchGrams(name string) (MatchGrams, error) {
 	p := match.Parse(name)
 	if utf8.RuneCountInString(p.Core) < MinQueryRunes {
-		return MatchGrams{}, fmt.Errorf("%w: 名称至少输入%d个字", ErrInvalid, MinQueryRunes)
+		return MatchGrams{}, fault.Newf(fault.Invalid, "名称至少输入%d个字", MinQueryRunes)
 	}
 	m := MatchGrams{Text: p.Core}
 	seen := map[string]bool{}

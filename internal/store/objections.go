@@ -2,15 +2,15 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 // ErrConflict: the row changed since it was read (an update gave the rev
 // it read, and another update came first).
-var ErrConflict = errors.New("changed meanwhile")
+var ErrConflict error = fault.Conflict
 
 // ObjectionRow is an objection (异议) as stored. The case's state machine,
 // timers and history are package objection's; the store keeps them as

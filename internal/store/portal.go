@@ -1,11 +1,11 @@
 package store
 
 import (
-	"fmt"
 	"time"
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/search"
 )
 
@@ -23,7 +23,7 @@ const SearchIndexVersion = "bigram-1"
 func QueryGrams(q string) ([]string, error) {
 	f := search.Fold(q)
 	if utf8.RuneCountInString(f) < MinQueryRunes {
-		return nil, fmt.Errorf("%w: 名称至少输入%d个字", ErrInvalid, MinQueryRunes)
+		return nil, fault.Newf(fault.Invalid, "名称至少输入%d个字", MinQueryRunes)
 	}
 	return search.Grams(f), nil
 }

@@ -10,15 +10,18 @@ import (
 	"strings"
 
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
-// Errors every driver returns (wrapped); test with errors.Is.
+// Errors every driver returns (wrapped); test with errors.Is. ErrNotFound
+// and ErrInvalid are the kinds of package fault: a *fault.Error of kind
+// Invalid is also ErrInvalid.
 var (
-	ErrNotFound      = errors.New("not found")
-	ErrInvalid       = errors.New("invalid input")
-	ErrSchemaTooNew  = errors.New("database schema is newer than this binary")
-	ErrSchemaTooOld  = errors.New("database schema is older than this binary: run xinyong migrate")
-	ErrNotConfigured = errors.New("not configured")
+	ErrNotFound      error = fault.NotFound
+	ErrInvalid       error = fault.Invalid
+	ErrSchemaTooNew        = errors.New("database schema is newer than this binary")
+	ErrSchemaTooOld        = errors.New("database schema is older than this binary: run xinyong migrate")
+	ErrNotConfigured       = errors.New("not configured")
 )
 
 // Store is the storage port.

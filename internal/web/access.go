@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -62,12 +62,12 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			p, err := s.clientPrincipal(ctx, h)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="xinyong"`)
-				writeProblem(w, http.StatusUnauthorized, err.Error())
+				writeProblem(w, err)
 				return
 			}
 			if ok, wait := s.clientLimiter.allowKey(p.Name, time.Now()); !ok {
 				w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
-				writeProblem(w, http.StatusTooManyRequests, "接口调用过于频繁，请稍后再试")
+				writeProblem(w, fault.New(fault.TooMany, "接口调用过于频繁，请稍后再试"))
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey, p)))
@@ -80,7 +80,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		}
 		sess, p, err := s.sessionPrincipal(ctx, c.Value)
 		if err != nil {
-			if !errors.Is(err, store.ErrNotFound) {
+			if !errors.Is(err, store.ErrNotFound) && !clientGone(r, err) {
 				s.opts.Log.Error("read session", "err", err)
 			}
 			s.clearCookie(w, r)
@@ -95,12 +95,12 @@ func (s *Server) identify(next http.Handler) http.Handler {
 	})
 }
 
-var errBadKey = errors.New("接口密钥无效、已轮换或已吊销")
+var errBadKey = fault.New(fault.Unauthenticated, "接口密钥无效、已轮换或已吊销")
 
 func (s *Server) clientPrincipal(ctx context.Context, header string) (auth.Principal, error) {
 	token, ok := strings.CutPrefix(header, "Bearer ")
 	if !ok {
-		return auth.Principal{}, errors.New("Authorization 应为 Bearer 接口密钥")
+		return auth.Principal{}, fault.New(fault.Unauthenticated, "Authorization 应为 Bearer 接口密钥")
 	}
 	prefix, secret, ok := auth.ParseAPIKey(strings.TrimSpace(token))
 	if !ok {
@@ -115,7 +115,7 @@ func (s *Server) clientPrincipal(ctx context.Context, header string) (auth.Princ
 		return auth.Principal{}, errBadKey
 	}
 	if org.Disabled {
-		return auth.Principal{}, errors.New("接口密钥所属单位已停用")
+		return auth.Principal{}, fault.New(fault.Unauthenticated, "接口密钥所属单位已停用")
 	}
 	if time.Since(c.LastUsed) > touchEvery {
 		if err := s.opts.Store.TouchClient(ctx, c.ID); err != nil {
@@ -264,14 +264,5 @@ func (s *Server) requireSignIn(w http.ResponseWriter, r *http.Request) (auth.Pri
 
 // forbidden renders the denial's reason.
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, d auth.Decision) {
-	s.render(w, r, http.StatusForbidden, "error", "无权访问", "无权访问："+d.Reason)
-}
-
-// writeProblem writes an RFC 9457 problem document outside huma (from
-// middleware).
-func writeProblem(w http.ResponseWriter, status int, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	b, _ := json.Marshal(map[string]any{"title": http.StatusText(status), "status": status, "detail": detail})
-	w.Write(append(b, '\n'))
+	s.pageError(w, r, fault.New(fault.Refused, "无权访问："+d.Reason))
 }

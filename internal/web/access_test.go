@@ -470,7 +470,7 @@ func TestAdminScope(t *testing.T) {
 		"role":    {"login": {"x.root"}, "org": {itoa(env.deptXian.ID)}, "role": {"root"}},
 	} {
 		form.Set("csrf", csrf)
-		if code, _, _ := b.post("/admin/users", form); code != http.StatusForbidden && code != http.StatusBadRequest {
+		if code, _, _ := b.post("/admin/users", form); code != http.StatusForbidden && code != http.StatusUnprocessableEntity {
 			t.Errorf("%s: %d", name, code)
 		}
 	}

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,7 +8,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
-	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 func (s *Server) registerAdmin(mux *http.ServeMux) {
@@ -106,34 +104,26 @@ func (s *Server) adminForm(w http.ResponseWriter, r *http.Request) (auth.Princip
 	return p, true
 }
 
-// adminFail renders the page with an error: bad input is 400 and changes
-// nothing; a denial is 403.
+// adminFail renders the page with an error: bad input (422) and a taken
+// name (409) change nothing; a denial is 403; the rest is pageError's.
 func (s *Server) adminFail(w http.ResponseWriter, r *http.Request, p auth.Principal, err error) {
-	status := http.StatusBadRequest
-	msg := invalidReason(err)
-	switch {
-	case errors.Is(err, store.ErrExists):
-		msg = "已存在：" + strings.TrimSuffix(err.Error(), ": "+store.ErrExists.Error())
-	case errors.Is(err, store.ErrNotFound):
-		status, msg = http.StatusNotFound, "对象不存在"
-	case errors.Is(err, errDenied):
-		status, msg = http.StatusForbidden, err.Error()
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, errForm):
+	switch k := fault.KindOf(err); k {
+	case fault.Invalid, fault.Exists, fault.NotFound, fault.Refused:
+		msg := fault.Message(err)
+		if k == fault.NotFound {
+			msg = "对象不存在"
+		}
+		s.renderAdmin(w, r, p, statusOf(k), adminView{Error: msg})
 	default:
-		s.serviceError(w, r, "admin", err)
-		return
+		s.pageError(w, r, err)
 	}
-	s.renderAdmin(w, r, p, status, adminView{Error: msg})
 }
 
-var (
-	errDenied = errors.New("无权操作")
-	errForm   = errors.New("表单有误")
-)
+// formErr is a form's invalid value.
+func formErr(format string, args ...any) error { return fault.Newf(fault.Invalid, format, args...) }
 
-func formErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", errForm, fmt.Sprintf(format, args...))
-}
+// denied is an administrator's action outside their scope.
+func denied(reason string) error { return fault.New(fault.Refused, "无权操作："+reason) }
 
 // orgIn reads an organisation id from the form and checks that p may act
 // on it with action a.
@@ -147,7 +137,7 @@ func (s *Server) orgIn(r *http.Request, p auth.Principal, field string, a auth.A
 		return o, err
 	}
 	if d := s.decide(p, a, auth.Resource{OrgPath: o.Path}); !d.Allow {
-		return o, fmt.Errorf("%w：%s", errDenied, d.Reason)
+		return o, denied(d.Reason)
 	}
 	return o, nil
 }
@@ -188,7 +178,7 @@ func (s *Server) adminOrgOp(w http.ResponseWriter, r *http.Request) {
 	o, err := s.opts.Store.GetOrg(r.Context(), id)
 	if err == nil {
 		if d := s.decide(p, auth.OrgManage, auth.Resource{OrgPath: o.Path}); !d.Allow || o.ID == p.Org.ID {
-			err = fmt.Errorf("%w：不能停用本单位或上级单位", errDenied)
+			err = denied("不能停用本单位或上级单位")
 		}
 	}
 	if err != nil {
@@ -234,7 +224,7 @@ func (s *Server) adminAddUser(w http.ResponseWriter, r *http.Request) {
 		// A subject's account belongs to no organisation: only an
 		// administrator of the whole platform creates one.
 		if d := s.decide(p, auth.UserManage, auth.Resource{OrgPath: p.Org.Path}); !d.Allow || p.Org.Kind != auth.Operator {
-			s.adminFail(w, r, p, fmt.Errorf("%w：只有平台级管理员可以开通信用主体账户", errDenied))
+			s.adminFail(w, r, p, denied("只有平台级管理员可以开通信用主体账户"))
 			return
 		}
 		sub, err := s.opts.Store.FindSubjectByCode(ctx, strings.ToUpper(strings.TrimSpace(r.PostFormValue("subject"))))
@@ -286,7 +276,7 @@ func (s *Server) adminUserOp(w http.ResponseWriter, r *http.Request) {
 		res.OrgPath = o.Path
 	}
 	if d := s.decide(p, auth.UserManage, res); !d.Allow {
-		s.adminFail(w, r, p, fmt.Errorf("%w：%s", errDenied, "超出本单位管理范围"))
+		s.adminFail(w, r, p, denied("超出本单位管理范围"))
 		return
 	}
 	if u.ID == p.ID && r.PathValue("op") == "disable" {
@@ -377,7 +367,7 @@ func (s *Server) adminClientOp(w http.ResponseWriter, r *http.Request) {
 		var o auth.Org
 		if o, err = s.opts.Store.GetOrg(ctx, c.OrgID); err == nil {
 			if d := s.decide(p, auth.ClientManage, auth.Resource{OrgPath: o.Path}); !d.Allow {
-				err = fmt.Errorf("%w：%s", errDenied, d.Reason)
+				err = denied(d.Reason)
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 // StatsOutput is the body of GET /api/v1/stats.
@@ -47,11 +48,12 @@ func (s *Server) registerAPI() {
 		Path:        "/api/v1/stats",
 		Summary:     "Counts of what the platform holds",
 		Tags:        []string{"platform"},
+		Security:    secPublic,
+		Errors:      errsRead,
 	}, func(ctx context.Context, _ *struct{}) (*StatsOutput, error) {
 		counts, err := s.subjectCounts(ctx)
 		if err != nil {
-			s.opts.Log.Error("count subjects", "err", err)
-			return nil, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+			return nil, err
 		}
 		out := &StatsOutput{}
 		out.Body.Subjects = map[string]int64{}
@@ -69,10 +71,12 @@ func (s *Server) registerAPI() {
 		Summary:     "Check a USCC, org code, ID number or registration number",
 		Description: "Checks the code with the national algorithm (GB 32100, GB 11714, GB 11643, GS 15) exactly as written. Nothing is stored or logged.",
 		Tags:        []string{"codes"},
+		Security:    secPublic,
+		Errors:      errsQuery,
 	}, func(ctx context.Context, in *CodeCheckInput) (*CodeCheckOutput, error) {
 		k, err := code.ParseKind(in.Kind)
 		if err != nil {
-			return nil, huma.Error422UnprocessableEntity(err.Error())
+			return nil, fault.Wrap(fault.Invalid, err, "代码类型应为 auto、uscc、org、ric 或 gs15")
 		}
 		r := code.Check(k, in.Code)
 		return &CodeCheckOutput{Body: CodeCheck{

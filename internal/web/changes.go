@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/search"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -108,6 +110,8 @@ func (s *Server) registerChanges() {
 		Summary:     "The organisation's watched subjects and regions",
 		Description: "Requires an API key with the checks:run scope or a signed-in checker; the watchlist is the organisation's.",
 		Tags:        []string{"changes"},
+		Security:    secSignedIn,
+		Errors:      with(errsRead, http.StatusForbidden),
 	}, func(ctx context.Context, _ *struct{}) (*WatchlistOutput, error) {
 		p, err := s.watcher(ctx)
 		if err != nil {
@@ -115,8 +119,7 @@ func (s *Server) registerChanges() {
 		}
 		ws, err := s.opts.Store.ListWatches(ctx, p.Org.ID)
 		if err != nil {
-			s.opts.Log.Error("list watches", "err", err)
-			return nil, errNoDB
+			return nil, err
 		}
 		out := &WatchlistOutput{}
 		out.Body.Watches = make([]WatchItem, 0, len(ws))
@@ -138,14 +141,16 @@ func (s *Server) registerChanges() {
 		Description: "Either subjects (up to 10,000 codes: USCC, registration number or ID number; each unknown code is reported) " +
 			"or a region prefix. Their list entries, exits, new penalties and repairs then appear in GET /api/v1/changes.",
 		Tags:         []string{"changes"},
-		MaxBodyBytes: 4 << 20,
+		Security:     secSignedIn,
+		Errors:       errsBody,
+		MaxBodyBytes: 1 << 20,
 	}, func(ctx context.Context, in *WatchAddInput) (*WatchAddOutput, error) {
 		p, err := s.watcher(ctx)
 		if err != nil {
 			return nil, err
 		}
 		if (len(in.Body.Subjects) > 0) == (in.Body.Region != "") {
-			return nil, huma.Error422UnprocessableEntity("请提供subjects（主体代码）或region（行政区划代码）之一")
+			return nil, fault.New(fault.Invalid, "请提供subjects（主体代码）或region（行政区划代码）之一")
 		}
 		out := &WatchAddOutput{}
 		out.Body.Unknown = []UnknownCode{}
@@ -169,8 +174,7 @@ func (s *Server) registerChanges() {
 			}
 			found, err := s.opts.Store.FindSubjectsByCodes(ctx, codes)
 			if err != nil {
-				s.opts.Log.Error("find subjects", "err", err)
-				return nil, errNoDB
+				return nil, err
 			}
 			ids := map[int64]bool{}
 			for _, c := range codes {
@@ -186,12 +190,8 @@ func (s *Server) registerChanges() {
 			}
 		}
 		n, err := s.opts.Store.AddWatches(ctx, ws)
-		if errors.Is(err, store.ErrInvalid) {
-			return nil, huma.Error422UnprocessableEntity(invalidReason(err))
-		}
 		if err != nil {
-			s.opts.Log.Error("add watches", "err", err)
-			return nil, errNoDB
+			return nil, err
 		}
 		out.Body.Added = n
 		return out, nil
@@ -202,6 +202,8 @@ func (s *Server) registerChanges() {
 		Path:          "/api/v1/watchlist/{id}",
 		Summary:       "Stop watching a subject or region",
 		Tags:          []string{"changes"},
+		Security:      secSignedIn,
+		Errors:        with(errsGuarded, http.StatusNotFound),
 		DefaultStatus: 204,
 	}, func(ctx context.Context, in *WatchIDInput) (*struct{}, error) {
 		p, err := s.watcher(ctx)
@@ -209,14 +211,10 @@ func (s *Server) registerChanges() {
 			return nil, err
 		}
 		err = s.opts.Store.RemoveWatch(ctx, p.Org.ID, in.ID)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			return nil, huma.Error404NotFound("没有这项订阅")
-		case err != nil:
-			s.opts.Log.Error("remove watch", "err", err)
-			return nil, errNoDB
+		if errors.Is(err, fault.NotFound) {
+			return nil, fault.Wrap(fault.NotFound, err, "没有这项订阅")
 		}
-		return nil, nil
+		return nil, err
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-changes",
@@ -226,7 +224,9 @@ func (s *Server) registerChanges() {
 		Description: "The list entries, exits, new penalties and repairs of the subjects the organisation watches (directly or by region), " +
 			"in the order they were stored. Resume with since=next: a page never repeats nor skips an event, and next advances " +
 			"even when nothing matched. Every page that returns events is recorded in the audit trail.",
-		Tags: []string{"changes"},
+		Tags:     []string{"changes"},
+		Security: secSignedIn,
+		Errors:   errsGuarded,
 	}, func(ctx context.Context, in *ChangesInput) (*ChangesOutput, error) {
 		p, err := s.watcher(ctx)
 		if err != nil {
@@ -234,16 +234,14 @@ func (s *Server) registerChanges() {
 		}
 		evs, next, err := s.opts.Store.ChangesFor(ctx, p.Org.ID, in.Since, in.Limit)
 		if err != nil {
-			s.opts.Log.Error("read changes", "err", err)
-			return nil, errNoDB
+			return nil, err
 		}
 		if len(evs) > 0 {
 			// A read about the watched subjects: recorded before it is
 			// answered (one entry per page).
 			if _, err := s.mustAudit(ctx, p, auth.AuditEntry{Action: auth.AuditWatch, Outcome: "ok",
 				Target: fmt.Sprintf("changes:%d-%d", evs[0].Seq, evs[len(evs)-1].Seq), Detail: fmt.Sprintf("关注主体变动%d条", len(evs))}); err != nil {
-				s.opts.Log.Error("audit trail", "action", auth.AuditWatch, "err", err)
-				return nil, errNoDB
+				return nil, fmt.Errorf("audit trail: %w", err)
 			}
 		}
 		out := &ChangesOutput{}
@@ -257,21 +255,15 @@ func (s *Server) registerChanges() {
 	})
 }
 
-// errNoDB answers when the database fails.
-var errNoDB = huma.Error503ServiceUnavailable("数据库暂时无法访问")
-
 // watcher returns the principal if it may keep a watchlist and read the
-// feed (check.run over its own organisation), a huma error otherwise.
+// feed (check.run over its own organisation); a refusal otherwise.
 func (s *Server) watcher(ctx context.Context) (auth.Principal, error) {
 	p := principalFrom(ctx)
 	d := s.decide(p, auth.CheckRun, auth.Resource{OrgPath: p.Org.Path})
 	if d.Allow && p.Org.ID != 0 {
 		return p, nil
 	}
-	if p.Kind == auth.Anonymous {
-		return p, huma.Error401Unauthorized("请提供接口密钥（Authorization: Bearer）或先登录")
-	}
-	return p, huma.Error403Forbidden("无权订阅主体变动：" + d.Reason)
+	return p, fault.New(fault.Refused, "无权订阅主体变动："+d.Reason)
 }
 
 // changeSummary says what an event reports, in Chinese.

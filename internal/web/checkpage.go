@@ -10,9 +10,9 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/search"
-	"github.com/xinyong/xinyong/internal/store"
 )
 
 // maxCheckUpload bounds an uploaded list of subjects.
@@ -153,13 +153,16 @@ func readUpload(r io.Reader) ([]check.Query, error) {
 }
 
 func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxCheckUpload+1<<20)
-	if err := r.ParseMultipartForm(maxCheckUpload); err != nil && !errors.Is(err, http.ErrNotMultipart) {
-		s.render(w, r, http.StatusBadRequest, "error", "信用核查", "上传的文件过大或格式不正确。")
+	p, ok := s.checkPrincipal(w, r) // before the upload is read
+	if !ok {
 		return
 	}
-	p, ok := s.checkPrincipal(w, r)
-	if !ok {
+	if err := r.ParseMultipartForm(maxCheckUpload); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			s.tooLarge(w, r, mbe.Limit)
+			return
+		}
+		s.render(w, r, http.StatusBadRequest, "error", "信用核查", "未能读取上传的文件，请重试。")
 		return
 	}
 	if !checkCSRF(r) {
@@ -168,7 +171,7 @@ func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
 	}
 	scenario, caseNo, list := r.FormValue("scenario"), r.FormValue("case_no"), r.FormValue("list")
 	fail := func(msg string) {
-		s.render(w, r, http.StatusBadRequest, "checkform", "信用核查", s.checkFormView(scenario, caseNo, list, msg))
+		s.render(w, r, statusOf(fault.Invalid), "checkform", "信用核查", s.checkFormView(scenario, caseNo, list, msg))
 	}
 	queries := parseSubjectLines(list)
 	if f, _, err := r.FormFile("file"); err == nil {
@@ -189,8 +192,8 @@ func (s *Server) runCheckForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.opts.Checks.Run(r.Context(), p, check.Request{Scenario: scenario, CaseNo: caseNo, Subjects: queries})
-	if errors.Is(err, store.ErrInvalid) {
-		fail(invalidReason(err))
+	if errors.Is(err, fault.Invalid) {
+		fail(fault.Message(err))
 		return
 	}
 	if err != nil {

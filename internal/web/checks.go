@@ -12,6 +12,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -36,7 +37,7 @@ type CheckIDInput struct {
 }
 
 // errNoChecks answers when the server runs without the check service.
-var errNoChecks = huma.Error503ServiceUnavailable("信用核查未配置")
+var errNoChecks = fault.New(fault.Unavailable, "信用核查未配置")
 
 func (s *Server) registerChecks(mux *http.ServeMux) {
 	huma.Register(s.api, huma.Operation{
@@ -50,7 +51,9 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 			"archived (GET /api/v1/checks/{id}) and shown to the subjects in their query history. Requires an API key with the " +
 			"checks:run scope or a signed-in checker.",
 		Tags:          []string{"checks"},
-		MaxBodyBytes:  16 << 20,
+		Security:      secSignedIn,
+		Errors:        errsBody,
+		MaxBodyBytes:  maxChecksBytes,
 		DefaultStatus: 200,
 	}, func(ctx context.Context, in *ChecksInput) (*CheckOutput, error) {
 		if s.opts.Checks == nil {
@@ -58,18 +61,11 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 		}
 		p := principalFrom(ctx)
 		if d := s.decide(p, auth.CheckRun, auth.Resource{OrgPath: p.Org.Path}); !d.Allow {
-			if p.Kind == auth.Anonymous {
-				return nil, huma.Error401Unauthorized("请提供接口密钥（Authorization: Bearer）")
-			}
-			return nil, huma.Error403Forbidden("无权进行信用核查：" + d.Reason)
+			return nil, fault.New(fault.Refused, "无权进行信用核查："+d.Reason)
 		}
 		res, err := s.opts.Checks.Run(ctx, p, check.Request{Scenario: in.Body.Scenario, CaseNo: in.Body.CaseNo, MinScore: in.Body.MinScore, Subjects: in.Body.Subjects})
-		if errors.Is(err, store.ErrInvalid) {
-			return nil, huma.Error422UnprocessableEntity(invalidReason(err))
-		}
 		if err != nil {
-			s.opts.Log.Error("check", "err", err)
-			return nil, huma.Error503ServiceUnavailable("核查暂时无法完成，请稍后重试")
+			return nil, err
 		}
 		return &CheckOutput{Body: res}, nil
 	})
@@ -80,7 +76,9 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 		Summary:     "An archived credit check",
 		Description: "The check as it was answered: who asked, for which case and scenario, on which data, and every answer. " +
 			"Readable by the asking organisation's checkers (and those above it) and its API keys with checks:run.",
-		Tags: []string{"checks"},
+		Tags:     []string{"checks"},
+		Security: secSignedIn,
+		Errors:   with(errsQuery, http.StatusNotFound),
 	}, func(ctx context.Context, in *CheckIDInput) (*CheckOutput, error) {
 		res, err := s.readCheck(ctx, principalFrom(ctx), in.ID)
 		if err != nil {
@@ -95,21 +93,16 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 		Summary:     "Report which measures were applied (联合奖惩反馈)",
 		Description: "The deciding department reports, per check item and measure, whether it applied the measure and, if not, why. " +
 			"Reports are appended; the newest per item and measure counts in the monthly statistics.",
-		Tags: []string{"checks"},
+		Tags:         []string{"checks"},
+		Security:     secSignedIn,
+		Errors:       with(errsBody, http.StatusNotFound),
+		MaxBodyBytes: maxFeedbackBytes,
 	}, func(ctx context.Context, in *FeedbackInput) (*struct{}, error) {
 		p := principalFrom(ctx)
 		if _, err := s.checkRecord(ctx, p, in.ID); err != nil {
 			return nil, err
 		}
-		err := s.opts.Checks.Feedback(ctx, p, in.ID, in.Body.Items)
-		switch {
-		case errors.Is(err, store.ErrInvalid):
-			return nil, huma.Error422UnprocessableEntity(invalidReason(err))
-		case err != nil:
-			s.opts.Log.Error("check feedback", "err", err)
-			return nil, huma.Error503ServiceUnavailable("数据库暂时无法访问")
-		}
-		return nil, nil
+		return nil, s.opts.Checks.Feedback(ctx, p, in.ID, in.Body.Items)
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "get-check-stats",
@@ -118,7 +111,9 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 		Summary:     "Monthly check statistics per department and measure",
 		Description: "For the asking organisation and those below it: per department and measure, the check items where the measure " +
 			"applied, and how many were reported applied, not applied or not reported. Also as a page (/stats/checks) and CSV.",
-		Tags: []string{"checks"},
+		Tags:     []string{"checks"},
+		Security: secSignedIn,
+		Errors:   errsGuarded,
 	}, func(ctx context.Context, in *CheckStatsInput) (*CheckStatsOutput, error) {
 		rows, err := s.checkStats(ctx, principalFrom(ctx), in.Month)
 		if err != nil {
@@ -133,6 +128,13 @@ func (s *Server) registerChecks(mux *http.ServeMux) {
 	s.registerCheckPage(mux)
 	s.registerListForm(mux)
 }
+
+// Body limits of the check API: 10,000 subjects by code or name, 10,000
+// feedback items.
+const (
+	maxChecksBytes   = 8 << 20
+	maxFeedbackBytes = 4 << 20
+)
 
 // FeedbackInput is the body of POST /api/v1/checks/{id}/feedback.
 type FeedbackInput struct {
@@ -162,18 +164,11 @@ func (s *Server) checkStats(ctx context.Context, p auth.Principal, month string)
 	}
 	own := auth.Resource{OrgPath: p.Org.Path}
 	if !s.decide(p, auth.CheckRead, own).Allow && !s.decide(p, auth.CheckRun, own).Allow {
-		if p.Kind == auth.Anonymous {
-			return nil, huma.Error401Unauthorized("请先登录或提供接口密钥")
-		}
-		return nil, huma.Error403Forbidden("无权查看核查统计")
+		return nil, fault.New(fault.Refused, "无权查看核查统计")
 	}
 	rows, err := s.opts.Checks.Stats(ctx, month, p.Org.Path)
-	if errors.Is(err, store.ErrInvalid) {
-		return nil, huma.Error422UnprocessableEntity(invalidReason(err))
-	}
 	if err != nil {
-		s.opts.Log.Error("check stats", "err", err)
-		return nil, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+		return nil, err
 	}
 	if rows == nil {
 		rows = []check.StatRow{}
@@ -193,9 +188,8 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 		month = time.Now().In(chinaTime).Format("2006-01")
 	}
 	rows, err := s.checkStats(r.Context(), p, month)
-	var he huma.StatusError
-	if errors.As(err, &he) {
-		s.render(w, r, he.GetStatus(), "error", "核查统计", he.Error())
+	if err != nil {
+		s.pageError(w, r, err)
 		return
 	}
 	if r.URL.Query().Get("format") == "csv" {
@@ -215,30 +209,27 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkRecord returns an archived check's row if p may read it (its
-// organisation's checkers and those above, and its API keys), as a huma
-// error otherwise; the answer is not decoded.
+// organisation's checkers and those above, and its API keys); another's
+// check is not found. The answer is not decoded.
 func (s *Server) checkRecord(ctx context.Context, p auth.Principal, id int64) (store.CheckRecord, error) {
 	if s.opts.Checks == nil {
 		return store.CheckRecord{}, errNoChecks
 	}
+	notFound := fault.New(fault.NotFound, "没有这次核查")
 	rec, err := s.opts.Store.GetCheck(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return rec, huma.Error404NotFound("没有这次核查")
+	if errors.Is(err, fault.NotFound) {
+		return rec, notFound
 	}
 	if err != nil {
-		s.opts.Log.Error("read check", "err", err)
-		return rec, huma.Error503ServiceUnavailable("数据库暂时无法访问")
+		return rec, err
 	}
 	org, err := s.opts.Store.GetOrg(ctx, rec.OrgID)
 	if err != nil {
-		return rec, huma.Error404NotFound("没有这次核查")
+		return rec, notFound
 	}
 	r := auth.Resource{OrgPath: org.Path}
 	if !s.decide(p, auth.CheckRead, r).Allow && !(p.Kind == auth.Client && s.decide(p, auth.CheckRun, r).Allow) {
-		if p.Kind == auth.Anonymous {
-			return rec, huma.Error401Unauthorized("请先登录或提供接口密钥")
-		}
-		return rec, huma.Error404NotFound("没有这次核查")
+		return rec, notFound
 	}
 	return rec, nil
 }
@@ -251,8 +242,7 @@ func (s *Server) readCheck(ctx context.Context, p auth.Principal, id int64) (che
 	}
 	res, err := check.Decode(rec)
 	if err != nil {
-		s.opts.Log.Error("decode check", "err", err)
-		return res, huma.Error503ServiceUnavailable("核查存档无法读取")
+		return res, fault.Wrap(fault.Unavailable, err, "核查存档无法读取")
 	}
 	return res, nil
 }
@@ -267,11 +257,7 @@ func (s *Server) pageCheck(w http.ResponseWriter, r *http.Request) (check.Respon
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	res, err := s.readCheck(r.Context(), p, id)
 	if err != nil {
-		status := http.StatusServiceUnavailable
-		if he := huma.StatusError(nil); errors.As(err, &he) {
-			status = he.GetStatus()
-		}
-		s.render(w, r, status, "error", "核查结果", err.Error())
+		s.pageError(w, r, err)
 		return res, false
 	}
 	return res, true

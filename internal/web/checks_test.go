@@ -398,7 +398,7 @@ func TestListForm(t *testing.T) {
 		bad[k] = v
 	}
 	bad.Del("decision_no")
-	if code, page, _ := b.post("/lists/new", bad); code != 400 || !strings.Contains(page, "认定文书号") {
+	if code, page, _ := b.post("/lists/new", bad); code != http.StatusUnprocessableEntity || !strings.Contains(page, "认定文书号") {
 		t.Errorf("a form without 认定文书号: %d", code)
 	}
 	code, page, _ = b.post("/lists/new", form)

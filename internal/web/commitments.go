@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -13,6 +12,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -77,7 +77,7 @@ func (s *Server) commitmentForm(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.newCommitmentForm(r.Context(), p)
 	if err != nil {
-		s.commitmentError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	d.Terms.Disclosure = commitment.Public
@@ -115,7 +115,7 @@ func (s *Server) makeCommitment(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &inv) {
 		d, ferr := s.newCommitmentForm(r.Context(), p)
 		if ferr != nil {
-			s.commitmentError(w, r, ferr)
+			s.pageError(w, r, ferr)
 			return
 		}
 		d.Terms, d.Promisor, d.Acceptor, d.Errs = t, pr, acceptor, inv.Errs
@@ -123,23 +123,10 @@ func (s *Server) makeCommitment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.commitmentError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/commitments/"+strconv.FormatInt(v.C.ID, 10), http.StatusSeeOther)
-}
-
-// commitmentError renders a refusal or an invalid request (422, saying
-// why), a change made meanwhile (409) or another error.
-func (s *Server) commitmentError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, commitment.ErrRefused), errors.Is(err, commitment.ErrInvalid):
-		s.render(w, r, http.StatusUnprocessableEntity, "error", "未能办理", strings.TrimPrefix(err.Error(), commitment.ErrRefused.Error()+": "))
-	case errors.Is(err, store.ErrConflict):
-		s.render(w, r, http.StatusConflict, "error", "承诺已被他人处理", "该承诺在您打开页面后已有变化，请刷新页面查看最新状态后再操作。")
-	default:
-		s.portalError(w, r, err)
-	}
 }
 
 // commitmentPageData is a commitment's page.
@@ -176,7 +163,7 @@ func (s *Server) commitmentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Commitments.Get(r.Context(), who(r), id)
 	if err != nil {
-		s.commitmentError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "commitment", "信用承诺 "+v.C.Code, s.commitmentData(v))
@@ -198,7 +185,7 @@ func (s *Server) assessCommitment(w http.ResponseWriter, r *http.Request) {
 	}
 	rev, err := strconv.Atoi(r.PostFormValue("rev"))
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "表单缺少版本号，请刷新页面后重试。")
+		s.pageError(w, r, fault.New(fault.Invalid, "表单缺少版本号，请刷新页面后重试。"))
 		return
 	}
 	f := r.PostFormValue
@@ -209,7 +196,7 @@ func (s *Server) assessCommitment(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &inv) {
 		v, gerr := s.opts.Commitments.Get(r.Context(), p, id)
 		if gerr != nil {
-			s.commitmentError(w, r, gerr)
+			s.pageError(w, r, gerr)
 			return
 		}
 		d := s.commitmentData(v)
@@ -219,7 +206,7 @@ func (s *Server) assessCommitment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.commitmentError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/commitments/"+r.PathValue("id"), http.StatusSeeOther)
@@ -233,7 +220,7 @@ func (s *Server) commitmentQueue(w http.ResponseWriter, r *http.Request) {
 	pending := r.URL.Query().Get("all") == "" && p.Staff()
 	vs, err := s.opts.Commitments.Queue(r.Context(), p, pending)
 	if err != nil {
-		s.commitmentError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	rows := make([]commitmentPageData, len(vs))
@@ -384,33 +371,14 @@ func (s *Server) commitmentCase(v commitment.View) CommitmentCase {
 	return out
 }
 
-// commitmentAPIError maps the commitment service's errors to problem
-// documents: invalid (422 with each field's reason), refused (403), changed
-// meanwhile (409), not found (404), anything else (503, logged).
-func (s *Server) commitmentAPIError(err error) error {
-	var inv *commitment.Invalid
-	switch {
-	case errors.As(err, &inv):
-		details := make([]error, len(inv.Errs))
-		for i, e := range inv.Errs {
-			details[i] = &huma.ErrorDetail{Location: e.Field, Message: e.Reason}
-		}
-		return huma.Error422UnprocessableEntity("信用承诺有误："+inv.Error(), details...)
-	case errors.Is(err, commitment.ErrRefused):
-		return huma.Error403Forbidden(strings.TrimPrefix(err.Error(), commitment.ErrRefused.Error()+": "))
-	case errors.Is(err, store.ErrConflict):
-		return huma.Error409Conflict("该承诺已有变化，请重新读取后再操作")
-	case errors.Is(err, store.ErrNotFound):
-		return huma.Error404NotFound("没有该信用承诺")
-	}
-	s.opts.Log.Error("commitment", "err", err)
-	return huma.Error503ServiceUnavailable("暂时无法办理，请稍后重试")
-}
+// maxCommitmentBytes bounds a commitment or an assessment: four texts of
+// at most 4,000 characters, even with every character escaped in JSON.
+const maxCommitmentBytes = 256 << 10
 
 func (s *Server) registerCommitmentAPI() {
 	on := func() error {
 		if s.opts.Commitments == nil {
-			return huma.Error503ServiceUnavailable("该功能未配置")
+			return errNotServed
 		}
 		return nil
 	}
@@ -424,15 +392,15 @@ func (s *Server) registerCommitmentAPI() {
 			"gives it its 承诺编码. It is public if its 公开类型 is 可向社会公开; 特定范围内公开 shows it to government staff; 不可公开 " +
 			"to the promisor and the accepting department only.",
 		Tags:          []string{"commitments"},
+		Security:      secSignedIn,
+		Errors:        errsCase,
+		MaxBodyBytes:  maxCommitmentBytes,
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *CommitmentInput) (*CommitmentOutput, error) {
 		if err := on(); err != nil {
 			return nil, err
 		}
 		p := principalFrom(ctx)
-		if p.Kind == auth.Anonymous {
-			return nil, huma.Error401Unauthorized("请先登录")
-		}
 		b := in.Body
 		t := commitment.Terms{Kind: b.Kind, KindOther: b.KindOther, Matter: b.Matter, Content: b.Content, Liability: b.Liability,
 			MadeOn: b.MadeOn, ValidUntil: b.ValidUntil, Disclosure: b.Disclosure, Note: b.Note}
@@ -440,14 +408,14 @@ func (s *Server) registerCommitmentAPI() {
 		var err error
 		if p.Staff() {
 			if b.Promisor == nil {
-				return nil, huma.Error422UnprocessableEntity("登记信用承诺须填写承诺人（promisor）")
+				return nil, fault.New(fault.Invalid, "登记信用承诺须填写承诺人（promisor）", fault.Field{Field: "body.promisor", Reason: "登记信用承诺须填写承诺人"})
 			}
 			v, err = s.opts.Commitments.Register(ctx, p, t, commitment.PromisorRef{Class: b.Promisor.Class, Code: b.Promisor.Code, Name: b.Promisor.Name})
 		} else {
 			v, err = s.opts.Commitments.Sign(ctx, p, t, b.AcceptorUSCC)
 		}
 		if err != nil {
-			return nil, s.commitmentAPIError(err)
+			return nil, err
 		}
 		return &CommitmentOutput{Body: s.commitmentCase(v)}, nil
 	})
@@ -458,14 +426,16 @@ func (s *Server) registerCommitmentAPI() {
 		Summary:     "A credit commitment, its fulfilment and its history",
 		Description: "Readable by anyone when its 公开类型 is 可向社会公开; otherwise by the promisor, the accepting department, " +
 			"the organisations above it and the platform (特定范围内公开: by any government staff).",
-		Tags: []string{"commitments"},
+		Tags:     []string{"commitments"},
+		Security: secOptional,
+		Errors:   with(errsGuarded, http.StatusNotFound),
 	}, func(ctx context.Context, in *CommitmentIDInput) (*CommitmentOutput, error) {
 		if err := on(); err != nil {
 			return nil, err
 		}
 		v, err := s.opts.Commitments.Get(ctx, principalFrom(ctx), in.ID)
 		if err != nil {
-			return nil, s.commitmentAPIError(err)
+			return nil, err
 		}
 		return &CommitmentOutput{Body: s.commitmentCase(v)}, nil
 	})
@@ -477,20 +447,20 @@ func (s *Server) registerCommitmentAPI() {
 		Description: "The accepting department (staff or API client with commitments:manage) records 全部履行, 部分履行 or " +
 			"全部未履行, once. A breach files a 违背信用承诺 record (catalogue kind wn) for the promisor through intake, as the " +
 			"department, with the 承诺编码 as its document number; it is published and shared like any bad record.",
-		Tags: []string{"commitments"},
+		Tags:         []string{"commitments"},
+		Security:     secSignedIn,
+		Errors:       errsCase,
+		MaxBodyBytes: maxCommitmentBytes,
 	}, func(ctx context.Context, in *AssessmentInput) (*CommitmentOutput, error) {
 		if err := on(); err != nil {
 			return nil, err
 		}
 		p := principalFrom(ctx)
-		if p.Kind == auth.Anonymous {
-			return nil, huma.Error401Unauthorized("请先登录")
-		}
 		b := in.Body
 		v, err := s.opts.Commitments.Assess(ctx, p, in.ID, b.Rev, commitment.Assessment{Status: b.Status, Unfulfilled: b.Unfulfilled,
 			Pursued: b.Pursued, AssessedOn: b.AssessedOn, PromisorID: b.PromisorID, Note: b.Note})
 		if err != nil {
-			return nil, s.commitmentAPIError(err)
+			return nil, err
 		}
 		return &CommitmentOutput{Body: s.commitmentCase(v)}, nil
 	})

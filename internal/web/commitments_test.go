@@ -148,7 +148,7 @@ func TestCommitmentWorkflow(t *testing.T) {
 		}
 	}
 	// Only the accepting department assesses.
-	if code, body := assessAs(t, baoji, env, pub); code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有承诺受理单位") {
+	if code, body := assessAs(t, baoji, env, pub); code != http.StatusForbidden || !strings.Contains(body, "只有承诺受理单位") {
 		t.Errorf("another department assesses: %d", code)
 	}
 	if _, page := dept.get("/commitments"); !strings.Contains(page, code0+"000001") || !strings.Contains(page, code0+"000002") {
@@ -178,7 +178,7 @@ func TestCommitmentWorkflow(t *testing.T) {
 		t.Error("the shop's file does not count the breach record")
 	}
 	// Once only; the secret one is kept.
-	if code, body := assessAs(t, dept, env, pub); code != http.StatusUnprocessableEntity || !strings.Contains(body, "已于") {
+	if code, body := assessAs(t, dept, env, pub); code != http.StatusForbidden || !strings.Contains(body, "已于") {
 		t.Errorf("second assessment: %d %s", code, body)
 	}
 	if code, _ := assess(t, dept, secret, url.Values{"status": {commitment.Fulfilled}}); code != http.StatusSeeOther {

@@ -10,6 +10,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/lists"
 )
@@ -133,7 +134,7 @@ func (s *Server) submitListForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(errs) > 0 {
 		d.Errors = errs
-		s.render(w, r, http.StatusBadRequest, "listform", "录入"+d.Kind.Name, d)
+		s.render(w, r, statusOf(fault.Invalid), "listform", "录入"+d.Kind.Name, d)
 		return
 	}
 	d.Done = s.opts.Portal.RecordRef(res)
@@ -181,7 +182,7 @@ func (s *Server) exitListEntry(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Portal.RecordInternal(r.Context(), r.PathValue("ref"), calendar.Today())
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	if v.SourceDept != p.Org.USCC {
@@ -189,7 +190,7 @@ func (s *Server) exitListEntry(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if v.Field("list_type") == "" {
-		s.render(w, r, http.StatusBadRequest, "error", "移出名单", "该信息不是名单记录。")
+		s.pageError(w, r, fault.New(fault.Invalid, "该信息不是名单记录。"))
 		return
 	}
 	values := map[string]string{}
@@ -207,7 +208,7 @@ func (s *Server) exitListEntry(w http.ResponseWriter, r *http.Request) {
 		for _, e := range errs {
 			msgs = append(msgs, e.Field+"："+e.Reason)
 		}
-		s.render(w, r, http.StatusBadRequest, "error", "移出名单", "未能移出："+strings.Join(msgs, "；"))
+		s.pageError(w, r, fault.New(fault.Invalid, "未能移出："+strings.Join(msgs, "；")))
 		return
 	}
 	http.Redirect(w, r, "/records/"+r.PathValue("ref")+"?purpose="+url.QueryEscape("移出名单"), http.StatusSeeOther)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,8 +12,8 @@ import (
 	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/objection"
-	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -111,7 +110,7 @@ func (s *Server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	v, code, err := s.opts.Objections.FileWithEvidence(r.Context(), p, id, r.PostFormValue("applicant"), r.PostFormValue("reasons"),
 		r.PostFormValue("contact"), evidence)
 	if err != nil {
-		s.objectionError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	if code == "" {
@@ -120,18 +119,6 @@ func (s *Server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	}
 	// The 查询码 is shown once, on this page.
 	s.renderObjection(w, r, http.StatusCreated, v, code, true)
-}
-
-// objectionError renders a refusal (422, saying why) or another error.
-func (s *Server) objectionError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, objection.ErrRefused):
-		s.render(w, r, http.StatusUnprocessableEntity, "error", "未能办理", err.Error())
-	case errors.Is(err, store.ErrConflict):
-		s.render(w, r, http.StatusConflict, "error", "异议已被他人处理", "该异议在您打开页面后已有变化，请刷新页面查看最新状态后再操作。")
-	default:
-		s.portalError(w, r, err)
-	}
 }
 
 func (s *Server) objectionPage(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +137,7 @@ func (s *Server) objectionPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Objections.GetWithCode(r.Context(), p, id, code)
 	if err != nil {
-		s.objectionError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	s.renderObjection(w, r, http.StatusOK, v, code, false)
@@ -186,13 +173,13 @@ func (s *Server) actOnObjection(w http.ResponseWriter, r *http.Request) {
 	}
 	rev, err := strconv.Atoi(r.PostFormValue("rev"))
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "表单缺少版本号，请刷新页面后重试。")
+		s.pageError(w, r, fault.New(fault.Invalid, "表单缺少版本号，请刷新页面后重试。"))
 		return
 	}
 	_, err = s.opts.Objections.ActWithCode(r.Context(), p, id, code, rev, objection.Action(r.PostFormValue("action")),
 		objection.Outcome(r.PostFormValue("outcome")), r.PostFormValue("note"))
 	if err != nil {
-		s.objectionError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	next := "/objections/" + r.PathValue("id")
@@ -205,7 +192,7 @@ func (s *Server) actOnObjection(w http.ResponseWriter, r *http.Request) {
 // objectionEvidence sends an attached file to a holder of a role for the
 // case.
 func (s *Server) objectionEvidence(w http.ResponseWriter, r *http.Request) {
-	s.caseFile(w, r, auth.AuditObjection, "objection:", s.objectionError,
+	s.caseFile(w, r, auth.AuditObjection, "objection:", s.pageError,
 		func(ctx context.Context, p auth.Principal, id, fid int64) (string, string, []byte, error) {
 			f, err := s.opts.Objections.Evidence(ctx, p, id, fid)
 			return f.Name, f.ContentType, f.Data, err
@@ -224,7 +211,7 @@ func (s *Server) objectionQueue(w http.ResponseWriter, r *http.Request) {
 	}
 	vs, err := s.opts.Objections.Queue(r.Context(), p, states)
 	if err != nil {
-		s.objectionError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	now := time.Now()
@@ -384,52 +371,22 @@ func (s *Server) objectionCase(v objection.View) ObjectionCase {
 	return o
 }
 
-// rightsAPIError maps the errors of the objection and repair services to
-// problem documents: refused (422, saying why), changed meanwhile (409),
-// not found (404), anything else (503, logged).
-func (s *Server) rightsAPIError(err error, what string) error {
-	switch {
-	case errors.Is(err, objection.ErrRefused), errors.Is(err, repair.ErrRefused):
-		return huma.Error422UnprocessableEntity(err.Error())
-	case errors.Is(err, store.ErrConflict):
-		return huma.Error409Conflict("该" + what + "已有变化，请重新读取后再操作")
-	case errors.Is(err, store.ErrNotFound):
-		return huma.Error404NotFound("没有该" + what + "或信息")
-	}
-	s.opts.Log.Error(what, "err", err)
-	return huma.Error503ServiceUnavailable("暂时无法办理，请稍后重试")
-}
-
 // subjectRecordCall checks a call of a subject user about a record: the
-// service is configured (on), someone is signed in, the reference is a
-// record's.
+// service is configured (on), the reference is a record's.
 func (s *Server) subjectRecordCall(ctx context.Context, on bool, ref string) (auth.Principal, int64, error) {
 	if !on {
-		return auth.Principal{}, 0, huma.Error503ServiceUnavailable("该功能未配置")
-	}
-	p := principalFrom(ctx)
-	if p.Kind != auth.UserKind {
-		return p, 0, huma.Error401Unauthorized("请先登录信用主体账户")
+		return auth.Principal{}, 0, errNotServed
 	}
 	id, ok := s.opts.Portal.RecordID(ref)
 	if !ok {
-		return p, 0, huma.Error404NotFound("没有该信息")
+		return auth.Principal{}, 0, fault.New(fault.NotFound, "没有该信息")
 	}
-	return p, id, nil
+	return principalFrom(ctx), id, nil
 }
 
-// caseCall checks a call that reads a case: the service is configured and
-// someone is signed in.
-func caseCall(ctx context.Context, on bool) (auth.Principal, error) {
-	if !on {
-		return auth.Principal{}, huma.Error503ServiceUnavailable("该功能未配置")
-	}
-	p := principalFrom(ctx)
-	if p.Kind == auth.Anonymous {
-		return p, huma.Error401Unauthorized("请先登录")
-	}
-	return p, nil
-}
+// maxUploadJSON bounds a JSON body with files: attach's limits in base64,
+// and the text around them.
+const maxUploadJSON = attach.MaxFiles*attach.MaxBytes/3*4 + 1<<20
 
 func (s *Server) registerObjectionAPI() {
 	huma.Register(s.api, huma.Operation{
@@ -443,14 +400,14 @@ func (s *Server) registerObjectionAPI() {
 			"marked 异议处理中 at once and the case goes to the department that supplied it, which decides within 5 working days " +
 			"(更正, 撤销 or 维持). Returns the case; follow it with GET /api/v1/objections/{id}.",
 		Tags:          []string{"objections"},
+		Security:      secOptional,
+		Errors:        errsCase,
+		MaxBodyBytes:  maxUploadJSON,
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *ObjectionInput) (*ObjectionOutput, error) {
-		if s.opts.Objections == nil {
-			return nil, huma.Error503ServiceUnavailable("该功能未配置")
-		}
-		id, ok := s.opts.Portal.RecordID(in.Body.Record)
-		if !ok {
-			return nil, huma.Error404NotFound("没有该信息")
+		_, id, err := s.subjectRecordCall(ctx, s.opts.Objections != nil, in.Body.Record)
+		if err != nil {
+			return nil, err
 		}
 		evidence := make([]attach.File, len(in.Body.Evidence))
 		for i, f := range in.Body.Evidence {
@@ -458,7 +415,7 @@ func (s *Server) registerObjectionAPI() {
 		}
 		v, code, err := s.opts.Objections.FileWithEvidence(ctx, principalFrom(ctx), id, in.Body.Applicant, in.Body.Reasons, in.Body.Contact, evidence)
 		if err != nil {
-			return nil, s.rightsAPIError(err, "异议")
+			return nil, err
 		}
 		out := &ObjectionOutput{Body: s.objectionCase(v)}
 		out.Body.AccessCode = code
@@ -470,21 +427,23 @@ func (s *Server) registerObjectionAPI() {
 		Path:        "/api/v1/objections/{id}",
 		Summary:     "An objection and its history",
 		Description: "The case with its deadlines (each step's due date and whether it was met) and its history. Readable by the " +
-			"applicant, the supplying department's reviewers, the reviewers above it and the platform's.",
-		Tags: []string{"objections"},
+			"applicant, the supplying department's reviewers, the reviewers above it and the platform's; without an account, " +
+			"by whoever holds the case's 查询码 (code).",
+		Tags:     []string{"objections"},
+		Security: secOptional,
+		Errors:   with(errsGuarded, http.StatusNotFound),
 	}, func(ctx context.Context, in *ObjectionIDInput) (*ObjectionOutput, error) {
+		if s.opts.Objections == nil {
+			return nil, errNotServed
+		}
 		p := principalFrom(ctx)
-		if in.Code == "" {
-			var err error
-			if p, err = caseCall(ctx, s.opts.Objections != nil); err != nil {
-				return nil, err
-			}
-		} else if s.opts.Objections == nil {
-			return nil, huma.Error503ServiceUnavailable("该功能未配置")
+		if in.Code == "" && p.Kind == auth.Anonymous {
+			// Anonymous callers follow a case by its 查询码 only.
+			return nil, fault.New(fault.Unauthenticated, "请先登录，或提供异议的查询码（code）")
 		}
 		v, err := s.opts.Objections.GetWithCode(ctx, p, in.ID, in.Code)
 		if err != nil {
-			return nil, s.rightsAPIError(err, "异议")
+			return nil, err
 		}
 		return &ObjectionOutput{Body: s.objectionCase(v)}, nil
 	})

@@ -183,7 +183,7 @@ func TestObjectionWorkflow(t *testing.T) {
 	if _, q := dept.get("/objections"); !strings.Contains(q, casePath) || !strings.Contains(q, "即将到期") && !strings.Contains(q, "办理中") {
 		t.Errorf("department queue:\n%s", q)
 	}
-	if code, body := act(t, dept, casePath, "decide", "correct", "金额录入错误"); code != http.StatusUnprocessableEntity || !strings.Contains(body, "请先报送更正后的信息") {
+	if code, body := act(t, dept, casePath, "decide", "correct", "金额录入错误"); code != http.StatusForbidden || !strings.Contains(body, "请先报送更正后的信息") {
 		t.Errorf("更正 before the correction is filed: %d", code)
 	}
 	// The level above cannot decide the first time.
@@ -375,7 +375,7 @@ func TestObjectionByThirdParty(t *testing.T) {
 	if err := env.s.SetRecordState(ctx, env.recordID, store.StateRevoked, "测试"); err != nil {
 		t.Fatal(err)
 	}
-	if code, body, _ := postFiles(public, recPath+"/objections", "evidence", full, upload{"复议决定书.png", pngProof}); code != http.StatusUnprocessableEntity ||
+	if code, body, _ := postFiles(public, recPath+"/objections", "evidence", full, upload{"复议决定书.png", pngProof}); code != http.StatusForbidden ||
 		!strings.Contains(body, "不在公示中") {
 		t.Errorf("objection to a revoked record: %d", code)
 	}

@@ -102,8 +102,7 @@ type classCount struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	counts, err := s.subjectCounts(r.Context())
 	if err != nil {
-		s.opts.Log.Error("count subjects", "err", err)
-		s.render(w, r, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
+		s.pageError(w, r, err)
 		return
 	}
 	var rows []classCount

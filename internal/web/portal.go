@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -21,27 +21,6 @@ const homeLatest = 5
 // columnPage is how many entries a 双公示 column page shows.
 const columnPage = 20
 
-// invalidReason is the reason of an ErrInvalid error, for the user.
-func invalidReason(err error) string {
-	return strings.TrimPrefix(err.Error(), store.ErrInvalid.Error()+": ")
-}
-
-// portalError renders the page for an error of the portal service.
-func (s *Server) portalError(w http.ResponseWriter, r *http.Request, err error) {
-	var np portal.ErrNotPublic
-	switch {
-	case errors.As(err, &np):
-		s.render(w, r, http.StatusGone, "error", "该信息不在公示中", "该信息目前不予公示："+np.Decision.Reason+"。")
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(w, r)
-	case errors.Is(err, store.ErrInvalid):
-		s.render(w, r, http.StatusBadRequest, "error", "请求有误", invalidReason(err))
-	default:
-		s.opts.Log.Error("portal", "err", err)
-		s.render(w, r, http.StatusServiceUnavailable, "error", "暂时无法访问", "数据库暂时无法访问，请稍后再试。")
-	}
-}
-
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	data := map[string]any{"Query": q}
@@ -51,7 +30,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(q) > 200 {
 		data["Error"] = "输入过长"
-		s.render(w, r, http.StatusBadRequest, "search", "查询信用主体", data)
+		s.render(w, r, statusOf(fault.Invalid), "search", "查询信用主体", data)
 		return
 	}
 	// A code goes straight to its subject.
@@ -62,7 +41,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			s.portalError(w, r, err)
+			s.pageError(w, r, err)
 			return
 		}
 		data["Error"] = "平台未收录该代码对应的信用主体"
@@ -71,13 +50,13 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	res, err := s.opts.Portal.Search(r.Context(), q, page)
-	if errors.Is(err, store.ErrInvalid) {
-		data["Error"] = invalidReason(err)
+	if errors.Is(err, fault.Invalid) {
+		data["Error"] = fault.Message(err)
 		s.render(w, r, http.StatusOK, "search", "查询信用主体", data)
 		return
 	}
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	data["Result"] = res
@@ -89,7 +68,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) asOf(w http.ResponseWriter, r *http.Request) (calendar.Date, bool, bool) {
 	d, hist, err := s.opts.Portal.AsOf(r.URL.Query().Get("as_of"))
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return d, false, false
 	}
 	return d, hist, true
@@ -102,12 +81,12 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.opts.Portal.File(r.Context(), r.PathValue("ref"), on, hist)
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	cms, served, err := s.fileCommitments(r.Context(), who(r), f)
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	d := subjectFile{File: f, Sections: make([]fileSection, len(f.Sections))}
@@ -156,7 +135,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	p := who(r)
@@ -180,18 +159,18 @@ func columnFilter(q url.Values) (store.RecordFilter, error) {
 	for _, d := range []string{f.From, f.To} {
 		if d != "" {
 			if _, err := calendar.ParseDate(d); err != nil {
-				return f, fmt.Errorf("%w: 日期应为YYYY-MM-DD格式", store.ErrInvalid)
+				return f, fault.New(fault.Invalid, "日期应为YYYY-MM-DD格式")
 			}
 		}
 	}
 	if f.Region != "" {
 		if len(f.Region) > 6 || strings.Trim(f.Region, "0123456789") != "" {
-			return f, fmt.Errorf("%w: 行政区划代码应为2至6位数字", store.ErrInvalid)
+			return f, fault.New(fault.Invalid, "行政区划代码应为2至6位数字")
 		}
 		f.Region = credit.RegionPrefix(f.Region)
 	}
 	if len(f.Dept) > 18 {
-		return f, fmt.Errorf("%w: 部门统一社会信用代码过长", store.ErrInvalid)
+		return f, fault.New(fault.Invalid, "部门统一社会信用代码过长")
 	}
 	f.Offset, _ = strconv.Atoi(q.Get("offset"))
 	return f, nil
@@ -200,7 +179,7 @@ func columnFilter(q url.Values) (store.RecordFilter, error) {
 func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 	f, err := columnFilter(r.URL.Query())
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	k, ok := s.opts.Portal.Catalog.Kind(f.Kind)
@@ -210,7 +189,7 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 	}
 	col, err := s.opts.Portal.Latest(r.Context(), f, columnPage)
 	if err != nil {
-		s.portalError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	next := ""

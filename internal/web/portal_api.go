@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -148,21 +149,6 @@ func recordOut(v portal.RecordView) RecordOut {
 	return out
 }
 
-// apiError maps a portal error to a problem document.
-func (s *Server) apiError(err error) error {
-	var np portal.ErrNotPublic
-	switch {
-	case errors.As(err, &np):
-		return huma.Error410Gone("该信息目前不予公示：" + np.Decision.Reason)
-	case errors.Is(err, store.ErrNotFound):
-		return huma.Error404NotFound("未找到")
-	case errors.Is(err, store.ErrInvalid):
-		return huma.Error422UnprocessableEntity(invalidReason(err))
-	}
-	s.opts.Log.Error("portal api", "err", err)
-	return huma.Error503ServiceUnavailable("数据库暂时无法访问")
-}
-
 func (s *Server) registerPortalAPI() {
 	if s.opts.Portal == nil {
 		return
@@ -176,8 +162,10 @@ func (s *Server) registerPortalAPI() {
 		Description: "Finds organisations, sole traders and government bodies whose current or former name contains q " +
 			"(after folding width, case, traditional characters and punctuation), 20 per page in registry order, an exact " +
 			"name first. A USCC, registration number or ID number in q finds that subject only. Natural persons are never " +
-			"found by name. Anonymous clients are rate-limited per address (429 with Retry-After).",
-		Tags: []string{"portal"},
+			"found by name. Clients are rate-limited per address (429 with Retry-After), lookups by ID number more strictly.",
+		Tags:     []string{"portal"},
+		Security: secPublic,
+		Errors:   errsQuery,
 	}, func(ctx context.Context, in *SearchInput) (*SearchOutput, error) {
 		out := &SearchOutput{}
 		out.Body.Query, out.Body.Page, out.Body.PerPage, out.Body.Subjects = in.Q, max(in.Page, 1), portal.PerPage, []SubjectSummary{}
@@ -186,13 +174,13 @@ func (s *Server) registerPortalAPI() {
 			if err == nil {
 				out.Body.Subjects = append(out.Body.Subjects, summary(p, sub))
 			} else if !errors.Is(err, store.ErrNotFound) {
-				return nil, s.apiError(err)
+				return nil, err
 			}
 			return out, nil
 		}
 		res, err := p.Search(ctx, in.Q, in.Page)
 		if err != nil {
-			return nil, s.apiError(err)
+			return nil, err
 		}
 		out.Body.More = res.More
 		for _, sub := range res.Subjects {
@@ -208,15 +196,17 @@ func (s *Server) registerPortalAPI() {
 		Summary:     "A subject's credit file",
 		Description: "Basic information, former names and the public records of each kind as public on as_of (default today), " +
 			"with each record's publicity decision, and the credit commitments the caller may see. Sections later applications fill are listed as pending.",
-		Tags: []string{"portal"},
+		Tags:     []string{"portal"},
+		Security: secOptional,
+		Errors:   with(errsQuery, http.StatusNotFound),
 	}, func(ctx context.Context, in *FileInput) (*FileOutput, error) {
 		on, hist, err := p.AsOf(in.AsOf)
 		if err != nil {
-			return nil, s.apiError(err)
+			return nil, err
 		}
 		f, err := p.File(ctx, in.Code, on, hist)
 		if err != nil {
-			return nil, s.apiError(err)
+			return nil, err
 		}
 		out := &FileOutput{}
 		out.Body.Subject = summary(p, f.Subject)
@@ -224,7 +214,7 @@ func (s *Server) registerPortalAPI() {
 		out.Body.AsOf = on.String()
 		cms, served, err := s.fileCommitments(ctx, principalFrom(ctx), f)
 		if err != nil {
-			return nil, s.apiError(err)
+			return nil, err
 		}
 		for _, sec := range f.Sections {
 			so := SectionOut{ID: sec.ID, Title: sec.Title, Count: sec.Count(), Pending: sec.Pending, Records: []RecordOut{}}
@@ -249,15 +239,17 @@ func (s *Server) registerPortalAPI() {
 		Summary:     "A public record",
 		Description: "Every public field of the record as in force on as_of (default today), its publicity decision and its " +
 			"versions up to then. 410 when the record exists but was not public on that day, with the reason.",
-		Tags: []string{"portal"},
+		Tags:     []string{"portal"},
+		Security: secPublic,
+		Errors:   with(errsQuery, http.StatusNotFound, http.StatusGone),
 	}, func(ctx context.Context, in *RecordInput) (*RecordOutput, error) {
 		on, _, err := p.AsOf(in.AsOf)
 		if err != nil {
-			return nil, s.apiError(err)
+			return nil, err
 		}
 		v, err := p.Record(ctx, in.ID, on)
 		if err != nil {
-			return nil, s.apiError(err)
+			return nil, err
 		}
 		return &RecordOutput{Body: recordOut(v)}, nil
 	})

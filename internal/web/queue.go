@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/xinyong/xinyong/internal/fault"
 )
 
 // DefaultQueueTimeout is how long a read waits in line before it is
@@ -118,9 +119,7 @@ func (s *Server) queue(next http.Handler) http.Handler {
 		if !ok {
 			w.Header().Set("Retry-After", "1")
 			if strings.HasPrefix(r.URL.Path, "/api/") {
-				w.Header().Set("Content-Type", "application/problem+json")
-				w.WriteHeader(http.StatusServiceUnavailable)
-				w.Write([]byte(`{"title":"Service Unavailable","status":503,"detail":"服务繁忙，请稍后再试"}` + "\n"))
+				writeProblem(w, fault.New(fault.Unavailable, "服务繁忙，请稍后再试"))
 				return
 			}
 			s.render(w, r, http.StatusServiceUnavailable, "error", "服务繁忙", "访问人数较多，请稍后再试。")

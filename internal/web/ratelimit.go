@@ -9,6 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/xinyong/xinyong/internal/code"
+	"github.com/xinyong/xinyong/internal/fault"
+	"github.com/xinyong/xinyong/internal/search"
 	"golang.org/x/time/rate"
 )
 
@@ -87,20 +90,17 @@ func (l *limiter) allowKey(addr string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// limitSearch answers 429 with Retry-After to a client that searches
-// faster than allowed, on the search page and the search API; sign-ins and
-// objections (which anyone may file against a public record) share the
-// same per-client budget.
+// limitSearch answers 429 with Retry-After to a client over its budget
+// (limited): lookups by ID number take from the stricter idLimiter;
+// searches, sign-ins and objections (which anyone may file against a
+// public record) share the limiter's budget.
 func (s *Server) limitSearch(next http.Handler) http.Handler {
-	l := s.limiter
-	if l == nil {
+	if s.limiter == nil && s.idLimiter == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		limited := r.Method == http.MethodGet && (r.URL.Path == "/search" || r.URL.Path == "/api/v1/subjects") ||
-			r.Method == http.MethodPost && (r.URL.Path == "/login" || r.URL.Path == "/api/v1/objections" ||
-				strings.HasPrefix(r.URL.Path, "/records/") && strings.HasSuffix(r.URL.Path, "/objections"))
-		if !limited {
+		l := s.limited(r)
+		if l == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -109,15 +109,71 @@ func (s *Server) limitSearch(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		secs := strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1))
+		w.Header().Set("Retry-After", secs)
 		s.rateLimited.Inc()
+		msg := "查询过于频繁，请" + secs + "秒后再试"
+		if l == s.idLimiter {
+			msg = "按身份证号码查询过于频繁，请" + secs + "秒后再试"
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(http.StatusTooManyRequests)
-			w.Write([]byte(`{"title":"Too Many Requests","status":429,"detail":"查询过于频繁，请` + strconv.Itoa(max(secs, 1)) + `秒后再试"}` + "\n"))
+			writeProblem(w, fault.New(fault.TooMany, msg))
 			return
 		}
-		s.render(w, r, http.StatusTooManyRequests, "error", "查询过于频繁", "查询过于频繁，请"+strconv.Itoa(max(secs, 1))+"秒后再试。")
+		s.render(w, r, http.StatusTooManyRequests, "error", "查询过于频繁", msg+"。")
 	})
+}
+
+// limited is the budget r takes from, if any. HEAD is GET without the
+// body (Go routes it to the GET handler), so it counts the same.
+func (s *Server) limited(r *http.Request) *limiter {
+	p := r.URL.Path
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if s.idLimiter != nil && idLookup(r) {
+			return s.idLimiter
+		}
+		if p == "/search" || p == "/api/v1/subjects" {
+			return s.limiter
+		}
+	case http.MethodPost:
+		if p == "/login" || p == "/api/v1/objections" || strings.HasPrefix(p, "/records/") && strings.HasSuffix(p, "/objections") {
+			return s.limiter
+		}
+	}
+	return nil
+}
+
+// idLookup reports whether a read asks about an ID number (公民身份号码):
+// a search for one (which finds the person's file), a credit file or a
+// code check of one. Whether a person has a file, or whether a guessed
+// number is valid, is what an enumeration would ask.
+func idLookup(r *http.Request) bool {
+	p := r.URL.Path
+	var v string
+	switch {
+	case p == "/search" || p == "/api/v1/subjects":
+		v = r.URL.Query().Get("q")
+	case p == "/tools/code":
+		v = r.URL.Query().Get("c")
+	case strings.HasPrefix(p, "/subjects/"):
+		v = strings.TrimPrefix(p, "/subjects/")
+	case strings.HasPrefix(p, "/api/v1/subjects/"):
+		v = strings.TrimPrefix(p, "/api/v1/subjects/")
+	case strings.HasPrefix(p, "/api/v1/codes/"):
+		v = strings.TrimPrefix(p, "/api/v1/codes/")
+	default:
+		return false
+	}
+	return isIDNumber(v)
+}
+
+// isIDNumber reports whether v, typed in any width or case, is an ID
+// number or one with a wrong check character.
+func isIDNumber(v string) bool {
+	if len(v) < 18 || len(v) > 18*4 {
+		return false
+	}
+	c := search.Code(strings.TrimSpace(v))
+	return len(c) == 18 && code.Check(code.KindAuto, c).Kind == code.KindRIC
 }

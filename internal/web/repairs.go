@@ -14,6 +14,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
@@ -87,29 +88,19 @@ func (s *Server) withRepair(r *http.Request, data any) {
 	}
 	c, e, err := s.opts.Repairs.Commitment(r.Context(), p, v.ID)
 	if err != nil {
-		if !errors.Is(err, repair.ErrRefused) {
+		if !errors.Is(err, repair.ErrRefused) && !clientGone(r, err) {
 			s.opts.Log.Error("repair eligibility", "record", v.ID, "err", err)
 		}
 		return
 	}
 	apps, err := s.opts.Repairs.OfRecord(r.Context(), p, v.ID)
 	if err != nil {
-		s.opts.Log.Error("repairs of record", "record", v.ID, "err", err)
+		if !clientGone(r, err) {
+			s.opts.Log.Error("repairs of record", "record", v.ID, "err", err)
+		}
 		return
 	}
 	m["Repair"] = repairSection{E: e, Commitment: c, Apps: apps}
-}
-
-// repairError renders a refusal (422, saying why) or another error.
-func (s *Server) repairError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, repair.ErrRefused):
-		s.render(w, r, http.StatusUnprocessableEntity, "error", "未能办理", err.Error())
-	case errors.Is(err, store.ErrConflict):
-		s.render(w, r, http.StatusConflict, "error", "申请已被他人处理", "该信用修复申请在您打开页面后已有变化，请刷新页面查看最新状态后再操作。")
-	default:
-		s.portalError(w, r, err)
-	}
 }
 
 func (s *Server) applyRepair(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +127,7 @@ func (s *Server) applyRepair(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Repairs.Apply(r.Context(), p, id, proofs, r.PostFormValue("commitment") == "accepted")
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/repairs/"+strconv.FormatInt(v.Row.ID, 10), http.StatusSeeOther)
@@ -154,7 +145,7 @@ func (s *Server) repairPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.opts.Repairs.Get(r.Context(), p, id)
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "repair", "信用修复申请 "+r.PathValue("id"), map[string]any{
@@ -178,12 +169,12 @@ func (s *Server) actOnRepair(w http.ResponseWriter, r *http.Request) {
 	}
 	rev, err := strconv.Atoi(r.PostFormValue("rev"))
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "表单缺少版本号，请刷新页面后重试。")
+		s.pageError(w, r, fault.New(fault.Invalid, "表单缺少版本号，请刷新页面后重试。"))
 		return
 	}
 	_, err = s.opts.Repairs.Act(r.Context(), p, id, rev, repair.ActionKind(r.PostFormValue("action")), r.PostFormValue("note"))
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/repairs/"+r.PathValue("id"), http.StatusSeeOther)
@@ -191,7 +182,7 @@ func (s *Server) actOnRepair(w http.ResponseWriter, r *http.Request) {
 
 // repairFile sends a proof to a reader holding a role for the application.
 func (s *Server) repairFile(w http.ResponseWriter, r *http.Request) {
-	s.caseFile(w, r, auth.AuditRepair, "repair:", s.repairError,
+	s.caseFile(w, r, auth.AuditRepair, "repair:", s.pageError,
 		func(ctx context.Context, p auth.Principal, id, fid int64) (string, string, []byte, error) {
 			f, err := s.opts.Repairs.File(ctx, p, id, fid)
 			return f.Name, f.ContentType, f.Data, err
@@ -261,7 +252,7 @@ func (s *Server) renderRepairQueue(w http.ResponseWriter, r *http.Request, p aut
 	}
 	vs, err := s.opts.Repairs.Queue(r.Context(), p, states)
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	now := time.Now()
@@ -320,23 +311,22 @@ func (s *Server) sampleRepairs(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.opts.Repairs.Sample(r.Context(), p, strings.TrimSpace(r.PostFormValue("from")), strings.TrimSpace(r.PostFormValue("to")), percent)
 	if err != nil {
-		s.repairError(w, r, err)
+		s.pageError(w, r, err)
 		return
 	}
 	s.renderRepairQueue(w, r, p, http.StatusOK, &res)
 }
 
 // readUploads reads a form that may carry files in field (multipart, at
-// most attach.MaxFiles of attach.MaxBytes and the rest of the form), or a
+// most attach.MaxFiles of attach.MaxBytes and the rest of the form: the
+// route's limit in formLimits), or a
 // plain form (no files). It renders the error and reports false when the
 // body cannot be read. The temporary files are removed when the request
 // ends.
 func (s *Server) readUploads(w http.ResponseWriter, r *http.Request, field string) ([]attach.File, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
 	if err := r.ParseMultipartForm(8 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			s.render(w, r, http.StatusRequestEntityTooLarge, "error", "文件过大",
-				"上传的材料合计超过上限：最多5个文件，每个不超过5MB。请压缩或减少文件后重试。")
+			s.pageError(w, r, fault.New(fault.TooLarge, "上传的材料合计超过上限：最多5个文件，每个不超过5MB。请压缩或减少文件后重试。"))
 			return nil, false
 		}
 		s.render(w, r, http.StatusBadRequest, "error", "请求有误", "未能读取上传的文件，请重试。")

@@ -93,7 +93,9 @@ func (s *Server) registerRepairAPI() {
 			"fulfilled and the 信用修复承诺. The platform answers within 10 working days and the deciding department decides within 3; " +
 			"approval stops publicity and sharing. Free of charge.",
 		Tags:          []string{"repairs"},
-		MaxBodyBytes:  40 << 20,
+		Security:      secSession,
+		Errors:        errsCase,
+		MaxBodyBytes:  maxUploadJSON,
 		DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *RepairInput) (*RepairOutput, error) {
 		p, id, err := s.subjectRecordCall(ctx, s.opts.Repairs != nil, in.Body.Record)
@@ -106,7 +108,7 @@ func (s *Server) registerRepairAPI() {
 		}
 		v, err := s.opts.Repairs.Apply(ctx, p, id, files, in.Body.Commitment)
 		if err != nil {
-			return nil, s.rightsAPIError(err, "申请")
+			return nil, err
 		}
 		return &RepairOutput{Body: s.repairCase(v)}, nil
 	})
@@ -117,15 +119,16 @@ func (s *Server) registerRepairAPI() {
 		Summary:     "A credit repair application and its history",
 		Description: "The application with each step's due date and whether it was met, and its history. Readable by the " +
 			"applicant, the platform's reviewers and the deciding department's.",
-		Tags: []string{"repairs"},
+		Tags:     []string{"repairs"},
+		Security: secSignedIn,
+		Errors:   with(errsGuarded, http.StatusNotFound),
 	}, func(ctx context.Context, in *RepairIDInput) (*RepairOutput, error) {
-		p, err := caseCall(ctx, s.opts.Repairs != nil)
+		if s.opts.Repairs == nil {
+			return nil, errNotServed
+		}
+		v, err := s.opts.Repairs.Get(ctx, principalFrom(ctx), in.ID)
 		if err != nil {
 			return nil, err
-		}
-		v, err := s.opts.Repairs.Get(ctx, p, in.ID)
-		if err != nil {
-			return nil, s.rightsAPIError(err, "申请")
 		}
 		return &RepairOutput{Body: s.repairCase(v)}, nil
 	})

@@ -177,19 +177,23 @@ func TestRepairWorkflow(t *testing.T) {
 		commit bool
 		files  []upload
 		want   string
+		status int // 0: 422, the request is wrong
 	}{
-		{"text file", shop, oldPath, true, []upload{{"收据.txt", []byte("已缴纳罚款2万元")}}, "文件“收据.txt”不是PDF、JPG或PNG格式"},
-		{"gif", shop, oldPath, true, []upload{{"收据.png", []byte("GIF89a......")}}, "文件“收据.png”不是PDF、JPG或PNG格式（识别为image/gif）"},
-		{"no commitment", shop, oldPath, false, []upload{{"收据.png", pngProof}}, "我已阅读并作出上述承诺"},
-		{"no proof", shop, oldPath, true, nil, "请上传至少一份"},
-		{"too many", shop, oldPath, true, []upload{{"1.png", pngProof}, {"2.png", pngProof}, {"3.png", pngProof}, {"4.png", pngProof}, {"5.png", pngProof}, {"6.png", pngProof}}, "最多5个文件"},
-		{"too large", shop, oldPath, true, []upload{{"大.pdf", append([]byte("%PDF-1.4\n"), make([]byte, 5<<20)...)}}, "超过了每个文件5MB的上限"},
-		{"not yet", shop, "/records/" + env.ref, true, []upload{{"收据.png", pngProof}}, "自" + from.String() + "起才可以申请"},
-		{"another subject", firm, oldPath, true, []upload{{"收据.png", pngProof}}, "只有该信息所涉主体的账户"},
+		{"text file", shop, oldPath, true, []upload{{"收据.txt", []byte("已缴纳罚款2万元")}}, "文件“收据.txt”不是PDF、JPG或PNG格式", 0},
+		{"gif", shop, oldPath, true, []upload{{"收据.png", []byte("GIF89a......")}}, "文件“收据.png”不是PDF、JPG或PNG格式（识别为image/gif）", 0},
+		{"no commitment", shop, oldPath, false, []upload{{"收据.png", pngProof}}, "我已阅读并作出上述承诺", 0},
+		{"no proof", shop, oldPath, true, nil, "请上传至少一份", 0},
+		{"too many", shop, oldPath, true, []upload{{"1.png", pngProof}, {"2.png", pngProof}, {"3.png", pngProof}, {"4.png", pngProof}, {"5.png", pngProof}, {"6.png", pngProof}}, "最多5个文件", 0},
+		{"too large", shop, oldPath, true, []upload{{"大.pdf", append([]byte("%PDF-1.4\n"), make([]byte, 5<<20)...)}}, "超过了每个文件5MB的上限", 0},
+		{"not yet", shop, "/records/" + env.ref, true, []upload{{"收据.png", pngProof}}, "自" + from.String() + "起才可以申请", http.StatusForbidden},
+		{"another subject", firm, oldPath, true, []upload{{"收据.png", pngProof}}, "只有该信息所涉主体的账户", http.StatusForbidden},
 	} {
 		code, body, _ := postMultipart(c.b, c.path+"/repairs", form(c.b, c.commit), c.files...)
-		if code != http.StatusUnprocessableEntity || !strings.Contains(body, c.want) {
-			t.Errorf("%s: %d, want 422 with %q:\n%s", c.name, code, c.want, body)
+		if c.status == 0 {
+			c.status = http.StatusUnprocessableEntity
+		}
+		if code != c.status || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d, want %d with %q:\n%s", c.name, code, c.status, c.want, body)
 		}
 	}
 	if code, _, _ := postMultipart(shop, oldPath+"/repairs", url.Values{"commitment": {"accepted"}}, upload{"收据.png", pngProof}); code != http.StatusForbidden {
@@ -222,7 +226,7 @@ func TestRepairWorkflow(t *testing.T) {
 		!strings.Contains(page, casePath) {
 		t.Errorf("the record page while the application is handled:\n%s", page)
 	}
-	if code, body, _ := postMultipart(shop, oldPath+"/repairs", form(shop, true), upload{"收据.png", pngProof}); code != http.StatusUnprocessableEntity ||
+	if code, body, _ := postMultipart(shop, oldPath+"/repairs", form(shop, true), upload{"收据.png", pngProof}); code != http.StatusForbidden ||
 		!strings.Contains(body, "已有正在办理的信用修复申请") {
 		t.Errorf("a second application: %d", code)
 	}
@@ -250,7 +254,7 @@ func TestRepairWorkflow(t *testing.T) {
 		t.Errorf("the department is offered an action before acceptance")
 	}
 	code, _, _ = dept.post(casePath, url.Values{"csrf": {dept.csrf(casePath)}, "rev": {"1"}, "action": {"approve"}})
-	if code != http.StatusUnprocessableEntity {
+	if code != http.StatusForbidden {
 		t.Errorf("approval before acceptance: %d", code)
 	}
 	// The platform accepts.
@@ -356,7 +360,7 @@ func TestRepairWorkflow(t *testing.T) {
 
 	// Closed: nothing more; every step is in the audit trail.
 	code, body, _ = shop.post(casePath, url.Values{"csrf": {shop.csrf(casePath)}, "rev": {"3"}, "action": {"withdraw"}})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "申请已办结（已修复），不能再撤回") {
+	if code != http.StatusForbidden || !strings.Contains(body, "申请已办结（已修复），不能再撤回") {
 		t.Errorf("withdraw after approval: %d %s", code, body)
 	}
 	// The API: the application for its applicant, nothing for others.
@@ -375,8 +379,8 @@ func TestRepairWorkflow(t *testing.T) {
 	}
 	req, _ = http.NewRequest("POST", env.base+"/api/v1/repairs", strings.NewReader(`{"record":"`+env.ref+`","proofs":[{"name":"a.png","data":"iVBORw0KGgo="}],"commitment":false}`))
 	req.Header.Set("Content-Type", "application/json")
-	if code, body, _ := shop.do(req); code != http.StatusUnprocessableEntity {
-		t.Errorf("API application without the commitment: %d %s", code, body)
+	if code, body, _ := shop.do(req); code != http.StatusForbidden || !strings.Contains(body, `"kind":"refused"`) {
+		t.Errorf("API application for a record not yet eligible: %d %s", code, body)
 	}
 	if code, page := public.get("/rights"); code != http.StatusOK || !strings.Contains(page, `id="repair-approved">1<`) {
 		t.Errorf("public column: %d", code)
@@ -426,7 +430,7 @@ func TestRepairRecheck(t *testing.T) {
 		t.Error("the department is offered sampling")
 	}
 	code, body, _ = dept.post("/repairs/sample", url.Values{"csrf": {dept.csrf("/repairs")}, "percent": {"100"}})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "只有平台") {
+	if code != http.StatusForbidden || !strings.Contains(body, "只有平台") {
 		t.Errorf("the department samples: %d", code)
 	}
 	if _, q := root.get("/repairs"); !strings.Contains(q, `id="sample-form"`) || strings.Contains(q, casePath+`"`) {

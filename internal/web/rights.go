@@ -39,7 +39,7 @@ func (s *Server) rightsPage(w http.ResponseWriter, r *http.Request) {
 		d, err := s.rightsStats(r.Context())
 		if err != nil {
 			s.rightsMu.Unlock()
-			s.portalError(w, r, err)
+			s.pageError(w, r, err)
 			return
 		}
 		s.rights, s.rightsAt = &d, time.Now()

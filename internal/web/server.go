@@ -9,13 +9,13 @@ import (
 	"embed"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -55,6 +55,9 @@ type Options struct {
 	SearchRate   float64
 	SearchBurst  int
 	RealIPHeader string
+	// IDLookupRate limits lookups by ID number per client address, per
+	// minute (0: they count as searches).
+	IDLookupRate float64
 	// Authorizer makes every access decision; Keys encrypts second-factor
 	// secrets. Without an Authorizer only the public portal works.
 	Authorizer *auth.Authorizer
@@ -94,6 +97,7 @@ type Server struct {
 
 	limiter       *limiter
 	clientLimiter *limiter
+	idLimiter     *limiter // lookups by ID number (nil: they count as searches)
 	rateLimited   prometheus.Counter
 	readQueue     *readQueue  // nil: every request runs at once
 	oidc          *oidcClient // nil: no single sign-on
@@ -121,7 +125,8 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry(),
-		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, "")}
+		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, ""),
+		idLimiter: newLimiter(o.IDLookupRate/60, int(math.Ceil(o.IDLookupRate)), o.RealIPHeader)}
 	if o.OIDC != nil {
 		if err := o.OIDC.validate(); err != nil {
 			return nil, err
@@ -153,6 +158,7 @@ func New(o Options) (*Server, error) {
 
 	mux := http.NewServeMux()
 	s.api = newAPI(mux, o.Version)
+	s.api.UseMiddleware(s.authenticate)
 	s.registerAPI()
 	s.registerIntake()
 	s.registerPortalAPI()
@@ -174,7 +180,7 @@ func New(o Options) (*Server, error) {
 	s.registerCommitments(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.recoverer(s.observe(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(mux)))))))
+	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))
 	return s, nil
 }
 
@@ -183,15 +189,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // API is the huma API, for generating the OpenAPI document.
 func (s *Server) API() huma.API { return s.api }
-
-func newAPI(mux *http.ServeMux, version string) huma.API {
-	cfg := huma.DefaultConfig("xinyong 公共信用信息平台 API", version)
-	cfg.OpenAPIPath = "/api/v1/openapi"
-	cfg.DocsPath = ""
-	cfg.SchemasPath = "/api/v1/schemas"
-	cfg.Info.Description = "The platform's JSON API. Errors are RFC 9457 problem documents."
-	return humago.New(mux, cfg)
-}
 
 // subjectCounts returns the cached counts per class.
 func (s *Server) subjectCounts(ctx context.Context) (map[credit.Class]int64, error) {
@@ -290,26 +287,40 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // observe logs each request (path only: query strings may hold personal
-// identifiers) and records metrics by route pattern.
+// identifiers) and records metrics by route pattern. An unexpected error
+// noted on the way (noteError) is logged here, once, at error level; a
+// client that went away is not an error.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		ri := &reqInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), reqInfoKey, ri))
 		next.ServeHTTP(sw, r)
 		if sw.code == 0 {
 			sw.code = http.StatusOK
 		}
-		route := r.Pattern
+		route := ri.route
 		if route == "" {
 			route = "unmatched"
 		}
 		d := time.Since(start)
 		s.requests.WithLabelValues(r.Method, route, strconv.Itoa(sw.code)).Inc()
 		s.duration.WithLabelValues(r.Method, route).Observe(d.Seconds())
-		s.opts.Log.Debug("request", "method", r.Method, "route", route, "status", sw.code, "duration", d)
+		switch {
+		case ri.err != nil && !clientGone(r, ri.err):
+			s.opts.Log.Error("request failed", "method", r.Method, "route", route, "status", sw.code, "duration", d, "err", ri.err)
+		case ri.err != nil:
+			s.opts.Log.Debug("client went away", "method", r.Method, "route", route, "duration", d, "err", ri.err)
+		default:
+			s.opts.Log.Debug("request", "method", r.Method, "route", route, "status", sw.code, "duration", d)
+		}
 	})
 }
 
+// recoverer answers 500 to a request whose handler panicked, and logs it;
+// a panic because the client went away (huma panics when it cannot write
+// the answer) is no error and gets no answer.
 func (s *Server) recoverer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -317,7 +328,16 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.opts.Log.Error("panic serving request", "route", r.Pattern, "panic", v)
+				// The route, not the path: a path may hold an ID number.
+				route := ""
+				if ri, ok := r.Context().Value(reqInfoKey).(*reqInfo); ok {
+					route = ri.route
+				}
+				if err, ok := v.(error); ok && clientGone(r, err) {
+					s.opts.Log.Debug("client went away", "method", r.Method, "route", route, "err", err)
+					return
+				}
+				s.opts.Log.Error("panic serving request", "method", r.Method, "route", route, "panic", v)
 				http.Error(w, "服务器内部错误", http.StatusInternalServerError)
 			}
 		}()

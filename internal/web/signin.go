@@ -431,6 +431,5 @@ func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) {
 
 // serviceError logs an unexpected error and renders a 503.
 func (s *Server) serviceError(w http.ResponseWriter, r *http.Request, what string, err error) {
-	s.opts.Log.Error(what, "err", err)
-	s.render(w, r, http.StatusServiceUnavailable, "error", "暂时无法访问", "服务暂时不可用，请稍后再试。")
+	s.pageError(w, r, fmt.Errorf("%s: %w", what, err))
 }

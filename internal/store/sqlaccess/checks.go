@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -99,10 +100,10 @@ func (s *Store) AddFeedback(ctx context.Context, checkID int64, items []store.Fe
 				return err
 			}
 			if n == 0 {
-				return fmt.Errorf("%w: 第%d条反馈：核查第%d项没有措施%s", store.ErrInvalid, i+1, f.Item, f.Measure)
+				return fault.Newf(fault.Invalid, "第%d条反馈：核查第%d项没有措施%s", i+1, f.Item, f.Measure)
 			}
 			if !f.Applied && strings.TrimSpace(f.Reason) == "" {
-				return fmt.Errorf("%w: 第%d条反馈：未采取措施时须说明原因", store.ErrInvalid, i+1)
+				return fault.Newf(fault.Invalid, "第%d条反馈：未采取措施时须说明原因", i+1)
 			}
 		}
 		at := s.now()

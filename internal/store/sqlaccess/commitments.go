@@ -10,6 +10,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -62,7 +63,7 @@ func (s *Store) addCommitment(ctx context.Context, tx *sql.Tx, c *store.Commitme
 		seq = n + 1
 	}
 	if seq > maxCommitmentSeq {
-		return fmt.Errorf("%w: 承诺编码%s的流水号已用完", store.ErrInvalid, prefix)
+		return fault.Newf(fault.Invalid, "承诺编码%s的流水号已用完", prefix)
 	}
 	c.Code = fmt.Sprintf("%s%06d", prefix, seq)
 	if len(c.History) == 0 {
@@ -78,7 +79,7 @@ func (s *Store) addCommitment(ctx context.Context, tx *sql.Tx, c *store.Commitme
 		c.AcceptorName, c.AcceptorCode, c.Disclosure, c.Note, c.Status, c.Unfulfilled, c.Pursued, c.AssessedOn, c.AssessorName,
 		c.AssessorCode, nullInt(c.BreachRecordID), nullInt(c.MadeBy), string(c.History), c.Rev, c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
 	if err != nil {
-		return s.wrapUnique(fmt.Errorf("add commitment: %w", err), "commitment "+c.Code)
+		return s.wrapUnique(fmt.Errorf("add commitment: %w", err), "承诺编码"+c.Code)
 	}
 	return nil
 }

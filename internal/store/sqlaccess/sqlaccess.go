@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -80,7 +81,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 func (s *Store) wrapUnique(err error, what string) error {
 	if err != nil && s.IsUnique != nil && s.IsUnique(err) {
-		return fmt.Errorf("%s: %w", what, store.ErrExists)
+		return fault.New(fault.Exists, "已存在："+what)
 	}
 	return err
 }
@@ -149,7 +150,7 @@ func (s *Store) CreateOrg(ctx context.Context, o auth.Org, audit auth.AuditEntry
 			return notFound(err, "parent organisation")
 		}
 		if err := auth.ValidateChild(parent, o); err != nil {
-			return fmt.Errorf("%w: %w", store.ErrInvalid, err)
+			return fault.Wrap(fault.Invalid, err, err.Error())
 		}
 		if o.Kind == auth.Dept && o.Region == "" {
 			o.Region = parent.Region
@@ -158,7 +159,7 @@ func (s *Store) CreateOrg(ctx context.Context, o auth.Org, audit auth.AuditEntry
 		if err := tx.QueryRowContext(ctx, `INSERT INTO orgs (parent_id, kind, name, region, uscc, path, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			o.ParentID, string(o.Kind), o.Name, o.Region, nullString(o.USCC), fmt.Sprintf("new:%d", time.Now().UnixNano()), o.Created).Scan(&o.ID); err != nil {
-			return s.wrapUnique(err, "department USCC "+o.USCC)
+			return s.wrapUnique(err, "部门统一社会信用代码"+o.USCC)
 		}
 		o.Path = parent.ChildPath(o.ID)
 		o.Disabled = parent.Disabled
@@ -243,7 +244,7 @@ func (s *Store) CreateUser(ctx context.Context, u auth.User, audit auth.AuditEnt
 			oidc_subject, disabled, created_at, password_set_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 			u.Login, u.Name, nullInt(u.OrgID), strings.Join(u.Roles, ","), nullInt(u.SubjectID), u.PasswordHash, u.TOTPEnc,
 			nullString(u.OIDCSubject), u.Disabled, u.Created, nullTime(u.PasswordSet)).Scan(&u.ID); err != nil {
-			return s.wrapUnique(err, "login "+u.Login)
+			return s.wrapUnique(err, "登录名"+u.Login)
 		}
 		audit.Target = fmt.Sprintf("user:%d", u.ID)
 		return s.appendAudit(ctx, tx, &audit)
@@ -259,7 +260,7 @@ func (s *Store) UpdateUser(ctx context.Context, u auth.User, audit *auth.AuditEn
 			u.Name, nullInt(u.OrgID), strings.Join(u.Roles, ","), nullInt(u.SubjectID), u.PasswordHash, u.TOTPEnc,
 			nullString(u.OIDCSubject), u.Failed, nullTime(u.LockedUntil), u.Disabled, nullTime(u.PasswordSet), u.ID)
 		if err != nil {
-			return s.wrapUnique(err, "single sign-on identity")
+			return s.wrapUnique(err, "统一身份认证账号")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("user %d: %w", u.ID, store.ErrNotFound)
@@ -300,7 +301,7 @@ func (s *Store) GetUserByLogin(ctx context.Context, login string) (auth.User, er
 
 // GetUserByOIDC implements store.AccessStore.
 func (s *Store) GetUserByOIDC(ctx context.Context, subject string) (auth.User, error) {
-	return s.getUser(ctx, "u.oidc_subject = $1", subject, "single sign-on identity")
+	return s.getUser(ctx, "u.oidc_subject = $1", subject, "统一身份认证账号")
 }
 
 // ListUsers implements store.AccessStore.
@@ -384,7 +385,7 @@ func (s *Store) CreateClient(ctx context.Context, c auth.APIClient, audit auth.A
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `INSERT INTO api_clients (org_id, name, scopes, prefix, secret_sum, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.OrgID, c.Name, strings.Join(c.Scopes, " "), c.Prefix, c.SecretSum, c.Created).Scan(&c.ID); err != nil {
-			return s.wrapUnique(err, "API key prefix")
+			return s.wrapUnique(err, "接口密钥前缀")
 		}
 		audit.Target = fmt.Sprintf("client:%d", c.ID)
 		return s.appendAudit(ctx, tx, &audit)
@@ -398,7 +399,7 @@ func (s *Store) UpdateClient(ctx context.Context, c auth.APIClient, audit auth.A
 		res, err := tx.ExecContext(ctx, `UPDATE api_clients SET name = $1, scopes = $2, prefix = $3, secret_sum = $4, rotated_at = $5, revoked = $6
 			WHERE id = $7`, c.Name, strings.Join(c.Scopes, " "), c.Prefix, c.SecretSum, nullTime(c.Rotated), c.Revoked, c.ID)
 		if err != nil {
-			return s.wrapUnique(err, "API key prefix")
+			return s.wrapUnique(err, "接口密钥前缀")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("API client %d: %w", c.ID, store.ErrNotFound)
