@@ -79,6 +79,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 		}
 		subjectIDs := make(map[string]int64, len(srows))
 		regions := make(map[string]string, len(srows)) // for change events
+		created := map[string]bool{}
 		for start := 0; start < len(srows); start += chunk {
 			part := srows[start:min(start+chunk, len(srows))]
 			existing, err := readSubjectIDs(ctx, tx, store.Keys(part))
@@ -95,13 +96,16 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			}
 			for i, r := range plan.Insert {
 				subjectIDs[r.Key], regions[r.Key] = ids[i], r.Region
+				created[r.Key] = true
 			}
 		}
-		hashes := make([][]byte, len(rows))
-		for i, r := range rows {
-			hashes[i] = r.IdentityHash
+		var hashes [][]byte
+		for _, r := range rows {
+			if r.MayExist(created) {
+				hashes = append(hashes, r.IdentityHash)
+			}
 		}
-		existing := make(map[string]store.ExistingRecord, len(rows))
+		existing := make(map[string]store.ExistingRecord, len(hashes))
 		// The fields of list entries too, to tell whether they are in
 		// force (change events).
 		rs, err := tx.Query(ctx, `SELECT identity, id, version, content_hash, kind, state,
