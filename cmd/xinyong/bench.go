@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,7 +28,9 @@ import (
 
 const benchSynopsis = "bench import [--rows N] [--kind cf|xk] [--format csv|xlsx|both] [--subjects N] [--seed N] [--keep DIR] [--json] [--data DIR | --db DSN]\n\n" +
 	"Generates a file of valid records and imports it the way xinyong import does (full validation), reporting\n" +
-	"rows/s and peak memory, next to a raw bulk insert of the same rows into a scratch table of the same database.\n\n" +
+	"rows/s and peak memory, next to the engine's own bulk loader on the same file in the same run (the reference:\n" +
+	"sqlite3 .import into a new database file, or psql \\copy into a scratch table; the ratio import/reference is\n" +
+	"the figure to watch) and a raw bulk insert of the same rows from this process into a scratch table.\n\n" +
 	"The database must be empty: without --data or --db (or their XINYONG_* variables) a new SQLite database in a\n" +
 	"temporary directory, removed afterwards (the --data default below does not apply);\n" +
 	"--data DIR must not hold a database with tables yet; --db must name an empty PostgreSQL database. The\n" +
@@ -96,6 +99,8 @@ type benchReport struct {
 	GoVersion      string              `json:"go_version"`
 	GenerateCSV    *benchFile          `json:"generate_csv,omitempty"`
 	ImportCSV      *benchImportFigures `json:"import_csv,omitempty"`
+	Reference      *benchRawFigures    `json:"reference,omitempty"`              // sqlite3 .import or psql \copy of the same file
+	ImportRefRatio float64             `json:"import_reference_ratio,omitempty"` // import rows/s ÷ reference rows/s
 	Raw            *benchRawFigures    `json:"raw_bulk_insert,omitempty"`
 	ImportRawRatio float64             `json:"import_raw_ratio,omitempty"` // import rows/s ÷ raw rows/s
 	GenerateXLSX   *benchFile          `json:"generate_xlsx,omitempty"`
@@ -219,6 +224,33 @@ func runBenchImport(ctx context.Context, env *environ, args []string) error {
 		fig.Database = mainDB
 		rep.ImportCSV = fig
 		printImport(out, "import csv", fig)
+
+		log.Info("reference bulk load")
+		var ref bench.Raw
+		if c.DB != "" {
+			ref, err = bench.PsqlCopy(ctx, c.DB, f.Path)
+			rep.Reference = &benchRawFigures{Method: `psql \copy (COPY FROM STDIN, CSV) into a table of TEXT columns`}
+		} else {
+			ref, err = bench.SQLiteImport(ctx, work, f.Path)
+			rep.Reference = &benchRawFigures{Method: "sqlite3 .import (CSV) into a table of TEXT columns of a new database file"}
+		}
+		switch {
+		case errors.Is(err, bench.ErrNoTool):
+			rep.Notes = append(rep.Notes, "no reference: "+err.Error()+" (install sqlite3 or postgresql-client)")
+			rep.Reference = nil
+		case err != nil:
+			return fmt.Errorf("reference bulk load: %w", err)
+		default:
+			rep.Reference.Rows, rep.Reference.Seconds, rep.Reference.RowsPerSec = ref.Rows, ref.Elapsed.Seconds(), perSec(ref.Rows, ref.Elapsed.Seconds())
+			if rep.Reference.RowsPerSec > 0 {
+				rep.ImportRefRatio = round(fig.RowsPerSec/rep.Reference.RowsPerSec, 3)
+			}
+			label := "sqlite3 .import"
+			if c.DB != "" {
+				label = `psql \copy`
+			}
+			fmt.Fprintf(out, "%-16s %8.1f s  %10s rows/s   import/reference %.2f\n", label, rep.Reference.Seconds, thousands(rep.Reference.RowsPerSec), rep.ImportRefRatio)
+		}
 
 		log.Info("raw bulk insert")
 		var raw bench.Raw
