@@ -427,6 +427,18 @@ func (k *Keyring) Hash(value string) []byte {
 	return sum
 }
 
+// HashBytes is Hash of a value held in bytes, without copying it into a
+// string first (intake hashes every record's canonical content).
+func (k *Keyring) HashBytes(value []byte) []byte {
+	sk := k.mustLoaded()
+	m := sk.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write(value)
+	sum := m.Sum(make([]byte, 0, sha256.Size))
+	sk.macs.Put(m)
+	return sum
+}
+
 // ChainMAC links an entry to its predecessor in a tamper-evident chain:
 // HMAC-SHA-256 under the audit key over prev followed by entry. prev is the
 // previous entry's MAC (fixed size; empty for the first entry), so the

@@ -59,6 +59,12 @@ func TestHash(t *testing.T) {
 	if bytes.Equal(k1.Hash("a"), k1.Hash("b")) || bytes.Equal(k1.Hash("a"), k2.Hash("a")) {
 		t.Fatal("hash collides across values or keys")
 	}
+	// Stored hashes are compared whichever way they were computed.
+	for _, v := range []string{"", "a", "陕罚决字〔2022〕第0000001号\x00罚款"} {
+		if !bytes.Equal(k1.HashBytes([]byte(v)), k1.Hash(v)) {
+			t.Errorf("HashBytes(%q) differs from Hash", v)
+		}
+	}
 }
 
 func TestParseKey(t *testing.T) {

@@ -267,9 +267,10 @@ func PrepareRecords(k *pii.Keyring, recs []RecordInput) []RecordRow {
 		rows[i] = RecordRow{
 			RecordInput:  r,
 			IdentityHash: k.Hash(r.Kind + "\x00" + r.Identity)[:16],
-			ContentHash:  k.Hash(string(r.Content))[:16],
+			ContentHash:  k.HashBytes(r.Content)[:16],
 			SubjectKey:   r.Subject.NaturalKey(k.Hash),
 		}
+		rows[i].Content = nil // hashed: not kept while the batch waits to be written
 		if len(r.Private) > 0 {
 			rows[i].PrivateEnc = k.Encrypt(string(r.Private))
 		}
