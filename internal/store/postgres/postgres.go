@@ -178,40 +178,39 @@ func readExisting(ctx context.Context, tx pgx.Tx, keys []string) (map[string]sto
 	return out, rs.Err()
 }
 
+// reserveIDs takes n consecutive ids from table's id sequence in one call,
+// so that COPY (which returns nothing) can write them. The caller holds the
+// table's SHARE ROW EXCLUSIVE lock, which every writer of the table takes,
+// so nobody takes ids from the sequence meanwhile.
+func reserveIDs(ctx context.Context, tx pgx.Tx, table string, n int) ([]int64, error) {
+	ids := make([]int64, n)
+	if n == 0 {
+		return ids, nil
+	}
+	var last int64
+	if err := tx.QueryRow(ctx, `SELECT setval(pg_get_serial_sequence($1, 'id'), nextval(pg_get_serial_sequence($1, 'id')) + $2 - 1)`,
+		table, n).Scan(&last); err != nil {
+		return nil, fmt.Errorf("allocate %s ids: %w", table, err)
+	}
+	for i := range ids {
+		ids[i] = last - int64(n) + 1 + int64(i)
+	}
+	return ids, nil
+}
+
 // apply executes a subject plan and returns the ids of inserted subjects.
 func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) ([]int64, error) {
-	ids := make([]int64, len(p.Insert))
-	if n := len(p.Insert); n > 0 {
-		keys, classes, names, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		usccs, regNos, masked := make([]*string, n), make([]*string, n), make([]*string, n)
-		encs := make([][]byte, n)
-		at := map[string]int{}
-		for i, r := range p.Insert {
-			keys[i], classes[i], names[i], regions[i] = r.Key, string(r.Class), r.Name, r.Region
-			usccs[i], regNos[i], masked[i] = nullable(r.USCC), nullable(r.RegNo), nullable(r.MaskedID)
-			encs[i] = r.IDEnc
-			at[r.Key] = i
-		}
-		rs, err := tx.Query(ctx, `INSERT INTO subjects
-			(key, class, uscc, reg_no, id_enc, masked_id, name, region, created_at, updated_at)
-			SELECT k, c, u, r, e, m, n, g, $9, $9
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::text[])
-				AS t(k, c, u, r, e, m, n, g)
-			RETURNING id, key`, keys, classes, usccs, regNos, encs, masked, names, regions, now)
-		if err != nil {
-			return nil, fmt.Errorf("insert subjects: %w", err)
-		}
-		for rs.Next() {
-			var id int64
-			var key string
-			if err := rs.Scan(&id, &key); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			ids[at[key]] = id
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
+	ids, err := reserveIDs(ctx, tx, "subjects", len(p.Insert))
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Insert) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subjects"}, []string{"id", "key", "class", "uscc", "reg_no", "id_enc", "masked_id",
+			"name", "region", "created_at", "updated_at"}, pgx.CopyFromSlice(len(p.Insert), func(i int) ([]any, error) {
+			r := p.Insert[i]
+			return []any{ids[i], r.Key, string(r.Class), nullable(r.USCC), nullable(r.RegNo), r.IDEnc, nullable(r.MaskedID),
+				r.Name, r.Region, now, now}, nil
+		})); err != nil {
 			return nil, fmt.Errorf("insert subjects: %w", err)
 		}
 	}

@@ -130,20 +130,11 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 			return err
 		}
 		plan := store.PlanRecords(rows, existing)
-		ids := make([]int64, len(plan.Insert))
+		ids, err := reserveIDs(ctx, tx, "records", len(plan.Insert))
+		if err != nil {
+			return err
+		}
 		if len(plan.Insert) > 0 {
-			// Take the ids first, so that COPY (which returns nothing)
-			// can write them.
-			// One call reserves a block of ids: puts hold the records
-			// lock, so nobody else takes ids from the sequence meanwhile.
-			var last int64
-			if err := tx.QueryRow(ctx, `SELECT setval(pg_get_serial_sequence('records', 'id'), nextval(pg_get_serial_sequence('records', 'id')) + $1 - 1)`,
-				len(plan.Insert)).Scan(&last); err != nil {
-				return fmt.Errorf("allocate record ids: %w", err)
-			}
-			for i := range ids {
-				ids[i] = last - int64(len(ids)) + 1 + int64(i)
-			}
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"id", "kind", "identity", "subject_id", "source_dept",
 				"decision_no", "decision_date", "version", "content_hash", "fields", "private", "batch_id", "received_at", "first_batch",
 				"working_days", "late"}, pgx.CopyFromSlice(len(plan.Insert), func(i int) ([]any, error) {
