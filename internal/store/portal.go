@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -53,6 +56,43 @@ func AddIndexName(docs []IndexDoc, id int64, name string) []IndexDoc {
 		return docs
 	}
 	return append(docs, IndexDoc{Subject: id, Names: []string{name}})
+}
+
+// SearchSyncBatch is how many name changes one transaction of a driver's
+// SyncSearch applies.
+const SearchSyncBatch = 5000
+
+// SearchCatchUp is how long a search of a driver's full-text index waits to
+// apply the name changes written before it.
+const SearchCatchUp = 2 * time.Second
+
+// SyncSearchBatches runs a driver's sync step (one transaction applying up
+// to SearchSyncBatch name changes) until it is caught up.
+func SyncSearchBatches(ctx context.Context, step func(context.Context) (int, error)) error {
+	for {
+		n, err := step(ctx)
+		if err != nil {
+			return fmt.Errorf("search index: %w", err)
+		}
+		if n < SearchSyncBatch {
+			return nil
+		}
+	}
+}
+
+// CatchUpSearch applies pending name changes before a search of a driver's
+// full-text index, so that a search finds what was written before it,
+// waiting at most SearchCatchUp (an intake may hold the writer); past that
+// the search answers from the index as it is, and the server's
+// FollowSearch catches up.
+func CatchUpSearch(ctx context.Context, sync func(context.Context) error) error {
+	sctx, cancel := context.WithTimeout(ctx, SearchCatchUp)
+	defer cancel()
+	err := sync(sctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
 }
 
 // NameDocs assembles the search entries of the subjects ids (each once, in

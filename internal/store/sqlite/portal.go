@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
@@ -216,41 +215,17 @@ func (s *Store) SubjectsByID(ctx context.Context, ids []int64) ([]credit.Subject
 // applied to the full-text index.
 const searchSynced = "search_synced"
 
-// syncBatch is how many name changes one transaction of SyncSearch applies.
-const syncBatch = 5000
-
-// searchCatchUp is how long a search of the full-text index waits to
-// apply the name changes written before it.
-const searchCatchUp = 2 * time.Second
-
-// catchUpSearch applies pending name changes before a search of the
-// full-text index, so that a search finds what was written before it,
-// waiting at most searchCatchUp (an intake may hold the writer); past
-// that the search answers from the index as it is, and the server's
-// store.FollowSearch catches up.
-func (s *Store) catchUpSearch(ctx context.Context) error {
-	sctx, cancel := context.WithTimeout(ctx, searchCatchUp)
-	defer cancel()
-	err := s.SyncSearch(sctx)
-	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-		return nil
-	}
-	return err
+// SyncSearch implements store.SubjectStore: it applies the name-change log
+// to the full-text index, a transaction per store.SearchSyncBatch changes,
+// until it is caught up.
+func (s *Store) SyncSearch(ctx context.Context) error {
+	return store.SyncSearchBatches(ctx, s.syncSearch)
 }
 
-// SyncSearch implements store.SubjectStore: it applies the name-change log
-// to the full-text index, a transaction per syncBatch changes, until it is
-// caught up.
-func (s *Store) SyncSearch(ctx context.Context) error {
-	for {
-		n, err := s.syncSearch(ctx)
-		if err != nil {
-			return fmt.Errorf("search index: %w", err)
-		}
-		if n < syncBatch {
-			return nil
-		}
-	}
+// catchUpSearch runs before a search of the full-text index
+// (store.CatchUpSearch).
+func (s *Store) catchUpSearch(ctx context.Context) error {
+	return store.CatchUpSearch(ctx, s.SyncSearch)
 }
 
 func (s *Store) syncSearch(ctx context.Context) (int, error) {
@@ -271,7 +246,7 @@ func (s *Store) syncSearch(ctx context.Context) (int, error) {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE name = '`+searchSynced+`'), 0)`).Scan(&synced); err != nil {
 		return 0, err
 	}
-	ids, last, err := changedNames(ctx, tx, synced, syncBatch)
+	ids, last, err := changedNames(ctx, tx, synced, store.SearchSyncBatch)
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
