@@ -14,33 +14,15 @@ import (
 
 var _ store.CheckStore = (*Store)(nil)
 
-// SaveCheck implements store.CheckStore.
+// SaveCheck implements store.CheckStore: the archive is committed with
+// others waiting at the same time (see archive.go), and SaveCheck returns
+// once it has committed.
 func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, measures []store.CheckMeasure, audits []auth.AuditEntry) (store.CheckRecord, error) {
-	if c.At.IsZero() {
-		c.At = s.now()
+	p := &pendingCheck{c: c, measures: measures, audits: audits}
+	if err := s.archiverOf().save(ctx, p); err != nil {
+		return c, err
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO checks (at, actor, org_id, scenario, case_no, subjects, punished, rewarded, not_found, data_as_of, request, result)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			c.At, c.Actor, c.OrgID, c.Scenario, c.CaseNo, c.Subjects, c.Punished, c.Rewarded, c.NotFound, c.DataAsOf, string(c.Request), string(c.Result)).Scan(&c.ID); err != nil {
-			return err
-		}
-		month := c.At.In(chinaTime).Format("2006-01")
-		err := s.insertRows(ctx, tx, `INSERT INTO check_measures (check_id, item, subject_id, org_id, month, measure) VALUES `, 6, len(measures),
-			func(i int) []any {
-				m := measures[i]
-				return []any{c.ID, m.Item, m.SubjectID, c.OrgID, month, m.Measure}
-			})
-		if err != nil {
-			return err
-		}
-		for i := range audits {
-			audits[i].Target = fmt.Sprintf("check:%d", c.ID)
-			audits[i].At = c.At
-		}
-		return s.appendAudits(ctx, tx, audits)
-	})
-	return c, err
+	return p.c, nil
 }
 
 // chinaTime is the zone months of statistics are counted in.

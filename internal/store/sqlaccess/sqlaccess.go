@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
@@ -39,6 +40,9 @@ type Store struct {
 	// Positional makes long multi-row INSERTs use ? placeholders
 	// (SQLite) instead of $n (PostgreSQL).
 	Positional bool
+
+	archiveOnce sync.Once
+	archive     *archiver // group commit of check archives
 }
 
 // Reader runs reads: a *sql.DB, or the SQLite driver's pool that keeps a
