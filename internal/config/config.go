@@ -42,6 +42,7 @@ type Config struct {
 	Deadlines       string
 	NameRefresh     time.Duration
 	CacheSize       Size
+	DebugAddr       string
 	NewKeyFile      string
 	OIDCIssuer      string
 	OIDCClientID    string
@@ -161,6 +162,8 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", d, u)
 		}},
+	{Flag: "debug-addr", Env: "XINYONG_DEBUG_ADDR", Usage: "serve: loopback address (127.0.0.1:PORT) for Go's profiling endpoints /debug/pprof/; empty: off",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.DebugAddr, "debug-addr", d, u) }},
 	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.LogLevel, "log-level", d, u) }},
 	{Flag: "log-format", Env: "XINYONG_LOG_FORMAT", Default: "text", Usage: "log format: text or json",
@@ -176,7 +179,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )
