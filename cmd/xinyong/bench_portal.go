@@ -39,7 +39,7 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 )
 
-const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N | --rate N[,SCENARIO=N…]] [--duration D] [--warmup D] [--seed N] [--checks] [--scenarios A,B] [--concurrency N] [--cache-size S] [--name-index=false] [--profile DIR] [--json] [--data DIR | --db DSN]\n\n" +
+const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N | --rate N[,SCENARIO=N…]] [--duration D] [--warmup D] [--seed N] [--checks] [--scenarios A,B] [--concurrency N] [--cache-size S] [--name-index=false] [--profile DIR] [--server BINARY] [--json] [--data DIR | --db DSN]\n\n" +
 	"Measures the public portal under load: the real server (this binary's serve, started as a child process on a\n" +
 	"free loopback port with --search-rate 0) answers closed-loop clients asking for subject pages, the subject API\n" +
 	"and name searches of two and four characters, with inputs sampled from the database. Prints requests, req/s,\n" +
@@ -144,6 +144,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	mixedDuration := fs.Duration("mixed-duration", 0, "open loop: how long the mixed scenario runs (0: --duration)")
 	sampleEvery := fs.Duration("sample-every", 5*time.Second, "open loop: how often the server's RSS is read")
 	profile := fs.String("profile", "", "directory to save the server's CPU and heap profiles per scenario in (empty: none)")
+	serverBin := fs.String("server", "", "binary whose serve is measured, to compare builds (empty: this one)")
 	c, log, err := setup(env, fs, args, append(append([]string{}, config.Intake...), "concurrency", "cache-size", "name-index"))
 	if err != nil {
 		return err
@@ -179,8 +180,18 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return fmt.Errorf("find this binary, to start the server: %w", err)
 	}
+	if *serverBin != "" {
+		exe = *serverBin
+	}
 	dataGiven := env.getenv("XINYONG_DATA") != ""
 	fs.Visit(func(f *flag.Flag) { dataGiven = dataGiven || f.Name == "data" })
+	// The cache budget goes to the server only when given, so that a
+	// --server binary from before the option starts too.
+	cacheGiven := env.getenv("XINYONG_CACHE_SIZE") != ""
+	fs.Visit(func(f *flag.Flag) { cacheGiven = cacheGiven || f.Name == "cache-size" })
+	if !cacheGiven {
+		c.CacheSize = 0
+	}
 
 	rep := &portalReport{Driver: "sqlite", Clients: *clients, Rate: *rateFlag, DurationSeconds: duration.Seconds(), WarmupSeconds: warmup.Seconds(),
 		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(), Notes: []string{}}

@@ -151,6 +151,7 @@ func (a *archiver) write(batch []*pendingCheck) {
 	// must not roll back the others' archives.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	a.s.prepareWrites(ctx)
 	err := a.s.inTx(ctx, func(tx *sql.Tx) error { return a.s.writeChecks(ctx, tx, batch) })
 	if err != nil && len(batch) > 1 {
 		for _, p := range batch {
@@ -189,7 +190,7 @@ func (s *Store) writeChecks(ctx context.Context, tx *sql.Tx, batch []*pendingChe
 		if c.At.IsZero() {
 			c.At = s.now()
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO checks (at, actor, org_id, scenario, case_no, subjects, punished, rewarded, not_found, data_as_of, request, result)
+		if err := s.txQueryRow(ctx, tx, `INSERT INTO checks (at, actor, org_id, scenario, case_no, subjects, punished, rewarded, not_found, data_as_of, request, result)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			c.At, c.Actor, c.OrgID, c.Scenario, c.CaseNo, c.Subjects, c.Punished, c.Rewarded, c.NotFound, c.DataAsOf, string(c.Request), string(c.Result)).Scan(&c.ID); err != nil {
 			return fmt.Errorf("archive check (case %q): %w", c.CaseNo, err)

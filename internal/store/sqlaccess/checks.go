@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -32,10 +33,19 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 // at most 6,000 values; row(i) gives the values of row i. SQLite gets
 // anonymous ? placeholders: it keeps $n names in a list it searches
 // linearly, which made a 6,000-value statement cost seconds to prepare.
+// With PrepareWrites the statements hold a power of two of rows (n = 13:
+// 8 + 4 + 1), so that a few texts, kept prepared, serve every n.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, row func(i int) []any) error {
 	per := max(1, 6000/cols)
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
+	if s.PrepareWrites {
+		per = 1 << (bits.Len(uint(per)) - 1)
+	}
+	for start := 0; start < n; {
+		size := min(per, n-start)
+		if s.PrepareWrites {
+			size = 1 << (bits.Len(uint(size)) - 1)
+		}
+		end := start + size
 		var b strings.Builder
 		b.WriteString(head)
 		args := make([]any, 0, (end-start)*cols)
@@ -57,9 +67,10 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n
 			b.WriteString(")")
 			args = append(args, row(i)...)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := s.txExec(ctx, tx, b.String(), args...); err != nil {
 			return err
 		}
+		start = end
 	}
 	return nil
 }
@@ -145,7 +156,7 @@ func (s *Store) appendAudits(ctx context.Context, tx *sql.Tx, entries []auth.Aud
 	}
 	var prev []byte
 	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+	err := s.txQueryRow(ctx, tx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}

@@ -2,7 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"testing"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
 // TestCacheBudget: the cache budget is divided as documented, and every
@@ -40,5 +45,33 @@ func TestCacheBudget(t *testing.T) {
 				t.Errorf("%d readers, want %d", got, c.counts)
 			}
 		})
+	}
+}
+
+// TestArchiveStatementsPrepared: after the first archive, the archive's
+// statements run prepared on the writer (SQLite would otherwise compile
+// them at every check).
+func TestArchiveStatementsPrepared(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir(), storetest.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		audits := []auth.AuditEntry{{Actor: "client:1:k", Action: auth.AuditCheck, SubjectID: 1}, {Actor: "client:1:k", Action: auth.AuditCheck, SubjectID: 2},
+			{Actor: "client:1:k", Action: auth.AuditCheck, SubjectID: 3}}
+		if _, err := s.SaveCheck(ctx, store.CheckRecord{Actor: "client:1:k", Scenario: "procurement", CaseNo: fmt.Sprint(i), Request: []byte("{}"), Result: []byte("{}")},
+			[]store.CheckMeasure{{Item: 1, SubjectID: 1, Measure: "M01"}}, audits); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// INSERT INTO checks, the chain's head, measures of 1 row, audit
+	// entries of 2 rows and of 1 row.
+	if n := s.WriteStatements(); n != 5 {
+		t.Errorf("%d statements prepared on the writer, want 5", n)
 	}
 }

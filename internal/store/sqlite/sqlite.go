@@ -159,6 +159,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Close implements store.Store.
 func (s *Store) Close() error {
+	s.CloseStatements()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
