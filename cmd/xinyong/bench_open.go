@@ -93,8 +93,8 @@ func mixedScenario(scenarios []*portalScenario) *portalScenario {
 func runOpenLoop(ctx context.Context, out io.Writer, env *environ, log *slog.Logger, rep *portalReport, srv *portalServer, scenarios []*portalScenario,
 	rates *portalRates, duration, mixedDuration, warmup, sampleEvery time.Duration, profile, debugAddr string, asJSON bool) error {
 	fmt.Fprintf(out, "open loop at %s requests/s; latency from sending to the last byte; RSS = anonymous + file-backed, MiB\n", rep.Rate)
-	fmt.Fprintf(out, "%-16s %7s %7s %7s %8s %8s %8s %8s %6s %7s %9s  %s\n", "scenario", "offered", "sent/s", "2xx/s", "p50", "p95", "p99", "max",
-		"errors", "non-2xx", "RSS max", "target")
+	fmt.Fprintf(out, "%-16s %7s %7s %7s %8s %8s %8s %8s %6s %7s %9s %7s  %s\n", "scenario", "offered", "sent/s", "2xx/s", "p50", "p95", "p99", "max",
+		"errors", "non-2xx", "RSS max", "CPU/req", "target")
 	for _, sc := range scenarios {
 		rate := rates.of(sc.Name)
 		if rate == 0 {
@@ -109,8 +109,8 @@ func runOpenLoop(ctx context.Context, out io.Writer, env *environ, log *slog.Log
 			sc.LoadResult = res
 			sc.Failed = res.Requests == 0 || res.Errors+res.Non2xx > 0
 			sc.TargetMet = !sc.Failed && res.Max < sc.target
-			fmt.Fprintf(out, "%-16s %7s %7s %7.1f %8s %8s %8s %8s %6d %7d %9s  max < %s %s\n", sc.Label, "-", "closed", res.Throughput,
-				fmtMs(res.P50), fmtMs(res.P95), fmtMs(res.P99), fmtMs(res.Max), res.Errors, res.Non2xx, "", fmtMs(sc.target), metWord(sc))
+			fmt.Fprintf(out, "%-16s %7s %7s %7.1f %8s %8s %8s %8s %6d %7d %9s %7s  max < %s %s\n", sc.Label, "-", "closed", res.Throughput,
+				fmtMs(res.P50), fmtMs(res.P95), fmtMs(res.P99), fmtMs(res.Max), res.Errors, res.Non2xx, "", "", fmtMs(sc.target), metWord(sc))
 			rep.Failed = rep.Failed || sc.Failed
 			rep.Scenarios = append(rep.Scenarios, sc.portalScenarioResult)
 			continue
@@ -122,7 +122,7 @@ func runOpenLoop(ctx context.Context, out io.Writer, env *environ, log *slog.Log
 		log.Info("scenario", "name", sc.Label, "rate", rate, "duration", d)
 		var mu sync.Mutex
 		var samples []rssSample
-		sample := func(at time.Duration) {
+		sampleRSS := func(at time.Duration) {
 			m, err := bench.ReadMemory(srv.pid())
 			if err != nil {
 				return
@@ -140,8 +140,19 @@ func runOpenLoop(ctx context.Context, out io.Writer, env *environ, log *slog.Log
 				}
 			})
 		}
+		var cpu0 time.Duration
+		var cpuErr error
+		sample := func(at time.Duration) {
+			if at == 0 {
+				cpu0, cpuErr = bench.ProcCPU(srv.pid())
+			}
+			sampleRSS(at)
+		}
 		res, err := bench.Open(ctx, bench.OpenOptions{BaseURL: srv.base, Rate: rate, Duration: d, Warmup: warmup, Request: sc.request,
 			Sample: sample, SampleEvery: sampleEvery})
+		if cpu1, err := bench.ProcCPU(srv.pid()); err == nil && cpuErr == nil && res.Requests > 0 {
+			sc.CPUPerRequestMs = round(float64(cpu1-cpu0)/float64(time.Millisecond)/float64(res.Requests), 3)
+		}
 		prof.Wait()
 		if debugAddr != "" {
 			if err := saveProfile(ctx, debugAddr, "heap", filepath.Join(profile, sc.Name+".heap.pprof")); err != nil {
@@ -171,8 +182,9 @@ func runOpenLoop(ctx context.Context, out io.Writer, env *environ, log *slog.Log
 		if sc.p95 {
 			name = "p95"
 		}
-		fmt.Fprintf(out, "%-16s %7.0f %7.1f %7.1f %8s %8s %8s %8s %6d %7d %9s  %s < %s %s\n", sc.Label, res.Offered, res.Sent, res.Throughput,
-			fmtMs(res.P50), fmtMs(res.P95), fmtMs(res.P99), fmtMs(res.Max), res.Errors, res.Non2xx, mib(int64(peak)), name, fmtMs(sc.target), metWord(sc))
+		fmt.Fprintf(out, "%-16s %7.0f %7.1f %7.1f %8s %8s %8s %8s %6d %7d %9s %5.2fms  %s < %s %s\n", sc.Label, res.Offered, res.Sent, res.Throughput,
+			fmtMs(res.P50), fmtMs(res.P95), fmtMs(res.P99), fmtMs(res.Max), res.Errors, res.Non2xx, mib(int64(peak)), sc.CPUPerRequestMs, name,
+			fmtMs(sc.target), metWord(sc))
 		if len(samples) > 0 {
 			var b strings.Builder
 			for i, s := range samples {

@@ -89,6 +89,10 @@ type portalScenarioResult struct {
 	// memory sampled during it.
 	Open      *bench.OpenResult `json:"open_loop,omitempty"`
 	ServerRSS []rssSample       `json:"server_rss,omitempty"`
+	// CPUPerRequestMs is the server's CPU time (user + system) over the
+	// measured requests: what a request costs whatever else the machine
+	// is doing.
+	CPUPerRequestMs float64 `json:"server_cpu_per_request_ms,omitempty"`
 }
 
 // rssSample is the server's memory at a moment of a scenario.

@@ -247,3 +247,33 @@ func ReadMemory(pid int) (ProcMemory, error) {
 	}
 	return m, nil
 }
+
+// ProcCPU returns the CPU time process pid has used so far (user and
+// system, /proc/PID/stat; Linux): on a shared machine, CPU time per
+// request says what latency cannot.
+func ProcCPU(pid int) (time.Duration, error) {
+	if runtime.GOOS != "linux" {
+		return 0, errPeakRSSUnsupported
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, fmt.Errorf("bench: CPU time of process %d: %w", pid, err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("bench: CPU time of process %d: unexpected stat %q", pid, b)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// After the name: state is field 3, utime 14 and stime 15.
+	if len(f) < 13 {
+		return 0, fmt.Errorf("bench: CPU time of process %d: unexpected stat %q", pid, b)
+	}
+	ut, err1 := strconv.ParseUint(f[11], 10, 64)
+	st, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("bench: CPU time of process %d: unexpected stat %q", pid, b)
+	}
+	const ticks = 100 // USER_HZ, 100 on every Linux architecture Go supports
+	return time.Duration(ut+st) * time.Second / ticks, nil
+}

@@ -64,6 +64,15 @@ func TestReadMemory(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
+	before, err := ProcCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := time.Now(); time.Since(start) < 100*time.Millisecond; {
+	}
+	if after, err := ProcCPU(os.Getpid()); err != nil || after-before < 50*time.Millisecond {
+		t.Errorf("100 ms of spinning: CPU time %s → %s, %v", before, after, err)
+	}
 	m, err := ReadMemory(os.Getpid())
 	if err != nil || m.RSS == 0 || m.RSSAnon == 0 || m.RSSAnon+m.RSSFile > m.RSS+1<<20 {
 		t.Fatalf("ReadMemory = %+v, %v", m, err)
