@@ -141,7 +141,7 @@ var Options = []Option{
 			v, _ := time.ParseDuration(d)
 			fs.DurationVar(&c.NameRefresh, "name-refresh", v, u)
 		}},
-	{Flag: "cache-size", Env: "XINYONG_CACHE_SIZE", Default: "128MiB", Usage: "total memory of the database page caches (KiB, MiB, GiB or bytes): on the embedded database the writer gets half (at most 64 MiB) and the readers share the rest; on PostgreSQL, whose pages are cached by the database server, it does not apply",
+	{Flag: "cache-size", Env: "XINYONG_CACHE_SIZE", Default: "64MiB", Usage: "serve: total memory of the database page caches (KiB, MiB, GiB or bytes): on the embedded database the writer gets half (at most 64 MiB) and the readers share the rest; on PostgreSQL, whose pages are cached by the database server, it does not apply",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			c.CacheSize, _ = ParseSize(d)
 			fs.Var(&c.CacheSize, "cache-size", u)

@@ -134,7 +134,9 @@ func (a *archiver) next() []*pendingCheck {
 		batch = append(batch, p)
 		audits += len(p.audits)
 	}
-	a.queue = a.queue[i:]
+	// A fresh slice: the old array would keep the taken archives (and
+	// their audit entries) alive.
+	a.queue = append([]*pendingCheck(nil), a.queue[i:]...)
 	if len(batch) == 0 && len(a.queue) == 0 {
 		a.queue = nil
 		a.running = false

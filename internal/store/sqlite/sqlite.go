@@ -36,7 +36,9 @@ const FileName = "xinyong.db"
 // CPUs; the rest serve writes' reads, checks and the change feed.
 var DefaultReaders = max(8, 2*runtime.NumCPU())
 
-// DefaultCacheSize is the default total of the connections' page caches.
+// DefaultCacheSize is the total of the connections' page caches when
+// Options do not say (the command-line tools: imports get the writer's
+// largest share). The server's budget is serve --cache-size.
 const DefaultCacheSize = 128 << 20
 
 // writerCacheMax bounds the writer's share of the cache budget.
