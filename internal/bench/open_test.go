@@ -68,10 +68,18 @@ func TestReadMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for start := time.Now(); time.Since(start) < 100*time.Millisecond; {
+	// Spin until the CPU time has grown by 50 ms (a busy machine may give
+	// this process little of each second): it must grow, in ticks.
+	after := before
+	for start := time.Now(); after-before < 50*time.Millisecond && time.Since(start) < 10*time.Second; {
+		for t0 := time.Now(); time.Since(t0) < 10*time.Millisecond; {
+		}
+		if after, err = ProcCPU(os.Getpid()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if after, err := ProcCPU(os.Getpid()); err != nil || after-before < 50*time.Millisecond {
-		t.Errorf("100 ms of spinning: CPU time %s → %s, %v", before, after, err)
+	if after-before < 50*time.Millisecond || (after-before)%(10*time.Millisecond) != 0 {
+		t.Errorf("CPU time %s → %s after spinning", before, after)
 	}
 	m, err := ReadMemory(os.Getpid())
 	if err != nil || m.RSS == 0 || m.RSSAnon == 0 || m.RSSAnon+m.RSSFile > m.RSS+1<<20 {
