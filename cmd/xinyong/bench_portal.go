@@ -66,6 +66,9 @@ const (
 	portalSearchTarget  = 50 * time.Millisecond
 )
 
+// portalScenarioNames are the scenarios --scenarios may name.
+var portalScenarioNames = []string{"subject_page", "subject_api", "search_2", "search_4", "search_api_2", "check_code", "check_batch", "check_name", "mixed"}
+
 // portalSample is how many subjects the inputs are drawn from.
 const portalSample = 2000
 
@@ -177,6 +180,9 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	wanted := map[string]bool{}
 	for _, n := range strings.Split(*only, ",") {
 		if n = strings.TrimSpace(n); n != "" {
+			if !slices.Contains(portalScenarioNames, n) {
+				return usageError("--scenarios: unknown %q (there are %s)", n, strings.Join(portalScenarioNames, ", "))
+			}
 			wanted[n] = true
 		}
 	}
@@ -291,11 +297,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 			}
 		}
 		if len(wanted) > 0 {
-			var names []string
-			for _, sc := range scenarios {
-				names = append(names, sc.Name)
-			}
-			return usageError("--scenarios: unknown %v (there are %s)", slices.Sorted(maps.Keys(wanted)), strings.Join(names, ", "))
+			return usageError("--scenarios: %v not run without --checks (the check scenarios) or --rate (mixed)", slices.Sorted(maps.Keys(wanted)))
 		}
 		scenarios = keep
 	}
