@@ -102,7 +102,16 @@ func runOpenLoop(ctx context.Context, out io.Writer, env *environ, log *slog.Log
 		}
 		if sc.requests > 0 {
 			// One request at a time by design (10,000 codes): closed loop.
+			var prof sync.WaitGroup
+			if debugAddr != "" {
+				prof.Go(func() {
+					if err := saveProfile(ctx, debugAddr, "profile?seconds=10", filepath.Join(profile, sc.Name+".cpu.pprof")); err != nil {
+						log.Warn("CPU profile", "scenario", sc.Name, "err", err)
+					}
+				})
+			}
 			res, err := bench.Load(ctx, bench.LoadOptions{BaseURL: srv.base, Clients: 1, Requests: sc.requests, Next: sc.next, Body: sc.body, Header: sc.header})
+			prof.Wait()
 			if err != nil {
 				return fmt.Errorf("%s: %w", sc.Label, err)
 			}
