@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,7 +39,7 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 )
 
-const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N] [--duration D] [--warmup D] [--seed N] [--concurrency N] [--name-index=false] [--json] [--data DIR | --db DSN]\n\n" +
+const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--clients N | --rate N[,SCENARIO=N…]] [--duration D] [--warmup D] [--seed N] [--checks] [--scenarios A,B] [--concurrency N] [--cache-size S] [--name-index=false] [--profile DIR] [--server BINARY] [--json] [--data DIR | --db DSN]\n\n" +
 	"Measures the public portal under load: the real server (this binary's serve, started as a child process on a\n" +
 	"free loopback port with --search-rate 0) answers closed-loop clients asking for subject pages, the subject API\n" +
 	"and name searches of two and four characters, with inputs sampled from the database. Prints requests, req/s,\n" +
@@ -49,6 +51,13 @@ const benchPortalSynopsis = "bench portal [--subjects N] [--records N] [--client
 	"removed afterwards (the --data default below does not apply). The data key is found as by the other commands.\n" +
 	"--concurrency is passed to the server (its read line; by default the server's own default), and so is\n" +
 	"--name-index (false: name searches and name-only checks go to the database's full-text index).\n" +
+	"--rate measures open loop instead: requests are sent at a constant rate whatever the answers' latency (vegeta's attacker),\n" +
+	"as users who do not wait for each other; a default rate and per-scenario rates (--rate 500,check_code=1000). It prints\n" +
+	"the rate offered, the rate sent, the 2xx answers per second, exact latency percentiles and the server's RSS (anonymous +\n" +
+	"file-backed) sampled every --sample-every, and adds the scenario mixed (subject pages, the subject API, searches and,\n" +
+	"with --checks, checks by code in turn) run for --mixed-duration: the server's memory under mixed load.\n" +
+	"--scenarios runs only the named scenarios. --profile DIR starts the server with its profiling endpoints on loopback\n" +
+	"and saves a CPU profile (warmup and measurement) and a heap profile per scenario there (go tool pprof DIR/NAME.cpu.pprof).\n" +
 	"Exits 1 when a scenario has more than 1% errors or non-2xx responses: a benchmark of error pages is worthless."
 
 // Targets of the 99th-percentile latency.
@@ -56,6 +65,9 @@ const (
 	portalSubjectTarget = 20 * time.Millisecond
 	portalSearchTarget  = 50 * time.Millisecond
 )
+
+// portalScenarioNames are the scenarios --scenarios may name.
+var portalScenarioNames = []string{"subject_page", "subject_api", "search_2", "search_4", "search_api_2", "check_code", "check_batch", "check_name", "mixed"}
 
 // portalSample is how many subjects the inputs are drawn from.
 const portalSample = 2000
@@ -76,6 +88,20 @@ type portalScenarioResult struct {
 	// scenario to the end of this one.
 	ServerPeakRSS uint64 `json:"server_peak_rss_bytes,omitempty"`
 	Failed        bool   `json:"failed"` // more than 1% errors or non-2xx
+	// Open is the open-loop measurement (--rate), with the server's
+	// memory sampled during it.
+	Open      *bench.OpenResult `json:"open_loop,omitempty"`
+	ServerRSS []rssSample       `json:"server_rss,omitempty"`
+	// CPUPerRequestMs is the server's CPU time (user + system) over the
+	// measured requests: what a request costs whatever else the machine
+	// is doing.
+	CPUPerRequestMs float64 `json:"server_cpu_per_request_ms,omitempty"`
+}
+
+// rssSample is the server's memory at a moment of a scenario.
+type rssSample struct {
+	Seconds float64 `json:"seconds"`
+	bench.ProcMemory
 }
 
 // portalReport is the whole run, as --json prints it.
@@ -103,6 +129,7 @@ type portalReport struct {
 		Queries4  int `json:"queries_4"`
 		IDsProbed int `json:"ids_probed"`
 	} `json:"inputs"`
+	Rate          string                 `json:"rate,omitempty"` // open loop: the --rate given
 	Scenarios     []portalScenarioResult `json:"scenarios"`
 	ServerPeakRSS uint64                 `json:"server_peak_rss_bytes,omitempty"`
 	Failed        bool                   `json:"failed"`
@@ -119,7 +146,13 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	warmup := fs.Duration("warmup", 3*time.Second, "how long each scenario runs before it is measured")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	checks := fs.Bool("checks", false, "also measure the credit check API: one code at --clients, 10,000 codes at once, one name at 8 clients")
-	c, log, err := setup(env, fs, args, append(append([]string{}, config.Intake...), "concurrency", "name-index"))
+	rateFlag := fs.String("rate", "", "open loop: requests per second sent whatever the latency, N or N,SCENARIO=N,… (empty: closed loop of --clients)")
+	only := fs.String("scenarios", "", "comma-separated scenario names to run (empty: all)")
+	mixedDuration := fs.Duration("mixed-duration", 0, "open loop: how long the mixed scenario runs (0: --duration)")
+	sampleEvery := fs.Duration("sample-every", 5*time.Second, "open loop: how often the server's RSS is read")
+	profile := fs.String("profile", "", "directory to save the server's CPU and heap profiles per scenario in (empty: none)")
+	serverBin := fs.String("server", "", "binary whose serve is measured, to compare builds (empty: this one)")
+	c, log, err := setup(env, fs, args, append(append([]string{}, config.Intake...), "concurrency", "cache-size", "name-index"))
 	if err != nil {
 		return err
 	}
@@ -134,15 +167,43 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 		return usageError("--duration must be positive")
 	case *warmup < 0:
 		return usageError("--warmup must not be negative")
+	case *sampleEvery <= 0:
+		return usageError("--sample-every must be positive")
+	}
+	rates, err := parseRates(*rateFlag)
+	if err != nil {
+		return usageError("--rate: %v", err)
+	}
+	if *mixedDuration <= 0 {
+		*mixedDuration = *duration
+	}
+	wanted := map[string]bool{}
+	for _, n := range strings.Split(*only, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			if !slices.Contains(portalScenarioNames, n) {
+				return usageError("--scenarios: unknown %q (there are %s)", n, strings.Join(portalScenarioNames, ", "))
+			}
+			wanted[n] = true
+		}
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find this binary, to start the server: %w", err)
 	}
+	if *serverBin != "" {
+		exe = *serverBin
+	}
 	dataGiven := env.getenv("XINYONG_DATA") != ""
 	fs.Visit(func(f *flag.Flag) { dataGiven = dataGiven || f.Name == "data" })
+	// The cache budget goes to the server only when given, so that a
+	// --server binary from before the option starts too.
+	cacheGiven := env.getenv("XINYONG_CACHE_SIZE") != ""
+	fs.Visit(func(f *flag.Flag) { cacheGiven = cacheGiven || f.Name == "cache-size" })
+	if !cacheGiven {
+		c.CacheSize = 0
+	}
 
-	rep := &portalReport{Driver: "sqlite", Clients: *clients, DurationSeconds: duration.Seconds(), WarmupSeconds: warmup.Seconds(),
+	rep := &portalReport{Driver: "sqlite", Clients: *clients, Rate: *rateFlag, DurationSeconds: duration.Seconds(), WarmupSeconds: warmup.Seconds(),
 		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), GoVersion: runtime.Version(), Notes: []string{}}
 	switch {
 	case c.DB != "":
@@ -191,7 +252,16 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 
 	// The server.
 	log.Info("starting the server", "binary", exe)
-	srv, err := startPortalServer(ctx, exe, c, env.stderr)
+	debugAddr := ""
+	if *profile != "" {
+		if err := os.MkdirAll(*profile, 0o750); err != nil {
+			return err
+		}
+		if debugAddr, err = freeLoopbackAddr(); err != nil {
+			return err
+		}
+	}
+	srv, err := startPortalServer(ctx, exe, c, env.stderr, debugAddr)
 	if err != nil {
 		return err
 	}
@@ -214,6 +284,25 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 			return err
 		}
 		scenarios = append(scenarios, checkScenarios(ci)...)
+	}
+	if rates != nil {
+		scenarios = append(scenarios, mixedScenario(scenarios))
+	}
+	if len(wanted) > 0 {
+		var keep []*portalScenario
+		for _, sc := range scenarios {
+			if wanted[sc.Name] {
+				keep = append(keep, sc)
+				delete(wanted, sc.Name)
+			}
+		}
+		if len(wanted) > 0 {
+			return usageError("--scenarios: %v not run without --checks (the check scenarios) or --rate (mixed)", slices.Sorted(maps.Keys(wanted)))
+		}
+		scenarios = keep
+	}
+	if rates != nil {
+		return runOpenLoop(ctx, out, env, log, rep, srv, scenarios, rates, *duration, *mixedDuration, *warmup, *sampleEvery, *profile, debugAddr, *asJSON)
 	}
 	fmt.Fprintf(out, "%-20s %9s %9s %9s %9s %9s %9s %7s %8s  %s\n", "scenario", "requests", "req/s", "p50", "p95", "p99", "max",
 		"errors", "non-2xx", "target")
@@ -281,6 +370,12 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 			return fmt.Errorf("the server exited during %s: %v", sc.Label, srv.exitErr())
 		}
 	}
+	return finishPortal(env, out, rep, *asJSON)
+}
+
+// finishPortal prints the run's totals and notes (and the JSON report),
+// and fails the run when a scenario had too many failed requests.
+func finishPortal(env *environ, out io.Writer, rep *portalReport, asJSON bool) error {
 	fmt.Fprintln(out)
 	if rep.ServerPeakRSS > 0 {
 		fmt.Fprintf(out, "%-20s %s MiB\n", "server peak RSS", mib(int64(rep.ServerPeakRSS)))
@@ -295,7 +390,7 @@ func runBenchPortal(ctx context.Context, env *environ, args []string) error {
 	for _, n := range rep.Notes {
 		fmt.Fprintln(out, "note:", n)
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetEscapeHTML(false)
 		if err := enc.Encode(rep); err != nil {
@@ -334,6 +429,9 @@ type portalScenario struct {
 	clients, requests int
 	// p95 compares the target with the 95th percentile, not the 99th.
 	p95 bool
+	// mix, when set, makes the scenario the others' requests in turn
+	// (open loop only).
+	mix []*portalScenario
 }
 
 func portalScenarios(in portalInputs) []*portalScenario {
@@ -642,7 +740,7 @@ func (p *portalServer) stop() error {
 // startPortalServer starts exe serve on a free loopback port against the
 // database c names, with the search rate limit off, and waits until it
 // answers /healthz.
-func startPortalServer(ctx context.Context, exe string, c config.Config, stderr io.Writer) (*portalServer, error) {
+func startPortalServer(ctx context.Context, exe string, c config.Config, stderr io.Writer, debugAddr string) (*portalServer, error) {
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err
@@ -658,6 +756,12 @@ func startPortalServer(ctx context.Context, exe string, c config.Config, stderr 
 		args = append(args, "--concurrency", strconv.Itoa(c.Concurrency))
 	}
 	args = append(args, "--name-index="+strconv.FormatBool(c.NameIndex))
+	if c.CacheSize > 0 {
+		args = append(args, "--cache-size", c.CacheSize.String())
+	}
+	if debugAddr != "" {
+		args = append(args, "--debug-addr", debugAddr)
+	}
 	cmd := exec.Command(exe, args...)
 	// The child's configuration is what this command resolved, whatever
 	// XINYONG_* variables say; secrets go in the environment, not argv.

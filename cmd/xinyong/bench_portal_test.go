@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +72,79 @@ func TestBenchPortalUsage(t *testing.T) {
 	code, _, errs = runCmd(t, "", nil, "bench", "portal", "--help")
 	if code != 0 || !strings.Contains(errs, "Usage: xinyong bench portal") {
 		t.Errorf("--help: exit %d, %q", code, errs)
+	}
+}
+
+// TestBenchPortalOpenLoop runs bench portal --rate with the check
+// scenarios and profiles: every scenario chosen ran at the rate with only
+// 2xx answers, the server's RSS and CPU per request were read, and a
+// profile per scenario was saved. Never how fast.
+func TestBenchPortalOpenLoop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	prof := t.TempDir()
+	cmd := exec.CommandContext(ctx, binary, "bench", "portal", "--subjects", "2000", "--records", "1000", "--duration", "1s", "--warmup", "0s",
+		"--rate", "50,check_code=20", "--checks", "--scenarios", "subject_page,check_code,check_batch,mixed", "--sample-every", "500ms",
+		"--cache-size", "8MiB", "--profile", prof, "--json", "--data", t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\nstdout %s\nstderr %s", err, stdout.String(), stderr.String())
+	}
+	var r portalReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatalf("%v in %q", err, stdout.String())
+	}
+	want := map[string]float64{"subject_page": 50, "check_code": 20, "mixed": 50}
+	var names []string
+	for _, s := range r.Scenarios {
+		names = append(names, s.Name)
+		if s.Name == "check_batch" {
+			if s.Requests == 0 || s.Failed {
+				t.Errorf("check_batch: %+v", s.LoadResult)
+			}
+			continue
+		}
+		o := s.Open
+		if o == nil || o.Offered != want[s.Name] || o.Requests < int(want[s.Name])/2 || o.Errors+o.Non2xx != 0 || s.Failed || o.P99Ms <= 0 {
+			t.Errorf("%s: %+v, failed %v", s.Name, o, s.Failed)
+			continue
+		}
+		if len(s.ServerRSS) < 2 || s.ServerRSS[0].RSS == 0 || s.CPUPerRequestMs <= 0 {
+			t.Errorf("%s: RSS samples %+v, CPU per request %v ms", s.Name, s.ServerRSS, s.CPUPerRequestMs)
+		}
+		if _, err := os.Stat(filepath.Join(prof, s.Name+".cpu.pprof")); err != nil {
+			t.Errorf("%s: no CPU profile: %v", s.Name, err)
+		}
+	}
+	if strings.Join(names, ",") != "subject_page,check_code,check_batch,mixed" {
+		t.Errorf("scenarios run: %v", names)
+	}
+}
+
+func TestBenchPortalOpenLoopUsage(t *testing.T) {
+	for _, args := range [][]string{{"bench", "portal", "--rate", "fast"}, {"bench", "portal", "--rate", "10,check_code=-1"},
+		{"bench", "portal", "--rate", "10", "--scenarios", "nope", "--subjects", "1"}, {"bench", "portal", "--sample-every", "0s"}} {
+		if code, _, errs := runCmd(t, "", nil, append(args, "--data", t.TempDir())...); code != 2 {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+}
+
+// TestPortalScenarioNames keeps --scenarios' list equal to the scenarios
+// built.
+func TestPortalScenarioNames(t *testing.T) {
+	in := portalInputs{usccs: []string{"x"}, queries2: []string{"xx"}, queries4: []string{"xxxx"}}
+	all := append(portalScenarios(in), checkScenarios(checkInputs{key: "k", codes: []string{"x"}, names: []string{"n"}})...)
+	all = append(all, mixedScenario(all))
+	var names []string
+	for _, sc := range all {
+		names = append(names, sc.Name)
+	}
+	if strings.Join(names, ",") != strings.Join(portalScenarioNames, ",") {
+		t.Errorf("scenarios built %v, --scenarios knows %v", names, portalScenarioNames)
+	}
+	if m := all[len(all)-1]; len(m.mix) != 5 {
+		t.Errorf("mixed takes %d scenarios in turn, want 5", len(m.mix))
 	}
 }

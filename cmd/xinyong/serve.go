@@ -32,6 +32,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.DebugAddr != "" {
+		if err := startDebug(ctx, c.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	s, keys, err := app.Open(ctx, c, log, true)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -98,15 +99,27 @@ func Open(ctx context.Context, c config.Config, log *slog.Logger, migrate bool) 
 	return s, keys, nil
 }
 
+// PostgresConns is the PostgreSQL pool's size unless the DSN sets
+// pool_max_conns: the server's default read line (four reads per CPU) and
+// two more, so that reads in line never wait for a connection and writes
+// are not held behind them.
+func PostgresConns() int { return 4*runtime.GOMAXPROCS(0) + 2 }
+
+// PostgresStatementCache bounds the prepared statements each PostgreSQL
+// connection keeps (pgx's default is 512): batches' IN lists of every
+// length would otherwise fill it with large statements, each also held by
+// the database server's backend.
+const PostgresStatementCache = 256
+
 // openDriver opens the configured driver's store with keys.
 func openDriver(ctx context.Context, c config.Config, keys *pii.Keyring) (store.Store, error) {
 	if c.DB != "" {
 		if !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") && !strings.Contains(c.DB, "=") {
 			return nil, fmt.Errorf("--db: want a PostgreSQL DSN such as postgres://user@host:5432/xinyong")
 		}
-		return postgres.Open(ctx, c.DB, keys)
+		return postgres.OpenWith(ctx, c.DB, keys, postgres.Options{Conns: PostgresConns(), StatementCache: PostgresStatementCache})
 	}
-	return sqlite.Open(ctx, c.Data, keys)
+	return sqlite.OpenWith(ctx, c.Data, keys, sqlite.Options{CacheSize: int64(c.CacheSize)})
 }
 
 func prepare(ctx context.Context, s store.Store, keys *pii.Keyring, log *slog.Logger, migrate bool) error {

@@ -42,6 +42,8 @@ type Config struct {
 	NameIndex       bool
 	Deadlines       string
 	NameRefresh     time.Duration
+	CacheSize       Size
+	DebugAddr       string
 	NewKeyFile      string
 	OIDCIssuer      string
 	OIDCClientID    string
@@ -145,6 +147,11 @@ var Options = []Option{
 			v, _ := time.ParseDuration(d)
 			fs.DurationVar(&c.NameRefresh, "name-refresh", v, u)
 		}},
+	{Flag: "cache-size", Env: "XINYONG_CACHE_SIZE", Default: "64MiB", Usage: "serve: total memory of the database page caches (KiB, MiB, GiB or bytes): on the embedded database the writer gets half (at most 64 MiB) and the readers share the rest; on PostgreSQL, whose pages are cached by the database server, it does not apply",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			c.CacheSize, _ = ParseSize(d)
+			fs.Var(&c.CacheSize, "cache-size", u)
+		}},
 	{Flag: "deadlines", Env: "XINYONG_DEADLINES", Usage: "serve: file of workflow time limits in working days (objections, repairs; the format of internal/deadline/steps.json) whose steps replace the built-in ones",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Deadlines, "deadlines", d, u) }},
 	{Flag: "real-ip-header", Env: "XINYONG_REAL_IP_HEADER", Usage: "serve: header holding the client address set by a trusted reverse proxy (e.g. X-Real-IP); empty: the connection's address",
@@ -161,6 +168,8 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", d, u)
 		}},
+	{Flag: "debug-addr", Env: "XINYONG_DEBUG_ADDR", Usage: "serve: loopback address (127.0.0.1:PORT) for Go's profiling endpoints /debug/pprof/; empty: off",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.DebugAddr, "debug-addr", d, u) }},
 	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.LogLevel, "log-level", d, u) }},
 	{Flag: "log-format", Env: "XINYONG_LOG_FORMAT", Default: "text", Usage: "log format: text or json",
@@ -176,7 +185,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )
@@ -255,6 +264,9 @@ func validate(o Option, v string) error {
 			err = fmt.Errorf("must not be negative")
 		}
 		return err
+	case "cache-size":
+		_, err := ParseSize(v)
+		return err
 	case "shutdown-timeout", "queue-timeout", "name-refresh":
 		d, err := time.ParseDuration(v)
 		if err == nil && d <= 0 && o.Flag != "shutdown-timeout" {
@@ -262,5 +274,52 @@ func validate(o Option, v string) error {
 		}
 		return err
 	}
+	return nil
+}
+
+// Size is a number of bytes, written with a binary unit (KiB, MiB, GiB;
+// K, M, G mean the same) or none.
+type Size int64
+
+// ParseSize reads a Size: "128MiB", "1G", "65536".
+func ParseSize(v string) (Size, error) {
+	t := strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if n, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<50)/mult {
+		return 0, fmt.Errorf("%q is not a size: write e.g. 128MiB, 1GiB or a number of bytes", v)
+	}
+	return Size(n * mult), nil
+}
+
+// String writes s with the largest binary unit that divides it.
+func (s Size) String() string {
+	switch {
+	case s != 0 && s%(1<<30) == 0:
+		return strconv.FormatInt(int64(s>>30), 10) + "GiB"
+	case s != 0 && s%(1<<20) == 0:
+		return strconv.FormatInt(int64(s>>20), 10) + "MiB"
+	case s != 0 && s%(1<<10) == 0:
+		return strconv.FormatInt(int64(s>>10), 10) + "KiB"
+	}
+	return strconv.FormatInt(int64(s), 10)
+}
+
+// Set implements flag.Value.
+func (s *Size) Set(v string) error {
+	n, err := ParseSize(v)
+	if err != nil {
+		return err
+	}
+	*s = n
 	return nil
 }

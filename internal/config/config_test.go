@@ -70,3 +70,25 @@ func TestREADMEDocumentsEveryOption(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Size
+		ok   bool
+	}{
+		{"128MiB", 128 << 20, true}, {"1G", 1 << 30, true}, {"1GiB", 1 << 30, true}, {"64 KiB", 64 << 10, true},
+		{"65536", 65536, true}, {"512B", 512, true}, {"0", 0, true},
+		{"", 0, false}, {"-1M", 0, false}, {"1.5G", 0, false}, {"12MB", 0, false}, {"lots", 0, false}, {"99999999999G", 0, false},
+	} {
+		got, err := ParseSize(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d, ok %t", c.in, got, err, c.want, c.ok)
+		}
+		if c.ok && c.want != 0 {
+			if back, err := ParseSize(got.String()); err != nil || back != got {
+				t.Errorf("%q: String() %q reads back as %d, %v", c.in, got.String(), back, err)
+			}
+		}
+	}
+}

@@ -39,12 +39,35 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// Options are the connection settings.
+type Options struct {
+	// Conns is the pool's size (0: pgx's default, the larger of 4 and the
+	// number of CPUs); pool_max_conns in the DSN wins.
+	Conns int
+	// StatementCache is how many prepared statements each connection
+	// keeps (0: pgx's default, 512); statement_cache_capacity in the DSN
+	// wins.
+	StatementCache int
+}
+
 // Open connects to the database named by dsn (a postgres:// URL or a
-// key=value string). keys may be nil when no personal data is handled.
+// key=value string) with the default options. keys may be nil when no
+// personal data is handled.
 func Open(ctx context.Context, dsn string, keys *pii.Keyring) (*Store, error) {
+	return OpenWith(ctx, dsn, keys, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, keys *pii.Keyring, o Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse PostgreSQL DSN: %w", err)
+	}
+	if o.Conns > 0 && !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = int32(o.Conns)
+	}
+	if o.StatementCache > 0 && !strings.Contains(dsn, "statement_cache_capacity") {
+		cfg.ConnConfig.StatementCacheCapacity = o.StatementCache
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

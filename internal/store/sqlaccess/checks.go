@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -15,33 +16,15 @@ import (
 
 var _ store.CheckStore = (*Store)(nil)
 
-// SaveCheck implements store.CheckStore.
+// SaveCheck implements store.CheckStore: the archive is committed with
+// others waiting at the same time (see archive.go), and SaveCheck returns
+// once it has committed.
 func (s *Store) SaveCheck(ctx context.Context, c store.CheckRecord, measures []store.CheckMeasure, audits []auth.AuditEntry) (store.CheckRecord, error) {
-	if c.At.IsZero() {
-		c.At = s.now()
+	p := &pendingCheck{c: c, measures: measures, audits: audits}
+	if err := s.archiverOf().save(ctx, p); err != nil {
+		return c, err
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO checks (at, actor, org_id, scenario, case_no, subjects, punished, rewarded, not_found, data_as_of, request, result)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			c.At, c.Actor, c.OrgID, c.Scenario, c.CaseNo, c.Subjects, c.Punished, c.Rewarded, c.NotFound, c.DataAsOf, string(c.Request), string(c.Result)).Scan(&c.ID); err != nil {
-			return err
-		}
-		month := c.At.In(chinaTime).Format("2006-01")
-		err := s.insertRows(ctx, tx, `INSERT INTO check_measures (check_id, item, subject_id, org_id, month, measure) VALUES `, 6, len(measures),
-			func(i int) []any {
-				m := measures[i]
-				return []any{c.ID, m.Item, m.SubjectID, c.OrgID, month, m.Measure}
-			})
-		if err != nil {
-			return err
-		}
-		for i := range audits {
-			audits[i].Target = fmt.Sprintf("check:%d", c.ID)
-			audits[i].At = c.At
-		}
-		return s.appendAudits(ctx, tx, audits)
-	})
-	return c, err
+	return p.c, nil
 }
 
 // chinaTime is the zone months of statistics are counted in.
@@ -51,10 +34,19 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 // at most 6,000 values; row(i) gives the values of row i. SQLite gets
 // anonymous ? placeholders: it keeps $n names in a list it searches
 // linearly, which made a 6,000-value statement cost seconds to prepare.
+// With PrepareWrites the statements hold a power of two of rows (n = 13:
+// 8 + 4 + 1), so that a few texts, kept prepared, serve every n.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, row func(i int) []any) error {
 	per := max(1, 6000/cols)
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
+	if s.PrepareWrites {
+		per = 1 << (bits.Len(uint(per)) - 1)
+	}
+	for start := 0; start < n; {
+		size := min(per, n-start)
+		if s.PrepareWrites {
+			size = 1 << (bits.Len(uint(size)) - 1)
+		}
+		end := start + size
 		var b strings.Builder
 		b.WriteString(head)
 		args := make([]any, 0, (end-start)*cols)
@@ -76,9 +68,10 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n
 			b.WriteString(")")
 			args = append(args, row(i)...)
 		}
-		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+		if _, err := s.txExec(ctx, tx, b.String(), args...); err != nil {
 			return err
 		}
+		start = end
 	}
 	return nil
 }
@@ -164,7 +157,7 @@ func (s *Store) appendAudits(ctx context.Context, tx *sql.Tx, entries []auth.Aud
 	}
 	var prev []byte
 	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+	err := s.txQueryRow(ctx, tx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}

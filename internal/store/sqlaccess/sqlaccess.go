@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
@@ -45,6 +46,19 @@ type Store struct {
 	// Positional makes long multi-row INSERTs use ? placeholders
 	// (SQLite) instead of $n (PostgreSQL).
 	Positional bool
+	// PrepareWrites keeps the statements of the check archive prepared
+	// on the writer (SQLite compiles a statement at every use of its text,
+	// which cost a fifth of a check's CPU; pgx caches them already), and
+	// makes multi-row INSERTs use a few fixed row counts so that their
+	// texts repeat.
+	PrepareWrites bool
+
+	writeMu     sync.Mutex
+	writeStmts  map[string]*sql.Stmt
+	writeWanted map[string]bool
+
+	archiveOnce sync.Once
+	archive     *archiver // group commit of check archives
 }
 
 // Reader runs reads: a *sql.DB, or the SQLite driver's pool that keeps a
@@ -66,6 +80,96 @@ func (s *Store) wr() Reader {
 }
 
 func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// txStmt returns q prepared for tx: with PrepareWrites, from the
+// statements kept prepared on the writer (database/sql reuses the one
+// prepared on the transaction's connection); nil otherwise, and the caller
+// runs q as text. A statement cannot be prepared on the writer while a
+// transaction holds its one connection, so a text not yet prepared is
+// noted and prepared by the next prepareWrites, outside a transaction.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	if !s.PrepareWrites {
+		return nil
+	}
+	s.writeMu.Lock()
+	st, ok := s.writeStmts[q]
+	if !ok && len(s.writeStmts)+len(s.writeWanted) < maxWriteStmts {
+		if s.writeWanted == nil {
+			s.writeWanted = map[string]bool{}
+		}
+		s.writeWanted[q] = true
+	}
+	s.writeMu.Unlock()
+	if st == nil {
+		return nil
+	}
+	return tx.StmtContext(ctx, st)
+}
+
+// maxWriteStmts bounds the statements kept prepared on the writer.
+const maxWriteStmts = 64
+
+// prepareWrites prepares on the writer the texts txStmt noted; it must be
+// called outside a transaction. A text that fails to prepare is left to
+// run as text (where its error shows).
+func (s *Store) prepareWrites(ctx context.Context) {
+	if !s.PrepareWrites {
+		return
+	}
+	s.writeMu.Lock()
+	wanted := s.writeWanted
+	s.writeWanted = nil
+	s.writeMu.Unlock()
+	for q := range wanted {
+		st, err := s.W.PrepareContext(ctx, q)
+		s.writeMu.Lock()
+		if s.writeStmts == nil {
+			s.writeStmts = map[string]*sql.Stmt{}
+		}
+		switch {
+		case err != nil:
+		case s.writeStmts[q] != nil:
+			st.Close()
+		default:
+			s.writeStmts[q] = st
+		}
+		s.writeMu.Unlock()
+	}
+}
+
+// txExec runs q in tx, prepared when PrepareWrites.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st := s.txStmt(ctx, tx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, q, args...)
+}
+
+// txQueryRow runs q in tx, prepared when PrepareWrites.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
+	if st := s.txStmt(ctx, tx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
+
+// WriteStatements is how many statements are kept prepared on the writer.
+func (s *Store) WriteStatements() int {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	return len(s.writeStmts)
+}
+
+// CloseStatements closes the statements kept prepared on the writer;
+// the drivers call it before closing the writer.
+func (s *Store) CloseStatements() {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	for q, st := range s.writeStmts {
+		st.Close()
+		delete(s.writeStmts, q)
+	}
+}
 
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.W.BeginTx(ctx, nil)
@@ -337,7 +441,7 @@ func (s *Store) CreateSession(ctx context.Context, ss auth.Session) error {
 // GetSession implements store.AccessStore.
 func (s *Store) GetSession(ctx context.Context, tokenHash []byte) (auth.Session, error) {
 	var ss auth.Session
-	err := s.wr().QueryRowContext(ctx, `SELECT token_hash, user_id, csrf, pending, created_at, last_seen, expires_at FROM sessions WHERE token_hash = $1`,
+	err := s.R.QueryRowContext(ctx, `SELECT token_hash, user_id, csrf, pending, created_at, last_seen, expires_at FROM sessions WHERE token_hash = $1`,
 		tokenHash).Scan(&ss.TokenHash, &ss.UserID, &ss.CSRF, &ss.Pending, &ss.Created, &ss.LastSeen, &ss.Expires)
 	ss.Created, ss.LastSeen, ss.Expires = ss.Created.UTC(), ss.LastSeen.UTC(), ss.Expires.UTC()
 	return ss, notFound(err, "session")
@@ -423,7 +527,10 @@ func (s *Store) GetClient(ctx context.Context, id int64) (auth.APIClient, error)
 
 // GetClientByPrefix implements store.AccessStore.
 func (s *Store) GetClientByPrefix(ctx context.Context, prefix string) (auth.APIClient, error) {
-	c, err := scanClient(s.wr().QueryRowContext(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE prefix = $1`, prefix))
+	// Every API request reads its key: from the reader pool, not behind
+	// the writer's transactions (a revoked or rotated key has committed
+	// before the call that changed it returned, so readers see it).
+	c, err := scanClient(s.R.QueryRowContext(ctx, `SELECT `+clientColumns+` FROM api_clients WHERE prefix = $1`, prefix))
 	return c, notFound(err, "API key")
 }
 

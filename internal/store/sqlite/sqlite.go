@@ -30,11 +30,53 @@ var migrations embed.FS
 // FileName is the database file's name inside the data directory.
 const FileName = "xinyong.db"
 
-// readers is the size of the reader pool, every connection kept open
-// (with its page cache and prepared statements). The server's read line
-// (serve --concurrency) keeps the reads at once near the number of CPUs;
-// the rest serve writes' reads, checks and the change feed.
-var readers = max(8, 2*runtime.NumCPU())
+// DefaultReaders is the size of the reader pool, every connection kept
+// open (with its page cache and prepared statements). The server's read
+// line (serve --concurrency) keeps the reads at once near the number of
+// CPUs; the rest serve writes' reads, checks and the change feed.
+var DefaultReaders = max(8, 2*runtime.NumCPU())
+
+// DefaultCacheSize is the total of the connections' page caches when
+// Options do not say (the command-line tools: imports get the writer's
+// largest share). The server's budget is serve --cache-size.
+const DefaultCacheSize = 128 << 20
+
+// writerCacheMax bounds the writer's share of the cache budget.
+const writerCacheMax = 64 << 20
+
+// minConnCache is the smallest page cache a connection gets, whatever the
+// budget: the B-trees' upper pages.
+const minConnCache = 1 << 20
+
+// Options are the connection settings.
+type Options struct {
+	// CacheSize is the total of the page caches in bytes (0: the
+	// default). The writer gets half of it, at most 64 MiB, and the
+	// readers share the rest equally. A reader's cache is emptied by
+	// SQLite at its first read after any commit (in WAL mode a connection
+	// cannot tell which pages changed), so under a steady write load the
+	// readers read from the operating system's page cache, which all
+	// connections share and which does not count in the process's memory.
+	CacheSize int64
+	// Readers is the size of the reader pool (0: DefaultReaders).
+	Readers int
+}
+
+// caches returns the page cache of the writer and of each reader, in
+// bytes.
+func (o Options) caches() (writer, reader int64, readers int) {
+	total := o.CacheSize
+	if total <= 0 {
+		total = DefaultCacheSize
+	}
+	readers = o.Readers
+	if readers <= 0 {
+		readers = DefaultReaders
+	}
+	writer = max(min(total/2, writerCacheMax), minConnCache)
+	reader = max((total-writer)/int64(readers), minConnCache)
+	return writer, reader, readers
+}
 
 // Store is the SQLite driver.
 type Store struct {
@@ -48,18 +90,28 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Open opens (creating when absent) the database in directory dir. keys may
-// be nil when no personal data is handled.
+// Open opens (creating when absent) the database in directory dir with
+// the default options. keys may be nil when no personal data is handled.
 func Open(ctx context.Context, dir string, keys *pii.Keyring) (*Store, error) {
+	return OpenWith(ctx, dir, keys, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dir string, keys *pii.Keyring, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	pragmas := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-65536)", "temp_store(MEMORY)", "wal_autocheckpoint(16384)"} {
-		pragmas.Add("_pragma", p)
+	wcache, rcache, readers := o.caches()
+	dsn := func(cache int64, extra ...string) string {
+		pragmas := url.Values{}
+		for _, p := range append([]string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)",
+			fmt.Sprintf("cache_size(%d)", -cache/1024), "temp_store(MEMORY)", "wal_autocheckpoint(16384)"}, extra...) {
+			pragmas.Add("_pragma", p)
+		}
+		return "file:" + path + "?" + pragmas.Encode()
 	}
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode()+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", dsn(wcache)+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +122,7 @@ func Open(ctx context.Context, dir string, keys *pii.Keyring) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	pragmas.Add("_pragma", "query_only(1)")
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	r, err := sql.Open("sqlite", dsn(rcache, "query_only(1)"))
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -110,6 +161,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.r.PingContext(ctx) }
 
 // Close implements store.Store.
 func (s *Store) Close() error {
+	s.CloseStatements()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,8 @@ func checkTests() []namedTest {
 		{"FindSubjectsByCodes", testFindSubjectsByCodes},
 		{"SubjectsRecords", testSubjectsRecords},
 		{"CheckArchive", testCheckArchive},
+		{"CheckArchiveConcurrent", testCheckArchiveConcurrent},
+		{"CheckArchiveCancelled", testCheckArchiveCancelled},
 		{"CheckFeedbackAndStats", testCheckFeedback},
 	}
 }
@@ -185,5 +188,193 @@ func testCheckFeedback(t *testing.T, h Harness) {
 	}
 	if entries, _ := s.ListAudit(ctx, store.AuditFilter{Actions: []string{auth.AuditCheckFeedback}}); len(entries) != 2 {
 		t.Errorf("%d feedback audit entries, want 2", len(entries))
+	}
+}
+
+// archiveOne is the archive of check g.i of a concurrent test: i%3 audit
+// entries (subjects g*1000+i*10+j) and a measure on every other one.
+func archiveOne(g, i int) (store.CheckRecord, []store.CheckMeasure, []auth.AuditEntry) {
+	caseNo := fmt.Sprintf("G%d-%d", g, i)
+	c := store.CheckRecord{Actor: fmt.Sprintf("client:%d:k", g), OrgID: int64(g + 1), Scenario: "procurement", CaseNo: caseNo, Subjects: i % 3,
+		Request: []byte(`{"case_no":"` + caseNo + `"}`), Result: []byte(`{}`)}
+	var ms []store.CheckMeasure
+	if i%2 == 0 {
+		ms = append(ms, store.CheckMeasure{Item: 1, SubjectID: int64(g*1000 + i*10), Measure: "M01"})
+	}
+	var as []auth.AuditEntry
+	for j := range i % 3 {
+		as = append(as, auth.AuditEntry{Actor: c.Actor, OrgID: c.OrgID, Action: auth.AuditCheck, SubjectID: int64(g*1000 + i*10 + j),
+			Purpose: "政府采购 " + caseNo, Outcome: "ok", Detail: "无限制"})
+	}
+	return c, ms, as
+}
+
+// auditTargets maps each check:ID target of the trail to the subjects of
+// its entries, in chain order.
+func auditTargets(t *testing.T, s store.Store) map[string][]int64 {
+	t.Helper()
+	out := map[string][]int64{}
+	err := s.ScanAudit(context.Background(), func(e auth.AuditEntry) error {
+		if strings.HasPrefix(e.Target, "check:") {
+			out[e.Target] = append(out[e.Target], e.SubjectID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Many checks archived at once (committed together): each gets its own
+// id, its measures and its audit entries, and the chain verifies.
+func testCheckArchiveConcurrent(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.Store
+	if _, err := s.Audit(ctx, auth.AuditEntry{Actor: "system:test", Action: auth.AuditSignIn}); err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, each = 32, 12
+	stats, ok := s.(interface{ ArchiveStats() (int64, int64) })
+	if !ok {
+		t.Fatalf("%T has no ArchiveStats", s)
+	}
+	checks0, txs0 := stats.ArchiveStats()
+	start := make(chan struct{})
+	type saved struct {
+		g, i int
+		c    store.CheckRecord
+	}
+	var mu sync.Mutex
+	var all []saved
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines*each)
+	for g := range goroutines {
+		wg.Go(func() {
+			<-start
+			for i := range each {
+				c, ms, as := archiveOne(g, i)
+				got, err := s.SaveCheck(ctx, c, ms, as)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				for _, e := range as {
+					if e.Target != fmt.Sprintf("check:%d", got.ID) || e.Seq == 0 || len(e.Hash) == 0 {
+						errs <- fmt.Errorf("check %d: the audit entry handed back is not the one sealed: %+v", got.ID, e)
+					}
+				}
+				mu.Lock()
+				all = append(all, saved{g, i, got})
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// Committed together: fewer transactions than checks.
+	checks1, txs1 := stats.ArchiveStats()
+	if checks1-checks0 != goroutines*each || txs1-txs0 >= goroutines*each {
+		t.Errorf("%d checks archived in %d transactions: not committed together", checks1-checks0, txs1-txs0)
+	}
+	t.Logf("%d checks archived in %d transactions", checks1-checks0, txs1-txs0)
+	ids := map[int64]bool{}
+	wantAudits := 1
+	targets := auditTargets(t, s)
+	for _, sv := range all {
+		if sv.c.ID == 0 || ids[sv.c.ID] {
+			t.Fatalf("check %d-%d: id %d missing or given twice", sv.g, sv.i, sv.c.ID)
+		}
+		ids[sv.c.ID] = true
+		got, err := s.GetCheck(ctx, sv.c.ID)
+		if err != nil || got.CaseNo != sv.c.CaseNo || got.OrgID != sv.c.OrgID {
+			t.Fatalf("check %d: got %+v, %v; want case %s", sv.c.ID, got, err, sv.c.CaseNo)
+		}
+		_, _, as := archiveOne(sv.g, sv.i)
+		wantAudits += len(as)
+		var want []int64
+		for _, e := range as {
+			want = append(want, e.SubjectID)
+		}
+		if got := targets[fmt.Sprintf("check:%d", sv.c.ID)]; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("check %d (%s): audit entries about %v, want %v", sv.c.ID, sv.c.CaseNo, got, want)
+		}
+	}
+	if len(all) != goroutines*each {
+		t.Fatalf("%d checks archived, want %d", len(all), goroutines*each)
+	}
+	n, err := verifyAudit(t, s)
+	if err != nil || n != int64(wantAudits) {
+		t.Fatalf("chain: %d entries, %v; want %d", n, err, wantAudits)
+	}
+	// Each check's measures are its own: feedback on M01 of item 1 is
+	// taken for the even checks and refused for the odd ones.
+	for _, sv := range all {
+		if sv.g > 2 {
+			continue
+		}
+		err := s.AddFeedback(ctx, sv.c.ID, []store.Feedback{{Item: 1, Measure: "M01", Applied: true}},
+			auth.AuditEntry{Actor: sv.c.Actor, OrgID: sv.c.OrgID, Action: auth.AuditCheckFeedback, Outcome: "ok"})
+		if sv.i%2 == 0 && err != nil || sv.i%2 == 1 && !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("check %d (%s): feedback on its measure: %v", sv.c.ID, sv.c.CaseNo, err)
+		}
+	}
+}
+
+// Callers that give up (their context cancelled at any moment) never
+// leave an answered check missing: every SaveCheck that returned an id is
+// in the archive with its audit entries, seen after reopening too.
+func testCheckArchiveCancelled(t *testing.T, h Harness) {
+	s := h.Store
+	const goroutines, each = 24, 10
+	var mu sync.Mutex
+	answered := map[int64]string{}
+	failed := 0
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration((g*each+i)%7)*300*time.Microsecond)
+				c, ms, as := archiveOne(g, i)
+				got, err := s.SaveCheck(ctx, c, ms, as)
+				cancel()
+				mu.Lock()
+				if err == nil {
+					answered[got.ID] = got.CaseNo
+				} else {
+					if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+						t.Errorf("check %d-%d: %v", g, i, err)
+					}
+					failed++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(answered) == 0 || failed == 0 {
+		t.Logf("%d answered, %d gave up: the timing did not exercise both", len(answered), failed)
+	}
+	if h.Reopen != nil {
+		s = h.Reopen()
+	}
+	targets := auditTargets(t, s)
+	for id, caseNo := range answered {
+		got, err := s.GetCheck(context.Background(), id)
+		if err != nil || got.CaseNo != caseNo {
+			t.Fatalf("answered check %d (%s) not archived: %+v, %v", id, caseNo, got, err)
+		}
+		var g, i int
+		fmt.Sscanf(caseNo, "G%d-%d", &g, &i)
+		if _, _, as := archiveOne(g, i); len(targets[fmt.Sprintf("check:%d", id)]) != len(as) {
+			t.Errorf("answered check %d: %d audit entries, want %d", id, len(targets[fmt.Sprintf("check:%d", id)]), len(as))
+		}
+	}
+	if _, err := verifyAudit(t, s); err != nil {
+		t.Fatal(err)
 	}
 }
