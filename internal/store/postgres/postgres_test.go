@@ -19,9 +19,32 @@ func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 // TestIndexed runs the name-search tests through an in-memory name index.
 func TestIndexed(t *testing.T) { storetest.RunIndexed(t, harness) }
 
-// harness opens a fresh database.
-func harness(t *testing.T) storetest.Harness {
-	dsn := pgtest.NewDatabase(t)
+// schema is the driver's schema, for pgtest's template databases (the same
+// as postgrestest.Schema, which this package's tests cannot import).
+var schema = pgtest.Schema{Files: Migrations(), Version: "search index " + store.SearchIndexVersion, Migrate: func(ctx context.Context, dsn string) error {
+	s, err := Open(ctx, dsn, nil)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.Migrate(ctx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}}
+
+// newDatabase creates a database at the newest schema.
+func newDatabase(t *testing.T) string { return pgtest.NewMigratedDatabase(t, schema) }
+
+// harness opens a fresh database: an empty one or a copy of the migrated
+// template.
+func harness(t *testing.T, empty bool) storetest.Harness {
+	var dsn string
+	if empty {
+		dsn = pgtest.NewDatabase(t)
+	} else {
+		dsn = newDatabase(t)
+	}
 	open := func(keys *pii.Keyring) *Store {
 		s, err := Open(context.Background(), dsn, keys)
 		if err != nil {
