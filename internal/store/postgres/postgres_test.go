@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/xinyong/xinyong/internal/pii"
@@ -12,7 +15,18 @@ import (
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain: the tests here mostly wait on the server (each sub-test of the
+// conformance suite has a database of its own), so unless -test.parallel
+// is given, 4×GOMAXPROCS of them run at once rather than GOMAXPROCS.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
