@@ -301,6 +301,11 @@ func TestDropStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	// As ensureTemplate does: no other test binary sweeps or builds
+	// meanwhile.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, templateLock); err != nil {
+		t.Fatal(err)
+	}
 	b := make([]byte, 4)
 	rand.Read(b)
 	id := hex.EncodeToString(b)
