@@ -1,6 +1,7 @@
 // Package storetest is the conformance suite every storage driver must
-// pass. A driver's test calls Run with a function that opens a fresh,
-// empty store.
+// pass. A driver's test calls Run with a function that opens a fresh store
+// (empty, or at the newest schema; see Open); the sub-tests run in
+// parallel.
 package storetest
 
 import (
