@@ -300,9 +300,11 @@ func TestDropStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
 	// As ensureTemplate does: no other test binary sweeps or builds
-	// meanwhile.
+	// meanwhile, until the databases made here are gone (another binary's
+	// sweep would take the "keep" one for stale). Cleanups run last in
+	// first: the connection, and with it the lock, goes last.
+	t.Cleanup(func() { conn.Close(ctx) })
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, templateLock); err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +323,12 @@ func TestDropStale(t *testing.T) {
 		if _, err := conn.Exec(ctx, createSQL(name, "")); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { dropTemplate(t, name) })
+		t.Cleanup(func() {
+			conn.Exec(ctx, `ALTER DATABASE `+name+` WITH IS_TEMPLATE false`)
+			if _, err := conn.Exec(ctx, `DROP DATABASE IF EXISTS `+name); err != nil {
+				t.Errorf("drop %s: %v", name, err)
+			}
+		})
 		if _, err := conn.Exec(ctx, `ALTER DATABASE `+name+` WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`); err != nil {
 			t.Fatal(err)
 		}
