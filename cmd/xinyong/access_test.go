@@ -25,8 +25,10 @@ import (
 // records through the real server, then proves that audit verify finds an
 // entry edited behind the append-only guard. On both backends.
 func TestAccessEndToEnd(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			cmd := func(args ...string) string {
 				t.Helper()

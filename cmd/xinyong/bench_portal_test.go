@@ -16,8 +16,10 @@ import (
 // starts itself as the server) on each backend. It asserts that every
 // scenario ran and got only 2xx responses, never how fast.
 func TestBenchPortal(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			args := append([]string{"bench", "portal", "--subjects", "3000", "--records", "2000", "--duration", "1s", "--warmup", "0s",

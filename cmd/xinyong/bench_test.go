@@ -36,6 +36,7 @@ func checkLines(t *testing.T, out string, patterns []string) {
 // TestBenchImport runs a small bench on SQLite. It asserts what is
 // printed, never how fast: timings are for the real runs.
 func TestBenchImport(t *testing.T) {
+	t.Parallel()
 	keep := t.TempDir()
 	code, out, errs := runCmd(t, "", nil, "bench", "import", "--rows", "2000", "--format", "both", "--keep", keep)
 	if code != 0 {
@@ -53,6 +54,7 @@ func TestBenchImport(t *testing.T) {
 }
 
 func TestBenchImportJSON(t *testing.T) {
+	t.Parallel()
 	code, out, errs := runCmd(t, "", nil, "bench", "import", "--rows", "500", "--kind", "xk", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -96,6 +98,7 @@ func TestBenchImportRefusals(t *testing.T) {
 }
 
 func TestBenchImportPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.NewDatabase(t)
 	code, out, errs := runCmd(t, "", nil, "bench", "import", "--rows", "1000", "--format", "both", "--db", dsn)
 	if code != 0 {

@@ -23,8 +23,10 @@ import (
 // shows to be short; the checkpoint is not moved by later appends, and a
 // copy kept elsewhere, or an edited one, is checked too. On both backends.
 func TestAuditCheckpoint(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			data := f[len(f)-1] // --data DIR comes last
 			cmd := func(args ...string) (string, string) {

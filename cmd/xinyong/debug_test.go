@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -33,4 +34,15 @@ func TestDebugAddr(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "heap profile") {
 		t.Fatalf("heap profile: %d %.200s", resp.StatusCode, b)
 	}
+}
+
+// freeAddr returns a loopback address free a moment ago (a profiling
+// listener in this process takes it at once).
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

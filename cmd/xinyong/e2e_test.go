@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,15 +40,6 @@ func mainWithBinary(m *testing.M) int {
 	return pgtest.Main(m)
 }
 
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // syncBuffer is a bytes.Buffer safe for a process writing and a test reading.
 type syncBuffer struct {
 	mu  chan struct{}
@@ -81,8 +71,10 @@ func httpGet(url string) (int, string, error) {
 // TestServeEndToEnd runs the real binary as the README says, on each
 // backend: serve --demo, answer /healthz, show the counts, stop on SIGTERM.
 func TestServeEndToEnd(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			base, cmd, logs := startServe(t, append([]string{"--demo", "--subjects", "1000"}, flags(t)...)...)
 			code, body, _ := httpGet(base + "/")
 			if code != 200 || !strings.Contains(body, `<strong id="total">1000</strong>`) {
@@ -122,23 +114,31 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 }
 
+// servingRe finds the server's address in its "serving" log line, text or
+// JSON.
+var servingRe = regexp.MustCompile(`"?url"?[=:]"?(http://127\.0\.0\.1:[0-9]+)/`)
+
 // startServe starts the real binary's serve with args on a free address
 // and waits for /healthz; the process is killed when the test ends.
+
 func startServe(t *testing.T, args ...string) (base string, cmd *exec.Cmd, logs *syncBuffer) {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd = exec.Command(binary, append([]string{"serve", "--addr", addr}, args...)...)
+	// The server picks its port and logs it: a port found free here could
+	// be taken by a test running in parallel before the server binds it.
+	cmd = exec.Command(binary, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	logs = newSyncBuffer()
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	base = "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if code, _, err := httpGet(base + "/healthz"); err == nil && code == 200 {
-			return base, cmd, logs
+		if m := servingRe.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
+			if code, _, err := httpGet(base + "/healthz"); err == nil && code == 200 {
+				return base, cmd, logs
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no /healthz in time; logs:\n%s", logs)
@@ -150,8 +150,10 @@ func startServe(t *testing.T, args ...string) (base string, cmd *exec.Cmd, logs 
 // TestDemoKilledAndRerun kills demo half way (SIGKILL) and runs it again:
 // every subject is there exactly once.
 func TestDemoKilledAndRerun(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			const n = 60000
 			args := append([]string{"demo", "--subjects", fmt.Sprint(n), "--log-format", "json"}, f...)
@@ -198,8 +200,10 @@ func TestDemoKilledAndRerun(t *testing.T) {
 // process's writes): the subjects they name become searchable, on the
 // portal and the API, within the index's refresh interval.
 func TestNameIndexFollowsImport(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			base, _, logs := startServe(t, append([]string{"--search-rate", "0", "--name-refresh", "100ms"}, f...)...)
 			if !strings.Contains(logs.String(), "name index loaded") {

@@ -79,8 +79,10 @@ func decodeImport(t *testing.T, out string) importJSON {
 }
 
 func TestImportCommand(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			dir := t.TempDir()
 			file := filepath.Join(dir, "处罚.csv")
@@ -191,8 +193,10 @@ func TestImportUsage(t *testing.T) {
 // TestImportKilledAndRerun kills the real binary during an import and runs
 // it again: the end state is that of a clean run.
 func TestImportKilledAndRerun(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			file := filepath.Join(dir, "big.csv")
 			const n = 30000

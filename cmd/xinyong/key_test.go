@@ -127,8 +127,10 @@ func repeatKey(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 // to one from --new-key-file and re-encrypts, through the real binary, on
 // each backend: the old key is refused, the new one reads the same data.
 func TestKeyRotateReencrypt(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			oldKey := base64.StdEncoding.EncodeToString(repeatKey(11))
 			oldEnv := map[string]string{"XINYONG_DATA_KEY": oldKey}
@@ -192,8 +194,10 @@ func TestKeyRotateReencrypt(t *testing.T) {
 // replaces it, the old one is kept beside it (0600) and no longer opens
 // the database.
 func TestKeyRotateKeyFile(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			dir := storageConfig(f, "").Data
 			if code, _, errs := runBinary(t, nil, append([]string{"demo", "--subjects", fmt.Sprint(keyDemoSubjects), "--records", "400", "--seed", fmt.Sprint(keyDemoSeed)}, f...)...); code != 0 {
@@ -248,6 +252,7 @@ func TestKeyRotateKeyFile(t *testing.T) {
 // database switched to the staged key but before DATA/data.key was
 // replaced: commands say so, and running key rotate again finishes it.
 func TestKeyRotateFinishesInterrupted(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	f := []string{"--data", dir}
 	if code, _, errs := runBinary(t, nil, append([]string{"demo", "--subjects", "50", "--records", "40"}, f...)...); code != 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/xinyong/xinyong/internal/code"
 
 	"github.com/xinyong/xinyong/internal/store/pgtest"
+	"github.com/xinyong/xinyong/internal/store/postgres/postgrestest"
 	"github.com/xinyong/xinyong/internal/store/sqlite"
 )
 
@@ -130,19 +131,30 @@ func TestHelpAndUsage(t *testing.T) {
 }
 
 // backends gives the storage flags for each backend: SQLite in a fresh
-// directory, PostgreSQL in a fresh database.
+// directory, PostgreSQL in a fresh database at the newest schema (a copy
+// of pgtest's template database).
 func backends(t *testing.T) map[string]func(t *testing.T) []string {
 	return map[string]func(t *testing.T) []string{
 		"sqlite": func(t *testing.T) []string { return []string{"--data", t.TempDir()} },
 		"postgres": func(t *testing.T) []string {
-			return []string{"--db", pgtest.NewDatabase(t), "--data", t.TempDir()}
+			return []string{"--db", postgrestest.NewDatabase(t), "--data", t.TempDir()}
 		},
 	}
 }
 
+// emptyBackends is backends with an empty PostgreSQL database, for the
+// tests of migrating one.
+func emptyBackends(t *testing.T) map[string]func(t *testing.T) []string {
+	b := backends(t)
+	b["postgres"] = func(t *testing.T) []string { return []string{"--db", pgtest.NewDatabase(t), "--data", t.TempDir()} }
+	return b
+}
+
 func TestMigrateAndDemo(t *testing.T) {
-	for name, flags := range backends(t) {
+	t.Parallel()
+	for name, flags := range emptyBackends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			code, out, errs := runCmd(t, "", nil, append([]string{"migrate"}, f...)...)
 			if code != 0 || !strings.Contains(out, fmt.Sprintf("schema version %d", newestSchema(t))) {
@@ -165,8 +177,10 @@ func TestMigrateAndDemo(t *testing.T) {
 }
 
 func TestRefusesWrongDataKey(t *testing.T) {
+	t.Parallel()
 	for name, flags := range backends(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			f := flags(t)
 			env := map[string]string{"XINYONG_DATA_KEY": strings.Repeat("ab", 32)}
 			if code, _, errs := runCmd(t, "", env, append([]string{"migrate"}, f...)...); code != 0 {

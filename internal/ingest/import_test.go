@@ -20,6 +20,7 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/pgtest"
 	"github.com/xinyong/xinyong/internal/store/postgres"
+	"github.com/xinyong/xinyong/internal/store/postgres/postgrestest"
 	"github.com/xinyong/xinyong/internal/store/sqlite"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
@@ -36,7 +37,7 @@ var backends = map[string]func(t *testing.T) store.Store{
 		return migrated(t, s)
 	},
 	"postgres": func(t *testing.T) store.Store {
-		s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), storetest.Keys())
+		s, err := postgres.Open(context.Background(), postgrestest.NewDatabase(t), storetest.Keys())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,8 +117,10 @@ func set(k *catalog.Kind, row []string, key, v string) {
 // TestImportGBKWithBadRows is the clerk's case: a GBK CSV exported by a
 // department system, a few bad rows among good ones, imported twice.
 func TestImportGBKWithBadRows(t *testing.T) {
+	t.Parallel()
 	for name, open := range backends {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			s := open(t)
 			k := kind(t, "cf")
 			header, rows := sampleRows(t, k, 120, 3)
@@ -246,8 +249,10 @@ func TestImportHeadersAndFormats(t *testing.T) {
 // TestImportInterruptedAndResumed cancels an import after some batches
 // (as a crash would) and runs it again: the end state equals a clean run.
 func TestImportInterruptedAndResumed(t *testing.T) {
+	t.Parallel()
 	for name, open := range backends {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			k := kind(t, "cf")
 			header, rows := sampleRows(t, k, BatchSize+2345, 9)
 			data := csvBytes(header, rows)

@@ -14,6 +14,7 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/pgtest"
 	"github.com/xinyong/xinyong/internal/store/postgres"
+	"github.com/xinyong/xinyong/internal/store/postgres/postgrestest"
 	"github.com/xinyong/xinyong/internal/store/sqlite"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
@@ -29,7 +30,7 @@ var backends = map[string]func(t *testing.T) store.Store{
 		return migrated(t, s)
 	},
 	"postgres": func(t *testing.T) store.Store {
-		s, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), storetest.Keys())
+		s, err := postgres.Open(context.Background(), postgrestest.NewDatabase(t), storetest.Keys())
 		if err != nil {
 			t.Fatal(err)
 		}

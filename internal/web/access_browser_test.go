@@ -18,6 +18,7 @@ import (
 // penalty after stating a purpose; the firm signs in and sees that read
 // in its query history.
 func TestBrowserAccess(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	opts := env.opts
 	opts.InsecureCookies = false

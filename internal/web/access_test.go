@@ -39,6 +39,11 @@ type accessEnv struct {
 
 const testPassword = "正确的马电池钉书针"
 
+// testPasswordHash is testPassword hashed once for all tests' accounts:
+// argon2id, made to be slow, was most of the CPU this package's tests
+// spent.
+var testPasswordHash = sync.OnceValue(func() string { return auth.HashPassword(testPassword) })
+
 func newAccessEnv(t *testing.T) accessEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -91,7 +96,7 @@ func newAccessEnv(t *testing.T) accessEnv {
 	env.subjectRef = ps.SubjectRef(sub)
 	users = append(users, auth.User{Login: "firm", Name: sub.Name, Roles: []string{"subject"}, SubjectID: env.subjectID})
 	for _, u := range users {
-		u.PasswordHash = auth.HashPassword(testPassword)
+		u.PasswordHash = testPasswordHash()
 		if _, err := s.CreateUser(ctx, u, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 			t.Fatal(err)
 		}
@@ -166,6 +171,7 @@ func (b *browser) signIn(login string) {
 }
 
 func TestSignInAndLockout(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	b := env.browser(t)
 	if code, _ := b.get("/account"); code != http.StatusSeeOther {
@@ -225,6 +231,7 @@ func TestSignInAndLockout(t *testing.T) {
 }
 
 func TestCrossOriginPostRefused(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	b := env.browser(t)
 	req, _ := http.NewRequest("POST", env.srv.URL+"/login", strings.NewReader("login=admin&password="+url.QueryEscape(testPassword)))
@@ -237,6 +244,7 @@ func TestCrossOriginPostRefused(t *testing.T) {
 }
 
 func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	a, other := env.browser(t), env.browser(t)
 	a.signIn("clerk.xian")
@@ -259,6 +267,7 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 }
 
 func TestTOTP(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	b := env.browser(t)
 	b.signIn("admin")
@@ -322,6 +331,7 @@ func TestTOTP(t *testing.T) {
 // TestTOTPCodeUsedOnce: two sign-ins racing with the same code, each past
 // its password step: exactly one gets in; the replay counts as a failure.
 func TestTOTPCodeUsedOnce(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	ctx := context.Background()
 	secret, _, err := auth.NewTOTP("测试", "clerk.xian")
@@ -390,6 +400,7 @@ func TestTOTPCodeUsedOnce(t *testing.T) {
 // account forms counts as a failed sign-in, with the same counter as the
 // sign-in form, locks the account at the limit and ends the session.
 func TestAccountFormsCountTowardsLockout(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	ctx := context.Background()
 	a, other := env.browser(t), env.browser(t)
@@ -449,6 +460,7 @@ func TestAccountFormsCountTowardsLockout(t *testing.T) {
 }
 
 func TestAdminScope(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	b := env.browser(t)
 	b.signIn("admin.xian")
@@ -502,6 +514,7 @@ func TestAdminScope(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestNonPublicReadAndQueryHistory(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	path := "/records/" + env.recordRef
 	anon := env.browser(t)

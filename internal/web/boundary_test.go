@@ -113,6 +113,7 @@ func problem(t *testing.T, what string, h http.Header, body []byte) Problem {
 // before a byte of its (malformed, large) body is read. New operations are
 // covered by being in the document.
 func TestAnonymousCallsToProtectedOperations(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	s, err := New(env.opts)
 	if err != nil {
@@ -176,6 +177,7 @@ func (env accessEnv) accessKey(t *testing.T, org auth.Org, scopes ...string) str
 // TestCredentialOfAnotherKind: an operation for API keys refuses a
 // session, and one for sessions refuses a key, with 403 before the body.
 func TestCredentialOfAnotherKind(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	key := env.accessKey(t, env.deptXian, "records:submit")
 	firm := env.browser(t)
@@ -205,6 +207,7 @@ func TestCredentialOfAnotherKind(t *testing.T) {
 // body, a schema violation, a bad parameter) are problems in Chinese that
 // never copy back what was sent.
 func TestProblemsInChineseWithoutTheInput(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	key := env.accessKey(t, env.deptXian, "records:submit", "checks:run")
 	const marker = "QQZZ-秘密-4711"
@@ -250,6 +253,7 @@ func TestProblemsInChineseWithoutTheInput(t *testing.T) {
 // limit (413, in Chinese), and a page's form over its limit too, unread
 // when it says its length.
 func TestBodyLimits(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	key := env.accessKey(t, env.deptXian, "records:submit")
 	s, err := New(env.opts)
@@ -311,6 +315,7 @@ func head(t *testing.T, url string) int {
 // TestHEADCountsAsGET: Go answers HEAD with the GET handler, so a HEAD
 // search takes from the same budget.
 func TestHEADCountsAsGET(t *testing.T) {
+	t.Parallel()
 	srv := limitedServer(t, Options{SearchRate: 0.01, SearchBurst: 2})
 	for i, p := range []string{"/search?q=华信", "/api/v1/subjects?q=华信", "/search?q=秦川", "/api/v1/subjects?q=秦川"} {
 		want := http.StatusOK
@@ -327,6 +332,7 @@ func TestHEADCountsAsGET(t *testing.T) {
 // check; GET or HEAD) have their own, stricter budget per address; other
 // lookups do not take from it.
 func TestIDNumberLookupBudget(t *testing.T) {
+	t.Parallel()
 	srv := limitedServer(t, Options{SearchRate: 100, SearchBurst: 100, IDLookupRate: 3})
 	id := storetest.RIC("610102", "19800101", 5)
 	fullWidth := strings.Map(func(r rune) rune { return r - '0' + '０' }, id[:17]) + id[17:]
@@ -353,6 +359,7 @@ func TestIDNumberLookupBudget(t *testing.T) {
 // TestMetricsRouteOfSignedInRequests: requests of a session or an API key
 // are counted under their route, not as unmatched.
 func TestMetricsRouteOfSignedInRequests(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	key := env.accessKey(t, env.deptXian, "records:submit")
 	b := env.browser(t)
@@ -387,6 +394,7 @@ func (b *brokenPipe) Write([]byte) (int, error) {
 // cancelled, or the answer's write failing) is logged at debug level,
 // never as an error; a real failure still is.
 func TestClientGoneIsNotAnError(t *testing.T) {
+	t.Parallel()
 	_, st := newTestServer(t)
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -420,6 +428,7 @@ func TestClientGoneIsNotAnError(t *testing.T) {
 // TestProblemKinds: the problem document's kind enumerates fault's kinds,
 // and every kind has a status and a page title.
 func TestProblemKinds(t *testing.T) {
+	t.Parallel()
 	f, _ := reflect.TypeOf(Problem{}).FieldByName("Kind")
 	var names []string
 	for _, k := range fault.Kinds() {
@@ -440,6 +449,7 @@ const redoclyCLI = "@redocly/cli@2.77.0"
 // recommended rules: no error, no warning. It needs npx (Node.js), which
 // .ci/run provides; without it the test skips, except under CI=true.
 func TestOpenAPILint(t *testing.T) {
+	t.Parallel()
 	ci, _ := os.ReadFile("../../.ci/run")
 	if !strings.Contains(string(ci), redoclyCLI) {
 		t.Errorf(".ci/run does not fetch %s", redoclyCLI)

@@ -44,6 +44,7 @@ func waitLocation(t *testing.T, ctx context.Context, sub string) {
 // reads the counts, then types a code into the home page's form, submits
 // it with the Enter key and reads the verdict on the page it lands on.
 func TestBrowserHomeAndCodeTool(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t)
 	ctx := browsertest.New(t, 60*time.Second)
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
@@ -86,6 +87,7 @@ func TestBrowserHomeAndCodeTool(t *testing.T) {
 // TestBrowserPhoneWidth checks the home page fits a phone screen: nothing
 // scrolls sideways at 360 px.
 func TestBrowserPhoneWidth(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t)
 	ctx := browsertest.New(t, 60*time.Second)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740), chromedp.Navigate(srv.URL+"/")); err != nil {

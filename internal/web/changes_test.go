@@ -74,6 +74,7 @@ func (env checkEnv) apiKey(t *testing.T, org auth.Org, scopes ...string) string 
 }
 
 func TestChangeFeed(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	ctx := context.Background()
 	baojiKey := env.apiKey(t, env.deptBaoji, "checks:run")
@@ -210,7 +211,7 @@ func TestChangeFeed(t *testing.T) {
 
 	// A signed-in checker of the department shares its watchlist.
 	if _, err := env.s.CreateUser(ctx, auth.User{Login: "checker.xian", OrgID: env.deptXian.ID, Roles: []string{"checker"},
-		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		PasswordHash: testPasswordHash()}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
 	ch := env.browser(t)
@@ -237,6 +238,7 @@ func TestChangeFeed(t *testing.T) {
 // TestListKindsInStep keeps store.ListKinds (which records raise list
 // events) equal to the kinds the lists catalogue files entries as.
 func TestListKindsInStep(t *testing.T) {
+	t.Parallel()
 	l, err := lists.Default(catalog.Default())
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ import (
 func addChecker(t *testing.T, env checkEnv) {
 	t.Helper()
 	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "checker.xian", Name: "核查员", OrgID: env.deptXian.ID, Roles: []string{"checker"},
-		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		PasswordHash: testPasswordHash()}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -33,6 +33,7 @@ func addChecker(t *testing.T, env checkEnv) {
 // possible match is listed apart, to be checked by hand, and decides
 // nothing.
 func TestBrowserCheckPage(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	addChecker(t, env)
 	ctx := browsertest.New(t, 60*time.Second)
@@ -86,6 +87,7 @@ func TestBrowserCheckPage(t *testing.T) {
 // TestCheckPageUpload sends a CSV file with a header to the check page and
 // downloads the answers as CSV.
 func TestCheckPageUpload(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	addChecker(t, env)
 	b := env.browser(t)
@@ -131,10 +133,11 @@ func TestCheckPageUpload(t *testing.T) {
 // the platform's auditor then reads both in the audit trail, and a checker
 // reads the month's statistics.
 func TestBrowserListFormAndAudit(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	addChecker(t, env)
 	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "reviewer.xian", Name: "审核员", OrgID: env.deptXian.ID, Roles: []string{"reviewer"},
-		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		PasswordHash: testPasswordHash()}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := browsertest.New(t, 90*time.Second)

@@ -123,6 +123,7 @@ func (env checkEnv) post(t *testing.T, key string, body any) (int, check.Respons
 }
 
 func TestCheckByCode(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	body := map[string]any{"scenario": "procurement", "case_no": "CG-2026-0017", "subjects": []map[string]string{
 		{"code": env.debtor}, {"code": strings.ToLower(env.honest)}, {"code": storetest.USCC("91", "610113", 999)}, {"name": ""},
@@ -177,7 +178,7 @@ func TestCheckByCode(t *testing.T) {
 	// The debtor's query history shows the checks.
 	sub, _ := env.s.FindSubjectByCode(context.Background(), env.debtor)
 	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "debtor", Roles: []string{"subject"}, SubjectID: sub.ID,
-		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		PasswordHash: testPasswordHash()}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
 	b := env.browser(t)
@@ -189,7 +190,7 @@ func TestCheckByCode(t *testing.T) {
 	// The certificate page for the asking department's checkers; not for
 	// an administrator.
 	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "checker.xian", OrgID: env.deptXian.ID, Roles: []string{"checker"},
-		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		PasswordHash: testPasswordHash()}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
 	ch := env.browser(t)
@@ -208,6 +209,7 @@ func TestCheckByCode(t *testing.T) {
 }
 
 func TestCheckRefusals(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	ok := map[string]any{"scenario": "procurement", "case_no": "CG-1", "subjects": []map[string]string{{"code": env.debtor}}}
 	for name, c := range map[string]struct {
@@ -239,6 +241,7 @@ func storeFilterChecks() store.AuditFilter {
 }
 
 func TestCheckFeedbackAndStats(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	_, r, raw := env.post(t, env.key, map[string]any{"scenario": "procurement", "case_no": "CG-9", "subjects": []map[string]string{{"code": env.debtor}, {"code": env.honest}}})
 	if r.ID == 0 {
@@ -287,7 +290,7 @@ func TestCheckFeedbackAndStats(t *testing.T) {
 		t.Errorf("R04: %+v", m)
 	}
 	if _, err := env.s.CreateUser(context.Background(), auth.User{Login: "checker.xian", OrgID: env.deptXian.ID, Roles: []string{"checker"},
-		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		PasswordHash: testPasswordHash()}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
 	b := env.browser(t)
@@ -310,6 +313,7 @@ func TestCheckFeedbackAndStats(t *testing.T) {
 }
 
 func TestCheckByName(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	code, r, raw := env.post(t, env.key, map[string]any{"scenario": "bidding", "case_no": "ZB-7", "subjects": []map[string]string{
 		{"name": "西安老賴商貿有限公司"},             // traditional characters
@@ -374,10 +378,11 @@ func TestCheckByName(t *testing.T) {
 // TestListForm: a department's reviewer enters a subject on a list by
 // hand, a check then finds it, and the reviewer removes it again.
 func TestListForm(t *testing.T) {
+	t.Parallel()
 	env := newCheckEnv(t)
 	ctx := context.Background()
 	if _, err := env.s.CreateUser(ctx, auth.User{Login: "reviewer.xian", OrgID: env.deptXian.ID, Roles: []string{"reviewer"},
-		PasswordHash: auth.HashPassword(testPassword)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		PasswordHash: testPasswordHash()}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
 	b := env.browser(t)

@@ -17,6 +17,7 @@ import (
 // it in the queue and records the breach; the public then sees the
 // commitment's fulfilment and the 违背信用承诺 record it produced.
 func TestBrowserCommitment(t *testing.T) {
+	t.Parallel()
 	env := newCommitmentEnv(t)
 	ctx := browsertest.New(t, 90*time.Second)
 

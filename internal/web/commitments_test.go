@@ -86,6 +86,7 @@ func assess(t *testing.T, b *browser, path string, form url.Values) (int, string
 // public one breached, which files a 违背信用承诺 record through intake
 // that the portal publishes; an assessment is made once.
 func TestCommitmentWorkflow(t *testing.T) {
+	t.Parallel()
 	env := newCommitmentEnv(t)
 	ctx := context.Background()
 	shop, public, firm := env.as(t, "shop"), env.as(t, ""), env.as(t, "firm")
@@ -235,6 +236,7 @@ func mustSubject(t *testing.T, s store.Store, recordID int64) credit.Subject {
 // refused field by field, and the breach of a person's commitment needs
 // the person's ID number, which must be the promisor's.
 func TestCommitmentAPI(t *testing.T) {
+	t.Parallel()
 	env := newCommitmentEnv(t)
 	ctx := context.Background()
 	prefix, secret, key := auth.NewAPIKey()

@@ -108,6 +108,7 @@ func post(t *testing.T, url, key string, body any) (int, RecordsResult, string) 
 }
 
 func TestPostRecords(t *testing.T) {
+	t.Parallel()
 	env := newIntakeServer(t)
 	srv := env.srv
 	recs := penaltyObjects(t, 5)
@@ -173,6 +174,7 @@ func TestPostRecords(t *testing.T) {
 }
 
 func TestPostRecordsNeedsKey(t *testing.T) {
+	t.Parallel()
 	env := newIntakeServer(t)
 	url := env.srv.URL + "/api/v1/records"
 	body := map[string]any{"kind": "cf", "records": penaltyObjects(t, 2)}
@@ -223,6 +225,7 @@ func TestPostRecordsNeedsKey(t *testing.T) {
 // TestAPIKeyRateLimit: each key has its own bucket; over it the answer is
 // 429 with Retry-After, and another key is not affected.
 func TestAPIKeyRateLimit(t *testing.T) {
+	t.Parallel()
 	env := newIntakeServer(t)
 	h, err := New(Options{Store: env.store, SiteName: "测试", Authorizer: &auth.Authorizer{Roles: auth.DefaultRoles()}, APIRate: 0.01, APIBurst: 2})
 	if err != nil {

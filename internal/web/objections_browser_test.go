@@ -19,6 +19,7 @@ import (
 // 更正 from the queue; the public then sees the corrected version and the
 // record's history.
 func TestBrowserObjection(t *testing.T) {
+	t.Parallel()
 	env := newObjectionEnv(t)
 	ctx := browsertest.New(t, 90*time.Second)
 	recURL := env.base + "/records/" + env.ref
@@ -85,6 +86,7 @@ func TestBrowserObjection(t *testing.T) {
 // same-origin form without a session), gets the 查询码 and follows the
 // case with it; the record is marked.
 func TestBrowserThirdPartyObjection(t *testing.T) {
+	t.Parallel()
 	env := newObjectionEnv(t)
 	ctx := browsertest.New(t, 90*time.Second)
 	evidence := filepath.Join(t.TempDir(), "复议决定书.png")

@@ -58,7 +58,7 @@ func newObjectionEnv(t *testing.T) objectionEnv {
 		{Login: "reviewer.xian", Name: "西安审核员", OrgID: env.xian.ID, Roles: []string{"reviewer"}},
 		{Login: "reviewer.root", Name: "平台审核员", OrgID: env.root.ID, Roles: []string{"reviewer"}},
 	} {
-		u.PasswordHash = auth.HashPassword(testPassword)
+		u.PasswordHash = testPasswordHash()
 		if _, err := env.s.CreateUser(ctx, u, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 			t.Fatal(err)
 		}
@@ -122,6 +122,7 @@ func act(t *testing.T, b *browser, path, action, outcome, note string) (int, str
 // corrected version and its history; the shop asks for a re-review, which
 // only the level above decides. Nobody else sees or acts on the case.
 func TestObjectionWorkflow(t *testing.T) {
+	t.Parallel()
 	env := newObjectionEnv(t)
 	ctx := context.Background()
 	shop := env.as(t, "shop")
@@ -272,6 +273,7 @@ func TestObjectionWorkflow(t *testing.T) {
 // nothing is taken without a name, a contact and evidence, or about a
 // record that is not public.
 func TestObjectionByThirdParty(t *testing.T) {
+	t.Parallel()
 	env := newObjectionEnv(t)
 	ctx := context.Background()
 	public, shop, dept := env.as(t, ""), env.as(t, "shop"), env.as(t, "reviewer.dept")
@@ -385,6 +387,7 @@ func TestObjectionByThirdParty(t *testing.T) {
 // escalated, with who must act, counted in the reminder atop the queue and
 // listed alone with ?overdue=1; the level above sees it too.
 func TestObjectionQueueReminders(t *testing.T) {
+	t.Parallel()
 	env := newObjectionEnv(t)
 	shop, dept, xian := env.as(t, "shop"), env.as(t, "reviewer.dept"), env.as(t, "reviewer.xian")
 	recPath := "/records/" + env.ref

@@ -45,16 +45,23 @@ type fakeIdP struct {
 
 type fakeGrant struct{ nonce, challenge, sub string }
 
-func newFakeIdP(t *testing.T) *fakeIdP {
-	t.Helper()
+// idpKeys are the fake identity provider's signing key and another one,
+// made once for all tests: generating RSA keys is slow.
+var idpKeys = sync.OnceValues(func() (*rsa.PrivateKey, *rsa.PrivateKey) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
+	return key, other
+})
+
+func newFakeIdP(t *testing.T) *fakeIdP {
+	t.Helper()
+	key, other := idpKeys()
 	p := &fakeIdP{t: t, key: key, other: other, clientID: "xinyong-test", secret: "client-secret", codes: map[string]fakeGrant{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", p.discovery)
@@ -272,6 +279,7 @@ func (env accessEnv) assertNoTokens(t *testing.T, idp *fakeIdP) {
 }
 
 func TestOIDCNotConfigured(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	b := env.browser(t)
 	if _, body := b.get("/login"); strings.Contains(body, "/login/oidc") {
@@ -287,6 +295,7 @@ func TestOIDCNotConfigured(t *testing.T) {
 // SameSite=Lax and scoped to the sign-on paths; the callback cannot be
 // replayed.
 func TestOIDCSignIn(t *testing.T) {
+	t.Parallel()
 	env, idp := newOIDCEnv(t)
 	env.link(t, idp, "clerk.xian", "u-1001", nil)
 	idp.set(func(p *fakeIdP) { p.sub = "u-1001" })
@@ -334,6 +343,7 @@ func TestOIDCSignIn(t *testing.T) {
 // TestOIDCUnknownIdentity: an identity linked to no account is refused
 // with a message and recorded; no session starts.
 func TestOIDCUnknownIdentity(t *testing.T) {
+	t.Parallel()
 	env, idp := newOIDCEnv(t)
 	idp.set(func(p *fakeIdP) { p.sub = "stranger-7" })
 	b := env.browser(t)
@@ -356,6 +366,7 @@ func TestOIDCUnknownIdentity(t *testing.T) {
 // cookie, or that comes without the cookie, is refused before the code is
 // used.
 func TestOIDCWrongState(t *testing.T) {
+	t.Parallel()
 	env, idp := newOIDCEnv(t)
 	env.link(t, idp, "clerk.xian", "u-1001", nil)
 	idp.set(func(p *fakeIdP) { p.sub = "u-1001" })
@@ -401,6 +412,7 @@ func TestOIDCWrongState(t *testing.T) {
 // TestOIDCAccountRefused: a disabled or locked account linked to the
 // identity is refused.
 func TestOIDCAccountRefused(t *testing.T) {
+	t.Parallel()
 	env, idp := newOIDCEnv(t)
 	env.link(t, idp, "clerk.baoji", "u-2002", func(u *auth.User) { u.Disabled = true })
 	env.link(t, idp, "clerk.xian", "u-1001", func(u *auth.User) { u.LockedUntil = time.Now().Add(10 * time.Minute) })
@@ -431,6 +443,7 @@ func TestOIDCAccountRefused(t *testing.T) {
 // the provider does not publish, is refused; so is the provider's own
 // refusal.
 func TestOIDCBadIDToken(t *testing.T) {
+	t.Parallel()
 	env, idp := newOIDCEnv(t)
 	env.link(t, idp, "clerk.xian", "u-1001", nil)
 	for name, bad := range map[string]func(p *fakeIdP){
@@ -466,6 +479,7 @@ func TestOIDCBadIDToken(t *testing.T) {
 }
 
 func TestOIDCConfigIncomplete(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	opts := env.opts
 	opts.OIDC = &OIDCConfig{Issuer: "https://sso.example.gov.cn", ClientID: "x"}
@@ -478,6 +492,7 @@ func TestOIDCConfigIncomplete(t *testing.T) {
 // flow cookie is Secure; an unreachable provider gives a message, not a
 // hang or a crash.
 func TestOIDCCookieSecureAndProviderDown(t *testing.T) {
+	t.Parallel()
 	env := newAccessEnv(t)
 	idp := newFakeIdP(t)
 	opts := env.opts

@@ -64,6 +64,7 @@ func shopPenalty(no string, decided calendar.Date, rep string) map[string]string
 // open it and see the operator's ID number masked, then follow as_of to a
 // day when a penalty that has since expired was still shown.
 func TestBrowserPortal(t *testing.T) {
+	t.Parallel()
 	_, s := newTestServer(t)
 	today := calendar.Today()
 	old, recent := today.AddMonths(-18), today.AddMonths(-1)

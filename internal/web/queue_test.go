@@ -44,6 +44,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // TestReadQueueOrder: reads that find the slot taken are worked on in the
 // order they arrived; a write and health checks pass the line.
 func TestReadQueueOrder(t *testing.T) {
+	t.Parallel()
 	hold := make(chan struct{})
 	var mu sync.Mutex
 	var order []string
@@ -106,6 +107,7 @@ func TestReadQueueOrder(t *testing.T) {
 // Retry-After (a problem document on the API, a page elsewhere), and a
 // cancelled read leaves the line without taking a slot.
 func TestReadQueueTimeout(t *testing.T) {
+	t.Parallel()
 	hold := make(chan struct{})
 	s, srv := queueServer(t, 100*time.Millisecond, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("hold") != "" {

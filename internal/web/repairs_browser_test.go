@@ -20,6 +20,7 @@ import (
 // the department's reviewer approves from their queues; the public then
 // no longer sees the penalty, and the shop sees it as 已信用修复.
 func TestBrowserRepair(t *testing.T) {
+	t.Parallel()
 	env := newRepairEnv(t)
 	ctx := browsertest.New(t, 90*time.Second)
 	receipt := filepath.Join(t.TempDir(), "罚款收据.png")
@@ -91,6 +92,7 @@ func TestBrowserRepair(t *testing.T) {
 // Chromium, found unsound from the queue, and the public sees the penalty
 // again.
 func TestBrowserRepairRecheck(t *testing.T) {
+	t.Parallel()
 	env := newRepairEnv(t)
 	shop, root, dept := env.as(t, "shop"), env.as(t, "reviewer.root"), env.as(t, "reviewer.dept")
 	oldPath := "/records/" + env.oldRef

@@ -134,6 +134,7 @@ var commitmentCodeRe = regexp.MustCompile(`id="commitment-code"><a href="/commit
 // a repair event and the shop still sees it, 已信用修复, in its own file.
 // Nobody else sees the application or its proof; a stale form is 409.
 func TestRepairWorkflow(t *testing.T) {
+	t.Parallel()
 	env := newRepairEnv(t)
 	ctx := context.Background()
 	shop := env.as(t, "shop")
@@ -403,6 +404,7 @@ func TestRepairWorkflow(t *testing.T) {
 // re-check needs a reason, revokes the repair, makes the record public
 // again and tells subscribers; the public column counts it.
 func TestRepairRecheck(t *testing.T) {
+	t.Parallel()
 	env := newRepairEnv(t)
 	ctx := context.Background()
 	shop, root, dept, public := env.as(t, "shop"), env.as(t, "reviewer.root"), env.as(t, "reviewer.dept"), env.as(t, "")
@@ -493,6 +495,7 @@ func TestRepairRecheck(t *testing.T) {
 // by 西安市市场监管局 but supplied by another department is decided by the
 // authority's reviewers, not the supplier's.
 func TestRepairGoesToTheDecidingAuthority(t *testing.T) {
+	t.Parallel()
 	env := newRepairEnv(t)
 	ctx := context.Background()
 	old := calendar.Today().AddMonths(-5)

@@ -58,6 +58,7 @@ func get(t *testing.T, url string) (*http.Response, string) {
 }
 
 func TestRoutes(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t)
 	cases := []struct {
 		path   string
@@ -126,6 +127,7 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestNoPersonalDataInPages(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t)
 	id := storetest.RIC("610102", "19800101", 5)
 	for _, p := range []string{"/", "/api/v1/stats", "/metrics"} {
@@ -136,6 +138,7 @@ func TestNoPersonalDataInPages(t *testing.T) {
 }
 
 func TestHealthzFailsWhenStoreIsDown(t *testing.T) {
+	t.Parallel()
 	srv, s := newTestServer(t)
 	s.Close()
 	resp, _ := get(t, srv.URL+"/healthz")
@@ -147,6 +150,7 @@ func TestHealthzFailsWhenStoreIsDown(t *testing.T) {
 // TestOpenAPIDocument keeps docs/openapi.json equal to what the code
 // generates; run with -update after changing the API.
 func TestOpenAPIDocument(t *testing.T) {
+	t.Parallel()
 	srv, _ := newTestServer(t)
 	_, body := get(t, srv.URL+"/api/v1/openapi.json")
 	var v any
@@ -171,6 +175,7 @@ func TestOpenAPIDocument(t *testing.T) {
 }
 
 func TestSearchRateLimit(t *testing.T) {
+	t.Parallel()
 	_, s := newTestServer(t)
 	h, err := New(Options{Store: s, SiteName: "测试", Version: "test", SearchRate: 0.5, SearchBurst: 2,
 		Portal: &portal.Service{Store: s, Catalog: catalog.Default(), Keys: storetest.Keys()}})

@@ -1,4 +1,6 @@
-// Package pgtest gives tests a fresh PostgreSQL database.
+// Package pgtest gives tests a fresh PostgreSQL database: an empty one
+// (NewDatabase), or one already at the newest schema, cloned from a
+// migrated template (NewMigratedDatabase, template.go).
 //
 // It uses the server named by XINYONG_TEST_PG (an admin DSN), else the one
 // at 127.0.0.1:5432 (user postgres), else it starts its own with initdb on
@@ -25,6 +27,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // DefaultDSN is the server tried when XINYONG_TEST_PG is not set.
@@ -48,16 +51,42 @@ func Main(m *testing.M) int {
 }
 
 // NewDatabase creates an empty database with a UTF-8 ctype and returns its
-// DSN; the database is dropped when t ends.
+// DSN; the database is dropped when t ends. Tests of migrations use it;
+// others want NewMigratedDatabase.
 func NewDatabase(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, "", nil)
+}
+
+// server returns the admin DSN of the test server, skipping t (failing it
+// under CI=true) when there is none.
+func server(t testing.TB) string {
 	t.Helper()
 	once.Do(func() { adminDSN, setupErr = findServer() })
 	if setupErr != nil {
 		Unavailable(t, setupErr)
 	}
+	return adminDSN
+}
+
+// createSQL is the statement that creates database name: empty, UTF-8 with
+// a UTF-8 ctype, from template0, or a copy of template.
+func createSQL(name, template string) string {
+	if template == "" {
+		return `CREATE DATABASE ` + name + ` TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`
+	}
+	return `CREATE DATABASE ` + name + ` TEMPLATE ` + template
+}
+
+// newDatabase creates a database for t, a copy of template unless that is
+// "", and drops it when t ends. When the template is gone (dropped as
+// stale by another test binary), remake makes it again, once.
+func newDatabase(t testing.TB, template string, remake func() error) string {
+	t.Helper()
+	admin := server(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, adminDSN)
+	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		t.Fatalf("connect to test PostgreSQL: %v", err)
 	}
@@ -65,13 +94,30 @@ func NewDatabase(t testing.TB) string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "xinyong_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name+` TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`); err != nil {
-		t.Fatalf("create test database: %v", err)
+	for attempt := 0; ; attempt++ {
+		_, err = conn.Exec(ctx, createSQL(name, template))
+		var pgErr *pgconn.PgError
+		switch {
+		case err == nil:
+		case errors.As(err, &pgErr) && pgErr.Code == "3D000" && remake != nil: // invalid_catalog_name
+			again := remake
+			remake = nil
+			if err := again(); err != nil {
+				t.Fatalf("make template database %s again: %v", template, err)
+			}
+			continue
+		case errors.As(err, &pgErr) && pgErr.Code == "55006" && attempt < 50: // object_in_use: a session on the template
+			time.Sleep(100 * time.Millisecond)
+			continue
+		default:
+			t.Fatalf("create test database: %v", err)
+		}
+		break
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, adminDSN)
+		conn, err := pgx.Connect(ctx, admin)
 		if err != nil {
 			t.Errorf("drop test database: %v", err)
 			return
@@ -81,11 +127,20 @@ func NewDatabase(t testing.TB) string {
 			t.Errorf("drop test database: %v", err)
 		}
 	})
-	cfg, err := pgx.ParseConfig(adminDSN)
+	dsn, err := databaseDSN(admin, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", cfg.User, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), name)
+	return dsn
+}
+
+// databaseDSN is the DSN of database name on the server of admin.
+func databaseDSN(admin, name string) (string, error) {
+	cfg, err := pgx.ParseConfig(admin)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", cfg.User, net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), name), nil
 }
 
 // Unavailable skips t, or fails it under CI=true.

@@ -9,7 +9,6 @@ import (
 	"github.com/xinyong/xinyong/internal/demo"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/store"
-	"github.com/xinyong/xinyong/internal/store/pgtest"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
@@ -21,7 +20,7 @@ import (
 // the index serves (a literal tsquery cast, no function around grams).
 func TestMatchUsesIndex(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, pgtest.NewDatabase(t), storetest.Keys())
+	s, err := Open(ctx, newDatabase(t), storetest.Keys())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,10 +92,16 @@ func OpenWith(ctx context.Context, dsn string, keys *pii.Keyring, o Options) (*S
 // Dialect implements store.Store.
 func (s *Store) Dialect() string { return "postgres" }
 
+// Migrations returns the migration files embedded in the binary, at the
+// root of the file system (tests name their template databases by them).
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return sub
+}
+
 func (s *Store) migrator() (store.Migrator, func() error) {
 	db := stdlib.OpenDBFromPool(s.pool)
-	sub, _ := fs.Sub(migrations, "migrations")
-	return store.Migrator{DB: db, Dialect: goose.DialectPostgres, FS: sub}, db.Close
+	return store.Migrator{DB: db, Dialect: goose.DialectPostgres, FS: Migrations()}, db.Close
 }
 
 // Migrate implements store.Store.

@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/xinyong/xinyong/internal/pii"
@@ -12,16 +15,50 @@ import (
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain: the tests here mostly wait on the server (each sub-test of the
+// conformance suite has a database of its own), so unless -test.parallel
+// is given, 4×GOMAXPROCS of them run at once rather than GOMAXPROCS.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 
 // TestIndexed runs the name-search tests through an in-memory name index.
 func TestIndexed(t *testing.T) { storetest.RunIndexed(t, harness) }
 
-// harness opens a fresh database.
-func harness(t *testing.T) storetest.Harness {
-	dsn := pgtest.NewDatabase(t)
+// schema is the driver's schema, for pgtest's template databases (the same
+// as postgrestest.Schema, which this package's tests cannot import).
+var schema = pgtest.Schema{Files: Migrations(), Version: "search index " + store.SearchIndexVersion, Migrate: func(ctx context.Context, dsn string) error {
+	s, err := Open(ctx, dsn, nil)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.Migrate(ctx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}}
+
+// newDatabase creates a database at the newest schema.
+func newDatabase(t *testing.T) string { return pgtest.NewMigratedDatabase(t, schema) }
+
+// harness opens a fresh database: an empty one or a copy of the migrated
+// template.
+func harness(t *testing.T, empty bool) storetest.Harness {
+	var dsn string
+	if empty {
+		dsn = pgtest.NewDatabase(t)
+	} else {
+		dsn = newDatabase(t)
+	}
 	open := func(keys *pii.Keyring) *Store {
 		s, err := Open(context.Background(), dsn, keys)
 		if err != nil {

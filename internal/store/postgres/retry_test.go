@@ -15,7 +15,6 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
-	"github.com/xinyong/xinyong/internal/store/pgtest"
 	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
@@ -48,7 +47,7 @@ func TestIsConnError(t *testing.T) {
 // access store's (database/sql), whether it scans one row or several.
 func TestReadsSurviveTerminatedBackends(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.NewDatabase(t)
+	dsn := newDatabase(t)
 	s, err := Open(ctx, dsn, storetest.Keys())
 	if err != nil {
 		t.Fatal(err)

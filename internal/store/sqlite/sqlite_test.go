@@ -14,8 +14,9 @@ func TestConformance(t *testing.T) { storetest.Run(t, harness) }
 // TestIndexed runs the name-search tests through an in-memory name index.
 func TestIndexed(t *testing.T) { storetest.RunIndexed(t, harness) }
 
-// harness opens a fresh store in a temporary directory.
-func harness(t *testing.T) storetest.Harness {
+// harness opens a fresh store in a temporary directory (empty: SQLite
+// makes its database on first use).
+func harness(t *testing.T, _ bool) storetest.Harness {
 	dir := t.TempDir()
 	open := func(keys *pii.Keyring) *Store {
 		s, err := Open(context.Background(), dir, keys)

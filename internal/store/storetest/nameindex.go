@@ -22,11 +22,9 @@ func RunIndexed(t *testing.T, open Open) {
 	}, matchTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := open(t)
+			t.Parallel()
+			h := open.migrated(t, "Indexed"+tc.name)
 			ctx := context.Background()
-			if _, _, err := h.Store.Migrate(ctx); err != nil {
-				t.Fatalf("migrate: %v", err)
-			}
 			x, err := store.NewIndexed(ctx, h.Store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err != nil {
 				t.Fatal(err)
