@@ -60,6 +60,7 @@ func commands() []command {
 		{"user", "账户 (accounts: user list | add | passwd | disable | enable)", runUser},
 		{"client", "接口密钥 (API clients: client list | add | rotate | revoke)", runClient},
 		{"audit", "审计日志 (audit trail: audit verify | list)", runAudit},
+		{"report", "信用报告 (credit reports: report key | verify | issue | log)", runReport},
 		{"key", "数据密钥 (data key: key rotate [--new-key-file F] [--reencrypt])", runKey},
 		{"bench", "性能测试 (benchmarks: bench import, bench portal)", runBench},
 		{"demo", "生成演示数据 (fill the database with synthetic demo data)", runDemo},

@@ -111,12 +111,22 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	}
 	authz := &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return usageError("--public-url %q: want the site's absolute address, https://HOST", c.PublicURL)
+		}
+	}
+	reports, err := app.Reports(c, s, ps, checks, authz, keys)
+	if err != nil {
+		return err
+	}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
-		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
+		Reports:     reports, PublicURL: c.PublicURL,
+		APIRate: c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
 		IDLookupRate: c.IDLookupRate,

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/check"
@@ -22,6 +23,8 @@ import (
 	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/pii"
+	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/postgres"
 	"github.com/xinyong/xinyong/internal/store/sqlite"
@@ -277,4 +280,26 @@ func Checks(c config.Config, s store.Store, cat *catalog.Catalog) (*check.Servic
 		svc.Match = check.NameMatcher(m)
 	}
 	return svc, nil
+}
+
+// Reports is the credit report service over s: the builder reads through
+// ps, the log signs with the data keys' report signing key.
+func Reports(c config.Config, s store.Store, ps *portal.Service, checks *check.Service, authz *auth.Authorizer, keys *pii.Keyring) (*report.Service, error) {
+	priv, ok := keys.SigningKey()
+	if !ok {
+		return nil, errors.New("the data keys hold no report signing key")
+	}
+	signer, err := report.NewSigner(priv)
+	if err != nil {
+		return nil, err
+	}
+	site := c.SiteName
+	if site == "" {
+		site = "公共信用信息平台"
+	}
+	b := &report.Builder{Portal: ps, Store: s, Catalog: ps.Catalog, Site: site}
+	if checks != nil && checks.Checker != nil {
+		b.Lists = checks.Checker.Lists
+	}
+	return &report.Service{Builder: b, Log: &report.Log{Store: s, Signer: signer}, Store: s, Auth: authz, Keys: keys}, nil
 }

@@ -49,6 +49,8 @@ type Config struct {
 	OIDCClientID    string
 	OIDCSecret      string
 	OIDCRedirectURL string
+	PublicURL       string
+	ReportKey       string
 }
 
 // Option describes one option.
@@ -168,6 +170,10 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			fs.StringVar(&c.OIDCRedirectURL, "oidc-redirect-url", d, u)
 		}},
+	{Flag: "public-url", Env: "XINYONG_PUBLIC_URL", Usage: "serve: the site's address as users reach it (https://host), for the verification links and QR codes of credit reports; empty: the address each request came to",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.PublicURL, "public-url", d, u) }},
+	{Flag: "key", Env: "XINYONG_REPORT_KEY", Usage: "report verify: the platform's verifier key (xinyong report key, GET /api/v1/reports/key), or a file holding it",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.ReportKey, "key", d, u) }},
 	{Flag: "debug-addr", Env: "XINYONG_DEBUG_ADDR", Usage: "serve: loopback address (127.0.0.1:PORT) for Go's profiling endpoints /debug/pprof/; empty: off",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.DebugAddr, "debug-addr", d, u) }},
 	{Flag: "log-level", Env: "XINYONG_LOG_LEVEL", Default: "info", Usage: "log level: debug, info, warn or error",
@@ -185,7 +191,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr")
+	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )

@@ -472,3 +472,12 @@ func BenchmarkRankPossible(b *testing.B) {
 		sinkResults = r.Possible
 	}
 }
+
+func TestPlaceName(t *testing.T) {
+	for code, want := range map[string]string{"610113": "陕西省西安市雁塔区", "610100": "陕西省西安市", "610000": "陕西省",
+		"110105": "北京市", "619999": "陕西省", "990000": "", "61": ""} {
+		if got := PlaceName(code); got != want {
+			t.Errorf("PlaceName(%s) = %q, want %q", code, got, want)
+		}
+	}
+}

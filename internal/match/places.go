@@ -178,3 +178,31 @@ func placeCode(s string) string {
 	}
 	return code
 }
+
+// placeNames maps the division codes of the list to their names.
+var placeNames = func() map[string]string {
+	m := map[string]string{}
+	for _, p := range placeRows {
+		m[p.code] = p.name
+	}
+	for _, p := range shaanxi {
+		m[p[0]] = p[1]
+	}
+	return m
+}()
+
+// PlaceName names a 6-digit GB/T 2260 division as people read it —
+// province, city, county (陕西省西安市雁塔区) — as far as the embedded list
+// knows it; "" when it knows not even the province.
+func PlaceName(code string) string {
+	if len(code) != 6 {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range []string{code[:2] + "0000", code[:4] + "00", code} {
+		if n := placeNames[c]; n != "" && !strings.HasSuffix(b.String(), n) {
+			b.WriteString(n)
+		}
+	}
+	return b.String()
+}

@@ -19,6 +19,7 @@ package pii
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
@@ -73,7 +74,11 @@ type subKeys struct {
 	aead    [256]cipher.AEAD
 	lookup  []byte
 	audit   []byte
-	macs    *sync.Pool // of HMAC-SHA-256 states keyed with lookup
+	// sign is the Ed25519 key that signs issued credit reports and the
+	// checkpoints of their log (nil in a database that has none yet: see
+	// AddSigningKey).
+	sign ed25519.PrivateKey
+	macs *sync.Pool // of HMAC-SHA-256 states keyed with lookup
 }
 
 // NewMaster makes a keyring from a 32-byte master key. It holds no
@@ -156,15 +161,22 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// newSubKeys checks a set of sub-keys and builds its ciphers.
-func newSubKeys(primary byte, enc map[byte][]byte, lookup, audit []byte) (*subKeys, error) {
+// newSubKeys checks a set of sub-keys and builds its ciphers. sign is the
+// seed of the Ed25519 signing key (nil: none).
+func newSubKeys(primary byte, enc map[byte][]byte, lookup, audit, sign []byte) (*subKeys, error) {
 	if len(lookup) != KeySize || len(audit) != KeySize {
 		return nil, errors.New("pii: bad lookup or audit key size")
+	}
+	if sign != nil && len(sign) != ed25519.SeedSize {
+		return nil, errors.New("pii: bad signing key size")
 	}
 	if _, ok := enc[primary]; !ok {
 		return nil, fmt.Errorf("pii: primary encryption key %d missing", primary)
 	}
 	sk := &subKeys{primary: primary, enc: enc, lookup: lookup, audit: audit}
+	if sign != nil {
+		sk.sign = ed25519.NewKeyFromSeed(sign)
+	}
 	for id, key := range enc {
 		if id == 0 || len(key) != KeySize {
 			return nil, fmt.Errorf("pii: bad encryption key %d", id)
@@ -190,7 +202,7 @@ func (k *Keyring) legacy() (*subKeys, error) {
 		}
 		keys[i] = b
 	}
-	return newSubKeys(legacyID, map[byte][]byte{legacyID: keys[0]}, keys[1], keys[2])
+	return newSubKeys(legacyID, map[byte][]byte{legacyID: keys[0]}, keys[1], keys[2], nil)
 }
 
 func randomKey() []byte {
@@ -201,9 +213,17 @@ func randomKey() []byte {
 	return b
 }
 
-// fresh makes random sub-keys (encryption key id 1).
+// fresh makes random sub-keys (encryption key id 1) with a signing key.
 func fresh() (*subKeys, error) {
-	return newSubKeys(1, map[byte][]byte{1: randomKey()}, randomKey(), randomKey())
+	return newSubKeys(1, map[byte][]byte{1: randomKey()}, randomKey(), randomKey(), randomKey())
+}
+
+// seed is the signing key's seed, or nil.
+func (sk *subKeys) seed() []byte {
+	if sk.sign == nil {
+		return nil
+	}
+	return sk.sign.Seed()
 }
 
 // LegacyFingerprint is the fingerprint releases before envelope encryption
@@ -255,7 +275,7 @@ func (k *Keyring) AddEncryptionKey() (byte, error) {
 	}
 	enc := maps.Clone(sk.enc)
 	enc[id] = randomKey()
-	nk, err := newSubKeys(id, enc, sk.lookup, sk.audit)
+	nk, err := newSubKeys(id, enc, sk.lookup, sk.audit, sk.seed())
 	if err != nil {
 		return 0, err
 	}
@@ -270,7 +290,34 @@ func (k *Keyring) DropOldEncryptionKeys() error {
 	if err != nil {
 		return err
 	}
-	nk, err := newSubKeys(sk.primary, map[byte][]byte{sk.primary: sk.enc[sk.primary]}, sk.lookup, sk.audit)
+	nk, err := newSubKeys(sk.primary, map[byte][]byte{sk.primary: sk.enc[sk.primary]}, sk.lookup, sk.audit, sk.seed())
+	if err != nil {
+		return err
+	}
+	k.keys.Store(nk)
+	return nil
+}
+
+// SigningKey returns the Ed25519 key that signs issued credit reports and
+// their log's checkpoints, and whether the keyring holds one (a database
+// from before reports gets one from store.LoadKeys).
+func (k *Keyring) SigningKey() (ed25519.PrivateKey, bool) {
+	sk := k.mustLoaded()
+	return sk.sign, sk.sign != nil
+}
+
+// AddSigningKey gives a keyring without a signing key a random one; one
+// that holds a key keeps it (a signing key is never replaced: reports
+// signed with it stay verifiable).
+func (k *Keyring) AddSigningKey() error {
+	sk, err := k.loaded()
+	if err != nil {
+		return err
+	}
+	if sk.sign != nil {
+		return nil
+	}
+	nk, err := newSubKeys(sk.primary, sk.enc, sk.lookup, sk.audit, randomKey())
 	if err != nil {
 		return err
 	}

@@ -421,3 +421,62 @@ func TestWriteKeyFile(t *testing.T) {
 		t.Fatalf("mode %v", st.Mode())
 	}
 }
+
+func TestSigningKey(t *testing.T) {
+	k, err := NewMaster(bytes.Repeat([]byte{9}, KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := k.NewWrapped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Unlock(w); err != nil {
+		t.Fatal(err)
+	}
+	sign, ok := k.SigningKey()
+	if !ok {
+		t.Fatal("fresh keys hold no signing key")
+	}
+	if err := k.AddSigningKey(); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := k.SigningKey(); !again.Equal(sign) {
+		t.Fatal("AddSigningKey replaced an existing key")
+	}
+	rotated, err := k.WithMaster(bytes.Repeat([]byte{10}, KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rotated.AddEncryptionKey(); err != nil {
+		t.Fatal(err)
+	}
+	w2, err := rotated.Wrap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, _ := NewMaster(bytes.Repeat([]byte{10}, KeySize))
+	if err := k2.Unlock(w2); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := k2.SigningKey(); !ok || !got.Equal(sign) {
+		t.Fatal("the signing key did not survive a master-key rotation and a new encryption key")
+	}
+	if err := k2.DropOldEncryptionKeys(); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := k2.SigningKey(); !ok || !got.Equal(sign) {
+		t.Fatal("dropping old encryption keys dropped the signing key")
+	}
+	// Legacy keys have none until one is added.
+	l := testRing(t, 3)
+	if _, ok := l.SigningKey(); ok {
+		t.Fatal("legacy-derived keys hold a signing key")
+	}
+	if err := l.AddSigningKey(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := l.SigningKey(); !ok {
+		t.Fatal("AddSigningKey added none")
+	}
+}

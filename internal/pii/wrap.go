@@ -23,6 +23,9 @@ type wrappedKeys struct {
 	Enc     []encKey `json:"enc"`
 	Lookup  []byte   `json:"lookup"`
 	Audit   []byte   `json:"audit"`
+	// Sign is the seed of the Ed25519 key that signs credit reports
+	// (absent in databases from before reports).
+	Sign []byte `json:"sign,omitempty"`
 }
 
 type encKey struct {
@@ -61,7 +64,7 @@ func (k *Keyring) LegacyWrapped() (string, error) {
 }
 
 func (k *Keyring) wrap(sk *subKeys) (string, error) {
-	w := wrappedKeys{Primary: sk.primary, Lookup: sk.lookup, Audit: sk.audit}
+	w := wrappedKeys{Primary: sk.primary, Lookup: sk.lookup, Audit: sk.audit, Sign: sk.seed()}
 	for _, id := range sk.ids() {
 		w.Enc = append(w.Enc, encKey{ID: id, Key: sk.enc[id]})
 	}
@@ -107,7 +110,7 @@ func (k *Keyring) Unlock(wrapped string) error {
 		}
 		enc[e.ID] = e.Key
 	}
-	sk, err := newSubKeys(w.Primary, enc, w.Lookup, w.Audit)
+	sk, err := newSubKeys(w.Primary, enc, w.Lookup, w.Audit, w.Sign)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ var EncryptedColumns = []EncryptedColumn{
 	{Table: "objections", Key: []string{"id"}, Column: "contact"},
 	{Table: "repair_files", Key: []string{"id"}, Column: "data"},
 	{Table: "objection_files", Key: []string{"id"}, Column: "data"},
+	{Table: "report_grants", Key: []string{"id"}, Column: "document"},
 }
 
 // KeyStore is what data-key management needs of a driver besides Store.
@@ -73,7 +74,10 @@ func LoadKeys(ctx context.Context, ks KeyStore, k *pii.Keyring) error {
 	for range 2 {
 		wrapped, err := ks.Setting(ctx, SettingDataKeys)
 		if err == nil {
-			return k.Unlock(wrapped)
+			if err := k.Unlock(wrapped); err != nil {
+				return err
+			}
+			return ensureSigningKey(ctx, ks, k, wrapped)
 		}
 		if !errors.Is(err, ErrNotFound) {
 			return err
@@ -109,9 +113,46 @@ func LoadKeys(ctx context.Context, ks KeyStore, k *pii.Keyring) error {
 		if _, err := ks.SwapSetting(ctx, SettingFingerprint, fp, envelopeMarker); err != nil {
 			return err
 		}
-		return nil
+		return ensureSigningKey(ctx, ks, k, wrapped)
 	}
 	return fmt.Errorf("settings mark the data keys as stored (%s) but hold no %s: restore the settings table from a backup", SettingFingerprint, SettingDataKeys)
+}
+
+// ensureSigningKey gives the stored sub-keys a report signing key when they
+// have none (a database from before credit reports, or one whose keys were
+// derived the legacy way): a random Ed25519 key, wrapped under the master
+// key with the others, so that key rotation keeps it. wrapped is what k
+// was loaded from. Processes doing this at once agree on the first stored.
+func ensureSigningKey(ctx context.Context, ks KeyStore, k *pii.Keyring, wrapped string) error {
+	for range 3 {
+		if _, ok := k.SigningKey(); ok {
+			return nil
+		}
+		nk, err := k.WithMaster(nil)
+		if err != nil {
+			return err
+		}
+		if err := nk.AddSigningKey(); err != nil {
+			return err
+		}
+		next, err := nk.Wrap()
+		if err != nil {
+			return err
+		}
+		if _, err := ks.SwapSetting(ctx, SettingDataKeys, wrapped, next); err != nil {
+			return err
+		}
+		if wrapped, err = ks.Setting(ctx, SettingDataKeys); err != nil {
+			return err
+		}
+		if err := k.Unlock(wrapped); err != nil {
+			return err
+		}
+	}
+	if _, ok := k.SigningKey(); !ok {
+		return errors.New("the stored data keys keep changing: could not add the report signing key")
+	}
+	return nil
 }
 
 // ErrKeysChanged is returned when the stored sub-keys changed during a key

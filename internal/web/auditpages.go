@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -18,7 +19,7 @@ func (s *Server) registerAuditPages(mux *http.ServeMux) {
 
 // queryActions are the audit actions that are queries about a subject,
 // shown to the subject as its query history (知情权).
-var queryActions = []string{auth.AuditRecordRead, auth.AuditSubjectRead, auth.AuditCheck}
+var queryActions = []string{auth.AuditRecordRead, auth.AuditSubjectRead, auth.AuditCheck, report.AuditIssue, report.AuditGrant}
 
 // actionLabels name audit actions for people.
 var actionLabels = map[string]string{
@@ -26,6 +27,7 @@ var actionLabels = map[string]string{
 	auth.AuditRecordSubmit: "报送信息", auth.AuditRecordChange: "变更信息", auth.AuditCheck: "信用核查", auth.AuditCheckFeedback: "核查结果反馈", auth.AuditWatch: "读取关注主体变动", auth.AuditOrgChange: "机构变更",
 	auth.AuditUserChange: "账户变更", auth.AuditClientChange: "接口密钥变更", auth.AuditKeyRotate: "密钥轮换", auth.AuditDenied: "拒绝访问",
 	auth.AuditAuditRead: "查阅审计日志", auth.AuditQueryLogRead: "查阅查询记录",
+	report.AuditIssue: "出具个人信用报告", report.AuditGrant: "登记书面授权",
 }
 
 // auditRow is an audit entry with names for people.
@@ -114,11 +116,13 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) {
 	}
 	others := entries[:0:0]
 	for _, e := range entries {
-		if e.Actor != p.String() { // the subject's own reads are not queries about it
+		// The subject's own reads are not queries about it; every issue of
+		// its report is listed, its own too.
+		if e.Actor != p.String() || e.Action == report.AuditIssue {
 			others = append(others, e)
 		}
 	}
-	data := map[string]any{"Subject": sub, "Rows": s.auditRows(ctx, others)}
+	data := map[string]any{"Subject": sub, "Rows": s.auditRows(ctx, others), "Reports": s.opts.Reports != nil}
 	if s.opts.Portal != nil {
 		data["Ref"] = s.opts.Portal.SubjectRef(sub)
 		own, err := s.opts.Portal.OwnRecords(ctx, sub.ID)

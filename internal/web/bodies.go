@@ -24,6 +24,7 @@ var formLimits = map[string]int64{
 	"POST /records/{ref}/objections": maxUpload,
 	"POST /records/{ref}/repairs":    maxUpload,
 	"POST /check":                    maxCheckUpload + 1<<20,
+	"POST /verify":                   maxVerifyUpload + 1<<20,
 }
 
 // limitForms applies the limit of the route a page's request with a body

@@ -29,7 +29,7 @@ func newPages(siteName string) (*pages, error) {
 		"add":        func(a, b int) int { return a + b },
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
-		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform"} {
+		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {

@@ -89,7 +89,9 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := subjectFile{File: f, Sections: make([]fileSection, len(f.Sections))}
+	p := who(r)
+	d := subjectFile{File: f, Sections: make([]fileSection, len(f.Sections)),
+		Reports: s.opts.Reports != nil && (f.Subject.Class != credit.ClassPerson || p.Kind == auth.UserKind && p.SubjectID == f.Subject.ID)}
 	for i, sec := range f.Sections {
 		d.Sections[i] = fileSection{Section: sec}
 		if sec.ID == "commitments" && served {
@@ -107,6 +109,8 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 type subjectFile struct {
 	portal.File
 	Sections []fileSection
+	// Reports: the credit report can be downloaded (persons: their own).
+	Reports bool
 }
 
 // fileSection is a part of a credit file: records of a kind, or the

@@ -133,15 +133,22 @@ func (s *Server) limited(r *http.Request) *limiter {
 		if s.idLimiter != nil && idLookup(r) {
 			return s.idLimiter
 		}
-		if p == "/search" || p == "/api/v1/subjects" {
+		if p == "/search" || p == "/api/v1/subjects" || isReport(p) || p == "/verify" && r.URL.Query().Get("number") != "" {
 			return s.limiter
 		}
 	case http.MethodPost:
-		if p == "/login" || p == "/api/v1/objections" || strings.HasPrefix(p, "/records/") && strings.HasSuffix(p, "/objections") {
+		if p == "/login" || p == "/verify" || p == "/api/v1/objections" || strings.HasPrefix(p, "/records/") && strings.HasSuffix(p, "/objections") {
 			return s.limiter
 		}
 	}
 	return nil
+}
+
+// isReport reports whether a path asks for a credit report: issued at
+// each request, so counted like a search.
+func isReport(p string) bool {
+	return (strings.HasPrefix(p, "/api/v1/subjects/") || strings.HasPrefix(p, "/subjects/")) &&
+		(strings.HasSuffix(p, "/report") || strings.HasSuffix(p, "/report.pdf"))
 }
 
 // idLookup reports whether a read asks about an ID number (公民身份号码):

@@ -29,6 +29,7 @@ import (
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/repair"
+	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -83,6 +84,11 @@ type Options struct {
 	Repairs *repair.Service
 	// Commitments keeps the commitment registry (nil: none).
 	Commitments *commitment.Service
+	// Reports issues and verifies credit reports (nil: none).
+	Reports *report.Service
+	// PublicURL is the site's address as users reach it (https://host),
+	// for the verification links in reports; empty: the request's host.
+	PublicURL string
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -158,7 +164,7 @@ func New(o Options) (*Server, error) {
 
 	mux := http.NewServeMux()
 	s.api = newAPI(mux, o.Version)
-	s.api.UseMiddleware(s.authenticate)
+	s.api.UseMiddleware(s.authenticate, s.withBase)
 	s.registerAPI()
 	s.registerIntake()
 	s.registerPortalAPI()
@@ -178,6 +184,7 @@ func New(o Options) (*Server, error) {
 	s.registerObjections(mux)
 	s.registerRepairs(mux)
 	s.registerCommitments(mux)
+	s.registerReports(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))

@@ -15,6 +15,9 @@ import (
 // chain (any constant unique to the purpose).
 const auditLockKey = 0x78796175 // "xyau"
 
+// reportsLockKey serialises appends to the report log.
+const reportsLockKey = 0x78797270 // "xyrp"
+
 // access builds the shared access store over the pool, through
 // database/sql; closing the returned *sql.DB does not close the pool.
 func access(s *Store) (*sqlaccess.Store, *sql.DB) {
@@ -31,6 +34,10 @@ func access(s *Store) (*sqlaccess.Store, *sql.DB) {
 		},
 		LockChanges: func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, changesLockKey)
+			return err
+		},
+		LockReports: func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, reportsLockKey)
 			return err
 		}}, db
 }

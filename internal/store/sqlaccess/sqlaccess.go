@@ -42,6 +42,11 @@ type Store struct {
 	// drivers' own appends take the same lock: PostgreSQL's advisory lock
 	// of the change feed; SQLite has one writer already).
 	LockChanges func(ctx context.Context, tx *sql.Tx) error
+	// LockReports, when set, is run first in every transaction that
+	// appends to the report log, so that its entries are numbered in
+	// commit order (PostgreSQL: an advisory transaction lock; SQLite has
+	// one writer already).
+	LockReports func(ctx context.Context, tx *sql.Tx) error
 	Now         func() time.Time
 	// Positional makes long multi-row INSERTs use ? placeholders
 	// (SQLite) instead of $n (PostgreSQL).

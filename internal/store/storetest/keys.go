@@ -21,6 +21,7 @@ func keyTests() []namedTest {
 		{"KeyRotateMaster", testRotateMaster},
 		{"KeyReencrypt", testReencrypt},
 		{"KeyReencryptInterrupted", testReencryptInterrupted},
+		{"SigningKeyKept", testSigningKeyKept},
 	}
 }
 
@@ -389,5 +390,42 @@ func testReencryptInterrupted(t *testing.T, h Harness) {
 	s = h.ReopenWith(k5)
 	if got := snapshot(t, s, persons, records); got != before {
 		t.Fatalf("after the second run:\n%s\nbefore:\n%s", got, before)
+	}
+}
+
+// testSigningKeyKept: the report signing key is one of the wrapped
+// sub-keys: a database from before envelope encryption gets one when its
+// keys are first loaded, and neither reloading, rotating the master key
+// nor re-encrypting changes it (reports signed with it stay verifiable).
+func testSigningKeyKept(t *testing.T, h Harness) {
+	ctx := context.Background()
+	legacyDatabase(t, h)
+	k := mustLoadKeys(t, h.Store, legacyMaster)
+	sign, ok := k.SigningKey()
+	if !ok {
+		t.Fatal("no signing key after LoadKeys of a legacy database")
+	}
+	pub := sign.Public()
+	same := func(k *pii.Keyring, when string) {
+		t.Helper()
+		got, ok := k.SigningKey()
+		if !ok || !got.Equal(sign) {
+			t.Fatalf("%s: signing key %v, want the first (%x…)", when, ok, pub)
+		}
+	}
+	same(mustLoadKeys(t, h.Store, legacyMaster), "loaded again")
+	s := h.ReopenWith(k)
+	k2, err := store.RotateKeys(ctx, keyStore(t, s), k, masterKey(7), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same(k2, "rotated")
+	if _, err := store.Reencrypt(ctx, keyStore(t, s), k2, store.ReencryptOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	same(mustLoadKeys(t, s, masterKey(7)), "re-encrypted, loaded under the new master")
+	// A fresh database has one from the start.
+	if k, ok := Keys().SigningKey(); ok || k != nil {
+		t.Fatal("legacy-derived keys hold a signing key")
 	}
 }
