@@ -11,6 +11,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
@@ -185,7 +186,7 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	month := r.URL.Query().Get("month")
 	if month == "" {
-		month = time.Now().In(chinaTime).Format("2006-01")
+		month = time.Now().In(calendar.Location()).Format("2006-01")
 	}
 	rows, err := s.checkStats(r.Context(), p, month)
 	if err != nil {

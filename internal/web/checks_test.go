@@ -199,6 +199,8 @@ func TestCheckByCode(t *testing.T) {
 	if code, page := ch.get("/checks/" + strconv.FormatInt(r.ID, 10)); code != 200 || !strings.Contains(page, "CG-2026-0017") ||
 		!strings.Contains(page, "依法限制参加政府采购活动") || !strings.Contains(page, "西安老赖商贸有限公司") {
 		t.Errorf("certificate page: %d", code)
+	} else if at := r.At.In(calendar.Location()).Format("2006-01-02 15:04:05") + "（北京时间）"; !strings.Contains(page, at) || strings.Contains(page, "UTC") {
+		t.Errorf("certificate page: the check's time should read %s, in Beijing time", at)
 	}
 	x := env.browser(t)
 	x.base = env.srv.URL
@@ -269,7 +271,7 @@ func TestCheckFeedbackAndStats(t *testing.T) {
 	if code, body := send(env.key, []map[string]any{{"item": 1, "measure": "M01", "applied": true}, {"item": 2, "measure": "R04", "applied": false, "reason": "项目不涉及财政资金"}}); code != 204 {
 		t.Fatalf("feedback: %d %s", code, body)
 	}
-	month := time.Now().In(chinaTime).Format("2006-01")
+	month := time.Now().In(calendar.Location()).Format("2006-01")
 	req, _ := http.NewRequest("GET", env.srv.URL+"/api/v1/stats/checks?month="+month, nil)
 	req.Header.Set("Authorization", "Bearer "+env.key)
 	resp, err := http.DefaultClient.Do(req)

@@ -26,7 +26,9 @@ func newPages(siteName string) (*pages, error) {
 	funcs := template.FuncMap{
 		"classLabel": credit.Class.Label,
 		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
-		"add":        func(a, b int) int { return a + b },
+		// beijing formats a time in Beijing time: people never read UTC.
+		"beijing": func(t time.Time, layout string) string { return t.In(calendar.Location()).Format(layout) },
+		"add":     func(a, b int) int { return a + b },
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
 		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify"} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -51,10 +52,8 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, status int
 const badCredentials = "登录名或密码错误"
 
 func lockedMessage(u auth.User) string {
-	return "该账户因连续多次登录失败已被临时锁定，请于 " + u.LockedUntil.In(chinaTime).Format("15:04") + " 后再试，或联系管理员"
+	return "该账户因连续多次登录失败已被临时锁定，请于 " + u.LockedUntil.In(calendar.Location()).Format("15:04") + " 后再试，或联系管理员"
 }
-
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
