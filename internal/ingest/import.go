@@ -15,7 +15,8 @@ import (
 )
 
 // LateAfter is the 双公示 deadline: records must reach the platform within
-// 7 working days of the decision; more is late.
+// 7 working days of the decision; more is late. Each kind's own deadline
+// is catalog.Kind.Timeliness's (monthly for kinds without one).
 const LateAfter = 7
 
 // BatchSize is how many accepted rows one transaction files. Big
@@ -350,7 +351,7 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		return store.RecordInput{}, []RowError{e}
 	}
 	dd := rec.DecisionDate()
-	wd := im.Calendar.WorkingDaysBetween(dd, received)
+	wd, late := kind.Timeliness(dd, received, im.Calendar)
 	public, private := recordFields(kind, rec)
 	return store.RecordInput{
 		Kind:         kind.Code,
@@ -363,7 +364,7 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		Private:      private,
 		Content:      rec.Canonical(),
 		WorkingDays:  wd,
-		Late:         wd > LateAfter,
+		Late:         late,
 		Bad:          kind.Nature == catalog.NatureBad,
 	}, nil
 }
