@@ -50,6 +50,8 @@ type Store interface {
 	ObjectionStore
 	RepairStore
 	CommitmentStore
+	ReturnStore
+	LedgerStore
 }
 
 // SubjectStore keeps the subject registry.
