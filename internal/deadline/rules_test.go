@@ -125,7 +125,7 @@ func TestParseValid(t *testing.T) {
 	if got := keysOf(none.Merge(r)); !slices.Equal(got, keysOf(r)) {
 		t.Errorf("nil.Merge = %v", got)
 	}
-	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:9]) {
+	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:10]) {
 		t.Errorf("Merge(nil) = %v", got)
 	}
 	if _, ok := none.Step("repair.decide"); ok || len(none.Steps()) != 0 {
