@@ -40,6 +40,9 @@ type Importer struct {
 	Hash func(string) []byte
 }
 
+// ProgressEvery is how many rows Options.Progress is told about at once.
+const ProgressEvery = 1000
+
 // Options describe one intake.
 type Options struct {
 	Kind     string
@@ -202,7 +205,7 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 			continue
 		}
 		res.Rows++
-		if opt.Progress != nil && res.Rows%10000 == 0 {
+		if opt.Progress != nil && res.Rows%ProgressEvery == 0 {
 			opt.Progress(res.Rows)
 		}
 		in, errs := im.validate(kind, cols, row, n, received, opt.Dept)

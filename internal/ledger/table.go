@@ -49,21 +49,29 @@ func cells(r Row, mode string, noUpdate string) []string {
 		itoa(r.Fixed), itoa(r.Open), noUpdate}
 }
 
-// Table is the monthly progress table as text cells: a row per department
-// and kind, a subtotal per region, the total last. The page, the CSV and
-// the XLSX show exactly these cells.
-func (rep Report) Table() [][]string {
-	out := [][]string{}
+// Line is a line of the monthly table: its cells, and the department row
+// it shows (nil for a region's subtotal and the total).
+type Line struct {
+	Cells []string
+	Row   *Row
+}
+
+// Lines are the monthly progress table: a line per department and kind, a
+// subtotal per region, the total last. The page, the CSV and the XLSX
+// show exactly these cells.
+func (rep Report) Lines() []Line {
+	var out []Line
 	n := 0
 	region := ""
 	flush := func(name string) {
 		for _, t := range rep.Regions {
 			if t.Name == name {
-				out = append(out, append([]string{"", name, "小计"}, cells(t.Row, "", itoa(t.NoUpdates()))...)[:len(TableHeader)])
+				out = append(out, Line{Cells: append([]string{"", name, "小计"}, cells(t.Row, "", itoa(t.NoUpdates()))...)})
 			}
 		}
 	}
-	for i, r := range rep.Rows {
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
 		name := r.Region
 		if name == "" {
 			name = "未归属行政区"
@@ -77,12 +85,22 @@ func (rep Report) Table() [][]string {
 		if r.Monthly {
 			noUpdate = yesNo(r.NoUpdate)
 		}
-		out = append(out, append([]string{itoa(n), name, r.DeptName}, cells(r, modeLabel(r.Mode), noUpdate)...))
+		out = append(out, Line{Cells: append([]string{itoa(n), name, r.DeptName}, cells(*r, modeLabel(r.Mode), noUpdate)...), Row: r})
 	}
 	if len(rep.Rows) > 0 {
 		flush(region)
 	}
-	out = append(out, append([]string{"", "", rep.Total.Name}, cells(rep.Total.Row, "", itoa(rep.Total.NoUpdates()))...))
+	out = append(out, Line{Cells: append([]string{"", "", rep.Total.Name}, cells(rep.Total.Row, "", itoa(rep.Total.NoUpdates()))...)})
+	return out
+}
+
+// Table is the cells of Lines.
+func (rep Report) Table() [][]string {
+	lines := rep.Lines()
+	out := make([][]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.Cells
+	}
 	return out
 }
 

@@ -24,6 +24,8 @@ var formLimits = map[string]int64{
 	"POST /records/{ref}/objections": maxUpload,
 	"POST /records/{ref}/repairs":    maxUpload,
 	"POST /check":                    maxCheckUpload + 1<<20,
+	"POST /intake":                   maxIntakeUpload + 1<<20,
+	"POST /ledger/register":          maxRegisterUpload + 1<<20,
 }
 
 // limitForms applies the limit of the route a page's request with a body

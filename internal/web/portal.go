@@ -142,6 +142,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	objections := !hist && s.opts.Objections != nil
 	own := p.Kind == auth.UserKind && p.SubjectID != 0 && p.SubjectID == v.SubjectID
 	data := map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref")),
+		"CanChange": !hist && s.canChange(r, r.PathValue("ref")),
 		"CanObject": objections && own,
 		// Anyone else with evidence, about a record public today.
 		"CanObjectPublic": objections && !own && s.opts.Objections.Public != nil && v.Decision.Public && !p.Staff()}
