@@ -54,6 +54,10 @@ func formFields(k *catalog.Kind, values map[string]string, errs []ingest.RowErro
 	}
 	out := make([]formField, 0, len(k.Fields))
 	for _, f := range k.Fields {
+		if f.Type == catalog.TypeIDType {
+			// The built-in document types, offered; "其他-…" may be typed.
+			f.Enum, f.OtherSpec = catalog.IDTypes(), true
+		}
 		out = append(out, formField{Field: f, Value: values[f.Key], Error: byName[f.Name], Locked: locked[f.Key],
 			Textarea: f.Type == catalog.TypeText && f.MaxLen > 200})
 	}
