@@ -250,10 +250,10 @@ func TestLedgerEndToEnd(t *testing.T) {
 			var q struct {
 				Months []struct {
 					Rows []struct {
-						Dept       string `json:"dept"`
-						Kind       string `json:"kind"`
-						Expected   int    `json:"expected"`
-						Reported   int    `json:"reported"`
+						Dept       string                 `json:"dept"`
+						Kind       string                 `json:"kind"`
+						Expected   int                    `json:"expected"`
+						Reported   int                    `json:"reported"`
 						ReportRate struct{ Num, Den int } `json:"report_rate"`
 						PassRate   struct{ Num, Den int } `json:"pass_rate"`
 						TimelyRate struct{ Num, Den int } `json:"timely_rate"`
