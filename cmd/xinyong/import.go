@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -65,15 +62,15 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	defer s.Close()
 
 	opt := ingest.Options{Kind: *kind, Dept: *dept, Channel: "file", FileName: filepath.Base(*file), FileHash: hash, Reason: *reason}
-	var errw *rejectWriter
+	var errw *ingest.ErrorsWriter
 	if *errorsOut != "" {
 		f, err := os.Create(*errorsOut)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		errw = newRejectWriter(f)
-		opt.Rejected = errw.write
+		errw = ingest.NewErrorsWriter(f)
+		opt.Rejected = errw.Write
 	}
 	opt.Progress = importProgress(env, log)
 	im, err := app.Importer(c, s, keys)
@@ -82,7 +79,7 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 	}
 	res, err := im.Import(ctx, t, opt)
 	if errw != nil {
-		if ferr := errw.close(); err == nil && ferr != nil {
+		if ferr := errw.Close(); err == nil && ferr != nil {
 			err = ferr
 		}
 	}
@@ -152,47 +149,4 @@ func importProgress(env *environ, log *slog.Logger) func(int) {
 			next = n + 100000
 		}
 	}
-}
-
-// rejectWriter writes rejected rows as CSV: the original header and values
-// and a last column with the reasons, ready to fix and send again (the
-// extra column is ignored on import). UTF-8 with a BOM, for spreadsheets.
-type rejectWriter struct {
-	buf *bufio.Writer
-	w   *csv.Writer
-	n   int
-}
-
-// ReasonHeader is the reason column's header in the rejected-rows file.
-const ReasonHeader = "错误原因"
-
-func newRejectWriter(f io.Writer) *rejectWriter {
-	b := bufio.NewWriter(f)
-	b.WriteString("\ufeff")
-	return &rejectWriter{buf: b, w: csv.NewWriter(b)}
-}
-
-// write writes one rejected row, after the header the first time.
-func (r *rejectWriter) write(header []string, _ int, values []string, errs []ingest.RowError) error {
-	if r.n == 0 {
-		r.w.Write(append(append([]string(nil), header...), ReasonHeader))
-	}
-	reasons := make([]string, len(errs))
-	for i, e := range errs {
-		if e.Field != "" {
-			reasons[i] = e.Field + "：" + e.Reason
-		} else {
-			reasons[i] = e.Reason
-		}
-	}
-	r.n++
-	return r.w.Write(append(append([]string(nil), values...), strings.Join(reasons, "；")))
-}
-
-func (r *rejectWriter) close() error {
-	r.w.Flush()
-	if err := r.w.Error(); err != nil {
-		return err
-	}
-	return r.buf.Flush()
 }

@@ -278,8 +278,9 @@ func TestRecordCommand(t *testing.T) {
 	}
 }
 
-// TestImportKindFromData adds a kind (行政强制) as a data file and imports
-// records of it: no code for the kind.
+// TestImportKindFromData adds a kind (a test definition of 行政强制, code
+// tq: the catalogue ships its own qz) as a data file and imports records
+// of it: no code for the kind.
 func TestImportKindFromData(t *testing.T) {
 	dir := t.TempDir()
 	catDir := filepath.Join(dir, "catalog")
@@ -288,9 +289,9 @@ func TestImportKindFromData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(catDir, "qz.json"), def, 0o644)
+	os.WriteFile(filepath.Join(catDir, "tq.json"), def, 0o644)
 	code, out, _ := runCmd(t, "", nil, "catalog", "list", "--catalog", catDir)
-	if code != 0 || !strings.Contains(out, "行政强制") {
+	if code != 0 || !strings.Contains(out, "行政强制（测试定义）") {
 		t.Fatalf("catalog list: %q", out)
 	}
 	dept := "11610000MB1234567X"
@@ -301,7 +302,7 @@ func TestImportKindFromData(t *testing.T) {
 	os.WriteFile(file, []byte("行政相对人名称,行政相对人类别,统一社会信用代码,行政强制决定书文号,强制措施类别,决定日期,数据来源单位,数据来源单位统一社会信用代码\n"+
 		"福州某某有限公司,法人及非法人组织,91350100M000100Y43,强制〔2026〕1号,扣押财物,2026-11-02,某市市场监督管理局,"+dept+"\n"+
 		"福州某某有限公司,法人及非法人组织,91350100M000100Y43,强制〔2026〕2号,没收房子,2026-11-02,某市市场监督管理局,"+dept+"\n"), 0o644)
-	code, out, errs := runCmd(t, "", nil, "import", "--kind", "qz", "--file", file, "--json", "--catalog", catDir, "--data", dir)
+	code, out, errs := runCmd(t, "", nil, "import", "--kind", "tq", "--file", file, "--json", "--catalog", catDir, "--data", dir)
 	r := decodeImport(t, out)
 	if code != 0 || r.Accepted != 1 || len(r.Rejected) != 1 || r.Rejected[0].Field != "强制措施类别" {
 		t.Fatalf("%d %+v %s", code, r, errs)

@@ -36,6 +36,8 @@ const (
 	AuditObjection     = "objection"      // an objection filed or acted on (target objection:ID, Outcome the action)
 	AuditRepair        = "repair"         // a credit repair application filed or acted on (target repair:ID, Outcome the action)
 	AuditCommitment    = "commitment"     // a credit commitment made, registered or assessed (target commitment:ID, Outcome the action)
+	AuditReturn        = "return"         // a return (退回) withdrawn, or a department's returned rows read in clear (target return:ID or batch:ID)
+	AuditLedger        = "ledger"         // a reporting-ledger plan or decision register changed (target ledger:DEPT:KIND)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

@@ -39,11 +39,15 @@ const (
 	OrgManage        Action = "org.manage"        // create and disable organisations
 	UserManage       Action = "user.manage"       // create, change and disable accounts
 	ClientManage     Action = "client.manage"     // create, rotate and revoke API clients
+	ReturnManage     Action = "return.manage"     // a department's returned rows (退回): read them as sent, withdraw them
+	LedgerManage     Action = "ledger.manage"     // the reporting ledger (报送台账): expected volumes and decision registers
+	QualityRead      Action = "quality.read"      // reporting quality (上报率, 合格率, 及时率 …) and the returns of the organisation and below
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
-	RepairReview, CommitmentManage, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage}
+	RepairReview, CommitmentManage, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
+	ReturnManage, LedgerManage, QualityRead}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -87,6 +91,7 @@ const (
 	RoleChecker  = "checker"
 	RoleAuditor  = "auditor"
 	RoleSubject  = "subject"
+	RoleOffice   = "office"
 )
 
 //go:embed roles.json
@@ -381,6 +386,7 @@ var actionLabels = map[Action]string{
 	RecordChange: "更正、撤销信息", SharedRead: "读取共享信息", ObjectionReview: "处理异议", RepairReview: "审核信用修复", CommitmentManage: "登记信用承诺、认定履行状态",
 	CheckRun: "信用核查", CheckRead: "查看核查存档", AuditRead: "查阅审计日志", QueryLogRead: "查看查询记录",
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
+	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

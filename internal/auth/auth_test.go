@@ -31,20 +31,22 @@ var (
 )
 
 var principals = map[string]Principal{
-	"anonymous":    Anyone,
-	"adminOp":      {Kind: UserKind, ID: 1, Org: opOrg, Roles: []string{RoleAdmin}},
-	"adminCityA":   {Kind: UserKind, ID: 2, Org: cityA, Roles: []string{RoleAdmin}},
-	"clerkA":       {Kind: UserKind, ID: 3, Org: deptA, Roles: []string{RoleClerk}},
-	"reviewerA":    {Kind: UserKind, ID: 4, Org: deptA, Roles: []string{RoleReviewer}},
-	"checkerA":     {Kind: UserKind, ID: 5, Org: deptA, Roles: []string{RoleChecker}},
-	"clerkCityA":   {Kind: UserKind, ID: 6, Org: cityA, Roles: []string{RoleClerk}},
-	"auditorOp":    {Kind: UserKind, ID: 7, Org: opOrg, Roles: []string{RoleAuditor}},
-	"auditorCityA": {Kind: UserKind, ID: 8, Org: cityA, Roles: []string{RoleAuditor}},
-	"subject42":    {Kind: UserKind, ID: 9, Roles: []string{RoleSubject}, SubjectID: 42},
-	"clientCF":     {Kind: Client, ID: 1, Org: deptA, Scopes: []string{"records:submit:cf"}},
-	"clientCheck":  {Kind: Client, ID: 2, Org: deptA, Scopes: []string{"checks:run"}},
-	"clerkBDown":   {Kind: UserKind, ID: 10, Org: deptBDown, Roles: []string{RoleClerk}},
-	"noRoles":      {Kind: UserKind, ID: 11, Org: deptA},
+	"anonymous":     Anyone,
+	"adminOp":       {Kind: UserKind, ID: 1, Org: opOrg, Roles: []string{RoleAdmin}},
+	"adminCityA":    {Kind: UserKind, ID: 2, Org: cityA, Roles: []string{RoleAdmin}},
+	"clerkA":        {Kind: UserKind, ID: 3, Org: deptA, Roles: []string{RoleClerk}},
+	"reviewerA":     {Kind: UserKind, ID: 4, Org: deptA, Roles: []string{RoleReviewer}},
+	"checkerA":      {Kind: UserKind, ID: 5, Org: deptA, Roles: []string{RoleChecker}},
+	"clerkCityA":    {Kind: UserKind, ID: 6, Org: cityA, Roles: []string{RoleClerk}},
+	"auditorOp":     {Kind: UserKind, ID: 7, Org: opOrg, Roles: []string{RoleAuditor}},
+	"auditorCityA":  {Kind: UserKind, ID: 8, Org: cityA, Roles: []string{RoleAuditor}},
+	"subject42":     {Kind: UserKind, ID: 9, Roles: []string{RoleSubject}, SubjectID: 42},
+	"clientCF":      {Kind: Client, ID: 1, Org: deptA, Scopes: []string{"records:submit:cf"}},
+	"clientCheck":   {Kind: Client, ID: 2, Org: deptA, Scopes: []string{"checks:run"}},
+	"clerkBDown":    {Kind: UserKind, ID: 10, Org: deptBDown, Roles: []string{RoleClerk}},
+	"noRoles":       {Kind: UserKind, ID: 11, Org: deptA},
+	"officeCityA":   {Kind: UserKind, ID: 12, Org: cityA, Roles: []string{RoleOffice}},
+	"clientReturns": {Kind: Client, ID: 3, Org: deptA, Scopes: []string{"returns:manage", "quality:read"}},
 }
 
 var resources = map[string]Resource{
@@ -76,13 +78,14 @@ var allowed = func() map[string]bool {
 	manage := []Action{OrgManage, UserManage, ClientManage}
 	add("adminOp", manage, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("adminCityA", manage, "rA", "rAxk", "rCounty", "rCityA") // its city and its counties, not 宝鸡, not above
-	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage}, "rA", "rAxk")
+	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, ReturnManage, LedgerManage, QualityRead}, "rA", "rAxk")
 	add("clerkA", []Action{SharedRead}, all...)
 	add("reviewerA", []Action{ObjectionReview, RepairReview, CommitmentManage, RecordRead, RecordChange}, "rA", "rAxk")
 	add("reviewerA", []Action{SharedRead}, all...)
 	add("checkerA", []Action{CheckRun, CheckRead}, "rA", "rAxk")
 	add("checkerA", []Action{SharedRead}, all...)
-	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage}, "rA", "rAxk", "rCounty", "rCityA")
+	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, ReturnManage, LedgerManage, QualityRead},
+		"rA", "rAxk", "rCounty", "rCityA")
 	add("clerkCityA", []Action{SharedRead}, all...)
 	add("auditorOp", []Action{AuditRead}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("auditorOp", []Action{QueryLogRead}, all...)
@@ -91,6 +94,10 @@ var allowed = func() map[string]bool {
 	add("subject42", []Action{SubjectFile, QueryLogRead}, "rA", "rAxk") // its own, nobody else's
 	add("clientCF", []Action{RecordSubmit}, "rA")                       // only cf, only its department
 	add("clientCheck", []Action{CheckRun}, "rA", "rAxk")
+	// The credit office of a city: the quality of its departments and
+	// counties, their ledgers; no record, no returned row in clear.
+	add("officeCityA", []Action{QualityRead, LedgerManage}, "rA", "rAxk", "rCounty", "rCityA")
+	add("clientReturns", []Action{ReturnManage, QualityRead}, "rA", "rAxk")
 	return m
 }()
 

@@ -44,8 +44,8 @@ var builtin = sync.OnceValues(func() ([]*Kind, error) {
 	return out, nil
 })
 
-// Builtin returns the kinds embedded in the binary (kinds/*.json: cf
-// 行政处罚 and xk 行政许可), in file-name order.
+// Builtin returns the kinds embedded in the binary (kinds/*.json), in
+// file-name order.
 func Builtin() []*Kind {
 	ks, err := builtin()
 	if err != nil {

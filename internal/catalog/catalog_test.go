@@ -17,7 +17,7 @@ func TestBuiltinKinds(t *testing.T) {
 	for _, k := range c.Kinds() {
 		codes = append(codes, k.Code)
 	}
-	if !slices.Equal(codes, []string{"cf", "hm", "sx", "wn", "xk"}) {
+	if !slices.Equal(codes, []string{"cf", "gf", "hm", "jc", "jl", "qr", "qz", "sx", "wn", "xk"}) {
 		t.Fatalf("kinds %v", codes)
 	}
 	cf, xk := kind(t, "cf"), kind(t, "xk")
@@ -129,8 +129,8 @@ func TestCatalogAdd(t *testing.T) {
 	if err := c.Add(nil); err == nil {
 		t.Error("nil accepted")
 	}
-	if _, ok := c.Kind("qz"); ok {
-		t.Error("qz before adding")
+	if _, ok := c.Kind("tq"); ok {
+		t.Error("tq before adding")
 	}
 	if _, ok := New().Kind("cf"); ok {
 		t.Error("New is not empty")
@@ -153,10 +153,10 @@ func TestThirdKindFromData(t *testing.T) {
 	if err := c.Add(qz); err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := c.Kind("qz"); !ok || got != qz || len(c.Kinds()) != 6 {
+	if got, ok := c.Kind("tq"); !ok || got != qz || len(c.Kinds()) != 11 {
 		t.Fatal("qz not in catalogue")
 	}
-	if _, ok := Default().Kind("qz"); ok {
+	if _, ok := Default().Kind("tq"); ok {
 		t.Error("adding to one catalogue changed another")
 	}
 	cols, err := qz.MatchHeader([]string{"*行政相对人名称", "qz_xdr_lb", "统一社会信用代码", "证件类型", "证件号码",
@@ -164,7 +164,7 @@ func TestThirdKindFromData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cols.Warnings) != 1 || !strings.Contains(cols.Warnings[0], "“备注”不是行政强制的字段") {
+	if len(cols.Warnings) != 1 || !strings.Contains(cols.Warnings[0], "“备注”不是行政强制（测试定义）的字段") {
 		t.Errorf("warnings %q", cols.Warnings)
 	}
 	good := []string{"福州某某贸易有限公司", "法人及非法人组织", orgUSCC, "", "", "榕市监强〔2024〕5号",
@@ -179,7 +179,7 @@ func TestThirdKindFromData(t *testing.T) {
 	if rec.DecisionDate() != calendar.MustParseDate("2024-05-06") || rec.DecisionNo() != "榕市监强〔2024〕5号" || rec.SourceDeptUSCC() != deptUSCC {
 		t.Errorf("accessors %v %q %q", rec.DecisionDate(), rec.DecisionNo(), rec.SourceDeptUSCC())
 	}
-	if got := rec.IdentityKey(nil); got != "qz|decision_no=榕市监强〔2024〕5号|source_dept_uscc="+deptUSCC+"|subject_uscc="+orgUSCC {
+	if got := rec.IdentityKey(nil); got != "tq|decision_no=榕市监强〔2024〕5号|source_dept_uscc="+deptUSCC+"|subject_uscc="+orgUSCC {
 		t.Errorf("IdentityKey %q", got)
 	}
 	// A conditional rule from the data: freezing needs the amount.

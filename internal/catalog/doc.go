@@ -4,7 +4,7 @@
 //
 // # Use
 //
-//	cat := catalog.Default()                 // built-in kinds: cf 行政处罚, xk 行政许可
+//	cat := catalog.Default()                 // built-in kinds: cf 行政处罚, xk 行政许可, …
 //	k, _ := cat.Kind("cf")
 //	cols, err := k.MatchHeader(headerRow)    // *HeaderError: 缺少必填列：…
 //	for each row {
@@ -32,9 +32,10 @@
 // # Adding a kind
 //
 // A kind is a JSON file, loaded with LoadKind and added with Catalog.Add;
-// the built-in ones are embedded from kinds/*.json. Adding 行政强制,
-// 行政确认, 检查抽查, 经营异常名录 … needs a file, no Go code (see
-// testdata/qz.json for a small example). LoadKind rejects unknown JSON
+// the built-in ones are embedded from kinds/*.json (cf, xk, the lists
+// sx and hm, wn, and the monthly kinds qz 行政强制, qr 行政确认, jl 行政奖励,
+// gf 行政给付, jc 行政检查). Adding a kind needs a file, no Go code (see
+// testdata/qz.json for a small example, code tq). LoadKind rejects unknown JSON
 // names and reports every problem of a definition at once, in Chinese
 // (*DefinitionError).
 //

@@ -41,6 +41,16 @@ func (k *Kind) Validate(values []string, cols Columns, today calendar.Date) (Rec
 	if cols.kind != k {
 		panic("catalog: Validate called with Columns of another kind")
 	}
+	v, errs := k.run(values, cols, today)
+	if errs != nil {
+		return Record{}, errs
+	}
+	return Record{kind: k, vals: v.vals}, nil
+}
+
+// run validates a row field by field: v.vals holds the normalized value of
+// every valid field, whatever the others.
+func (k *Kind) run(values []string, cols Columns, today calendar.Date) (validator, []FieldError) {
 	v := validator{k: k, values: values, col: cols.col, today: today, vals: make([]string, len(k.Fields))}
 	var errs []FieldError
 	for _, i := range k.c.order {
@@ -63,10 +73,7 @@ func (k *Kind) Validate(values []string, cols Columns, today calendar.Date) (Rec
 		}
 		v.vals[i] = norm
 	}
-	if errs != nil {
-		return Record{}, errs
-	}
-	return Record{kind: k, vals: v.vals}, nil
+	return v, errs
 }
 
 // IsBlankRow reports whether every value is empty after trimming; importers

@@ -149,3 +149,40 @@ func RegionPrefix(code string) string {
 	}
 	return code
 }
+
+// MaskIDsIn masks, in free text, every run of 15 to 18 digits (an 18th
+// character may be X): a 公民身份号码 typed where none was expected (a
+// remark, a misplaced column) is never shown in clear. Other text is
+// kept.
+func MaskIDsIn(s string) string {
+	var b strings.Builder
+	start := -1
+	flush := func(end int) {
+		run := s[start:end]
+		if n := len(run); n >= 15 && n <= 18 {
+			b.WriteString(MaskID(run))
+		} else {
+			b.WriteString(run)
+		}
+		start = -1
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		digit := c >= '0' && c <= '9'
+		x := (c == 'X' || c == 'x') && start >= 0 && i-start == 17
+		if digit || x {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			flush(i)
+		}
+		b.WriteByte(c)
+	}
+	if start >= 0 {
+		flush(len(s))
+	}
+	return b.String()
+}

@@ -117,3 +117,19 @@ func TestBidiReason(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskIDsIn(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "",
+		"备注：身份证610102198001010011号": "备注：身份证6101**********0011号",
+		"61010219800101001X":        "6101**********001X",
+		"电话13900000000":             "电话13900000000",
+		"罚款2000元":                   "罚款2000元",
+		"1234567890123456789":       "1234567890123456789",
+		"a610102800101001b":         "a6101*******1001b",
+	} {
+		if got := MaskIDsIn(in); got != want {
+			t.Errorf("MaskIDsIn(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -132,7 +132,10 @@
 //   - repair.decide 认定部门修复决定: 3, 国办发〔2025〕22号 as reported (not
 //     verified);
 //   - repair.sync 修复结果同步: 3, practice under 国家发展改革委令第58号
-//     (secondary source).
+//     (secondary source);
+//   - repair.recheck 信用修复抽查复核: 10, 平台默认;
+//   - return.fix 退回信息补正: 5, 平台默认 (a department corrects and sends
+//     again a row intake returned to it; no text names a number of days).
 //
 // All have RemindDays 1 and EscalateEvery 2, platform defaults. Shanghai's
 // regulation is the only provincial rule with exact objection deadlines the

@@ -5,17 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
 // LateAfter is the 双公示 deadline: records must reach the platform within
-// 7 working days of the decision; more is late.
+// 7 working days of the decision; more is late. Each kind's own deadline
+// is catalog.Kind.Timeliness's (monthly for kinds without one).
 const LateAfter = 7
 
 // BatchSize is how many accepted rows one transaction files. Big
@@ -36,6 +39,9 @@ type Importer struct {
 	// whose subject is a person.
 	Hash func(string) []byte
 }
+
+// ProgressEvery is how many rows Options.Progress is told about at once.
+const ProgressEvery = 1000
 
 // Options describe one intake.
 type Options struct {
@@ -156,6 +162,20 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	cur := newPending()
 	var rejected []RowOutcome
 	var readErr error
+	// Every rejected row is returned (退回) to the department, in chunks
+	// as they come.
+	var returns []store.ReturnInput
+	anyReturned := false
+	returnRow := func(n int, row []string, errs []RowError, parsed bool) error {
+		returns = append(returns, im.returnOf(kind, cols, header, n, row, errs, received, opt.Dept, parsed))
+		anyReturned = true
+		if len(returns) < returnChunk {
+			return nil
+		}
+		err := im.Store.AddReturns(ctx, batch.ID, returns)
+		returns = returns[:0]
+		return err
+	}
 	for {
 		row, n, err := t.Next()
 		if errors.Is(err, io.EOF) {
@@ -175,13 +195,17 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 				readErr = err
 				break
 			}
+			if err := returnRow(n, row, re, false); err != nil {
+				readErr = err
+				break
+			}
 			continue
 		}
 		if catalog.IsBlankRow(row) {
 			continue
 		}
 		res.Rows++
-		if opt.Progress != nil && res.Rows%10000 == 0 {
+		if opt.Progress != nil && res.Rows%ProgressEvery == 0 {
 			opt.Progress(res.Rows)
 		}
 		in, errs := im.validate(kind, cols, row, n, received, opt.Dept)
@@ -189,6 +213,10 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		if errs != nil {
 			rejected = appendRejected(rejected, opt, RowOutcome{Row: n, Errs: errs})
 			if err := im.reject(opt, header, n, row, errs, &res); err != nil {
+				readErr = err
+				break
+			}
+			if err := returnRow(n, row, errs, true); err != nil {
 				readErr = err
 				break
 			}
@@ -231,6 +259,13 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	}
 	if opt.Outcomes {
 		res.Outcomes = mergeOutcomes(outcomes, rejected)
+	}
+	if anyReturned {
+		// The last chunk; the call also closes returns of this file that
+		// a later row of it fixed.
+		if err := im.Store.AddReturns(ctx, batch.ID, returns); err != nil {
+			return res, fmt.Errorf("退回信息写入失败（重新导入同一文件即可继续）：%w", err)
+		}
 	}
 	var rej []store.Rejection
 	for _, r := range res.Rejected {
@@ -350,8 +385,12 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		return store.RecordInput{}, []RowError{e}
 	}
 	dd := rec.DecisionDate()
-	wd := im.Calendar.WorkingDaysBetween(dd, received)
+	wd, late := kind.Timeliness(dd, received, im.Calendar)
 	public, private := recordFields(kind, rec)
+	var decider string
+	if k := kind.AuthorityKey(); k != "" {
+		decider = rec.Get(k)
+	}
 	return store.RecordInput{
 		Kind:         kind.Code,
 		Identity:     rec.IdentityKey(im.Hash),
@@ -363,8 +402,9 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		Private:      private,
 		Content:      rec.Canonical(),
 		WorkingDays:  wd,
-		Late:         wd > LateAfter,
+		Late:         late,
 		Bad:          kind.Nature == catalog.NatureBad,
+		Decider:      decider,
 	}, nil
 }
 
@@ -436,4 +476,99 @@ func appendJSONString(b []byte, s string) []byte {
 		i++
 	}
 	return append(b, '"')
+}
+
+// returnChunk is how many returned rows an import files at once.
+const returnChunk = 1000
+
+// returnOf makes the return (退回) of a rejected row: its reasons, the row
+// as sent (stored encrypted), the row with personal identifiers masked
+// (shown), the department it goes back to (the sender; without one, the
+// row's 数据来源单位 when that is a valid code) and the identity of the
+// record it meant, so that a valid version of it closes the return. parsed
+// is false for a row that could not be read (it has no identity).
+func (im *Importer) returnOf(kind *catalog.Kind, cols catalog.Columns, header []string, n int, row []string, errs []RowError,
+	received calendar.Date, dept string, parsed bool) store.ReturnInput {
+	r := store.ReturnInput{Row: n, Kind: kind.Code, Dept: dept, Header: header,
+		Original: append([]string(nil), row...), Masked: make([]string, len(row))}
+	for j, v := range row {
+		switch f := cols.FieldAt(j); {
+		case f != nil && f.Type == catalog.TypeIDNumber:
+			r.Masked[j] = credit.MaskID(strings.TrimSpace(v))
+		case f != nil && (f.Type == catalog.TypeUSCC || f.Type == catalog.TypeOrgCode || f.Type == catalog.TypeGS15):
+			r.Masked[j] = v
+		default:
+			r.Masked[j] = credit.MaskIDsIn(v)
+		}
+	}
+	for _, e := range errs {
+		r.Reasons = append(r.Reasons, store.ReturnReason{Field: e.Field, Code: e.Code, Reason: e.Reason})
+	}
+	if !parsed {
+		return r
+	}
+	cell := func(key string) string {
+		if j := cols.Column(key); j >= 0 && j < len(row) {
+			return strings.TrimSpace(row[j])
+		}
+		return ""
+	}
+	if kind.DecisionNo != "" {
+		r.DecisionNo = cell(kind.DecisionNo)
+	}
+	if r.Dept == "" {
+		if u := cell(kind.SourceDept.USCC); code.Check(code.KindUSCC, u).Status == code.StatusValid {
+			r.Dept = u
+		}
+	}
+	if id, ok := kind.RowIdentity(row, cols, received, im.Hash); ok {
+		r.Identity = id
+	}
+	return r
+}
+
+// Check validates every row of t as Import would, files nothing and opens
+// no batch: a form checks its one row with it, so that a mistake is shown
+// on the form instead of becoming a return. Result counts the rows and
+// lists the reasons of the rejected ones (Rejected); Accepted counts the
+// valid rows.
+func (im *Importer) Check(t Table, opt Options) (Result, error) {
+	kind, ok := im.Catalog.Kind(opt.Kind)
+	if !ok {
+		return Result{}, fmt.Errorf("未知的信息类别：%s", opt.Kind)
+	}
+	cols, skipped, _, err := findHeader(kind, t)
+	if err != nil {
+		return Result{}, &HeaderError{err}
+	}
+	received := calendar.Today()
+	if !opt.ReceivedAt.IsZero() {
+		received = calendar.FromTime(opt.ReceivedAt)
+	}
+	res := Result{Rejected: []RowError{}, Warnings: cols.Warnings}
+	for {
+		row, n, err := t.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		n -= skipped
+		if err != nil {
+			if n == 0 {
+				return res, err
+			}
+			res.Rows++
+			res.Rejected = append(res.Rejected, RowError{Row: n, Reason: err.Error()})
+			continue
+		}
+		if catalog.IsBlankRow(row) {
+			continue
+		}
+		res.Rows++
+		if _, errs := im.validate(kind, cols, row, n, received, opt.Dept); errs != nil {
+			res.Rejected = append(res.Rejected, errs...)
+			continue
+		}
+		res.Accepted++
+	}
+	return res, nil
 }

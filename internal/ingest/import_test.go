@@ -370,3 +370,100 @@ func TestImportDept(t *testing.T) {
 		}
 	}
 }
+
+// TestImportReturns: every rejected row becomes a return to its
+// department, with the row masked for display and kept whole, encrypted,
+// for the errors file; sending the corrected rows closes them, and a row
+// whose identity fields were wrong stays open.
+func TestImportReturns(t *testing.T) {
+	t.Parallel()
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := open(t)
+			k := kind(t, "cf")
+			header, rows := sampleRows(t, k, 20, 11)
+			ric := storetest.RIC("610102", "19800101", 7)
+			date := rows[2][k.FieldIndex("decision_date")]
+			// Row 3: a person's penalty with a bad date; row 8: content
+			// missing; row 12: a wrong subject code (identity invalid).
+			for key, v := range map[string]string{"subject_class": "自然人", "subject_uscc": "", "subject_id_type": "身份证",
+				"subject_id_number": ric, "subject_name": "王某", "legal_rep": "", "decision_date": "2026-02-30"} {
+				set(k, rows[2], key, v)
+			}
+			set(k, rows[7], "decision_content", "")
+			set(k, rows[11], "subject_uscc", "91350100M000100Y4Z")
+			res := runImport(t, s, gbk(t, csvBytes(header, rows)), Options{Kind: "cf", Channel: "file", FileHash: "r1"})
+			if len(res.Rejected) != 3 {
+				t.Fatalf("rejected %+v", res.Rejected)
+			}
+			list, err := s.ListReturns(ctx, store.ReturnFilter{Batch: res.Batch})
+			if err != nil || len(list) != 3 {
+				t.Fatalf("returns %+v %v", list, err)
+			}
+			dept := rows[2][k.FieldIndex("source_dept_uscc")]
+			idCol := k.FieldIndex("subject_id_number")
+			for i, want := range []int{3, 8, 12} {
+				r := list[i]
+				if r.Row != want || r.State != store.ReturnOpen || r.Dept != rows[want-1][k.FieldIndex("source_dept_uscc")] ||
+					r.DecisionNo != rows[want-1][k.FieldIndex("decision_no")] || len(r.Reasons) == 0 || !slices.Equal(r.Header, header) {
+					t.Errorf("return %d: %+v", want, r)
+				}
+				if r.Matched != (want != 12) {
+					t.Errorf("return of row %d matched by identity: %v", want, r.Matched)
+				}
+			}
+			if m := list[0].Masked[idCol]; strings.Contains(m, ric) || m != "6101**********"+ric[14:] || list[0].Dept != dept {
+				t.Errorf("masked ID number %q", m)
+			}
+			full, err := s.GetReturn(ctx, list[0].ID)
+			if err != nil || full.Original[idCol] != ric {
+				t.Errorf("original row %v %v", full.Original, err)
+			}
+			// The clerk corrects the rows and sends them again; row 12,
+			// whose identity was unknown, closes by its decision number.
+			set(k, rows[2], "decision_date", date)
+			set(k, rows[7], "decision_content", "罚款1000元")
+			set(k, rows[11], "subject_uscc", "91350100M000100Y43")
+			res2 := runImport(t, s, gbk(t, csvBytes(header, [][]string{rows[2], rows[7], rows[11]})), Options{Kind: "cf", Channel: "file", FileHash: "r2"})
+			if len(res2.Rejected) != 0 || res2.Accepted != 3 {
+				t.Fatalf("second file %+v", res2)
+			}
+			list, _ = s.ListReturns(ctx, store.ReturnFilter{Batch: res.Batch})
+			for i, want := range []store.ReturnState{store.ReturnFixed, store.ReturnFixed, store.ReturnFixed} {
+				if list[i].State != want || (want == store.ReturnFixed && list[i].FixedBatch != res2.Batch) {
+					t.Errorf("row %d: %s (batch %d)", list[i].Row, list[i].State, list[i].FixedBatch)
+				}
+			}
+			// An API batch of the department returns its rows to it.
+			bad := slices.Clone(rows[0])
+			set(k, bad, "decision_no", "")
+			res3 := runImport(t, s, csvBytes(header, [][]string{bad}), Options{Kind: "cf", Channel: "api", Dept: "11610000MB0000000X"})
+			if got, _ := s.ListReturns(ctx, store.ReturnFilter{Batch: res3.Batch}); len(got) != 1 || got[0].Dept != "11610000MB0000000X" {
+				t.Errorf("API batch returns %+v", got)
+			}
+		})
+	}
+}
+
+// TestCheck: the dry run of a form finds what Import would reject and
+// files nothing.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	s := backends["sqlite"](t)
+	k := kind(t, "cf")
+	header, rows := sampleRows(t, k, 2, 4)
+	set(k, rows[1], "fine_amount", "两千元")
+	tbl, _ := NewTable(bytes.NewReader(csvBytes(header, rows)))
+	res, err := importer(s).Check(tbl, Options{Kind: "cf"})
+	if err != nil || res.Rows != 2 || res.Accepted != 1 || len(res.Rejected) != 1 || res.Rejected[0].Row != 2 || res.Rejected[0].Field != "罚款金额（万元）" {
+		t.Fatalf("check %+v %v", res, err)
+	}
+	if st, _ := s.IntakeStats(context.Background(), store.IntakeFilter{}); len(st) != 0 {
+		t.Fatalf("a check filed something: %+v", st)
+	}
+	if bs, _ := s.IntakeBatches(context.Background(), "", 5); len(bs) != 0 {
+		t.Fatalf("a check opened a batch: %+v", bs)
+	}
+}

@@ -35,7 +35,9 @@ var fieldKeys = [...]string{
 	"valid_to", "publicity_end", "authority", "authority_uscc", "source_dept", "source_dept_uscc", "remarks",
 	"list_type", "facts", "exit_date", "exit_reason", "commitment_kind", "matter", "content", "liability", "made_on",
 	"fulfilment", "unfulfilled", "pursued", "acceptor", "acceptor_uscc", "decision_title", "licence_category",
-	"licence_name", "licence_no", "valid_from", "status",
+	"licence_name", "licence_no", "valid_from", "status", "enforcement_category", "enforcement_kind", "amount",
+	"confirmation_category", "reward_name", "reward_kind", "reward_level", "benefit_category", "inspection_kind",
+	"inspection_item", "inspection_result",
 }
 
 // fieldKeyIndex maps a key to its byte in the encoding.

@@ -121,6 +121,10 @@ type RecordFilter struct {
 	Region string // prefix of the subject's 6-digit division code: "61", "6101", "610113"
 	From   string // first decision date, YYYY-MM-DD
 	To     string // last decision date, YYYY-MM-DD
+	// DecisionNo, when set, selects records with this decision number;
+	// OnlyLate selects those received late (the reporting ledger's 迟报).
+	DecisionNo string
+	OnlyLate   bool
 	// Persons: also list records about natural persons (never on the
 	// public portal).
 	Persons bool

@@ -88,6 +88,10 @@ type RecordInput struct {
 	// Bad: the kind's catalogue nature is bad (不良信息); a new record of
 	// such a kind, other than a list entry, raises a bad_record change.
 	Bad bool
+	// Decider is the USCC of the body that took the decision (the kind's
+	// authority_uscc), "" when the kind has none. A record whose decider
+	// is not its SourceDept is kept in record_deciders (瞒报).
+	Decider string
 }
 
 // PutRecords prepares and files records in one call.
@@ -173,6 +177,8 @@ type IntakeFilter struct {
 	Kind  string
 	Dept  string
 	Month string // YYYY-MM
+	// From and To bound the months (YYYY-MM, inclusive; "" unbounded).
+	From, To string
 }
 
 // IntakeRow is one line of intake statistics.
@@ -183,6 +189,8 @@ type IntakeRow struct {
 	Received int    `json:"received"`
 	Late     int    `json:"late"`
 	Rejected int    `json:"rejected"`
+	// Updated counts records changed (new versions) that month.
+	Updated int `json:"updated"`
 }
 
 // ExistingRecord is what a driver reads back to plan a put.
@@ -337,15 +345,15 @@ func PlanRecords(rows []RecordRow, existing map[string]ExistingRecord) RecordPla
 type IntakeCount struct {
 	Kind, Dept     string
 	Received, Late int
+	Updated        int // records changed (new versions)
 }
 
-// Counts sums the plan's new records per kind and department, in the order
-// first met.
+// Counts sums the plan's new records per kind and department, and its new
+// versions, in the order first met.
 func (p RecordPlan) Counts() []IntakeCount {
 	var out []IntakeCount
 	at := map[[2]string]int{}
-	for _, i := range p.Insert {
-		r := p.Rows[i]
+	count := func(r RecordRow) *IntakeCount {
 		k := [2]string{r.Kind, r.SourceDept}
 		j, ok := at[k]
 		if !ok {
@@ -353,10 +361,59 @@ func (p RecordPlan) Counts() []IntakeCount {
 			at[k] = j
 			out = append(out, IntakeCount{Kind: r.Kind, Dept: r.SourceDept})
 		}
-		out[j].Received++
+		return &out[j]
+	}
+	for _, i := range p.Insert {
+		r := p.Rows[i]
+		c := count(r)
+		c.Received++
 		if r.Late {
-			out[j].Late++
+			c.Late++
 		}
 	}
+	for _, v := range p.NewVersion {
+		count(p.Rows[v.Row]).Updated++
+	}
 	return out
+}
+
+// DeciderWrite is a record_deciders row for a record of the plan.
+type DeciderWrite struct {
+	RecordID int64
+	DeciderRow
+}
+
+// Deciders returns the record_deciders rows the plan writes (records whose
+// decider is not their supplier) and the ids of the stored records it
+// versions, whose rows are replaced. id maps an index of Insert to the new
+// record's id.
+func (p RecordPlan) Deciders(id func(j int) int64) (rows []DeciderWrite, versioned []int64) {
+	final := map[int64]RecordRow{} // the last content of each record the plan writes
+	var order []int64
+	set := func(recID int64, r RecordRow) {
+		if _, ok := final[recID]; !ok {
+			order = append(order, recID)
+		}
+		final[recID] = r
+	}
+	for j, i := range p.Insert {
+		set(id(j), p.Rows[i])
+	}
+	for _, v := range p.NewVersion {
+		recID := v.ID
+		if recID == 0 {
+			recID = id(p.InsertAt[v.Row])
+		} else if _, ok := final[recID]; !ok {
+			versioned = append(versioned, recID)
+		}
+		set(recID, p.Rows[v.Row])
+	}
+	for _, recID := range order {
+		r := final[recID]
+		if r.Decider != "" && r.Decider != r.SourceDept {
+			rows = append(rows, DeciderWrite{RecordID: recID, DeciderRow: DeciderRow{Kind: r.Kind, Decider: r.Decider,
+				SourceDept: r.SourceDept, DecisionNo: r.DecisionNo, DecisionDate: r.DecisionDate}})
+		}
+	}
+	return rows, versioned
 }

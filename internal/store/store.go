@@ -51,6 +51,8 @@ type Store interface {
 	RepairStore
 	CommitmentStore
 	ReportStore
+	ReturnStore
+	LedgerStore
 }
 
 // SubjectStore keeps the subject registry.

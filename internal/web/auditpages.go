@@ -198,7 +198,7 @@ func (s *Server) internalRecord(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	data := map[string]any{"R": v, "AsOf": on, "Historical": hist, "Internal": true, "Purpose": purpose,
-		"CanExit": !hist && s.canExit(r, r.PathValue("ref"))}
+		"CanExit": !hist && s.canExit(r, r.PathValue("ref")), "CanChange": !hist && s.canChange(r, r.PathValue("ref"))}
 	s.withRepair(r, data)
 	s.render(w, r, http.StatusOK, "record", v.Title(), data)
 	return true

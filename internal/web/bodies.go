@@ -25,6 +25,8 @@ var formLimits = map[string]int64{
 	"POST /records/{ref}/repairs":    maxUpload,
 	"POST /check":                    maxCheckUpload + 1<<20,
 	"POST /verify":                   maxVerifyUpload + 1<<20,
+	"POST /intake":                   maxIntakeUpload + 1<<20,
+	"POST /ledger/register":          maxRegisterUpload + 1<<20,
 }
 
 // limitForms applies the limit of the route a page's request with a body

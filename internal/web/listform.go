@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -147,26 +146,14 @@ func (s *Server) submitListForm(w http.ResponseWriter, r *http.Request) {
 // with its audit entry, and returns the record id or the row's errors.
 func (s *Server) fileEntry(r *http.Request, p auth.Principal, kind string, values map[string]string) (int64, []ingest.RowError, error) {
 	values["source_dept"], values["source_dept_uscc"] = p.Org.Name, p.Org.USCC
-	obj := map[string]any{}
-	for k, v := range values {
-		if v != "" {
-			obj[k] = v
-		}
+	k, ok := s.opts.Importer.Catalog.Kind(kind)
+	if !ok {
+		return 0, nil, fault.New(fault.NotFound, "未知的信息类别："+kind)
 	}
-	t, err := ingest.ObjectsTable([]map[string]any{obj})
-	if err != nil {
-		return 0, nil, err
-	}
-	res, err := s.opts.Importer.Import(r.Context(), t, ingest.Options{Kind: kind, Dept: p.Org.USCC, Channel: "form", Outcomes: true})
-	var he *ingest.HeaderError
-	if errors.As(err, &he) {
-		return 0, []ingest.RowError{{Row: 1, Reason: he.Error()}}, nil
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	if len(res.Rejected) > 0 {
-		return 0, res.Rejected, nil
+	// Checked first: a mistake stays on the form and is not returned.
+	res, errs, err := s.checkThenFile(r, p, k, values, "")
+	if err != nil || len(errs) > 0 {
+		return 0, errs, err
 	}
 	s.audit(r.Context(), p, auth.AuditEntry{Action: auth.AuditRecordSubmit, Target: "batch:" + strconv.FormatInt(res.Batch, 10), Outcome: "ok",
 		Detail: kind + " 表单录入：" + values["list_type"] + " " + values["decision_no"]})

@@ -150,6 +150,9 @@ func (s *Server) renderObjection(w http.ResponseWriter, r *http.Request, status 
 		"O": s.objectionRow(v, time.Now()), "RecordRef": s.opts.Portal.RecordRef(v.Record.ID),
 		"Outcomes": []objection.Outcome{objection.Correct, objection.Revoke, objection.Uphold},
 		"Code":     code, "NewCode": fresh,
+		// A member of the supplying department who may correct the record
+		// files the correction from a form (intake), then decides.
+		"CanCorrect": v.Case.State != objection.Closed && s.canChange(r, s.opts.Portal.RecordRef(v.Record.ID)),
 	})
 }
 

@@ -31,7 +31,8 @@ func newPages(siteName string) (*pages, error) {
 		"add":     func(a, b int) int { return a + b },
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
-		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify"} {
+		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify",
+		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -51,11 +52,14 @@ type page struct {
 	User     auth.Principal
 	Nav      nav
 	CSRF     string
+	// Refresh: the page reloads itself every 2 seconds (a progress page).
+	Refresh bool
 }
 
 // nav says which staff links the signed-in principal sees.
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
+	Intake, Returns, Quality                                                        bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -63,6 +67,9 @@ type nav struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	var buf bytes.Buffer
 	pg := page{SiteName: s.pages.siteName, Title: title, Data: data}
+	if m, ok := data.(map[string]any); ok {
+		pg.Refresh, _ = m["Refresh"].(bool)
+	}
 	if r != nil {
 		pg.User = who(r)
 		if sess := sessionOf(r); sess != nil {
@@ -81,7 +88,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				Objections: s.opts.Objections != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.ObjectionReview, own)),
 				Repairs:    s.opts.Repairs != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.RepairReview, own)),
 				Commitments: s.opts.Commitments != nil && (pg.User.SubjectID != 0 ||
-					pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.CommitmentManage, own))}
+					pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.CommitmentManage, own)),
+				Intake: s.opts.Importer != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own),
+				Returns: s.opts.Ledger != nil && (s.opts.Authorizer.Can(pg.User, auth.ReturnManage, own) ||
+					s.opts.Authorizer.Can(pg.User, auth.QualityRead, own)),
+				Quality: s.opts.Ledger != nil && s.opts.Authorizer.Can(pg.User, auth.QualityRead, own)}
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

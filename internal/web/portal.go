@@ -9,6 +9,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -146,6 +147,7 @@ func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {
 	objections := !hist && s.opts.Objections != nil
 	own := p.Kind == auth.UserKind && p.SubjectID != 0 && p.SubjectID == v.SubjectID
 	data := map[string]any{"R": v, "AsOf": on, "Historical": hist, "CanExit": !hist && s.canExit(r, r.PathValue("ref")),
+		"CanChange": !hist && s.canChange(r, r.PathValue("ref")),
 		"CanObject": objections && own,
 		// Anyone else with evidence, about a record public today.
 		"CanObjectPublic": objections && !own && s.opts.Objections.Public != nil && v.Decision.Public && !p.Staff()}
@@ -202,8 +204,16 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 		q.Set("offset", strconv.Itoa(col.Next))
 		next = "/sgs?" + q.Encode()
 	}
+	// Columns of the kinds that are public (行政强制, 行政确认 and 行政给付
+	// are shared between departments only).
+	var kinds []*catalog.Kind
+	for _, c := range s.opts.Portal.Catalog.Kinds() {
+		if c.Disclosure == catalog.DisclosurePublic {
+			kinds = append(kinds, c)
+		}
+	}
 	s.render(w, r, http.StatusOK, "column", k.Name+"信息公示", map[string]any{
-		"Kind": k, "Kinds": s.opts.Portal.Catalog.Kinds(), "Col": col, "Next": next,
+		"Kind": k, "Kinds": kinds, "Col": col, "Next": next,
 		"Region": r.URL.Query().Get("region"),
 	})
 }

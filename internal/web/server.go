@@ -25,6 +25,7 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -89,6 +90,9 @@ type Options struct {
 	// PublicURL is the site's address as users reach it (https://host),
 	// for the verification links in reports; empty: the request's host.
 	PublicURL string
+	// Ledger answers the reporting ledger, the returns' deadlines and the
+	// reporting quality (nil: no returns or quality pages).
+	Ledger *ledger.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -115,6 +119,8 @@ type Server struct {
 	rightsMu sync.Mutex // the public column's statistics (rightsTTL)
 	rights   *rightsData
 	rightsAt time.Time
+
+	jobs intakeJobs // web uploads being imported
 }
 
 // countsTTL is how long subject counts are cached: counting a million rows
@@ -185,6 +191,9 @@ func New(o Options) (*Server, error) {
 	s.registerRepairs(mux)
 	s.registerCommitments(mux)
 	s.registerReports(mux)
+	s.registerIntakePages(mux)
+	s.registerReturns(mux)
+	s.registerQuality(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))

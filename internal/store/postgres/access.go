@@ -27,7 +27,7 @@ func access(s *Store) (*sqlaccess.Store, *sql.DB) {
 		mac = s.keys.ChainMAC
 	}
 	reads := sqlReader{db: db, pool: s.pool}
-	return &sqlaccess.Store{W: db, R: reads, WR: reads, MAC: mac, IsUnique: isUnique, Now: s.now,
+	return &sqlaccess.Store{W: db, R: reads, WR: reads, MAC: mac, Keys: s.keys, IsUnique: isUnique, Now: s.now,
 		LockAudit: func(ctx context.Context, tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLockKey)
 			return err

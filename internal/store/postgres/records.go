@@ -166,8 +166,11 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 		if err := addIntakeCounts(ctx, tx, batch, plan.Counts()); err != nil {
 			return err
 		}
-		events := plan.Events(now, func(j int) int64 { return ids[j] },
-			func(key string) (int64, string) { return subjectIDs[key], regions[key] })
+		newID := func(j int) int64 { return ids[j] }
+		if err := writeDeciders(ctx, tx, plan, newID); err != nil {
+			return err
+		}
+		events := plan.Events(now, newID, func(key string) (int64, string) { return subjectIDs[key], regions[key] })
 		if err := appendChanges(ctx, tx, events); err != nil {
 			return err
 		}
@@ -177,7 +180,7 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 				out[i].ID = ids[plan.InsertAt[i]]
 			}
 		}
-		return nil
+		return closeReturns(ctx, tx, rows, out, batch, now)
 	})
 	if err != nil {
 		return nil, err
@@ -300,14 +303,17 @@ func (s *Store) SetRecordState(ctx context.Context, id int64, state store.Record
 // IntakeStats implements store.RecordStore. Months are in China time.
 func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.IntakeRow, error) {
 	const month = `to_char(b.received_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')`
-	rs, err := s.reads.Query(ctx, `SELECT kind, dept, month, sum(received)::int, sum(late)::int, sum(rejected)::int FROM (
-			SELECT c.kind AS kind, c.dept AS dept, `+month+` AS month, c.received AS received, c.late AS late, 0 AS rejected
+	rs, err := s.reads.Query(ctx, `SELECT kind, dept, month, sum(received)::int, sum(late)::int, sum(rejected)::int, sum(updated)::int FROM (
+			SELECT c.kind AS kind, c.dept AS dept, `+month+` AS month, c.received AS received, c.late AS late, 0 AS rejected,
+				c.updated AS updated
 			FROM intake_counts c JOIN intake_batches b ON b.id = c.batch_id
 			UNION ALL
-			SELECT b.kind, b.dept, `+month+`, 0, 0, count(DISTINCT j.row)
+			SELECT b.kind, b.dept, `+month+`, 0, 0, count(DISTINCT j.row), 0
 			FROM intake_batches b JOIN intake_rejections j ON j.batch_id = b.id GROUP BY b.id
-		) t WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR dept = $2) AND ($3 = '' OR month = $3)
-		GROUP BY 1, 2, 3 ORDER BY 3, 1, 2`, f.Kind, f.Dept, f.Month)
+		) t WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR dept = $2) AND ($3 = '' OR month = $3) AND ($4 = '' OR month >= $4)
+			AND ($5 = '' OR month <= $5)
+		GROUP BY 1, 2, 3 HAVING sum(received) > 0 OR sum(rejected) > 0 OR sum(updated) > 0 ORDER BY 3, 1, 2`,
+		f.Kind, f.Dept, f.Month, f.From, f.To)
 	if err != nil {
 		return nil, fmt.Errorf("intake statistics: %w", err)
 	}
@@ -315,7 +321,7 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 	var out []store.IntakeRow
 	for rs.Next() {
 		var r store.IntakeRow
-		if err := rs.Scan(&r.Kind, &r.Dept, &r.Month, &r.Received, &r.Late, &r.Rejected); err != nil {
+		if err := rs.Scan(&r.Kind, &r.Dept, &r.Month, &r.Received, &r.Late, &r.Rejected, &r.Updated); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -326,9 +332,10 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 // addIntakeCounts adds a put's new records to its batch's counts.
 func addIntakeCounts(ctx context.Context, tx pgx.Tx, batch int64, counts []store.IntakeCount) error {
 	for _, c := range counts {
-		if _, err := tx.Exec(ctx, `INSERT INTO intake_counts (batch_id, kind, dept, received, late) VALUES ($1, $2, $3, $4, $5)
+		if _, err := tx.Exec(ctx, `INSERT INTO intake_counts (batch_id, kind, dept, received, late, updated) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (batch_id, kind, dept) DO UPDATE SET received = intake_counts.received + excluded.received,
-			late = intake_counts.late + excluded.late`, batch, c.Kind, c.Dept, c.Received, c.Late); err != nil {
+			late = intake_counts.late + excluded.late, updated = intake_counts.updated + excluded.updated`,
+			batch, c.Kind, c.Dept, c.Received, c.Late, c.Updated); err != nil {
 			return fmt.Errorf("intake counts: %w", err)
 		}
 	}
@@ -353,4 +360,68 @@ func readSubjectIDs(ctx context.Context, tx pgx.Tx, keys []string) (map[string]s
 		out[key] = e
 	}
 	return out, rs.Err()
+}
+
+// writeDeciders keeps the put's records whose deciding body is not their
+// supplier (record_deciders), replacing the rows of records it versions.
+func writeDeciders(ctx context.Context, tx pgx.Tx, plan store.RecordPlan, id func(j int) int64) error {
+	rows, versioned := plan.Deciders(id)
+	if len(versioned) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM record_deciders WHERE record_id = ANY($1)`, versioned); err != nil {
+			return fmt.Errorf("record deciders: %w", err)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"record_deciders"}, []string{"record_id", "kind", "decider", "source_dept", "decision_no", "decision_date"},
+		pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+			r := rows[i]
+			return []any{r.RecordID, r.Kind, r.Decider, r.SourceDept, r.DecisionNo, r.DecisionDate}, nil
+		}))
+	if err != nil {
+		return fmt.Errorf("record deciders: %w", err)
+	}
+	return nil
+}
+
+// closeReturns closes the open returns the put's rows fix, in its
+// transaction. Without any open return (the usual case) it costs one
+// look-up of the partial index.
+func closeReturns(ctx context.Context, tx pgx.Tx, rows []store.RecordRow, out []store.RecordOutcome, batch int64, now time.Time) error {
+	var some bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM returns WHERE state = 'open')`).Scan(&some); err != nil {
+		return fmt.Errorf("open returns: %w", err)
+	}
+	if !some {
+		return nil
+	}
+	identities, nos := store.ReturnLookup(rows)
+	rs, err := tx.Query(ctx, `SELECT id, identity, kind, dept, decision_no FROM returns WHERE state = 'open' AND identity = ANY($1)
+		UNION ALL
+		SELECT id, identity, kind, dept, decision_no FROM returns WHERE state = 'open' AND identity IS NULL AND decision_no = ANY($2)`,
+		identities, nos)
+	if err != nil {
+		return fmt.Errorf("open returns: %w", err)
+	}
+	var open []store.OpenReturn
+	for rs.Next() {
+		var o store.OpenReturn
+		if err := rs.Scan(&o.ID, &o.Identity, &o.Kind, &o.Dept, &o.DecisionNo); err != nil {
+			rs.Close()
+			return err
+		}
+		open = append(open, o)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	for _, f := range store.MatchReturns(open, rows, out) {
+		if _, err := tx.Exec(ctx, `UPDATE returns SET state = 'fixed', closed_at = $1, fixed_record = $2, fixed_batch = $3
+			WHERE id = $4 AND state = 'open'`, now, f.Record, batch, f.Return); err != nil {
+			return fmt.Errorf("close return %d: %w", f.Return, err)
+		}
+	}
+	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/fault"
+	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -31,6 +32,9 @@ type Store struct {
 	WR Reader
 	// MAC seals audit entries (pii.Keyring.ChainMAC).
 	MAC func(prev, entry []byte) []byte
+	// Keys encrypts and hashes what the shared tables keep of personal
+	// data (returned rows); nil when none is handled.
+	Keys *pii.Keyring
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
 	// LockAudit, when set, is run first in every transaction that appends

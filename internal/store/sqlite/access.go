@@ -13,7 +13,7 @@ import (
 // access builds the shared access store over this database: SQLite has one
 // writer connection, so audit appends are serialised already.
 func access(s *Store) *sqlaccess.Store {
-	return &sqlaccess.Store{W: s.w, R: s.r, MAC: chainMAC(s.keys), IsUnique: isUnique, Now: s.now, Positional: true, PrepareWrites: true}
+	return &sqlaccess.Store{W: s.w, R: s.r, MAC: chainMAC(s.keys), Keys: s.keys, IsUnique: isUnique, Now: s.now, Positional: true, PrepareWrites: true}
 }
 
 func isUnique(err error) bool {

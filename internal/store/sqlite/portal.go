@@ -463,6 +463,12 @@ func (s *Store) LatestRecords(ctx context.Context, f store.RecordFilter) ([]stor
 	if f.Region != "" {
 		add(`s.region LIKE ? ESCAPE '\'`, store.EscapeLike(f.Region)+"%")
 	}
+	if f.DecisionNo != "" {
+		add("r.decision_no = ?", f.DecisionNo)
+	}
+	if f.OnlyLate {
+		where = append(where, "r.late = TRUE")
+	}
 	if !f.Persons {
 		where = append(where, "s.class <> 'person'")
 	}

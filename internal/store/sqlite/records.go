@@ -165,8 +165,11 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 	if err := addIntakeCounts(ctx, tx, batch, plan.Counts()); err != nil {
 		return nil, err
 	}
-	events := plan.Events(now, func(j int) int64 { return first + int64(j) },
-		func(key string) (int64, string) { return subjectIDs[key], regions[key] })
+	newID := func(j int) int64 { return first + int64(j) }
+	if err := writeDeciders(ctx, tx, plan, newID); err != nil {
+		return nil, err
+	}
+	events := plan.Events(now, newID, func(key string) (int64, string) { return subjectIDs[key], regions[key] })
 	if err := appendChanges(ctx, tx, events); err != nil {
 		return nil, err
 	}
@@ -175,6 +178,9 @@ func (s *Store) PutPreparedRecords(ctx context.Context, batch int64, p store.Pre
 		if out[i].ID == 0 {
 			out[i].ID = first + int64(plan.InsertAt[i])
 		}
+	}
+	if err := closeReturns(ctx, tx, rows, out, batch, now); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit records: %w", err)
@@ -292,14 +298,16 @@ func (s *Store) SetRecordState(ctx context.Context, id int64, state store.Record
 // IntakeStats implements store.RecordStore. Months are in China time.
 func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.IntakeRow, error) {
 	const month = `strftime('%Y-%m', datetime(substr(b.received_at, 1, 19), '+8 hours'))`
-	rs, err := s.r.QueryContext(ctx, `SELECT kind, dept, month, sum(received), sum(late), sum(rejected) FROM (
-			SELECT c.kind AS kind, c.dept AS dept, `+month+` AS month, c.received AS received, c.late AS late, 0 AS rejected
+	rs, err := s.r.QueryContext(ctx, `SELECT kind, dept, month, sum(received), sum(late), sum(rejected), sum(updated) FROM (
+			SELECT c.kind AS kind, c.dept AS dept, `+month+` AS month, c.received AS received, c.late AS late, 0 AS rejected,
+				c.updated AS updated
 			FROM intake_counts c JOIN intake_batches b ON b.id = c.batch_id
 			UNION ALL
-			SELECT b.kind, b.dept, `+month+`, 0, 0, count(DISTINCT j.row)
+			SELECT b.kind, b.dept, `+month+`, 0, 0, count(DISTINCT j.row), 0
 			FROM intake_batches b JOIN intake_rejections j ON j.batch_id = b.id GROUP BY b.id
-		) WHERE (? = '' OR kind = ?) AND (? = '' OR dept = ?) AND (? = '' OR month = ?)
-		GROUP BY 1, 2, 3 ORDER BY 3, 1, 2`, f.Kind, f.Kind, f.Dept, f.Dept, f.Month, f.Month)
+		) WHERE (? = '' OR kind = ?) AND (? = '' OR dept = ?) AND (? = '' OR month = ?) AND (? = '' OR month >= ?) AND (? = '' OR month <= ?)
+		GROUP BY 1, 2, 3 HAVING sum(received) > 0 OR sum(rejected) > 0 OR sum(updated) > 0 ORDER BY 3, 1, 2`,
+		f.Kind, f.Kind, f.Dept, f.Dept, f.Month, f.Month, f.From, f.From, f.To, f.To)
 	if err != nil {
 		return nil, fmt.Errorf("intake statistics: %w", err)
 	}
@@ -307,7 +315,7 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 	var out []store.IntakeRow
 	for rs.Next() {
 		var r store.IntakeRow
-		if err := rs.Scan(&r.Kind, &r.Dept, &r.Month, &r.Received, &r.Late, &r.Rejected); err != nil {
+		if err := rs.Scan(&r.Kind, &r.Dept, &r.Month, &r.Received, &r.Late, &r.Rejected, &r.Updated); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -318,9 +326,10 @@ func (s *Store) IntakeStats(ctx context.Context, f store.IntakeFilter) ([]store.
 // addIntakeCounts adds a put's new records to its batch's counts.
 func addIntakeCounts(ctx context.Context, tx *sql.Tx, batch int64, counts []store.IntakeCount) error {
 	for _, c := range counts {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_counts (batch_id, kind, dept, received, late) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (batch_id, kind, dept) DO UPDATE SET received = received + excluded.received, late = late + excluded.late`,
-			batch, c.Kind, c.Dept, c.Received, c.Late); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO intake_counts (batch_id, kind, dept, received, late, updated) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (batch_id, kind, dept) DO UPDATE SET received = received + excluded.received, late = late + excluded.late,
+				updated = updated + excluded.updated`,
+			batch, c.Kind, c.Dept, c.Received, c.Late, c.Updated); err != nil {
 			return fmt.Errorf("intake counts: %w", err)
 		}
 	}
@@ -349,4 +358,71 @@ func readSubjectIDs(ctx context.Context, tx *sql.Tx, keys []string) (map[string]
 		out[key] = e
 	}
 	return out, rs.Err()
+}
+
+// writeDeciders keeps the put's records whose deciding body is not their
+// supplier (record_deciders), replacing the rows of records it versions.
+func writeDeciders(ctx context.Context, tx *sql.Tx, plan store.RecordPlan, id func(j int) int64) error {
+	rows, versioned := plan.Deciders(id)
+	for start := 0; start < len(versioned); start += chunk {
+		in, args := inList(versioned[start:min(start+chunk, len(versioned))])
+		if _, err := tx.ExecContext(ctx, `DELETE FROM record_deciders WHERE record_id IN `+in, args...); err != nil {
+			return fmt.Errorf("record deciders: %w", err)
+		}
+	}
+	return bulkInsert(ctx, tx, "record_deciders", []string{"record_id", "kind", "decider", "source_dept", "decision_no", "decision_date"},
+		len(rows), func(i int, a []any) []any {
+			r := rows[i]
+			return append(a, r.RecordID, r.Kind, r.Decider, r.SourceDept, r.DecisionNo, r.DecisionDate)
+		})
+}
+
+// closeReturns closes the open returns the put's rows fix, in its
+// transaction. Without any open return (the usual case) it costs one
+// look-up of the partial index.
+func closeReturns(ctx context.Context, tx *sql.Tx, rows []store.RecordRow, out []store.RecordOutcome, batch int64, now time.Time) error {
+	var some int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM returns WHERE state = 'open' LIMIT 1)`).Scan(&some); err != nil {
+		return fmt.Errorf("open returns: %w", err)
+	}
+	if some == 0 {
+		return nil
+	}
+	identities, nos := store.ReturnLookup(rows)
+	var open []store.OpenReturn
+	read := func(q string, args []any) error {
+		rs, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("open returns: %w", err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var o store.OpenReturn
+			if err := rs.Scan(&o.ID, &o.Identity, &o.Kind, &o.Dept, &o.DecisionNo); err != nil {
+				return err
+			}
+			open = append(open, o)
+		}
+		return rs.Err()
+	}
+	for start := 0; start < len(identities); start += chunk {
+		in, args := inList(identities[start:min(start+chunk, len(identities))])
+		if err := read(`SELECT id, identity, kind, dept, decision_no FROM returns WHERE state = 'open' AND identity IN `+in, args); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(nos); start += chunk {
+		in, args := inList(nos[start:min(start+chunk, len(nos))])
+		if err := read(`SELECT id, identity, kind, dept, decision_no FROM returns
+			WHERE state = 'open' AND identity IS NULL AND decision_no IN `+in, args); err != nil {
+			return err
+		}
+	}
+	for _, f := range store.MatchReturns(open, rows, out) {
+		if _, err := tx.ExecContext(ctx, `UPDATE returns SET state = 'fixed', closed_at = ?, fixed_record = ?, fixed_batch = ?
+			WHERE id = ? AND state = 'open'`, now, f.Record, batch, f.Return); err != nil {
+			return fmt.Errorf("close return %d: %w", f.Return, err)
+		}
+	}
+	return nil
 }

@@ -95,7 +95,7 @@ func Run(t *testing.T, open Open) {
 		{"LargeBatch", testLargeBatch},
 		{"Reopen", testReopen},
 		{"InitSetting", testInitSetting},
-	}, append(append(append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...), changeTests()...), append(append(append(matchTests(), objectionTests()...), repairTests()...), append(commitmentTests(), reportTests()...)...)...)...)
+	}, append(append(append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...), changeTests()...), append(append(append(append(matchTests(), objectionTests()...), repairTests()...), append(commitmentTests(), reportTests()...)...), returnTests()...)...)...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
