@@ -14,10 +14,6 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 )
 
-// LateAfter is the 双公示 deadline: records must reach the platform within
-// 7 working days of the decision; more is late.
-const LateAfter = 7
-
 // BatchSize is how many accepted rows one transaction files. Big
 // transactions write each touched index page once per batch rather than
 // once per few rows; a killed import loses at most the batch in flight,
@@ -35,7 +31,16 @@ type Importer struct {
 	// Hash is the store's keyed hash, used for the identity of a record
 	// whose subject is a person.
 	Hash func(string) []byte
+	// Rules are rules across a row's fields that a kind's definition
+	// cannot state, by kind code (an integrity event's 信息性质 must fit
+	// its 监测事项: package integrity): a row they find fault with is
+	// rejected like one the catalogue rejects, on every channel.
+	Rules map[string]RowRule
 }
+
+// RowRule checks a row the catalogue accepted and returns its field
+// errors (nil: none).
+type RowRule func(rec catalog.Record) []catalog.FieldError
 
 // Options describe one intake.
 type Options struct {
@@ -317,6 +322,9 @@ var subjectField = map[string]string{
 // the day the batch was received (in China), is also the day of validation.
 func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []string, n int, received calendar.Date, dept string) (store.RecordInput, []RowError) {
 	rec, ferrs := kind.Validate(row, cols, received)
+	if rule := im.Rules[kind.Code]; ferrs == nil && rule != nil {
+		ferrs = rule(rec)
+	}
 	if ferrs != nil {
 		errs := make([]RowError, len(ferrs))
 		for i, e := range ferrs {
@@ -351,6 +359,7 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 	}
 	dd := rec.DecisionDate()
 	wd := im.Calendar.WorkingDaysBetween(dd, received)
+	deadline := kind.Publicity.DeadlineWorkingDays // 0: the kind sets no deadline
 	public, private := recordFields(kind, rec)
 	return store.RecordInput{
 		Kind:         kind.Code,
@@ -363,8 +372,8 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		Private:      private,
 		Content:      rec.Canonical(),
 		WorkingDays:  wd,
-		Late:         wd > LateAfter,
-		Bad:          kind.Nature == catalog.NatureBad,
+		Late:         deadline > 0 && wd > deadline,
+		Bad:          rec.Nature() == catalog.NatureBad,
 	}, nil
 }
 

@@ -36,6 +36,7 @@ var fieldKeys = [...]string{
 	"list_type", "facts", "exit_date", "exit_reason", "commitment_kind", "matter", "content", "liability", "made_on",
 	"fulfilment", "unfulfilled", "pursued", "acceptor", "acceptor_uscc", "decision_title", "licence_category",
 	"licence_name", "licence_no", "valid_from", "status",
+	"item", "nature", "event_date", "description", "channel", "rectified_on", "honour_level", "evidence", "reported_on",
 }
 
 // fieldKeyIndex maps a key to its byte in the encoding.
