@@ -36,6 +36,7 @@ const (
 	AuditObjection     = "objection"      // an objection filed or acted on (target objection:ID, Outcome the action)
 	AuditRepair        = "repair"         // a credit repair application filed or acted on (target repair:ID, Outcome the action)
 	AuditCommitment    = "commitment"     // a credit commitment made, registered or assessed (target commitment:ID, Outcome the action)
+	AuditIntegrity     = "integrity"      // government-integrity monitoring: a run, the scope, a body's feedback (Outcome the action)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

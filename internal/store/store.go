@@ -50,6 +50,7 @@ type Store interface {
 	ObjectionStore
 	RepairStore
 	CommitmentStore
+	IntegrityStore
 }
 
 // SubjectStore keeps the subject registry.
