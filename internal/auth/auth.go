@@ -23,27 +23,31 @@ type Action string
 
 // The actions. Every grant in roles.json names one of them.
 const (
-	PublicRead       Action = "public.read"       // read what is public
-	RecordRead       Action = "record.read"       // read a department's records, public or not, with personal fields
-	RecordSubmit     Action = "record.submit"     // submit records (归集)
-	RecordChange     Action = "record.change"     // correct, revoke or restore records
-	SharedRead       Action = "shared.read"       // read data shared between departments (政务共享)
-	ObjectionReview  Action = "objection.review"  // answer objections (异议)
-	RepairReview     Action = "repair.review"     // decide credit repairs (信用修复)
-	CommitmentManage Action = "commitment.manage" // register commitments made to the department and assess their fulfilment (信用承诺)
-	CheckRun         Action = "check.run"         // run a credit check (信用核查)
-	CheckRead        Action = "check.read"        // read archived checks
-	AuditRead        Action = "audit.read"        // read the audit trail
-	QueryLogRead     Action = "querylog.read"     // read who looked a subject up (知情权)
-	SubjectFile      Action = "subject.file"      // read a subject's whole file, public or not
-	OrgManage        Action = "org.manage"        // create and disable organisations
-	UserManage       Action = "user.manage"       // create, change and disable accounts
-	ClientManage     Action = "client.manage"     // create, rotate and revoke API clients
+	PublicRead        Action = "public.read"        // read what is public
+	RecordRead        Action = "record.read"        // read a department's records, public or not, with personal fields
+	RecordSubmit      Action = "record.submit"      // submit records (归集)
+	RecordChange      Action = "record.change"      // correct, revoke or restore records
+	SharedRead        Action = "shared.read"        // read data shared between departments (政务共享)
+	ObjectionReview   Action = "objection.review"   // answer objections (异议)
+	RepairReview      Action = "repair.review"      // decide credit repairs (信用修复)
+	CommitmentManage  Action = "commitment.manage"  // register commitments made to the department and assess their fulfilment (信用承诺)
+	CheckRun          Action = "check.run"          // run a credit check (信用核查)
+	CheckRead         Action = "check.read"         // read archived checks
+	AuditRead         Action = "audit.read"         // read the audit trail
+	QueryLogRead      Action = "querylog.read"      // read who looked a subject up (知情权)
+	SubjectFile       Action = "subject.file"       // read a subject's whole file, public or not
+	OrgManage         Action = "org.manage"         // create and disable organisations
+	UserManage        Action = "user.manage"        // create, change and disable accounts
+	ClientManage      Action = "client.manage"      // create, rotate and revoke API clients
+	IntegrityRead     Action = "integrity.read"     // read a government body's integrity scores, reports and events (政务诚信监测)
+	IntegrityFeedback Action = "integrity.feedback" // enter a government body's feedback (处理结果) on its integrity events
+	IntegrityManage   Action = "integrity.manage"   // run the monthly scoring and set the monitoring scope
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
-	RepairReview, CommitmentManage, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage}
+	RepairReview, CommitmentManage, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
+	IntegrityRead, IntegrityFeedback, IntegrityManage}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -87,6 +91,7 @@ const (
 	RoleChecker  = "checker"
 	RoleAuditor  = "auditor"
 	RoleSubject  = "subject"
+	RoleMonitor  = "monitor"
 )
 
 //go:embed roles.json
@@ -381,6 +386,7 @@ var actionLabels = map[Action]string{
 	RecordChange: "更正、撤销信息", SharedRead: "读取共享信息", ObjectionReview: "处理异议", RepairReview: "审核信用修复", CommitmentManage: "登记信用承诺、认定履行状态",
 	CheckRun: "信用核查", CheckRead: "查看核查存档", AuditRead: "查阅审计日志", QueryLogRead: "查看查询记录",
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
+	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

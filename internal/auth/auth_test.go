@@ -45,6 +45,9 @@ var principals = map[string]Principal{
 	"clientCheck":  {Kind: Client, ID: 2, Org: deptA, Scopes: []string{"checks:run"}},
 	"clerkBDown":   {Kind: UserKind, ID: 10, Org: deptBDown, Roles: []string{RoleClerk}},
 	"noRoles":      {Kind: UserKind, ID: 11, Org: deptA},
+	"monitorOp":    {Kind: UserKind, ID: 12, Org: opOrg, Roles: []string{RoleMonitor}},
+	"monitorCityA": {Kind: UserKind, ID: 13, Org: cityA, Roles: []string{RoleMonitor}},
+	"clientInteg":  {Kind: Client, ID: 3, Org: cityA, Scopes: []string{"integrity:read"}},
 }
 
 var resources = map[string]Resource{
@@ -76,19 +79,24 @@ var allowed = func() map[string]bool {
 	manage := []Action{OrgManage, UserManage, ClientManage}
 	add("adminOp", manage, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("adminCityA", manage, "rA", "rAxk", "rCounty", "rCityA") // its city and its counties, not 宝鸡, not above
-	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage}, "rA", "rAxk")
+	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, IntegrityRead, IntegrityFeedback}, "rA", "rAxk")
 	add("clerkA", []Action{SharedRead}, all...)
-	add("reviewerA", []Action{ObjectionReview, RepairReview, CommitmentManage, RecordRead, RecordChange}, "rA", "rAxk")
+	add("reviewerA", []Action{ObjectionReview, RepairReview, CommitmentManage, RecordRead, RecordChange, IntegrityRead, IntegrityFeedback}, "rA", "rAxk")
 	add("reviewerA", []Action{SharedRead}, all...)
 	add("checkerA", []Action{CheckRun, CheckRead}, "rA", "rAxk")
 	add("checkerA", []Action{SharedRead}, all...)
-	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage}, "rA", "rAxk", "rCounty", "rCityA")
+	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, IntegrityRead, IntegrityFeedback}, "rA", "rAxk", "rCounty", "rCityA")
 	add("clerkCityA", []Action{SharedRead}, all...)
 	add("auditorOp", []Action{AuditRead}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("auditorOp", []Action{QueryLogRead}, all...)
 	add("auditorCityA", []Action{AuditRead}, "rA", "rAxk", "rCounty", "rCityA")
 	add("auditorCityA", []Action{QueryLogRead}, all...)
-	add("subject42", []Action{SubjectFile, QueryLogRead}, "rA", "rAxk") // its own, nobody else's
+	add("subject42", []Action{SubjectFile, QueryLogRead, IntegrityRead, IntegrityFeedback}, "rA", "rAxk") // its own, nobody else's
+	// The credit office: every body of its organisation and below, the
+	// run and the scope; a city's office not another city's nor above.
+	add("monitorOp", []Action{IntegrityRead, IntegrityManage}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
+	add("monitorCityA", []Action{IntegrityRead, IntegrityManage}, "rA", "rAxk", "rCounty", "rCityA")
+	add("clientInteg", []Action{IntegrityRead}, "rA", "rAxk", "rCounty", "rCityA")
 	add("clientCF", []Action{RecordSubmit}, "rA")                       // only cf, only its department
 	add("clientCheck", []Action{CheckRun}, "rA", "rAxk")
 	return m

@@ -25,6 +25,8 @@ type Body struct {
 	Name   string
 	Region string // 6-digit division of its registering authority (USCC positions 3-8)
 	Group  Group
+	// Created is when the platform filed the body.
+	Created time.Time
 }
 
 // Group is a body's peers for rankings: its level and whether it is a
@@ -87,7 +89,7 @@ func (m *Model) BodyOf(s credit.Subject) Body {
 	if region == "" && len(s.USCC) == 18 {
 		region = s.USCC[2:8]
 	}
-	return Body{ID: s.ID, USCC: s.USCC, Name: s.Name, Region: region, Group: m.GroupOf(s.Name, region)}
+	return Body{ID: s.ID, USCC: s.USCC, Name: s.Name, Region: region, Group: m.GroupOf(s.Name, region), Created: s.CreatedAt}
 }
 
 // What a scope entry covers.

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/xinyong/xinyong/internal/calendar"
-	"github.com/xinyong/xinyong/internal/catalog"
 )
 
 // Event is one piece of integrity information about a body, as the
@@ -194,12 +193,4 @@ func capBonus(pts, limit Points, used *Points) (Points, string) {
 	}
 	*used += pts
 	return pts, ""
-}
-
-// natureOf maps a catalogue nature to an item nature.
-func natureOf(n catalog.Nature) string {
-	if n == catalog.NatureGood {
-		return Good
-	}
-	return Bad
 }

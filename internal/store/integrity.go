@@ -82,8 +82,8 @@ type IntegrityAlert struct {
 
 // IntegrityStore keeps government-integrity monitoring.
 type IntegrityStore interface {
-	// GovernmentBodies returns every subject of class gov (without former
-	// names), in id order.
+	// GovernmentBodies returns every subject of class gov (id, USCC, name,
+	// region and when it was filed; without former names), in id order.
 	GovernmentBodies(ctx context.Context) ([]credit.Subject, error)
 
 	// IntegrityScope returns the scope's entries, oldest first.
@@ -135,6 +135,10 @@ type IntegrityStore interface {
 	// IntegrityAlerts returns alerts, newest first: a subject's, or every
 	// subject's when subjectID is 0.
 	IntegrityAlerts(ctx context.Context, subjectID int64, limit int) ([]IntegrityAlert, error)
+	// SwapIntegrityCursor moves the alerts' cursor on the change feed (the
+	// setting integrity.alerts_seq, created by InitSetting) from old to
+	// next if it is still old, and reports whether it did.
+	SwapIntegrityCursor(ctx context.Context, old, next int64) (bool, error)
 	// KindChanges returns, in sequence order after since, up to limit
 	// events of the change feed about records of the kinds, and the
 	// cursor to resume from (the last sequence number examined, at most

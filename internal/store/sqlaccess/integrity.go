@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xinyong/xinyong/internal/auth"
@@ -17,10 +18,11 @@ var _ store.IntegrityStore = (*Store)(nil)
 
 // GovernmentBodies implements store.IntegrityStore.
 func (s *Store) GovernmentBodies(ctx context.Context) ([]credit.Subject, error) {
-	return queryAll(ctx, s.R, `SELECT id, COALESCE(uscc, ''), name, region FROM subjects WHERE class = 'gov' ORDER BY id`,
+	return queryAll(ctx, s.R, `SELECT id, COALESCE(uscc, ''), name, region, created_at FROM subjects WHERE class = 'gov' ORDER BY id`,
 		func(r scanner) (credit.Subject, error) {
 			sub := credit.Subject{Class: credit.ClassGov}
-			err := r.Scan(&sub.ID, &sub.USCC, &sub.Name, &sub.Region)
+			err := r.Scan(&sub.ID, &sub.USCC, &sub.Name, &sub.Region, &sub.CreatedAt)
+			sub.CreatedAt = sub.CreatedAt.UTC()
 			return sub, err
 		})
 }
@@ -351,4 +353,18 @@ func (s *Store) KindChanges(ctx context.Context, since int64, kinds []string, li
 		from = to
 	}
 	return out, from, nil
+}
+
+// IntegrityCursorSetting names the alerts' cursor in settings.
+const IntegrityCursorSetting = "integrity.alerts_seq"
+
+// SwapIntegrityCursor implements store.IntegrityStore.
+func (s *Store) SwapIntegrityCursor(ctx context.Context, old, next int64) (bool, error) {
+	res, err := s.W.ExecContext(ctx, `UPDATE settings SET value = $1 WHERE name = $2 AND value = $3`,
+		strconv.FormatInt(next, 10), IntegrityCursorSetting, strconv.FormatInt(old, 10))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }

@@ -44,7 +44,8 @@ func testIntegrityRuns(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bodies) != 2 || bodies[0].Class != credit.ClassGov || bodies[0].USCC == "" || bodies[0].Name == "" || bodies[0].ID == 0 {
+	if len(bodies) != 2 || bodies[0].Class != credit.ClassGov || bodies[0].USCC == "" || bodies[0].Name == "" || bodies[0].ID == 0 ||
+		bodies[0].CreatedAt.IsZero() {
 		t.Fatalf("government bodies %+v", bodies)
 	}
 	r1, _ := s.GetRecord(ctx, out[0].ID)
