@@ -97,7 +97,7 @@ var allowed = func() map[string]bool {
 	add("monitorOp", []Action{IntegrityRead, IntegrityManage}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("monitorCityA", []Action{IntegrityRead, IntegrityManage}, "rA", "rAxk", "rCounty", "rCityA")
 	add("clientInteg", []Action{IntegrityRead}, "rA", "rAxk", "rCounty", "rCityA")
-	add("clientCF", []Action{RecordSubmit}, "rA")                       // only cf, only its department
+	add("clientCF", []Action{RecordSubmit}, "rA") // only cf, only its department
 	add("clientCheck", []Action{CheckRun}, "rA", "rAxk")
 	return m
 }()
