@@ -111,11 +111,22 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	}
 	authz := &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
+	integ, err := app.Integrity(c, s, authz, log)
+	if err != nil {
+		return err
+	}
+	if c.IntegrityEvery <= 0 {
+		return fmt.Errorf("--integrity-every %s: must be positive", c.IntegrityEvery)
+	}
+	// Risk alerts of new serious integrity events, and the monthly run on
+	// the first working day of a month.
+	go integ.Follow(ctx, c.IntegrityEvery)
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
+		Integrity:   integ,
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,

@@ -25,6 +25,7 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -83,6 +84,8 @@ type Options struct {
 	Repairs *repair.Service
 	// Commitments keeps the commitment registry (nil: none).
 	Commitments *commitment.Service
+	// Integrity is government-integrity monitoring (nil: none).
+	Integrity *integrity.Service
 }
 
 // Server serves the portal, the API, health and metrics.
