@@ -101,7 +101,9 @@ var Options = []Option{
 	{Flag: "catalog", Env: "XINYONG_CATALOG", Usage: "directory of extra record kinds (*.json, the format of xinyong catalog show --json) added to the built-in catalogue",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Catalog, "catalog", d, u) }},
 	{Flag: "integrity-model", Env: "XINYONG_INTEGRITY_MODEL", Usage: "file replacing the built-in government-integrity monitoring model (政务诚信监测: items, points, caps, validity, sources; the format of internal/integrity/model.json), checked against the catalogue at start",
-		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.IntegrityModel, "integrity-model", d, u) }},
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			fs.StringVar(&c.IntegrityModel, "integrity-model", d, u)
+		}},
 	{Flag: "integrity-every", Env: "XINYONG_INTEGRITY_EVERY", Default: "1m", Usage: "serve: how often risk alerts of new serious integrity events are raised and the monthly integrity run is started when due (the first working day of a month)",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			v, _ := time.ParseDuration(d)
