@@ -394,6 +394,28 @@ func (m *Model) Item(name string) (*Item, bool) {
 // DimensionOf returns the dimension of an item.
 func (m *Model) DimensionOf(it *Item) Dimension { return m.Dimensions[it.dim] }
 
+// DimensionName is the name of an item's dimension ("" for an unknown
+// item).
+func (m *Model) DimensionName(item string) string {
+	if it, ok := m.Item(item); ok {
+		return m.DimensionOf(it).Name
+	}
+	return ""
+}
+
+// NatureLabel names an item's or an event's nature in Chinese.
+func NatureLabel(n string) string {
+	switch n {
+	case Good:
+		return "良好"
+	case Bad:
+		return "不良"
+	case Both:
+		return "良好或不良"
+	}
+	return n
+}
+
 // Dimension returns the dimension with a code.
 func (m *Model) Dimension(code string) (Dimension, bool) {
 	for _, d := range m.Dimensions {

@@ -345,6 +345,19 @@ type Report struct {
 	Model    *Model
 }
 
+// FeedbackOf is the feedback in force on an event of the report, as
+// "结果：情况" ("" when none).
+func (r Report) FeedbackOf(recordID int64) string {
+	for _, e := range r.Events {
+		if e.RecordID == recordID {
+			if f := e.LastFeedback(); f != nil {
+				return f.Result + "：" + f.Text
+			}
+		}
+	}
+	return ""
+}
+
 // DimChange is a dimension's change from the month before.
 func (r Report) DimChange(code string) Points {
 	if r.Previous == nil {
@@ -513,3 +526,156 @@ func (s *Service) StartRun(ctx context.Context, p auth.Principal, month Month) (
 
 // Today is the day in China now, by the service's clock.
 func (s *Service) Today() calendar.Date { return calendar.FromTime(s.now()) }
+
+// Annual is the annual summary report of the province (综合报告, 1072号文:
+// 每年形成政务诚信监测评价综合报告报省政府).
+type Annual struct {
+	Year   int
+	Months []string // months of the year with a finished run
+	Groups []AnnualGroup
+	Items  []ItemCount // bad events per item over the year, most first
+	Bodies int
+	// Average is the mean of the bodies' yearly averages.
+	Average Points
+}
+
+// AnnualGroup is a peer group's year.
+type AnnualGroup struct {
+	Code, Label string
+	Rows        []AnnualRow // best yearly average first
+	Average     Points
+}
+
+// AnnualRow is a body's year.
+type AnnualRow struct {
+	USCC, Name string
+	SubjectID  int64
+	Months     int
+	Average    Points // of its monthly totals
+	Last       Points // its last month's total
+	Min, Max   Points
+	Bad        int // bad events that counted in the year
+	Good       int // good events that counted
+	Rank       int // by Average within the group
+}
+
+// ItemCount counts events of an item.
+type ItemCount struct {
+	Item      string
+	Dimension string
+	Bad       int
+	Good      int
+}
+
+// AnnualReport sums up a year from its finished monthly runs.
+func (s *Service) AnnualReport(ctx context.Context, year int) (Annual, error) {
+	a := Annual{Year: year}
+	runs, err := s.Store.IntegrityRuns(ctx)
+	if err != nil {
+		return a, err
+	}
+	type acc struct {
+		row      AnnualRow
+		group    string
+		sum      int64
+		bad, gd  map[int64]bool
+		lastMon  string
+		lastTot  Points
+		min, max Points
+	}
+	bodies := map[int64]*acc{}
+	items := map[string]*ItemCount{}
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		if r.State != store.RunDone || !strings.HasPrefix(r.Month, fmt.Sprintf("%04d-", year)) {
+			continue
+		}
+		m, err := ParseMonth(r.Month)
+		if err != nil {
+			return a, err
+		}
+		a.Months = append(a.Months, r.Month)
+		scores, err := s.Scores(ctx, m)
+		if err != nil {
+			return a, err
+		}
+		for _, sc := range scores {
+			b := bodies[sc.SubjectID]
+			if b == nil {
+				b = &acc{row: AnnualRow{USCC: sc.USCC, Name: sc.Name, SubjectID: sc.SubjectID}, bad: map[int64]bool{}, gd: map[int64]bool{},
+					min: sc.TotalPoints(), max: sc.TotalPoints()}
+				bodies[sc.SubjectID] = b
+			}
+			b.group, b.row.Name = sc.Group, sc.Name
+			b.row.Months++
+			b.sum += sc.Total
+			b.lastTot = sc.TotalPoints()
+			b.min, b.max = min(b.min, sc.TotalPoints()), max(b.max, sc.TotalPoints())
+			for _, c := range sc.Result.Events {
+				if !c.Counted || c.Bonus {
+					continue
+				}
+				ic := items[c.Item]
+				if ic == nil {
+					ic = &ItemCount{Item: c.Item}
+					if it, ok := s.Model.Item(c.Item); ok {
+						ic.Dimension = s.Model.DimensionOf(it).Name
+					}
+					items[c.Item] = ic
+				}
+				set := b.gd
+				if c.Nature == Bad {
+					set = b.bad
+				}
+				if !set[c.RecordID] {
+					set[c.RecordID] = true
+					if c.Nature == Bad {
+						ic.Bad++
+					} else {
+						ic.Good++
+					}
+				}
+			}
+		}
+	}
+	groups := map[string]*AnnualGroup{}
+	var total Points
+	for _, b := range bodies {
+		row := b.row
+		row.Average = Points(b.sum / int64(row.Months))
+		row.Last, row.Min, row.Max, row.Bad, row.Good = b.lastTot, b.min, b.max, len(b.bad), len(b.gd)
+		g := groups[b.group]
+		if g == nil {
+			g = &AnnualGroup{Code: b.group, Label: GroupLabel(b.group)}
+			groups[b.group] = g
+		}
+		g.Rows = append(g.Rows, row)
+		total += row.Average
+	}
+	a.Bodies = len(bodies)
+	if a.Bodies > 0 {
+		a.Average = total / Points(a.Bodies)
+	}
+	for _, code := range GroupOrder {
+		g := groups[code]
+		if g == nil {
+			continue
+		}
+		slices.SortFunc(g.Rows, func(x, y AnnualRow) int { return cmp.Or(cmp.Compare(y.Average, x.Average), cmp.Compare(x.USCC, y.USCC)) })
+		var sum Points
+		for i := range g.Rows {
+			sum += g.Rows[i].Average
+			g.Rows[i].Rank = i + 1
+			if i > 0 && g.Rows[i-1].Average == g.Rows[i].Average {
+				g.Rows[i].Rank = g.Rows[i-1].Rank
+			}
+		}
+		g.Average = sum / Points(len(g.Rows))
+		a.Groups = append(a.Groups, *g)
+	}
+	for _, ic := range items {
+		a.Items = append(a.Items, *ic)
+	}
+	slices.SortFunc(a.Items, func(x, y ItemCount) int { return cmp.Or(cmp.Compare(y.Bad, x.Bad), cmp.Compare(y.Good, x.Good), cmp.Compare(x.Item, y.Item)) })
+	return a, nil
+}

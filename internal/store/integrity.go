@@ -80,6 +80,15 @@ type IntegrityAlert struct {
 	At        time.Time
 }
 
+// IntegrityTrend is a peer group's scores of a month, summed up.
+type IntegrityTrend struct {
+	Month    string
+	Group    string
+	Bodies   int
+	Sum      int64 // of the totals, hundredths of a point
+	Min, Max int64
+}
+
 // IntegrityStore keeps government-integrity monitoring.
 type IntegrityStore interface {
 	// GovernmentBodies returns every subject of class gov (id, USCC, name,
@@ -119,6 +128,9 @@ type IntegrityStore interface {
 	// IntegrityScores returns the scores of a month, by group, then rank,
 	// then USCC.
 	IntegrityScores(ctx context.Context, month string) ([]IntegrityScore, error)
+	// IntegrityTrends sums the scores of the months from..to (YYYY-MM,
+	// inclusive) per month and group, in month then group order.
+	IntegrityTrends(ctx context.Context, from, to string) ([]IntegrityTrend, error)
 	// IntegrityHistory returns a subject's scores, oldest month first.
 	IntegrityHistory(ctx context.Context, subjectID int64) ([]IntegrityScore, error)
 

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -24,12 +26,15 @@ type pages struct {
 func newPages(siteName string) (*pages, error) {
 	p := &pages{siteName: siteName, tmpl: map[string]*template.Template{}}
 	funcs := template.FuncMap{
-		"classLabel": credit.Class.Label,
-		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
-		"add":        func(a, b int) int { return a + b },
+		"classLabel":  credit.Class.Label,
+		"date":        func(t time.Time) string { return calendar.FromTime(t).String() },
+		"add":         func(a, b int) int { return a + b },
+		"beijing":     beijing,
+		"natureLabel": integrity.NatureLabel,
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
-		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform"} {
+		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform",
+		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -54,6 +59,7 @@ type page struct {
 // nav says which staff links the signed-in principal sees.
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
+	Integrity                                                                       bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -79,7 +85,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				Objections: s.opts.Objections != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.ObjectionReview, own)),
 				Repairs:    s.opts.Repairs != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.RepairReview, own)),
 				Commitments: s.opts.Commitments != nil && (pg.User.SubjectID != 0 ||
-					pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.CommitmentManage, own))}
+					pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.CommitmentManage, own)),
+				// The credit office, and the staff of a department that is
+				// a government body (机构类别 11).
+				Integrity: s.opts.Integrity != nil && (s.opts.Authorizer.Can(pg.User, auth.IntegrityManage, own) ||
+					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own))}
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

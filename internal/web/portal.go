@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -89,9 +91,22 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := subjectFile{File: f, Sections: make([]fileSection, len(f.Sections))}
-	for i, sec := range f.Sections {
-		d.Sections[i] = fileSection{Section: sec}
+	d := subjectFile{File: f, Sections: make([]fileSection, 0, len(f.Sections)+1)}
+	for _, sec := range f.Sections {
+		if sec.ID == "commitments" {
+			// A government body's 政务诚信档案, before the parts still
+			// pending.
+			is, err := s.integritySection(r.Context(), who(r), f)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			if is != nil {
+				d.Sections = append(d.Sections, *is)
+			}
+		}
+		d.Sections = append(d.Sections, fileSection{Section: sec})
+		i := len(d.Sections) - 1
 		if sec.ID == "commitments" && served {
 			sec.Pending = false
 			d.Sections[i] = fileSection{Section: sec, IsCommitments: true}
@@ -109,20 +124,49 @@ type subjectFile struct {
 	Sections []fileSection
 }
 
-// fileSection is a part of a credit file: records of a kind, or the
-// subject's commitments.
+// fileSection is a part of a credit file: records of a kind, the
+// subject's commitments, or a government body's 政务诚信档案.
 type fileSection struct {
 	portal.Section
 	IsCommitments bool
 	Commitments   []commitmentPageData
+	IsIntegrity   bool
+	// Integrity is the archive when the viewer may read it (nil: not
+	// shown; Restricted says so).
+	Integrity  *integrity.File
+	Restricted bool
 }
 
 // Count is the number of entries in the section.
 func (s fileSection) Count() int {
-	if s.IsCommitments {
+	switch {
+	case s.IsCommitments:
 		return len(s.Commitments)
+	case s.Integrity != nil:
+		return len(s.Integrity.Events)
 	}
 	return s.Section.Count()
+}
+
+// integritySection is the 政务诚信档案 of a government body's credit file
+// (nil for other subjects and historical views): the archive for viewers
+// who may read the body's monitoring, a note for the others.
+func (s *Server) integritySection(ctx context.Context, p auth.Principal, f portal.File) (*fileSection, error) {
+	if s.opts.Integrity == nil || f.Subject.Class != credit.ClassGov || f.Historical || s.opts.Authorizer == nil {
+		return nil, nil
+	}
+	sec := &fileSection{Section: portal.Section{ID: "integrity", Title: "政务诚信档案"}, IsIntegrity: true}
+	b := s.integ().Model.BodyOf(f.Subject)
+	if p.Kind == auth.Anonymous || !s.integ().Can(ctx, p, auth.IntegrityRead, b) {
+		sec.Restricted = true
+		return sec, nil
+	}
+	file, err := s.integ().BodyFile(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	sec.Integrity = &file
+	return sec, nil
 }
 
 func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {

@@ -181,6 +181,7 @@ func New(o Options) (*Server, error) {
 	s.registerObjections(mux)
 	s.registerRepairs(mux)
 	s.registerCommitments(mux)
+	s.registerIntegrity(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))

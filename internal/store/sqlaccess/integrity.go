@@ -232,6 +232,16 @@ func (s *Store) IntegrityScores(ctx context.Context, month string) ([]store.Inte
 	return queryAll(ctx, s.R, `SELECT `+scoreColumns+` FROM integrity_scores WHERE month = $1 ORDER BY grp, rank_in_group, uscc`, scanScore, month)
 }
 
+// IntegrityTrends implements store.IntegrityStore.
+func (s *Store) IntegrityTrends(ctx context.Context, from, to string) ([]store.IntegrityTrend, error) {
+	return queryAll(ctx, s.R, `SELECT month, grp, count(*), sum(total), min(total), max(total) FROM integrity_scores
+		WHERE month >= $1 AND month <= $2 GROUP BY month, grp ORDER BY month, grp`, func(r scanner) (store.IntegrityTrend, error) {
+		var t store.IntegrityTrend
+		err := r.Scan(&t.Month, &t.Group, &t.Bodies, &t.Sum, &t.Min, &t.Max)
+		return t, err
+	}, from, to)
+}
+
 // IntegrityHistory implements store.IntegrityStore.
 func (s *Store) IntegrityHistory(ctx context.Context, subjectID int64) ([]store.IntegrityScore, error) {
 	return queryAll(ctx, s.R, `SELECT `+scoreColumns+` FROM integrity_scores WHERE subject_id = $1 ORDER BY month`, scanScore, subjectID)

@@ -102,6 +102,11 @@ func testIntegrityRuns(t *testing.T, h Harness) {
 	if err := s.PutIntegrityScores(ctx, []store.IntegrityScore{nov}); err != nil {
 		t.Fatal(err)
 	}
+	trends, err := s.IntegrityTrends(ctx, "2026-10", "2026-11")
+	if err != nil || len(trends) != 2 || trends[0].Month != "2026-10" || trends[0].Bodies != 1 || trends[0].Sum != 8600 ||
+		trends[1].Month != "2026-11" || trends[1].Min != 9000 || trends[1].Max != 9000 || trends[1].Group != "city_dept" {
+		t.Fatalf("trends %+v %v", trends, err)
+	}
 	hist, err := s.IntegrityHistory(ctx, bodies[0].ID)
 	if err != nil || len(hist) != 2 || hist[0].Month != "2026-10" || hist[1].Total != 9000 {
 		t.Fatalf("history %+v %v", hist, err)
