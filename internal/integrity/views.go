@@ -661,7 +661,9 @@ func (s *Service) AnnualReport(ctx context.Context, year int) (Annual, error) {
 		if g == nil {
 			continue
 		}
-		slices.SortFunc(g.Rows, func(x, y AnnualRow) int { return cmp.Or(cmp.Compare(y.Average, x.Average), cmp.Compare(x.USCC, y.USCC)) })
+		slices.SortFunc(g.Rows, func(x, y AnnualRow) int {
+			return cmp.Or(cmp.Compare(y.Average, x.Average), cmp.Compare(x.USCC, y.USCC))
+		})
 		var sum Points
 		for i := range g.Rows {
 			sum += g.Rows[i].Average
@@ -676,6 +678,8 @@ func (s *Service) AnnualReport(ctx context.Context, year int) (Annual, error) {
 	for _, ic := range items {
 		a.Items = append(a.Items, *ic)
 	}
-	slices.SortFunc(a.Items, func(x, y ItemCount) int { return cmp.Or(cmp.Compare(y.Bad, x.Bad), cmp.Compare(y.Good, x.Good), cmp.Compare(x.Item, y.Item)) })
+	slices.SortFunc(a.Items, func(x, y ItemCount) int {
+		return cmp.Or(cmp.Compare(y.Bad, x.Bad), cmp.Compare(y.Good, x.Good), cmp.Compare(x.Item, y.Item))
+	})
 	return a, nil
 }
