@@ -20,7 +20,7 @@ import (
 )
 
 const integrityUsage = `Usage:
-  xinyong integrity score [--month YYYY-MM] [--json]   score every monitored government body for a month (default: last month)
+  xinyong integrity score [--month YYYY-MM] [--json] [--batch N]   score every monitored government body for a month (default: last month)
   xinyong integrity model [--json]                     the monitoring catalogue: items, dimensions, points, validity, sources
   xinyong integrity scope list
   xinyong integrity scope add --org ID --cover all|governments|departments --depth level|subtree
@@ -61,9 +61,10 @@ type scoreJSON struct {
 }
 
 func integrityScore(ctx context.Context, env *environ, args []string) error {
-	fs := newFlagSet(env, "integrity score", "integrity score [--month YYYY-MM] [--json] [--data DIR | --db DSN]")
+	fs := newFlagSet(env, "integrity score", "integrity score [--month YYYY-MM] [--json] [--batch N] [--data DIR | --db DSN]")
 	monthFlag := fs.String("month", "", "the month to score, YYYY-MM (default: the month before this one, in China)")
 	asJSON := fs.Bool("json", false, "print one JSON object per body (an array)")
+	batch := fs.Int("batch", integrity.RunChunk, "scores written per transaction: a run killed half way keeps the transactions done, and the next run resumes")
 	c, log, err := setup(env, fs, args, config.Intake)
 	if err != nil {
 		return err
@@ -83,6 +84,10 @@ func integrityScore(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *batch < 1 {
+		return usageError("--batch must be at least 1")
+	}
+	svc.Chunk = *batch
 	start := time.Now()
 	sum, err := svc.Run(ctx, month, integrity.RunOptions{StartedBy: cliPrincipal.String(), Progress: func(done, total int) {
 		log.Info("integrity run progress", "month", month.String(), "scored", done, "bodies", total)
