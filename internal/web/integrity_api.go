@@ -198,6 +198,10 @@ func (s *Server) registerIntegrityAPI() {
 		if err := on(); err != nil {
 			return nil, err
 		}
+		p := principalFrom(ctx)
+		if d := s.decide(p, auth.IntegrityRead, auth.Resource{OrgPath: p.Org.Path, SubjectID: p.SubjectID}); !d.Allow {
+			return nil, fault.New(fault.Refused, d.Reason)
+		}
 		svc := s.integ()
 		var run store.IntegrityRun
 		var err error
@@ -234,7 +238,7 @@ func (s *Server) registerIntegrityAPI() {
 		out := &IntegrityScoresOutput{}
 		out.Body.Month, out.Body.Final, out.Body.AsOf, out.Body.Model = run.Month, run.Final, run.AsOf, run.Model
 		out.Body.Scores = []IntegrityScoreItem{}
-		for _, sc := range s.visible(ctx, principalFrom(ctx), scores) {
+		for _, sc := range s.visible(ctx, p, scores) {
 			it := apiScore(sc, false)
 			if t, ok := before[sc.SubjectID]; ok {
 				c := integrity.Points(sc.Total - t).Float()

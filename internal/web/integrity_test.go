@@ -314,6 +314,42 @@ func TestIntegrityAPI(t *testing.T) {
 	if _, body := office.get("/api/v1/integrity/bodies/" + env.finUSCC + "/events"); !strings.Contains(body, "系统录入错误") {
 		t.Errorf("feedback not in the events: %s", body)
 	}
+	// A department's system sends events through the one intake API, and
+	// an API key with integrity:read reads the scores.
+	ctx := context.Background()
+	newKey := func(org auth.Org, scopes ...string) string {
+		prefix, secret, key := auth.NewAPIKey()
+		if _, err := env.s.CreateClient(ctx, auth.APIClient{OrgID: org.ID, Name: org.Name, Scopes: scopes, Prefix: prefix,
+			SecretSum: auth.TokenHash(secret)}, auth.AuditEntry{Actor: "system:test", Action: auth.AuditClientChange}); err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	api := func(method, path, key, body string) (int, string) {
+		req, _ := http.NewRequest(method, env.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		code, out, _ := env.browser(t).do(req)
+		return code, out
+	}
+	submit := newKey(env.ndrc, "records:submit:zwcx")
+	event := func(item, nature string) string {
+		return `{"监测对象名称":"西安市人民政府","监测对象统一社会信用代码":"` + env.xianGov + `","监测事项":"` + item + `","信息性质":"` + nature +
+			`","发生日期":"` + env.svc.Today().String() + `","情况描述":"接口报送","信息来源渠道":"信息共享","报送单位":"陕西省发展和改革委员会","报送单位统一社会信用代码":"` +
+			env.ndrc.USCC + `"}`
+	}
+	code, out := api("POST", "/api/v1/records", submit, `{"kind":"zwcx","records":[`+event("年度目标责任考核结果", "良好")+`,`+event("被列入失信被执行人", "良好")+`]}`)
+	if code != http.StatusOK || !strings.Contains(out, `"accepted":1`) || !strings.Contains(out, "只有不良信息") {
+		t.Fatalf("intake API: %d %s", code, out)
+	}
+	roots, _ := env.s.ListOrgs(ctx, "")
+	reader := newKey(roots[0], "integrity:read")
+	if code, out := api("GET", "/api/v1/integrity/scores", reader, ""); code != http.StatusOK || !strings.Contains(out, env.finUSCC) {
+		t.Errorf("scores with an API key: %d %s", code, out)
+	}
+	if code, _ := api("GET", "/api/v1/integrity/scores", submit, ""); code != http.StatusForbidden {
+		t.Errorf("scores with a key without integrity:read: %d", code)
+	}
 	if code, _ := env.browser(t).get("/api/v1/integrity/scores"); code != http.StatusUnauthorized {
 		t.Errorf("anonymous scores: %d", code)
 	}
