@@ -51,32 +51,49 @@ func (s Scored) Dim(code string) DimensionScore {
 // deepest region holding its division, else the operator) and its
 // subject, for a body's own account.
 func (s *Service) Resource(ctx context.Context, b Body) (auth.Resource, error) {
-	res := auth.Resource{SubjectID: b.ID}
-	if o, err := s.Store.FindOrgByUSCC(ctx, b.USCC); err == nil {
-		res.OrgPath = o.Path
-		return res, nil
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return res, err
+	of, err := s.Resources(ctx)
+	if err != nil {
+		return auth.Resource{}, err
 	}
+	return of(b), nil
+}
+
+// Resources reads the organisation tree once and returns Resource for any
+// number of bodies (a dashboard decides for every body of a month).
+func (s *Service) Resources(ctx context.Context) (func(Body) auth.Resource, error) {
 	orgs, err := s.Store.ListOrgs(ctx, "")
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	best := -1
-	for i, o := range orgs {
-		switch {
-		case o.Kind == auth.Operator && best < 0:
-			best = i
-		case o.Kind == auth.Region && (o.Region == b.Region || auth.WithinRegion(o.Region, b.Region)):
-			if best < 0 || len(o.Path) > len(orgs[best].Path) {
-				best = i
+	byUSCC := map[string]string{}
+	root := ""
+	for _, o := range orgs {
+		switch o.Kind {
+		case auth.Dept:
+			if o.USCC != "" {
+				byUSCC[o.USCC] = o.Path
 			}
+		case auth.Operator:
+			root = o.Path
 		}
 	}
-	if best >= 0 {
-		res.OrgPath = orgs[best].Path
-	}
-	return res, nil
+	return func(b Body) auth.Resource {
+		res := auth.Resource{SubjectID: b.ID, OrgPath: root}
+		if p, ok := byUSCC[b.USCC]; ok {
+			res.OrgPath = p
+			return res
+		}
+		best := ""
+		for _, o := range orgs {
+			if o.Kind == auth.Region && (o.Region == b.Region || auth.WithinRegion(o.Region, b.Region)) && len(o.Path) > len(best) {
+				best = o.Path
+			}
+		}
+		if best != "" {
+			res.OrgPath = best
+		}
+		return res
+	}, nil
 }
 
 // Body finds a government body by its USCC (in scope or not).

@@ -187,15 +187,19 @@ func (s *Server) integrityHome(w http.ResponseWriter, r *http.Request) {
 
 // visible keeps the scores p may read (a city's office sees its city's
 // bodies); resources are looked up once per body.
-func (s *Server) visible(ctx context.Context, p auth.Principal, scores []integrity.Scored) []integrity.Scored {
+func (s *Server) visible(ctx context.Context, p auth.Principal, scores []integrity.Scored) ([]integrity.Scored, error) {
+	of, err := s.integ().Resources(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []integrity.Scored
 	for _, sc := range scores {
 		b := integrity.Body{ID: sc.SubjectID, USCC: sc.USCC, Name: sc.Name, Region: sc.Region}
-		if s.integ().Can(ctx, p, auth.IntegrityRead, b) {
+		if s.opts.Authorizer.Can(p, auth.IntegrityRead, of(b)) {
 			out = append(out, sc)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (s *Server) fillDash(ctx context.Context, p auth.Principal, d *integrityDash) error {
@@ -204,7 +208,9 @@ func (s *Server) fillDash(ctx context.Context, p auth.Principal, d *integrityDas
 	if err != nil {
 		return err
 	}
-	scores = s.visible(ctx, p, scores)
+	if scores, err = s.visible(ctx, p, scores); err != nil {
+		return err
+	}
 	prev, err := s.opts.Store.IntegrityScores(ctx, d.Month.Add(-1).String())
 	if err != nil {
 		return err
@@ -315,13 +321,17 @@ func (s *Server) fillDash(ctx context.Context, p auth.Principal, d *integrityDas
 	for _, f := range afb {
 		answered[f.RecordID] = true
 	}
+	of, err := svc.Resources(ctx)
+	if err != nil {
+		return err
+	}
 	for _, a := range alerts {
 		sub, err := s.opts.Store.GetSubject(ctx, a.SubjectID)
 		if err != nil {
 			continue
 		}
 		b := svc.Model.BodyOf(sub)
-		if svc.Can(ctx, p, auth.IntegrityRead, b) {
+		if s.opts.Authorizer.Can(p, auth.IntegrityRead, of(b)) {
 			d.Alerts = append(d.Alerts, alertRow{IntegrityAlert: a, USCC: b.USCC, Name: b.Name, Answered: answered[a.RecordID]})
 		}
 	}

@@ -238,7 +238,11 @@ func (s *Server) registerIntegrityAPI() {
 		out := &IntegrityScoresOutput{}
 		out.Body.Month, out.Body.Final, out.Body.AsOf, out.Body.Model = run.Month, run.Final, run.AsOf, run.Model
 		out.Body.Scores = []IntegrityScoreItem{}
-		for _, sc := range s.visible(ctx, p, scores) {
+		visible, err := s.visible(ctx, p, scores)
+		if err != nil {
+			return nil, err
+		}
+		for _, sc := range visible {
 			it := apiScore(sc, false)
 			if t, ok := before[sc.SubjectID]; ok {
 				c := integrity.Points(sc.Total - t).Float()
