@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,6 +289,78 @@ func TestIntegrityRunKilledAndRerun(t *testing.T) {
 			}
 			if out != want {
 				t.Errorf("after a kill and a re-run the result differs from a clean run's")
+			}
+		})
+	}
+}
+
+// TestServeRunsIntegrityMonth: serve scores the month before by itself
+// from the first working day of a month (the run every --integrity-every),
+// and an API key with integrity:read reads it.
+func TestServeRunsIntegrityMonth(t *testing.T) {
+	t.Parallel()
+	cal := calendar.Default()
+	today := calendar.Today()
+	first := integrity.MonthOf(today).First()
+	for !cal.IsWorkingDay(first) {
+		first = first.AddDays(1)
+	}
+	prev := integrity.MonthOf(today).Add(-1).String()
+	for name, flags := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := flags(t)
+			file := filepath.Join(t.TempDir(), "events.csv")
+			writeIntegrity(t, file, []integrityRow{{body: 1, sender: 1, item: "被列入失信被执行人", nature: "不良", date: today.String()}})
+			if code, _, errs := runBinary(t, nil, append([]string{"import", "--kind", "zwcx", "--file", file}, f...)...); code != 0 {
+				t.Fatal(errs)
+			}
+			// The credit office's system (a department of the tree: API keys
+			// belong to departments).
+			if code, out, errs := runBinary(t, nil, append([]string{"org", "add", "--kind", "dept", "--name", "省信用办",
+				"--uscc", storetest.USCC("11", "610000", 990001)}, f...)...); code != 0 {
+				t.Fatalf("org add: %s %s", out, errs)
+			}
+			_, out, errs := runBinary(t, nil, append([]string{"client", "add", "--org", "2", "--name", "监测系统", "--scopes", "integrity:read"}, f...)...)
+			m := regexp.MustCompile(`key \(shown once\): (\S+)`).FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("client add: %s %s", out, errs)
+			}
+			base, _, logs := startServe(t, append([]string{"--integrity-every", "100ms"}, f...)...)
+			get := func(path string) (int, string) {
+				req, _ := http.NewRequest("GET", base+path, nil)
+				req.Header.Set("Authorization", "Bearer "+m[1])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode, string(b)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for !strings.Contains(logs.String(), "integrity alerts raised") {
+				if time.Now().After(deadline) {
+					t.Fatalf("no alert for a 失信被执行人 within 20 s:\n%s", logs)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if today.Before(first) {
+				// Before the first working day of the month no run is due.
+				time.Sleep(500 * time.Millisecond)
+				if code, body := get("/api/v1/integrity/scores?month=" + prev); code != http.StatusNotFound {
+					t.Errorf("a run before %s, the first working day: %d %s", first, code, body)
+				}
+				return
+			}
+			for !strings.Contains(logs.String(), "integrity monthly run") {
+				if time.Now().After(deadline) {
+					t.Fatalf("no scheduled run within 20 s:\n%s", logs)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if code, body := get("/api/v1/integrity/scores?month=" + prev); code != 200 || !strings.Contains(body, `"final":true`) {
+				t.Errorf("the scheduled run's month: %d %s", code, body)
 			}
 		})
 	}
