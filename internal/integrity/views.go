@@ -108,8 +108,8 @@ func (s *Service) Body(ctx context.Context, uscc string) (Body, error) {
 	return s.Model.BodyOf(sub), nil
 }
 
-// Allowed reports whether p may do a to the body (never logs: pages use
-// it to pick what to show; Decide enforces).
+// decide asks the authorizer whether p may do a to the body (a denial is
+// logged).
 func (s *Service) decide(ctx context.Context, p auth.Principal, a auth.Action, b Body) (auth.Decision, error) {
 	res, err := s.Resource(ctx, b)
 	if err != nil {
