@@ -285,7 +285,11 @@ func (s *Service) Run(ctx context.Context, month Month, opt RunOptions) (RunSumm
 		keep[i] = b.ID
 	}
 	if err := s.Store.FinishIntegrityRun(ctx, month.String(), keep); err != nil {
-		return sum, err
+		// Another process (serve's scheduled run, a second command)
+		// finished the same run meanwhile: its result is this one's.
+		if run, gerr := s.Store.GetIntegrityRun(ctx, month.String()); !errors.Is(err, store.ErrConflict) || gerr != nil || run.State != store.RunDone {
+			return sum, err
+		}
 	}
 	if sum.Run, err = s.Store.GetIntegrityRun(ctx, month.String()); err != nil {
 		return sum, err

@@ -527,11 +527,26 @@ func (s *Service) AddFeedback(ctx context.Context, p auth.Principal, recordID in
 		SubjectID: sub.ID, Outcome: "feedback", Detail: result})
 }
 
-// StartRun runs a month for a principal who may manage the monitoring
-// (the credit office's button), with its audit entry.
+// CanRun reports whether p may start a monthly run: it scores every body,
+// so it takes integrity.manage over the whole tree (the province's credit
+// office at the operator), not over a city.
+func (s *Service) CanRun(ctx context.Context, p auth.Principal) (auth.Decision, error) {
+	root, err := s.Store.RootOrg(ctx, auth.Operator.Label())
+	if err != nil {
+		return auth.Decision{}, err
+	}
+	return s.Auth.Decide(p, auth.IntegrityManage, auth.Resource{OrgPath: root.Path}), nil
+}
+
+// StartRun runs a month for a principal who may (CanRun: the credit
+// office's button), with its audit entry.
 func (s *Service) StartRun(ctx context.Context, p auth.Principal, month Month) (RunSummary, error) {
-	if d := s.Auth.Decide(p, auth.IntegrityManage, auth.Resource{OrgPath: p.Org.Path}); !d.Allow {
-		return RunSummary{}, fault.New(fault.Refused, d.Reason)
+	d, err := s.CanRun(ctx, p)
+	if err != nil {
+		return RunSummary{}, err
+	}
+	if !d.Allow {
+		return RunSummary{}, fault.New(fault.Refused, "只有全平台的政务诚信监测员可以启动月度评分："+d.Reason)
 	}
 	sum, err := s.Run(ctx, month, RunOptions{StartedBy: p.String()})
 	if err != nil {

@@ -122,6 +122,7 @@ type integrityDash struct {
 	Model     *integrity.Model
 	Done      string
 	AsOf      string
+	CanRun    bool
 }
 
 // trendRow is a month of the trend table (the chart's figures).
@@ -181,6 +182,14 @@ func (s *Server) integrityHome(w http.ResponseWriter, r *http.Request) {
 	if err := s.fillScope(ctx, p, &d); err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	if s.opts.Authorizer != nil {
+		root, err := s.opts.Store.RootOrg(ctx, auth.Operator.Label())
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		d.CanRun = s.opts.Authorizer.Can(p, auth.IntegrityManage, auth.Resource{OrgPath: root.Path})
 	}
 	s.render(w, r, http.StatusOK, "integrity", "政务诚信监测", d)
 }

@@ -55,6 +55,7 @@ func newIntegrityEnv(t *testing.T) integrityEnv {
 	env.xian = mk(xian, auth.Org{Kind: auth.Dept, Name: "西安市人民政府", USCC: env.xianGov})
 	for _, u := range []auth.User{
 		{Login: "office", Name: "省信用办", OrgID: root.ID, Roles: []string{auth.RoleMonitor}},
+		{Login: "office.xian", Name: "西安市信用办", OrgID: xian.ID, Roles: []string{auth.RoleMonitor}},
 		{Login: "clerk.fin", Name: "财政厅报送员", OrgID: env.fin.ID, Roles: []string{auth.RoleClerk}},
 		{Login: "clerk.ndrc", Name: "发改委报送员", OrgID: env.ndrc.ID, Roles: []string{auth.RoleClerk}},
 		{Login: "clerk.xian", Name: "西安市政府报送员", OrgID: env.xian.ID, Roles: []string{auth.RoleClerk}},
@@ -164,6 +165,21 @@ func TestIntegrityPages(t *testing.T) {
 	}
 	if code != http.StatusOK {
 		t.Fatalf("dashboard %d", code)
+	}
+
+	// A city's credit office sees its city's bodies, and does not run the
+	// province's scoring.
+	city := env.browser(t)
+	city.signIn("office.xian")
+	code, body = city.get("/integrity?month=" + env.month.String())
+	if code != http.StatusOK || !strings.Contains(body, "西安市人民政府") || strings.Contains(body, "陕西省财政厅") || strings.Contains(body, `id="run-form"`) {
+		t.Errorf("a city's dashboard: %d", code)
+	}
+	if code, _, _ := city.post("/integrity/run", url.Values{"csrf": {city.csrf("/integrity")}, "month": {env.month.String()}}); code != http.StatusForbidden {
+		t.Errorf("a city's office ran the province's scoring: %d", code)
+	}
+	if code, _ := city.get("/integrity/bodies/" + env.finUSCC); code != http.StatusForbidden {
+		t.Errorf("a city's office read a provincial department: %d", code)
 	}
 
 	// The body: its own page, its report, its feedback.
