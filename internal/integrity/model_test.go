@@ -216,3 +216,21 @@ func TestRule(t *testing.T) {
 		}
 	}
 }
+
+// TestModelRoundTrip: the model as integrity model --json prints it loads
+// back to the same rules (a province starts its file from it).
+func TestModelRoundTrip(t *testing.T) {
+	m := testModel(t)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(bytes.NewReader(b), catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, _ := json.Marshal(again)
+	if !bytes.Equal(b, b2) || again.Items[7].Levels["省部级"] != 200 || again.Timely.Points != 50 {
+		t.Errorf("round trip differs:\n%s\n%s", b, b2)
+	}
+}
