@@ -344,6 +344,16 @@ func (s *Server) fillDash(ctx context.Context, p auth.Principal, d *integrityDas
 			d.Alerts = append(d.Alerts, alertRow{IntegrityAlert: a, USCC: b.USCC, Name: b.Name, Answered: answered[a.RecordID]})
 		}
 	}
+	// The queue: alerts still waiting for the body's answer first.
+	slices.SortStableFunc(d.Alerts, func(a, b alertRow) int {
+		switch {
+		case a.Answered == b.Answered:
+			return 0
+		case !a.Answered:
+			return -1
+		}
+		return 1
+	})
 	return nil
 }
 
