@@ -56,6 +56,7 @@ func commands() []command {
 		{"record", "信用记录 (show a record's versions, revoke or restore it)", runRecord},
 		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
 		{"stats", "统计 (statistics: stats intake)", runStats},
+		{"integrity", "政务诚信监测 (government-integrity monitoring: integrity score | model | scope)", runIntegrity},
 		{"org", "机构 (organisations: org list | add | disable | enable)", runOrg},
 		{"user", "账户 (accounts: user list | add | passwd | disable | enable)", runUser},
 		{"client", "接口密钥 (API clients: client list | add | rotate | revoke)", runClient},

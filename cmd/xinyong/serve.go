@@ -121,14 +121,25 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	integ, err := app.Integrity(c, s, authz, log)
+	if err != nil {
+		return err
+	}
+	if c.IntegrityEvery <= 0 {
+		return fmt.Errorf("--integrity-every %s: must be positive", c.IntegrityEvery)
+	}
+	// Risk alerts of new serious integrity events, and the monthly run on
+	// the first working day of a month.
+	go integ.Follow(ctx, c.IntegrityEvery)
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
 		Reports:     reports, PublicURL: c.PublicURL,
-		Ledger:  &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
-		APIRate: c.APIRate, APIBurst: c.APIBurst, Checks: checks,
+		Ledger:    &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
+		Integrity: integ,
+		APIRate:   c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
 		IDLookupRate: c.IDLookupRate,

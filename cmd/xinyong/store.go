@@ -12,8 +12,11 @@ import (
 	"golang.org/x/term"
 
 	"github.com/xinyong/xinyong/internal/app"
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -119,5 +122,29 @@ func loadDemo(ctx context.Context, env *environ, s store.Store, im *ingest.Impor
 	log.Info("demo data loaded", "driver", s.Dialect(), "subjects", c.DemoSubjects, "created", st.Created,
 		"renamed", st.Renamed, "unchanged", st.Unchanged, "records", rec.Rows, "records_created", rec.Accepted,
 		"records_unchanged", rec.Unchanged, "records_rejected", len(rec.Rejected), "took", time.Since(start).Round(time.Millisecond))
+	if c.DemoRecords > 0 {
+		return demoIntegrityRuns(ctx, s, c, log)
+	}
+	return nil
+}
+
+// demoIntegrityRuns scores the demo's government bodies for each of the
+// last 12 finished months, so that the integrity pages have a history.
+func demoIntegrityRuns(ctx context.Context, s store.Store, c config.Config, log *slog.Logger) error {
+	svc, err := app.Integrity(c, s, &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}, log)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	last := integrity.MonthOf(calendar.Today()).Add(-1)
+	bodies := 0
+	for m := last.Add(-11); !last.Before(m); m = m.Add(1) {
+		sum, err := svc.Run(ctx, m, integrity.RunOptions{StartedBy: "demo"})
+		if err != nil {
+			return fmt.Errorf("demo integrity run %s: %w", m, err)
+		}
+		bodies = sum.Bodies
+	}
+	log.Info("demo integrity scores", "months", 12, "last", last.String(), "bodies", bodies, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

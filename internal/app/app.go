@@ -20,6 +20,7 @@ import (
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/deadline"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/pii"
@@ -255,7 +256,49 @@ func Importer(c config.Config, s store.Store, keys *pii.Keyring) (*ingest.Import
 	if err != nil {
 		return nil, err
 	}
-	return &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash}, nil
+	m, err := IntegrityModel(c, cat)
+	if err != nil {
+		return nil, err
+	}
+	return &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash,
+		Rules: map[string]ingest.RowRule{integrity.EventKind: m.Rule}}, nil
+}
+
+// IntegrityModel is the government-integrity monitoring model: built in,
+// or the operator's --integrity-model file, checked against the
+// catalogue.
+func IntegrityModel(c config.Config, cat *catalog.Catalog) (*integrity.Model, error) {
+	if c.IntegrityModel == "" {
+		return integrity.Builtin(cat)
+	}
+	f, err := os.Open(c.IntegrityModel)
+	if err != nil {
+		return nil, fmt.Errorf("--integrity-model: %w", err)
+	}
+	defer f.Close()
+	m, err := integrity.Load(f, cat)
+	if err != nil {
+		return nil, fmt.Errorf("--integrity-model %s: %w", c.IntegrityModel, err)
+	}
+	return m, nil
+}
+
+// Integrity builds the government-integrity monitoring service over the
+// store.
+func Integrity(c config.Config, s store.Store, authz *auth.Authorizer, log *slog.Logger) (*integrity.Service, error) {
+	cat, err := Catalog(c)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := Calendar(c)
+	if err != nil {
+		return nil, err
+	}
+	m, err := IntegrityModel(c, cat)
+	if err != nil {
+		return nil, err
+	}
+	return &integrity.Service{Store: s, Model: m, Catalog: cat, Calendar: cal, Auth: authz, Log: log}, nil
 }
 
 // Checks builds the credit-check service: the lists catalogue (built in,

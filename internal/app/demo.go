@@ -15,6 +15,7 @@ import (
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/demo"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -104,8 +105,10 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 	now := time.Now()
 	// 行政许可 and 行政处罚, half each; then list entries, one for every 20
 	// records (失信名单) and one for every 50 (守信激励名单).
-	counts := map[string]int{"xk": (records + 1) / 2, "cf": records / 2, "sx": records / 20, "hm": records / 50}
-	for i, code := range []string{"xk", "cf", "sx", "hm"} {
+	// Integrity events about the government bodies, one for every 10
+	// records, over the last 15 months.
+	counts := map[string]int{"xk": (records + 1) / 2, "cf": records / 2, "sx": records / 20, "hm": records / 50, integrity.EventKind: records / 10}
+	for i, code := range []string{"xk", "cf", "sx", "hm", integrity.EventKind} {
 		kind, ok := im.Catalog.Kind(code)
 		if !ok {
 			continue
@@ -147,8 +150,7 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 		if counts[code] == 0 {
 			continue
 		}
-		opts := demo.RecordOptions{Seed: seed + int64(i), Rows: counts[code], Pool: pool, Today: now.AddDate(0, 0, -2)}
-		err := demo.Records(kind, opts, func(r []string) error {
+		emit := func(r []string) error {
 			if m := r[dateCol][:7]; m != month {
 				if err := file(); err != nil {
 					return err
@@ -157,7 +159,14 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 			}
 			rows = append(rows, slices.Clone(r))
 			return nil
-		})
+		}
+		var err error
+		if code == integrity.EventKind {
+			err = demoIntegrity(kind, im.Catalog, seed+int64(i), counts[code], pool, now.AddDate(0, 0, -2), emit)
+		} else {
+			opts := demo.RecordOptions{Seed: seed + int64(i), Rows: counts[code], Pool: pool, Today: now.AddDate(0, 0, -2)}
+			err = demo.Records(kind, opts, emit)
+		}
 		if err == nil {
 			err = file()
 		}
@@ -166,4 +175,24 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 		}
 	}
 	return total, sum, nil
+}
+
+// demoIntegrity generates the demo's integrity events about the pool's
+// government bodies, with the natures the built-in model allows.
+func demoIntegrity(kind *catalog.Kind, cat *catalog.Catalog, seed int64, rows int, pool []credit.Subject, today time.Time, emit func([]string) error) error {
+	m, err := integrity.Builtin(cat)
+	if err != nil {
+		return err
+	}
+	return demo.IntegrityEvents(kind, demo.IntegrityOptions{Seed: seed, Rows: rows, Bodies: pool, Today: today, Natures: func(item string) []string {
+		if it, ok := m.Item(item); ok {
+			switch it.Nature {
+			case integrity.Good:
+				return []string{"良好"}
+			case integrity.Bad:
+				return []string{"不良"}
+			}
+		}
+		return []string{"良好", "不良"}
+	}}, emit)
 }

@@ -38,6 +38,7 @@ const (
 	AuditCommitment    = "commitment"     // a credit commitment made, registered or assessed (target commitment:ID, Outcome the action)
 	AuditReturn        = "return"         // a return (退回) withdrawn, or a department's returned rows read in clear (target return:ID or batch:ID)
 	AuditLedger        = "ledger"         // a reporting-ledger plan or decision register changed (target ledger:DEPT:KIND)
+	AuditIntegrity     = "integrity"      // government-integrity monitoring: a run, the scope, a body's feedback (Outcome the action)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

@@ -23,31 +23,35 @@ type Action string
 
 // The actions. Every grant in roles.json names one of them.
 const (
-	PublicRead       Action = "public.read"       // read what is public
-	RecordRead       Action = "record.read"       // read a department's records, public or not, with personal fields
-	RecordSubmit     Action = "record.submit"     // submit records (归集)
-	RecordChange     Action = "record.change"     // correct, revoke or restore records
-	SharedRead       Action = "shared.read"       // read data shared between departments (政务共享)
-	ObjectionReview  Action = "objection.review"  // answer objections (异议)
-	RepairReview     Action = "repair.review"     // decide credit repairs (信用修复)
-	CommitmentManage Action = "commitment.manage" // register commitments made to the department and assess their fulfilment (信用承诺)
-	CheckRun         Action = "check.run"         // run a credit check (信用核查)
-	CheckRead        Action = "check.read"        // read archived checks
-	AuditRead        Action = "audit.read"        // read the audit trail
-	QueryLogRead     Action = "querylog.read"     // read who looked a subject up (知情权)
-	SubjectFile      Action = "subject.file"      // read a subject's whole file, public or not
-	OrgManage        Action = "org.manage"        // create and disable organisations
-	UserManage       Action = "user.manage"       // create, change and disable accounts
-	ClientManage     Action = "client.manage"     // create, rotate and revoke API clients
-	ReturnManage     Action = "return.manage"     // a department's returned rows (退回): read them as sent, withdraw them
-	LedgerManage     Action = "ledger.manage"     // the reporting ledger (报送台账): expected volumes and decision registers
-	QualityRead      Action = "quality.read"      // reporting quality (上报率, 合格率, 及时率 …) and the returns of the organisation and below
+	PublicRead        Action = "public.read"        // read what is public
+	RecordRead        Action = "record.read"        // read a department's records, public or not, with personal fields
+	RecordSubmit      Action = "record.submit"      // submit records (归集)
+	RecordChange      Action = "record.change"      // correct, revoke or restore records
+	SharedRead        Action = "shared.read"        // read data shared between departments (政务共享)
+	ObjectionReview   Action = "objection.review"   // answer objections (异议)
+	RepairReview      Action = "repair.review"      // decide credit repairs (信用修复)
+	CommitmentManage  Action = "commitment.manage"  // register commitments made to the department and assess their fulfilment (信用承诺)
+	CheckRun          Action = "check.run"          // run a credit check (信用核查)
+	CheckRead         Action = "check.read"         // read archived checks
+	AuditRead         Action = "audit.read"         // read the audit trail
+	QueryLogRead      Action = "querylog.read"      // read who looked a subject up (知情权)
+	SubjectFile       Action = "subject.file"       // read a subject's whole file, public or not
+	OrgManage         Action = "org.manage"         // create and disable organisations
+	UserManage        Action = "user.manage"        // create, change and disable accounts
+	ClientManage      Action = "client.manage"      // create, rotate and revoke API clients
+	ReturnManage      Action = "return.manage"      // a department's returned rows (退回): read them as sent, withdraw them
+	LedgerManage      Action = "ledger.manage"      // the reporting ledger (报送台账): expected volumes and decision registers
+	QualityRead       Action = "quality.read"       // reporting quality (上报率, 合格率, 及时率 …) and the returns of the organisation and below
+	IntegrityRead     Action = "integrity.read"     // read a government body's integrity scores, reports and events (政务诚信监测)
+	IntegrityFeedback Action = "integrity.feedback" // enter a government body's feedback (处理结果) on its integrity events
+	IntegrityManage   Action = "integrity.manage"   // run the monthly scoring and set the monitoring scope
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
 	RepairReview, CommitmentManage, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
-	ReturnManage, LedgerManage, QualityRead}
+	ReturnManage, LedgerManage, QualityRead,
+	IntegrityRead, IntegrityFeedback, IntegrityManage}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -92,6 +96,7 @@ const (
 	RoleAuditor  = "auditor"
 	RoleSubject  = "subject"
 	RoleOffice   = "office"
+	RoleMonitor  = "monitor"
 )
 
 //go:embed roles.json
@@ -387,6 +392,7 @@ var actionLabels = map[Action]string{
 	CheckRun: "信用核查", CheckRead: "查看核查存档", AuditRead: "查阅审计日志", QueryLogRead: "查看查询记录",
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
+	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

@@ -47,6 +47,9 @@ var principals = map[string]Principal{
 	"noRoles":       {Kind: UserKind, ID: 11, Org: deptA},
 	"officeCityA":   {Kind: UserKind, ID: 12, Org: cityA, Roles: []string{RoleOffice}},
 	"clientReturns": {Kind: Client, ID: 3, Org: deptA, Scopes: []string{"returns:manage", "quality:read"}},
+	"monitorOp":     {Kind: UserKind, ID: 14, Org: opOrg, Roles: []string{RoleMonitor}},
+	"monitorCityA":  {Kind: UserKind, ID: 15, Org: cityA, Roles: []string{RoleMonitor}},
+	"clientInteg":   {Kind: Client, ID: 4, Org: cityA, Scopes: []string{"integrity:read"}},
 }
 
 var resources = map[string]Resource{
@@ -78,21 +81,26 @@ var allowed = func() map[string]bool {
 	manage := []Action{OrgManage, UserManage, ClientManage}
 	add("adminOp", manage, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("adminCityA", manage, "rA", "rAxk", "rCounty", "rCityA") // its city and its counties, not 宝鸡, not above
-	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, ReturnManage, LedgerManage, QualityRead}, "rA", "rAxk")
+	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, ReturnManage, LedgerManage, QualityRead, IntegrityRead, IntegrityFeedback}, "rA", "rAxk")
 	add("clerkA", []Action{SharedRead}, all...)
-	add("reviewerA", []Action{ObjectionReview, RepairReview, CommitmentManage, RecordRead, RecordChange}, "rA", "rAxk")
+	add("reviewerA", []Action{ObjectionReview, RepairReview, CommitmentManage, RecordRead, RecordChange, IntegrityRead, IntegrityFeedback}, "rA", "rAxk")
 	add("reviewerA", []Action{SharedRead}, all...)
 	add("checkerA", []Action{CheckRun, CheckRead}, "rA", "rAxk")
 	add("checkerA", []Action{SharedRead}, all...)
-	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, ReturnManage, LedgerManage, QualityRead},
+	add("clerkCityA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, ReturnManage, LedgerManage, QualityRead, IntegrityRead, IntegrityFeedback},
 		"rA", "rAxk", "rCounty", "rCityA")
 	add("clerkCityA", []Action{SharedRead}, all...)
 	add("auditorOp", []Action{AuditRead}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("auditorOp", []Action{QueryLogRead}, all...)
 	add("auditorCityA", []Action{AuditRead}, "rA", "rAxk", "rCounty", "rCityA")
 	add("auditorCityA", []Action{QueryLogRead}, all...)
-	add("subject42", []Action{SubjectFile, QueryLogRead}, "rA", "rAxk") // its own, nobody else's
-	add("clientCF", []Action{RecordSubmit}, "rA")                       // only cf, only its department
+	add("subject42", []Action{SubjectFile, QueryLogRead, IntegrityRead, IntegrityFeedback}, "rA", "rAxk") // its own, nobody else's
+	// The credit office: every body of its organisation and below, the
+	// run and the scope; a city's office not another city's nor above.
+	add("monitorOp", []Action{IntegrityRead, IntegrityManage}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
+	add("monitorCityA", []Action{IntegrityRead, IntegrityManage}, "rA", "rAxk", "rCounty", "rCityA")
+	add("clientInteg", []Action{IntegrityRead}, "rA", "rAxk", "rCounty", "rCityA")
+	add("clientCF", []Action{RecordSubmit}, "rA") // only cf, only its department
 	add("clientCheck", []Action{CheckRun}, "rA", "rAxk")
 	// The credit office of a city: the quality of its departments and
 	// counties, their ledgers; no record, no returned row in clear.

@@ -17,7 +17,7 @@ func TestBuiltinKinds(t *testing.T) {
 	for _, k := range c.Kinds() {
 		codes = append(codes, k.Code)
 	}
-	if !slices.Equal(codes, []string{"cf", "gf", "hm", "jc", "jl", "qr", "qz", "sx", "wn", "xk"}) {
+	if !slices.Equal(codes, []string{"cf", "gf", "hm", "jc", "jl", "qr", "qz", "sx", "wn", "xk", "zwcx"}) {
 		t.Fatalf("kinds %v", codes)
 	}
 	cf, xk := kind(t, "cf"), kind(t, "xk")
@@ -153,7 +153,7 @@ func TestThirdKindFromData(t *testing.T) {
 	if err := c.Add(qz); err != nil {
 		t.Fatal(err)
 	}
-	if got, ok := c.Kind("tq"); !ok || got != qz || len(c.Kinds()) != 11 {
+	if got, ok := c.Kind("tq"); !ok || got != qz || len(c.Kinds()) != len(Builtin())+1 {
 		t.Fatal("qz not in catalogue")
 	}
 	if _, ok := Default().Kind("tq"); ok {
@@ -286,6 +286,20 @@ func TestLoadKindErrors(t *testing.T) {
 		{"id_type_field wrong", func(m map[string]any) {
 			addField(m, `{"key":"subject_id_number","code":"T_ZJHM","name":"证件号码","type":"id_number","max_len":20,"required":"optional","id_type_field":"subject_class"}`)
 		}, []string{"id_type_field“subject_class”应为本类别中id_type类型字段的key"}},
+		{"row nature field", func(m map[string]any) {
+			m["row_nature"] = map[string]any{"field": "subject_class", "good": []any{"自然人"}, "bad": []any{"企业", "自然人"}}
+		}, []string{"row_nature中的“企业”不是字段subject_class的取值", "row_nature中的“自然人”既是good又是bad"}},
+		{"row nature on text", func(m map[string]any) { m["row_nature"] = map[string]any{"field": "decision_no"} },
+			[]string{"row_nature.field引用的字段“decision_no”类型应为enum"}},
+		{"categories on text", func(m map[string]any) { field(m, 0)["categories"] = []any{"11"} }, []string{"categories只用于uscc类型"}},
+		{"unknown category", func(m map[string]any) { field(m, 5)["categories"] = []any{"1Z"} }, []string{"categories中的“1Z”不是登记管理部门码和机构类别码"}},
+		{"default on a required field", func(m map[string]any) { field(m, 0)["default"] = "甲" }, []string{"只有选填字段（required为optional）才能写default"}},
+		{"default not in enum", func(m map[string]any) {
+			addField(m, `{"key":"x","code":"T_X","name":"X","type":"enum","enum":["a"],"required":"optional","default":"b"}`)
+		}, []string{"default“b”不是enum取值"}},
+		{"default on a date", func(m map[string]any) {
+			addField(m, `{"key":"x","code":"T_X","name":"X","type":"date","required":"optional","default":"2020-01-01"}`)
+		}, []string{"default只用于text和enum类型"}},
 		{"placeholder on text", func(m map[string]any) {
 			field(m, 0)["placeholder_when"] = map[string]any{"field": "subject_class", "in": []any{"自然人"}}
 		}, []string{"placeholder_when只用于uscc类型"}},

@@ -59,6 +59,7 @@
 //	  "decision_no": "decision_no",   // optional
 //	  "decision_date": "decision_date",
 //	  "source_dept": {"name": "source_dept", "uscc": "source_dept_uscc"},
+//	  "row_nature": {"field": "nature", "good": ["良好"], "bad": ["不良"]}, // optional: each record's nature from a field
 //	  "fields": [ {…}, … ]            // in the standard's order
 //	}
 //
@@ -89,6 +90,12 @@
 //	  "placeholder_when": {"field": "subject_class", "in": ["个体工商户"]},
 //	  "max_len": 18, "note": "…"
 //	}
+//
+// "default" (optional text and enum fields) is the value of a row whose
+// cell is empty or whose file lacks the column. "categories" (uscc) lists
+// the accepted first two characters of the code (登记管理部门码 and
+// 机构类别码, e.g. ["11"] for 机关): the integrity events' monitored body
+// must be a government body.
 //
 // Name, code, key and aliases must not collide (after header
 // normalization, see MatchHeader) with those of another field.

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/code"
 )
 
 // Nature says whether a kind's records are neutral facts about a subject,
@@ -102,9 +103,20 @@ type Kind struct {
 	DecisionNo   string     `json:"decision_no,omitempty"` // key of the decision document number field
 	DecisionDate string     `json:"decision_date"`         // key of the decision date field
 	SourceDept   SourceDept `json:"source_dept"`
-	Fields       []Field    `json:"fields"`
+	// RowNature, when set, makes each record's nature that of one of its
+	// fields (信息性质 of an integrity event, good or bad row by row);
+	// Nature is then the kind's as a whole (basic: neither).
+	RowNature *RowNature `json:"row_nature,omitempty"`
+	Fields    []Field    `json:"fields"`
 
 	c *compiled
+}
+
+// RowNature maps the values of an enum field to a record's nature.
+type RowNature struct {
+	Field string   `json:"field"` // key of an enum field
+	Good  []string `json:"good"`  // values that make a record good
+	Bad   []string `json:"bad"`   // values that make a record bad
 }
 
 // SourceDept names the fields of the department that supplied a record.
@@ -243,7 +255,16 @@ type Field struct {
 	// MinDate (dates, YYYY-MM-DD): earliest date accepted (default
 	// 1900-01-01).
 	MinDate string `json:"min_date,omitempty"`
-	Note    string `json:"note,omitempty"`
+	// Default (optional text and enum fields) is the value a row gets when
+	// its cell is empty or the file has no such column: an interface
+	// whose senders never fill the field (监测对象类别 of a government
+	// body) still reads it.
+	Default string `json:"default,omitempty"`
+	// Categories (uscc) lists the accepted first two characters of the
+	// code (登记管理部门码 and 机构类别码, e.g. 11 机关); empty accepts
+	// every category.
+	Categories []string `json:"categories,omitempty"`
+	Note       string   `json:"note,omitempty"`
 }
 
 // Condition is a test on the values of a row. Exactly one of these forms:
@@ -353,6 +374,8 @@ type rule struct {
 	notFuture             bool
 	reqReason             string // reason when a required value is missing
 	placeholderReason     string // reason when the placeholder is refused
+	categories            []string
+	categoryReason        string // reason when a code's category is not in categories
 	memo                  *codeMemo
 }
 
@@ -561,6 +584,34 @@ func (k *Kind) compile() error {
 		if f.PlaceholderWhen != nil && f.Type != TypeUSCC {
 			p.addf("%s：placeholder_when只用于uscc类型", at)
 		}
+		if len(f.Categories) > 0 {
+			if f.Type != TypeUSCC {
+				p.addf("%s：categories只用于uscc类型", at)
+			}
+			var names []string
+			for _, cat := range f.Categories {
+				dept, name, ok := code.LookupCategory(cat)
+				if !ok {
+					p.addf("%s：categories中的“%s”不是登记管理部门码和机构类别码", at, cat)
+					continue
+				}
+				names = append(names, cat+"（"+dept+name+"）")
+			}
+			r.categories = f.Categories
+			r.categoryReason = "第1-2位（登记管理部门码和机构类别码）应为" + strings.Join(names, "或")
+		}
+		if f.Default != "" {
+			switch {
+			case f.Required != Optional:
+				p.addf("%s：只有选填字段（required为optional）才能写default", at)
+			case f.Type != TypeText && f.Type != TypeEnum:
+				p.addf("%s：default只用于text和enum类型", at)
+			case trimValue(f.Default) != f.Default:
+				p.addf("%s：default首尾不能有空白", at)
+			case f.Type == TypeEnum && !slices.Contains(f.Enum, f.Default):
+				p.addf("%s：default“%s”不是enum取值", at, f.Default)
+			}
+		}
 		isDate := f.Type == TypeDate || f.Type == TypeDateOrLongTerm
 		if !isDate && (len(f.NotBefore) > 0 || f.NotFuture || f.MinDate != "") {
 			p.addf("%s：not_before、not_future和min_date只用于日期类型", at)
@@ -718,6 +769,20 @@ func (k *Kind) compile() error {
 		}
 	}
 	k.checkSeverity(p, ref)
+	if rn := k.RowNature; rn != nil {
+		if j := ref("row_nature.field", rn.Field, TypeEnum); j >= 0 && k.Fields[j].Type == TypeEnum {
+			for _, v := range append(slices.Clone(rn.Good), rn.Bad...) {
+				if !slices.Contains(k.Fields[j].Enum, v) {
+					p.addf("row_nature中的“%s”不是字段%s的取值", v, rn.Field)
+				}
+			}
+			for _, v := range rn.Good {
+				if slices.Contains(rn.Bad, v) {
+					p.addf("row_nature中的“%s”既是good又是bad", v)
+				}
+			}
+		}
+	}
 
 	if len(p.list) == 0 {
 		c.order = k.validationOrder(c, p)

@@ -82,6 +82,25 @@ func (r Record) at(i int) string {
 	return r.vals[i]
 }
 
+// Nature is the record's nature: its kind's, or, for a kind with
+// row_nature, the one its field's value gives (the kind's when the value
+// is neither listed as good nor as bad).
+func (r Record) Nature() Nature {
+	if r.kind == nil {
+		return ""
+	}
+	if rn := r.kind.RowNature; rn != nil {
+		v := r.Get(rn.Field)
+		switch {
+		case slices.Contains(rn.Good, v):
+			return NatureGood
+		case slices.Contains(rn.Bad, v):
+			return NatureBad
+		}
+	}
+	return r.kind.Nature
+}
+
 // SubjectName is the 行政相对人名称.
 func (r Record) SubjectName() string { return r.at(r.c().subjectName) }
 

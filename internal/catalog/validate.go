@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -56,6 +57,9 @@ func (k *Kind) run(values []string, cols Columns, today calendar.Date) (validato
 	for _, i := range k.c.order {
 		s := trimValue(v.raw(i))
 		r := &k.c.rules[i]
+		if s == "" {
+			s = k.Fields[i].Default
+		}
 		if s == "" {
 			if k.Fields[i].Required == Always || k.Fields[i].Required == Conditional && v.eval(r.when) {
 				reason := r.reqReason
@@ -204,12 +208,18 @@ func (v *validator) check(i int, s string) (string, string) {
 	case TypeDecimal:
 		return checkDecimal(s, r.scale, f.Unit)
 	case TypeUSCC:
-		if r.memo != nil && r.memo.has(s) {
+		if r.memo != nil && r.categories == nil && r.memo.has(s) {
 			return s, ""
 		}
 		res := code.Check(code.KindUSCC, s)
 		switch res.Status {
 		case code.StatusValid:
+			if r.categories != nil {
+				if !slices.Contains(r.categories, s[:2]) {
+					return "", r.categoryReason
+				}
+				return s, ""
+			}
 			if r.memo != nil {
 				r.memo.add(s)
 			}

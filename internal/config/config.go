@@ -51,6 +51,8 @@ type Config struct {
 	OIDCRedirectURL string
 	PublicURL       string
 	ReportKey       string
+	IntegrityModel  string
+	IntegrityEvery  time.Duration
 }
 
 // Option describes one option.
@@ -100,6 +102,15 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Lists, "lists", d, u) }},
 	{Flag: "catalog", Env: "XINYONG_CATALOG", Usage: "directory of extra record kinds (*.json, the format of xinyong catalog show --json) added to the built-in catalogue",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Catalog, "catalog", d, u) }},
+	{Flag: "integrity-model", Env: "XINYONG_INTEGRITY_MODEL", Usage: "file replacing the built-in government-integrity monitoring model (政务诚信监测: items, points, caps, validity, sources; the format of internal/integrity/model.json), checked against the catalogue at start",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			fs.StringVar(&c.IntegrityModel, "integrity-model", d, u)
+		}},
+	{Flag: "integrity-every", Env: "XINYONG_INTEGRITY_EVERY", Default: "1m", Usage: "serve: how often risk alerts of new serious integrity events are raised and the monthly integrity run is started when due (the first working day of a month)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := time.ParseDuration(d)
+			fs.DurationVar(&c.IntegrityEvery, "integrity-every", v, u)
+		}},
 	{Flag: "insecure-cookies", Env: "XINYONG_INSECURE_COOKIES", Default: "false", Usage: "serve: send the session cookie without the Secure attribute, for plain HTTP on a host other than localhost (development only)",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			fs.BoolVar(&c.InsecureCookies, "insecure-cookies", d == "true", u)
@@ -190,8 +201,8 @@ var Options = []Option{
 // Groups of options each subcommand takes.
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
-	Intake    = append(append([]string{}, Storage...), "calendar", "catalog")
-	Serve     = append(append([]string{}, Intake...), "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url")
+	Intake    = append(append([]string{}, Storage...), "calendar", "catalog", "integrity-model")
+	Serve     = append(append([]string{}, Intake...), "integrity-every", "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 )

@@ -16,11 +16,6 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 )
 
-// LateAfter is the 双公示 deadline: records must reach the platform within
-// 7 working days of the decision; more is late. Each kind's own deadline
-// is catalog.Kind.Timeliness's (monthly for kinds without one).
-const LateAfter = 7
-
 // BatchSize is how many accepted rows one transaction files. Big
 // transactions write each touched index page once per batch rather than
 // once per few rows; a killed import loses at most the batch in flight,
@@ -38,10 +33,19 @@ type Importer struct {
 	// Hash is the store's keyed hash, used for the identity of a record
 	// whose subject is a person.
 	Hash func(string) []byte
+	// Rules are rules across a row's fields that a kind's definition
+	// cannot state, by kind code (an integrity event's 信息性质 must fit
+	// its 监测事项: package integrity): a row they find fault with is
+	// rejected like one the catalogue rejects, on every channel.
+	Rules map[string]RowRule
 }
 
 // ProgressEvery is how many rows Options.Progress is told about at once.
 const ProgressEvery = 1000
+
+// RowRule checks a row the catalogue accepted and returns its field
+// errors (nil: none).
+type RowRule func(rec catalog.Record) []catalog.FieldError
 
 // Options describe one intake.
 type Options struct {
@@ -352,6 +356,9 @@ var subjectField = map[string]string{
 // the day the batch was received (in China), is also the day of validation.
 func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []string, n int, received calendar.Date, dept string) (store.RecordInput, []RowError) {
 	rec, ferrs := kind.Validate(row, cols, received)
+	if rule := im.Rules[kind.Code]; ferrs == nil && rule != nil {
+		ferrs = rule(rec)
+	}
 	if ferrs != nil {
 		errs := make([]RowError, len(ferrs))
 		for i, e := range ferrs {
@@ -403,7 +410,7 @@ func (im *Importer) validate(kind *catalog.Kind, cols catalog.Columns, row []str
 		Content:      rec.Canonical(),
 		WorkingDays:  wd,
 		Late:         late,
-		Bad:          kind.Nature == catalog.NatureBad,
+		Bad:          rec.Nature() == catalog.NatureBad,
 		Decider:      decider,
 	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
@@ -88,6 +89,9 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 		byKind[r.Kind] = append(byKind[r.Kind], v)
 	}
 	for _, k := range s.Catalog.Kinds() {
+		if k.Disclosure != catalog.DisclosurePublic {
+			continue // never public: no section of the public file (政务诚信信息 has its own, for those entitled)
+		}
 		f.Sections = append(f.Sections, Section{ID: k.Code, Title: k.Name, Records: byKind[k.Code]})
 	}
 	f.Sections = append(f.Sections, pendingSections...)

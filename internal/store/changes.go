@@ -21,8 +21,8 @@ const (
 	// ChangeListExit: an entry in force was re-sent with an exit date, or
 	// revoked.
 	ChangeListExit ChangeType = "list_exit"
-	// ChangeBadRecord: a new record of a kind whose catalogue nature is
-	// bad (a penalty), other than a list entry.
+	// ChangeBadRecord: a new bad record (a penalty, a bad integrity
+	// event: catalog.Record.Nature), other than a list entry.
 	ChangeBadRecord ChangeType = "bad_record"
 	// ChangeRepair: a record was repaired (信用修复); appended by the repair
 	// workflow through AppendRepair.

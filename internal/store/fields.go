@@ -38,6 +38,7 @@ var fieldKeys = [...]string{
 	"licence_name", "licence_no", "valid_from", "status", "enforcement_category", "enforcement_kind", "amount",
 	"confirmation_category", "reward_name", "reward_kind", "reward_level", "benefit_category", "inspection_kind",
 	"inspection_item", "inspection_result",
+	"item", "nature", "event_date", "description", "channel", "rectified_on", "honour_level", "evidence", "reported_on",
 }
 
 // fieldKeyIndex maps a key to its byte in the encoding.

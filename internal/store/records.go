@@ -85,8 +85,9 @@ type RecordInput struct {
 	WorkingDays  int    // working days from decision to receipt
 	Late         bool
 	Reason       string // why a changed record is sent again (更正原因); "" for the default
-	// Bad: the kind's catalogue nature is bad (不良信息); a new record of
-	// such a kind, other than a list entry, raises a bad_record change.
+	// Bad: the record's catalogue nature is bad (不良信息: its kind's, or
+	// its own for a kind with row_nature); a new bad record, other than a
+	// list entry, raises a bad_record change.
 	Bad bool
 	// Decider is the USCC of the body that took the decision (the kind's
 	// authority_uscc), "" when the kind has none. A record whose decider

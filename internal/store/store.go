@@ -53,6 +53,7 @@ type Store interface {
 	ReportStore
 	ReturnStore
 	LedgerStore
+	IntegrityStore
 }
 
 // SubjectStore keeps the subject registry.

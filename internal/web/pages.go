@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -27,12 +29,14 @@ func newPages(siteName string) (*pages, error) {
 		"classLabel": credit.Class.Label,
 		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
 		// beijing formats a time in Beijing time: people never read UTC.
-		"beijing": func(t time.Time, layout string) string { return t.In(calendar.Location()).Format(layout) },
-		"add":     func(a, b int) int { return a + b },
+		"beijing":     func(t time.Time, layout string) string { return t.In(calendar.Location()).Format(layout) },
+		"add":         func(a, b int) int { return a + b },
+		"natureLabel": integrity.NatureLabel,
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
 		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify",
-		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger"} {
+		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
+		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -59,7 +63,7 @@ type page struct {
 // nav says which staff links the signed-in principal sees.
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
-	Intake, Returns, Quality                                                        bool
+	Intake, Returns, Quality, Integrity                                             bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -92,7 +96,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				Intake: s.opts.Importer != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own),
 				Returns: s.opts.Ledger != nil && (s.opts.Authorizer.Can(pg.User, auth.ReturnManage, own) ||
 					s.opts.Authorizer.Can(pg.User, auth.QualityRead, own)),
-				Quality: s.opts.Ledger != nil && s.opts.Authorizer.Can(pg.User, auth.QualityRead, own)}
+				Quality: s.opts.Ledger != nil && s.opts.Authorizer.Can(pg.User, auth.QualityRead, own),
+				// The credit office, and the staff of a department that is
+				// a government body (机构类别 11).
+				Integrity: s.opts.Integrity != nil && (s.opts.Authorizer.Can(pg.User, auth.IntegrityManage, own) ||
+					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own))}
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

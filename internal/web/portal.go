@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -91,10 +93,23 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := who(r)
-	d := subjectFile{File: f, Sections: make([]fileSection, len(f.Sections)),
+	d := subjectFile{File: f, Sections: make([]fileSection, 0, len(f.Sections)+1),
 		Reports: s.opts.Reports != nil && (f.Subject.Class != credit.ClassPerson || p.Kind == auth.UserKind && p.SubjectID == f.Subject.ID)}
-	for i, sec := range f.Sections {
-		d.Sections[i] = fileSection{Section: sec}
+	for _, sec := range f.Sections {
+		if sec.ID == "commitments" {
+			// A government body's 政务诚信档案, before the parts still
+			// pending.
+			is, err := s.integritySection(r.Context(), p, f)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			if is != nil {
+				d.Sections = append(d.Sections, *is)
+			}
+		}
+		d.Sections = append(d.Sections, fileSection{Section: sec})
+		i := len(d.Sections) - 1
 		if sec.ID == "commitments" && served {
 			sec.Pending = false
 			d.Sections[i] = fileSection{Section: sec, IsCommitments: true}
@@ -114,20 +129,49 @@ type subjectFile struct {
 	Reports bool
 }
 
-// fileSection is a part of a credit file: records of a kind, or the
-// subject's commitments.
+// fileSection is a part of a credit file: records of a kind, the
+// subject's commitments, or a government body's 政务诚信档案.
 type fileSection struct {
 	portal.Section
 	IsCommitments bool
 	Commitments   []commitmentPageData
+	IsIntegrity   bool
+	// Integrity is the archive when the viewer may read it (nil: not
+	// shown; Restricted says so).
+	Integrity  *integrity.File
+	Restricted bool
 }
 
 // Count is the number of entries in the section.
 func (s fileSection) Count() int {
-	if s.IsCommitments {
+	switch {
+	case s.IsCommitments:
 		return len(s.Commitments)
+	case s.Integrity != nil:
+		return len(s.Integrity.Events)
 	}
 	return s.Section.Count()
+}
+
+// integritySection is the 政务诚信档案 of a government body's credit file
+// (nil for other subjects and historical views): the archive for viewers
+// who may read the body's monitoring, a note for the others.
+func (s *Server) integritySection(ctx context.Context, p auth.Principal, f portal.File) (*fileSection, error) {
+	if s.opts.Integrity == nil || f.Subject.Class != credit.ClassGov || f.Historical || s.opts.Authorizer == nil {
+		return nil, nil
+	}
+	sec := &fileSection{Section: portal.Section{ID: "integrity", Title: "政务诚信档案"}, IsIntegrity: true}
+	b := s.integ().Model.BodyOf(f.Subject)
+	if p.Kind == auth.Anonymous || !s.integ().Can(ctx, p, auth.IntegrityRead, b) {
+		sec.Restricted = true
+		return sec, nil
+	}
+	file, err := s.integ().BodyFile(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	sec.Integrity = &file
+	return sec, nil
 }
 
 func (s *Server) recordPage(w http.ResponseWriter, r *http.Request) {

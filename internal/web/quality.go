@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -83,13 +84,21 @@ func (s *Server) ledgerNow() time.Time {
 	return time.Now()
 }
 
-// rateValue is a rate for a chart: nil when not defined.
+// rateValue is a rate for the API: nil when not defined.
 func rateValue(r ledger.Rate) *float64 {
 	if !r.Defined() {
 		return nil
 	}
 	v := r.Value()
 	return &v
+}
+
+// chartRate is a rate for a chart: NaN (a gap) when not defined.
+func chartRate(r ledger.Rate) float64 {
+	if !r.Defined() {
+		return math.NaN()
+	}
+	return r.Value()
 }
 
 // ranked is a department's place in the month's ranking.
@@ -217,9 +226,9 @@ func (s *Server) qualityPage(w http.ResponseWriter, r *http.Request) {
 	rates := []chartSeries{{Name: "上报率"}, {Name: "及时率"}, {Name: "合格率"}}
 	for i, m := range reps {
 		labels[i] = m.Month[2:4] + "/" + m.Month[5:]
-		rates[0].Values = append(rates[0].Values, rateValue(m.Total.ReportRate()))
-		rates[1].Values = append(rates[1].Values, rateValue(m.Total.TimelyRate()))
-		rates[2].Values = append(rates[2].Values, rateValue(m.Total.PassRate()))
+		rates[0].Values = append(rates[0].Values, chartRate(m.Total.ReportRate()))
+		rates[1].Values = append(rates[1].Values, chartRate(m.Total.TimelyRate()))
+		rates[2].Values = append(rates[2].Values, chartRate(m.Total.PassRate()))
 	}
 	prev, _ := ledger.Months(month, 2)
 	next := ""
@@ -252,7 +261,7 @@ func (s *Server) qualityPage(w http.ResponseWriter, r *http.Request) {
 	orgQ := url.Values{"month": {month}, "org": {strconv.FormatInt(org.ID, 10)}}.Encode()
 	s.render(w, r, http.StatusOK, "quality", "报送质量", map[string]any{
 		"Org": org, "Month": month, "MonthLabel": ledger.MonthLabel(month), "Prev": prev[0], "Next": next, "Rep": rep,
-		"Chart":   lineChart(org.Name+"近12个月上报率、及时率、合格率", labels, rates),
+		"Chart":   lineChart(org.Name+"近12个月上报率、及时率、合格率", labels, rates, 0, 1, percent),
 		"Ranking": ranking(rep), "Lines": s.tableLines(rep, org), "Header": ledger.TableHeader, "Title": ledger.TableTitle,
 		"Caption": rep.Caption(), "Below": below, "Query": orgQ, "Escalated": escalated, "Open": len(open),
 		"LedgerLink": s.decide(p, auth.LedgerManage, auth.Resource{OrgPath: org.Path}).Allow,

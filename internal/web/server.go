@@ -25,6 +25,7 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
@@ -93,6 +94,8 @@ type Options struct {
 	// Ledger answers the reporting ledger, the returns' deadlines and the
 	// reporting quality (nil: no returns or quality pages).
 	Ledger *ledger.Service
+	// Integrity is government-integrity monitoring (nil: none).
+	Integrity *integrity.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -194,6 +197,7 @@ func New(o Options) (*Server, error) {
 	s.registerIntakePages(mux)
 	s.registerReturns(mux)
 	s.registerQuality(mux)
+	s.registerIntegrity(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))

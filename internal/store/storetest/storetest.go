@@ -96,6 +96,7 @@ func Run(t *testing.T, open Open) {
 		{"Reopen", testReopen},
 		{"InitSetting", testInitSetting},
 	}, append(append(append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...), changeTests()...), append(append(append(append(matchTests(), objectionTests()...), repairTests()...), append(commitmentTests(), reportTests()...)...), returnTests()...)...)...)
+	tests = append(tests, integrityTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
