@@ -135,8 +135,12 @@ func runBenchReport(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	ev, err := evaluationService(c, s)
+	if err != nil {
+		return err
+	}
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
-	rs, err := app.Reports(c, s, ps, checks, &auth.Authorizer{Roles: auth.DefaultRoles()}, keys)
+	rs, err := app.Reports(c, s, ps, checks, ev, &auth.Authorizer{Roles: auth.DefaultRoles()}, keys)
 	if err != nil {
 		return err
 	}

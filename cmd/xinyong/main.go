@@ -55,6 +55,8 @@ func commands() []command {
 		{"import", "导入信用信息文件 (import a CSV/XLSX file of credit records)", runImport},
 		{"record", "信用记录 (show a record's versions, revoke or restore it)", runRecord},
 		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
+		{"evaluate", "公共信用综合评价 (public credit evaluation: evaluate | evaluate show CODE | evaluate model)", runEvaluate},
+		{"inspect", "双随机抽查 (random inspections: inspect redraw TASK | inspect list)", runInspect},
 		{"stats", "统计 (statistics: stats intake)", runStats},
 		{"integrity", "政务诚信监测 (government-integrity monitoring: integrity score | model | scope)", runIntegrity},
 		{"org", "机构 (organisations: org list | add | disable | enable)", runOrg},

@@ -62,8 +62,13 @@ func openReports(ctx context.Context, c config.Config, env *environ) (store.Stor
 		s.Close()
 		return nil, nil, err
 	}
+	ev, err := evaluationService(c, s)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
-	rs, err := app.Reports(c, s, ps, checks, &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}, keys)
+	rs, err := app.Reports(c, s, ps, checks, ev, &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}, keys)
 	if err != nil {
 		s.Close()
 		return nil, nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,8 +14,11 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -106,6 +110,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	ev, err := serveEvaluation(ctx, c, s, cat, log)
+	if err != nil {
+		return err
+	}
+	checks.Grades = ev.Briefs
 	clock, err := app.Deadlines(c)
 	if err != nil {
 		return err
@@ -117,7 +126,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 			return usageError("--public-url %q: want the site's absolute address, https://HOST", c.PublicURL)
 		}
 	}
-	reports, err := app.Reports(c, s, ps, checks, authz, keys)
+	reports, err := app.Reports(c, s, ps, checks, ev, authz, keys)
 	if err != nil {
 		return err
 	}
@@ -137,9 +146,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
 		Reports:     reports, PublicURL: c.PublicURL,
-		Ledger:    &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
-		Integrity: integ,
-		APIRate:   c.APIRate, APIBurst: c.APIBurst, Checks: checks,
+		Ledger:      &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
+		Integrity:   integ,
+		Evaluation:  ev,
+		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
+		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
 		IDLookupRate: c.IDLookupRate,
@@ -227,4 +238,25 @@ func concurrency(given int, dialect string) int {
 		return 4 * runtime.GOMAXPROCS(0)
 	}
 	return runtime.GOMAXPROCS(0)
+}
+
+// serveEvaluation is the public credit evaluation of serve: the --model
+// model, a run of every subject each month (or when the model changed),
+// and the follower that re-evaluates subjects whose records changed every
+// --evaluation-refresh.
+func serveEvaluation(ctx context.Context, c config.Config, s store.Store, cat *catalog.Catalog, log *slog.Logger) (*evaluation.Service, error) {
+	if c.EvalRefresh <= 0 {
+		return nil, fmt.Errorf("--evaluation-refresh %s: must be positive", c.EvalRefresh)
+	}
+	l, err := app.Lists(c, cat)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := app.Evaluation(c, s, cat, l, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("evaluation model", "key", ev.Model.Key, "name", ev.Model.Name, "refresh", c.EvalRefresh)
+	go ev.Schedule(ctx, c.EvalRefresh)
+	return ev, nil
 }

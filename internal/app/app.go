@@ -19,6 +19,7 @@ import (
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/deadline"
+	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/lists"
@@ -305,16 +306,7 @@ func Integrity(c config.Config, s store.Store, authz *auth.Authorizer, log *slog
 // or the operator's --lists file) checked against the record catalogue,
 // over the store.
 func Checks(c config.Config, s store.Store, cat *catalog.Catalog) (*check.Service, error) {
-	l, err := lists.Default(cat)
-	if c.Lists != "" {
-		b, rerr := os.ReadFile(c.Lists)
-		if rerr != nil {
-			return nil, fmt.Errorf("--lists: %w", rerr)
-		}
-		if l, err = lists.Load(b, cat); err != nil {
-			err = fmt.Errorf("--lists %s: %w", c.Lists, err)
-		}
-	}
+	l, err := Lists(c, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -326,8 +318,9 @@ func Checks(c config.Config, s store.Store, cat *catalog.Catalog) (*check.Servic
 }
 
 // Reports is the credit report service over s: the builder reads through
-// ps, the log signs with the data keys' report signing key.
-func Reports(c config.Config, s store.Store, ps *portal.Service, checks *check.Service, authz *auth.Authorizer, keys *pii.Keyring) (*report.Service, error) {
+// ps, takes 信用评价信息 from ev (nil: the section says the evaluation is
+// not offered), the log signs with the data keys' report signing key.
+func Reports(c config.Config, s store.Store, ps *portal.Service, checks *check.Service, ev *evaluation.Service, authz *auth.Authorizer, keys *pii.Keyring) (*report.Service, error) {
 	priv, ok := keys.SigningKey()
 	if !ok {
 		return nil, errors.New("the data keys hold no report signing key")
@@ -344,5 +337,47 @@ func Reports(c config.Config, s store.Store, ps *portal.Service, checks *check.S
 	if checks != nil && checks.Checker != nil {
 		b.Lists = checks.Checker.Lists
 	}
+	if ev != nil {
+		b.Evaluation = ev
+	}
 	return &report.Service{Builder: b, Log: &report.Log{Store: s, Signer: signer}, Store: s, Auth: authz, Keys: keys}, nil
+}
+
+// Lists is the lists catalogue: the built-in one, or the --lists file,
+// checked against the catalogue.
+func Lists(c config.Config, cat *catalog.Catalog) (*lists.Catalog, error) {
+	if c.Lists == "" {
+		return lists.Default(cat)
+	}
+	b, err := os.ReadFile(c.Lists)
+	if err != nil {
+		return nil, fmt.Errorf("--lists: %w", err)
+	}
+	l, err := lists.Load(b, cat)
+	if err != nil {
+		return nil, fmt.Errorf("--lists %s: %w", c.Lists, err)
+	}
+	return l, nil
+}
+
+// Evaluation is the public credit evaluation service with the model of
+// --model, or the built-in one, checked against the catalogue and lists.
+func Evaluation(c config.Config, s store.Store, cat *catalog.Catalog, l *lists.Catalog, log *slog.Logger) (*evaluation.Service, error) {
+	var m *evaluation.Model
+	var err error
+	if c.Model == "" {
+		m, err = evaluation.Default(cat, l)
+	} else {
+		b, rerr := os.ReadFile(c.Model)
+		if rerr != nil {
+			return nil, fmt.Errorf("--model: %w", rerr)
+		}
+		if m, err = evaluation.Load(b, cat, l); err != nil {
+			err = fmt.Errorf("--model %s: %w", c.Model, err)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &evaluation.Service{Store: s, Catalog: cat, Lists: l, Model: m, Log: log}, nil
 }

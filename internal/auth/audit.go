@@ -39,6 +39,7 @@ const (
 	AuditReturn        = "return"         // a return (退回) withdrawn, or a department's returned rows read in clear (target return:ID or batch:ID)
 	AuditLedger        = "ledger"         // a reporting-ledger plan or decision register changed (target ledger:DEPT:KIND)
 	AuditIntegrity     = "integrity"      // government-integrity monitoring: a run, the scope, a body's feedback (Outcome the action)
+	AuditInspection    = "inspection"     // graded supervision and 双随机: measures, matters, the inspector pool, a task created or drawn, a result entered (target inspection:ID, inspector:ID, supervision:ORG; Outcome the action)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

@@ -45,11 +45,16 @@ const (
 	IntegrityRead     Action = "integrity.read"     // read a government body's integrity scores, reports and events (政务诚信监测)
 	IntegrityFeedback Action = "integrity.feedback" // enter a government body's feedback (处理结果) on its integrity events
 	IntegrityManage   Action = "integrity.manage"   // run the monthly scoring and set the monitoring scope
+	// SupervisionManage: graded supervision of a department (its measures
+	// per grade and its subjects by grade) and its 双随机 inspections (the
+	// list of matters, the inspector pool, tasks and draws).
+	SupervisionManage Action = "supervision.manage"
+	InspectionRecord  Action = "inspection.record" // enter the results of a department's 双随机 inspections
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
-	RepairReview, CommitmentManage, CheckRun, CheckRead, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
+	RepairReview, CommitmentManage, CheckRun, CheckRead, SupervisionManage, InspectionRecord, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
 	ReturnManage, LedgerManage, QualityRead,
 	IntegrityRead, IntegrityFeedback, IntegrityManage}
 
@@ -97,6 +102,11 @@ const (
 	RoleSubject  = "subject"
 	RoleOffice   = "office"
 	RoleMonitor  = "monitor"
+	// RoleSupervisor manages a department's graded supervision and 双随机
+	// tasks; RoleInspector enters the results of the inspections it was
+	// drawn for.
+	RoleSupervisor = "supervisor"
+	RoleInspector  = "inspector"
 )
 
 //go:embed roles.json
@@ -389,7 +399,7 @@ func inScope(s Scope, p Principal, res Resource) bool {
 var actionLabels = map[Action]string{
 	PublicRead: "读取公开信息", RecordRead: "读取本单位信息（含非公开、个人信息）", RecordSubmit: "报送信息",
 	RecordChange: "更正、撤销信息", SharedRead: "读取共享信息", ObjectionReview: "处理异议", RepairReview: "审核信用修复", CommitmentManage: "登记信用承诺、认定履行状态",
-	CheckRun: "信用核查", CheckRead: "查看核查存档", AuditRead: "查阅审计日志", QueryLogRead: "查看查询记录",
+	CheckRun: "信用核查", CheckRead: "查看核查存档", SupervisionManage: "分级分类监管、双随机抽查（事项、检查人员、任务、抽取）", InspectionRecord: "录入双随机抽查结果", AuditRead: "查阅审计日志", QueryLogRead: "查看查询记录",
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",

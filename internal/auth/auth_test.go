@@ -31,25 +31,29 @@ var (
 )
 
 var principals = map[string]Principal{
-	"anonymous":     Anyone,
-	"adminOp":       {Kind: UserKind, ID: 1, Org: opOrg, Roles: []string{RoleAdmin}},
-	"adminCityA":    {Kind: UserKind, ID: 2, Org: cityA, Roles: []string{RoleAdmin}},
-	"clerkA":        {Kind: UserKind, ID: 3, Org: deptA, Roles: []string{RoleClerk}},
-	"reviewerA":     {Kind: UserKind, ID: 4, Org: deptA, Roles: []string{RoleReviewer}},
-	"checkerA":      {Kind: UserKind, ID: 5, Org: deptA, Roles: []string{RoleChecker}},
-	"clerkCityA":    {Kind: UserKind, ID: 6, Org: cityA, Roles: []string{RoleClerk}},
-	"auditorOp":     {Kind: UserKind, ID: 7, Org: opOrg, Roles: []string{RoleAuditor}},
-	"auditorCityA":  {Kind: UserKind, ID: 8, Org: cityA, Roles: []string{RoleAuditor}},
-	"subject42":     {Kind: UserKind, ID: 9, Roles: []string{RoleSubject}, SubjectID: 42},
-	"clientCF":      {Kind: Client, ID: 1, Org: deptA, Scopes: []string{"records:submit:cf"}},
-	"clientCheck":   {Kind: Client, ID: 2, Org: deptA, Scopes: []string{"checks:run"}},
-	"clerkBDown":    {Kind: UserKind, ID: 10, Org: deptBDown, Roles: []string{RoleClerk}},
-	"noRoles":       {Kind: UserKind, ID: 11, Org: deptA},
-	"officeCityA":   {Kind: UserKind, ID: 12, Org: cityA, Roles: []string{RoleOffice}},
-	"clientReturns": {Kind: Client, ID: 3, Org: deptA, Scopes: []string{"returns:manage", "quality:read"}},
-	"monitorOp":     {Kind: UserKind, ID: 14, Org: opOrg, Roles: []string{RoleMonitor}},
-	"monitorCityA":  {Kind: UserKind, ID: 15, Org: cityA, Roles: []string{RoleMonitor}},
-	"clientInteg":   {Kind: Client, ID: 4, Org: cityA, Scopes: []string{"integrity:read"}},
+	"anonymous":       Anyone,
+	"adminOp":         {Kind: UserKind, ID: 1, Org: opOrg, Roles: []string{RoleAdmin}},
+	"adminCityA":      {Kind: UserKind, ID: 2, Org: cityA, Roles: []string{RoleAdmin}},
+	"clerkA":          {Kind: UserKind, ID: 3, Org: deptA, Roles: []string{RoleClerk}},
+	"reviewerA":       {Kind: UserKind, ID: 4, Org: deptA, Roles: []string{RoleReviewer}},
+	"checkerA":        {Kind: UserKind, ID: 5, Org: deptA, Roles: []string{RoleChecker}},
+	"clerkCityA":      {Kind: UserKind, ID: 6, Org: cityA, Roles: []string{RoleClerk}},
+	"auditorOp":       {Kind: UserKind, ID: 7, Org: opOrg, Roles: []string{RoleAuditor}},
+	"auditorCityA":    {Kind: UserKind, ID: 8, Org: cityA, Roles: []string{RoleAuditor}},
+	"subject42":       {Kind: UserKind, ID: 9, Roles: []string{RoleSubject}, SubjectID: 42},
+	"clientCF":        {Kind: Client, ID: 1, Org: deptA, Scopes: []string{"records:submit:cf"}},
+	"clientCheck":     {Kind: Client, ID: 2, Org: deptA, Scopes: []string{"checks:run"}},
+	"clerkBDown":      {Kind: UserKind, ID: 10, Org: deptBDown, Roles: []string{RoleClerk}},
+	"noRoles":         {Kind: UserKind, ID: 11, Org: deptA},
+	"officeCityA":     {Kind: UserKind, ID: 12, Org: cityA, Roles: []string{RoleOffice}},
+	"clientReturns":   {Kind: Client, ID: 3, Org: deptA, Scopes: []string{"returns:manage", "quality:read"}},
+	"monitorOp":       {Kind: UserKind, ID: 14, Org: opOrg, Roles: []string{RoleMonitor}},
+	"monitorCityA":    {Kind: UserKind, ID: 15, Org: cityA, Roles: []string{RoleMonitor}},
+	"clientInteg":     {Kind: Client, ID: 4, Org: cityA, Scopes: []string{"integrity:read"}},
+	"supervisorA":     {Kind: UserKind, ID: 16, Org: deptA, Roles: []string{RoleSupervisor}},
+	"inspectorA":      {Kind: UserKind, ID: 17, Org: deptA, Roles: []string{RoleInspector}},
+	"supervisorCityA": {Kind: UserKind, ID: 18, Org: cityA, Roles: []string{RoleSupervisor}},
+	"clientInspect":   {Kind: Client, ID: 5, Org: deptA, Scopes: []string{"inspections:manage", "inspections:record"}},
 }
 
 var resources = map[string]Resource{
@@ -106,6 +110,13 @@ var allowed = func() map[string]bool {
 	// counties, their ledgers; no record, no returned row in clear.
 	add("officeCityA", []Action{QualityRead, LedgerManage}, "rA", "rAxk", "rCounty", "rCityA")
 	add("clientReturns", []Action{ReturnManage, QualityRead}, "rA", "rAxk")
+	add("supervisorA", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk") // its department only
+	add("supervisorA", []Action{SharedRead}, all...)
+	add("inspectorA", []Action{InspectionRecord}, "rA", "rAxk")
+	add("inspectorA", []Action{SharedRead}, all...)
+	add("supervisorCityA", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk", "rCounty", "rCityA") // its city and counties, not 宝鸡
+	add("supervisorCityA", []Action{SharedRead}, all...)
+	add("clientInspect", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk")
 	return m
 }()
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/publicity"
@@ -60,6 +61,8 @@ type Result struct {
 	Lists    []ListHit      `json:"lists" doc:"List entries in force on the day."`
 	Measures []MeasureHit   `json:"measures" doc:"Measures that apply in the scenario: punishments and incentives."`
 	Bad      map[string]int `json:"bad_records" doc:"Public bad records (行政处罚) by class: serious, general, minor."`
+	// Evaluation is the subject's public credit grade, when it has one.
+	Evaluation *evaluation.Brief `json:"evaluation,omitempty" doc:"The subject's public credit evaluation (公共信用综合评价): grade, score, model and the contributions in words; absent for persons and subjects not yet evaluated. Informative: it decides no measure."`
 }
 
 // Checker evaluates subjects against the lists catalogue.

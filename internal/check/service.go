@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/search"
@@ -159,6 +160,9 @@ type Service struct {
 	// MinScore is the default minimum name-match score.
 	MinScore float64
 	Today    func() calendar.Date
+	// Grades, when set, gives the subjects' public credit grades
+	// (evaluation.Service.Briefs): each answer carries its subject's.
+	Grades func(ctx context.Context, ids []int64, recs map[int64][]store.Record, day calendar.Date) (map[int64]evaluation.Brief, error)
 }
 
 // Run answers req for p, archives it with an audit entry per subject
@@ -255,6 +259,17 @@ func (s *Service) Run(ctx context.Context, p auth.Principal, req Request) (Respo
 	results, err := s.evaluateAll(sc.Code, day, ids, bySubject)
 	if err != nil {
 		return Response{}, err
+	}
+	if s.Grades != nil {
+		grades, err := s.Grades(ctx, ids, bySubject, day)
+		if err != nil {
+			return Response{}, err
+		}
+		for id, g := range grades {
+			r := results[id]
+			r.Evaluation = &g
+			results[id] = r
+		}
 	}
 	evaluate := func(id int64) (Result, error) { return results[id], nil }
 	var audits []auth.AuditEntry

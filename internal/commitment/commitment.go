@@ -50,9 +50,9 @@ const (
 
 // 公开类型.
 const (
-	Public  = "可向社会公开"
-	Limited = "特定范围内公开" // government staff and the promisor
-	Secret  = "不可公开"    // the promisor, the accepting department and the platform
+	Public  = store.CommitmentPublic // 可向社会公开: everyone
+	Limited = "特定范围内公开"              // government staff and the promisor
+	Secret  = "不可公开"                 // the promisor, the accepting department and the platform
 )
 
 // KindOther is the 承诺类型 that needs KindOther said.

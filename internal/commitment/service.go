@@ -437,9 +437,9 @@ func ClassLabel(c credit.Class) string {
 	return "法人及非法人组织"
 }
 
-// placeholderUSCC is what a sole trader without a USCC puts in the USCC
+// PlaceholderUSCC is what a sole trader without a USCC puts in the USCC
 // field (790号).
-const placeholderUSCC = "00000000000000000X"
+const PlaceholderUSCC = "00000000000000000X"
 
 // BreachRow is the 违背信用承诺 record of a breach of c found by a, filed
 // by dept (the accepting department, or the platform for a repair
@@ -466,7 +466,7 @@ func BreachRow(c store.Commitment, sub credit.Subject, a Assessment, dept auth.O
 	case sub.USCC != "":
 		row["subject_uscc"] = sub.USCC
 	default:
-		row["subject_uscc"], row["subject_reg_no"] = placeholderUSCC, sub.RegNo
+		row["subject_uscc"], row["subject_reg_no"] = PlaceholderUSCC, sub.RegNo
 	}
 	if a.Note != "" {
 		row["remarks"] = a.Note

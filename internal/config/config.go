@@ -41,6 +41,8 @@ type Config struct {
 	QueueTimeout    time.Duration
 	NameIndex       bool
 	Deadlines       string
+	Model           string
+	EvalRefresh     time.Duration
 	NameRefresh     time.Duration
 	CacheSize       Size
 	DebugAddr       string
@@ -167,6 +169,13 @@ var Options = []Option{
 		}},
 	{Flag: "deadlines", Env: "XINYONG_DEADLINES", Usage: "serve: file of workflow time limits in working days (objections, repairs; the format of internal/deadline/steps.json) whose steps replace the built-in ones",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Deadlines, "deadlines", d, u) }},
+	{Flag: "model", Env: "XINYONG_MODEL", Usage: "serve, evaluate: file replacing the built-in public credit evaluation model (the format of internal/evaluation/model.json), checked against the catalogue and lists at start",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Model, "model", d, u) }},
+	{Flag: "evaluation-refresh", Env: "XINYONG_EVALUATION_REFRESH", Default: "30s", Usage: "serve: how often subjects whose records changed (or whose result is due to change with time) are evaluated again: a credit file's grade is never older than this",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := time.ParseDuration(d)
+			fs.DurationVar(&c.EvalRefresh, "evaluation-refresh", v, u)
+		}},
 	{Flag: "real-ip-header", Env: "XINYONG_REAL_IP_HEADER", Usage: "serve: header holding the client address set by a trusted reverse proxy (e.g. X-Real-IP); empty: the connection's address",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.RealIPHeader, "real-ip-header", d, u) }},
 	{Flag: "oidc-issuer", Env: "XINYONG_OIDC_ISSUER", Usage: "serve: issuer URL of the single sign-on (OpenID Connect) provider; empty: no single sign-on",
@@ -202,9 +211,10 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog", "integrity-model")
-	Serve     = append(append([]string{}, Intake...), "integrity-every", "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url")
+	Serve     = append(append([]string{}, Intake...), "integrity-every", "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url", "model", "evaluation-refresh")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
+	Evaluate  = append(append([]string{}, Intake...), "lists", "model")
 )
 
 // Bind registers the named options on fs, with defaults taken from the
@@ -284,7 +294,7 @@ func validate(o Option, v string) error {
 	case "cache-size":
 		_, err := ParseSize(v)
 		return err
-	case "shutdown-timeout", "queue-timeout", "name-refresh":
+	case "shutdown-timeout", "queue-timeout", "name-refresh", "evaluation-refresh":
 		d, err := time.ParseDuration(v)
 		if err == nil && d <= 0 && o.Flag != "shutdown-timeout" {
 			err = fmt.Errorf("must be positive")

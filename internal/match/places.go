@@ -179,9 +179,9 @@ func placeCode(s string) string {
 	return code
 }
 
-// placeNames maps the division codes of the list to their names.
+// placeNames maps the division codes of the table to their names.
 var placeNames = func() map[string]string {
-	m := map[string]string{}
+	m := make(map[string]string, len(placeRows)+len(shaanxi))
 	for _, p := range placeRows {
 		m[p.code] = p.name
 	}
@@ -191,18 +191,23 @@ var placeNames = func() map[string]string {
 	return m
 }()
 
-// PlaceName names a 6-digit GB/T 2260 division as people read it —
-// province, city, county (陕西省西安市雁塔区) — as far as the embedded list
-// knows it; "" when it knows not even the province.
+// PlaceName names a division code, or a prefix of one (61, 6101, 610113):
+// the province, city and county as the table knows them (陕西省西安市雁塔区);
+// the code itself when the table does not know it, so that people never
+// see less than the code.
 func PlaceName(code string) string {
-	if len(code) != 6 {
-		return ""
+	if len(code) < 2 || len(code) > 6 || len(code)%2 != 0 {
+		return code
 	}
-	var b strings.Builder
-	for _, c := range []string{code[:2] + "0000", code[:4] + "00", code} {
-		if n := placeNames[c]; n != "" && !strings.HasSuffix(b.String(), n) {
-			b.WriteString(n)
+	full := code + "000000"[len(code):]
+	var name string
+	for _, c := range []string{full[:2] + "0000", full[:4] + "00", full} {
+		if n, ok := placeNames[c]; ok && !strings.HasSuffix(name, n) {
+			name += n
 		}
 	}
-	return b.String()
+	if _, known := placeNames[full]; !known || name == "" {
+		return code
+	}
+	return name
 }

@@ -14,6 +14,8 @@ package report
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,8 @@ import (
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -116,6 +120,8 @@ type Builder struct {
 	Catalog *catalog.Catalog
 	Lists   *lists.Catalog
 	Site    string
+	// Evaluation fills 信用评价信息; nil leaves the section with a note.
+	Evaluation Evaluator
 }
 
 // section ids in the standard's order, per kind.
@@ -183,7 +189,9 @@ func (b *Builder) Build(ctx context.Context, sub credit.Subject, on calendar.Dat
 				s.Title = "基本信息"
 			}
 		case "evaluation":
-			s = b.evaluation(ctx, sub, on, s)
+			if s, err = b.evaluation(ctx, sub, on, s); err != nil {
+				return Report{}, err
+			}
 		case "judicial":
 			s.Note = "本平台未归集司法判决及执行信息；失信被执行人名单见严重失信主体名单信息。"
 		case "qualifications":
@@ -201,14 +209,54 @@ func (b *Builder) Build(ctx context.Context, sub credit.Subject, on calendar.Dat
 	return r, nil
 }
 
-// evaluation is the 信用评价 section. The platform issues no credit
-// evaluation yet; when it does, its result for sub on day on is plugged in
-// here (an Item with the result, its grade and the evaluating body) and
-// the section is counted.
-func (b *Builder) evaluation(_ context.Context, _ credit.Subject, _ calendar.Date, s Section) Section {
+// Evaluator gives a subject's public credit evaluation on a day, explained
+// (evaluation.Service).
+type Evaluator interface {
+	SubjectEvaluation(ctx context.Context, sub credit.Subject, day calendar.Date) (evaluation.Explained, error)
+}
+
+// evaluation is the 信用评价 section: the platform's public credit
+// evaluation of sub in force on day on, with its grade, score, model and
+// every scored contribution, or a note saying why there is none (persons
+// and classes the model does not grade, a past day before the first
+// result, a platform run without the evaluation).
+func (b *Builder) evaluation(ctx context.Context, sub credit.Subject, on calendar.Date, s Section) (Section, error) {
 	s.Counted = false
-	s.Note = "本平台的公共信用综合评价尚未开通，本报告暂不提供信用评价结果。"
-	return s
+	if b.Evaluation == nil {
+		s.Note = "本平台的公共信用综合评价尚未开通，本报告暂不提供信用评价结果。"
+		return s, nil
+	}
+	ex, err := b.Evaluation.SubjectEvaluation(ctx, sub, on)
+	switch {
+	case errors.Is(err, evaluation.ErrNotGraded) || errors.Is(err, evaluation.ErrNoEvaluation):
+		s.Note = fault.Message(err) + "，本报告不提供信用评价结果。"
+		return s, nil
+	case err != nil:
+		return s, err
+	}
+	f := []Field{
+		{"评价等级", ex.Grade.Grade + " 级（" + ex.Grade.Label + "）"},
+		{"评价得分", fmt.Sprintf("%d 分（基础分 %d 分）", ex.Score, ex.Base)},
+		{"评价日期", ex.Day.String()},
+		{"评价模型", ex.Model.Name + "（" + ex.Model.Key + "）"},
+		{"评价机构", b.Site},
+	}
+	if ex.CappedBy != "" {
+		f = append(f, Field{"等级限制", "因“" + ex.CappedBy + "”，等级不高于 " + ex.Grade.Grade + " 级"})
+	}
+	for _, c := range ex.Contributions {
+		f = append(f, Field{"计分（" + c.Dimension + "）", c.Text()})
+	}
+	if len(ex.Contributions) == 0 {
+		f = append(f, Field{"计分", "没有计分的信息，按基础分评价"})
+	}
+	s.Items = []Item{{Title: "公共信用综合评价", Fields: f, Source: b.Site}}
+	s.Counted = true
+	s.Note = "评价结果依据本平台归集的公共信用信息按公开的评价模型计算，反映信息截止日期的状况，仅供参考。"
+	if ex.Live {
+		s.Note += "该主体尚无入库的评价结果，本结果为出具报告时即时计算。"
+	}
+	return s, nil
 }
 
 // header is the report head.
@@ -260,7 +308,7 @@ func (b *Builder) basic(f portal.File) []Field {
 	}
 	if sub.Region != "" {
 		name := match.PlaceName(sub.Region)
-		if name == "" {
+		if name == sub.Region { // not in the table: the code alone says little
 			name = f.Province
 		}
 		if name != "" {

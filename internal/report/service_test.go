@@ -17,8 +17,10 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/pgtest"
@@ -108,7 +110,16 @@ func newService(t *testing.T, s store.Store) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Service{Builder: &Builder{Portal: p, Store: s, Catalog: catalog.Default(), Site: "测试公共信用信息平台"},
+	ls, err := lists.Default(catalog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := evaluation.Default(catalog.Default(), ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &evaluation.Service{Store: s, Catalog: catalog.Default(), Lists: ls, Model: m}
+	return &Service{Builder: &Builder{Portal: p, Store: s, Catalog: catalog.Default(), Site: "测试公共信用信息平台", Evaluation: ev},
 		Log: &Log{Store: s, Signer: signer}, Store: s, Auth: &auth.Authorizer{Roles: auth.DefaultRoles()}, Keys: keys}
 }
 
@@ -160,7 +171,9 @@ func testService(t *testing.T, s store.Store) {
 		t.Fatalf("entry %+v", got.Entry)
 	}
 	text := extract(t, is.PDF)
-	for _, want := range []string{"西市监罚〔2026〕1号", "西安华信电子科技有限公司", "信用状况提升建议", "信用修复"} {
+	// 信用评价信息 carries the evaluation with the penalty that cost points.
+	for _, want := range []string{"西市监罚〔2026〕1号", "西安华信电子科技有限公司", "信用状况提升建议", "信用修复",
+		"评价等级", "评价模型", "计分（", "西市监罚〔2026〕1号）"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("today's report lacks %s", want)
 		}
@@ -215,7 +228,8 @@ func testService(t *testing.T, s store.Store) {
 	if got, err := Verify(own.PDF, v); err != nil || got.Entry.Subject != sub.MaskedID || got.Entry.Name != "" || strings.Contains(got.EntryText, person) {
 		t.Fatalf("person's entry %+v %v", got.Entry, err)
 	}
-	if text := extract(t, own.PDF); !strings.Contains(text, "个人公共信用信息报告") || !strings.Contains(text, "西市监罚〔2026〕3号") || strings.Contains(text, person) {
+	if text := extract(t, own.PDF); !strings.Contains(text, "个人公共信用信息报告") || !strings.Contains(text, "西市监罚〔2026〕3号") || strings.Contains(text, person) ||
+		!strings.Contains(text, "自然人不作公开的公共信用综合评价") || strings.Contains(text, "评价等级") {
 		t.Errorf("person's report: %s", text)
 	}
 	// A written authorisation for the checker's organisation.

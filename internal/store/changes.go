@@ -171,6 +171,8 @@ type ChangeEvent struct {
 	SubjectID int64
 	Region    string // the subject's region when the event was written
 	ListType  string // the list type's name, for list events
+	// GradeFrom and GradeTo are a grade event's grades (ChangeGrade).
+	GradeFrom, GradeTo string
 
 	// Set by ChangesFor: the subject as it is now (without former names)
 	// and the record's decision number.

@@ -11,6 +11,10 @@ import (
 // repair application.
 const CommitmentRepair = "信用修复型"
 
+// CommitmentPublic is the 公开类型 of a commitment anyone may see
+// (commitment.Public).
+const CommitmentPublic = "可向社会公开"
+
 // Commitment is a credit commitment (信用承诺, domain facts §8) in the
 // registry: signed online by its subject, registered by the department
 // that accepted it, or signed with a repair application. The rules on

@@ -136,3 +136,21 @@ func TestFieldKeysAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeFieldsOf(t *testing.T) {
+	keys := map[string]bool{"decision_date": true, "penalty_category": true, "unknown_key": true}
+	compact := store.EncodeFields([]string{"decision_no", "decision_date", "penalty_category", "unknown_key"},
+		map[string]string{"decision_no": "X1", "decision_date": "2026-01-02", "penalty_category": "罚款", "unknown_key": "v"})
+	for name, b := range map[string][]byte{"compact": compact, "json": []byte(`{"decision_no":"X1","decision_date":"2026-01-02","penalty_category":"罚款","unknown_key":"v"}`)} {
+		m := map[string]string{"stale": "x"}
+		if err := store.DecodeFieldsOf(b, keys, m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(m) != 3 || m["decision_date"] != "2026-01-02" || m["penalty_category"] != "罚款" || m["unknown_key"] != "v" {
+			t.Errorf("%s: %v", name, m)
+		}
+	}
+	if err := store.DecodeFieldsOf([]byte{0x01, 200}, keys, map[string]string{}); err == nil {
+		t.Error("malformed fields decoded")
+	}
+}

@@ -22,12 +22,6 @@ type IntegrityScopeEntry struct {
 	Created time.Time
 }
 
-// Integrity run states.
-const (
-	RunRunning = "running"
-	RunDone    = "done"
-)
-
 // IntegrityRun is the monthly run of a month.
 type IntegrityRun struct {
 	Month string // YYYY-MM

@@ -54,6 +54,8 @@ type Store interface {
 	ReturnStore
 	LedgerStore
 	IntegrityStore
+	EvaluationStore
+	InspectionStore
 }
 
 // SubjectStore keeps the subject registry.

@@ -86,12 +86,15 @@ type ChangesInput struct {
 type ChangeItem struct {
 	Seq      int64       `json:"seq" doc:"The event's place in the feed: gap-free and in commit order."`
 	At       time.Time   `json:"at"`
-	Type     string      `json:"type" enum:"list_entry,list_exit,bad_record,repair,repair_revoked" doc:"list_entry: put on a list (or back in force); list_exit: exited or the entry revoked; bad_record: a new record of a bad kind (a penalty); repair: a record repaired (信用修复); repair_revoked: a repair revoked after a failed re-check (抽查复核), the record public again."`
+	Type     string      `json:"type" enum:"list_entry,list_exit,bad_record,repair,repair_revoked,grade" doc:"list_entry: put on a list (or back in force); list_exit: exited or the entry revoked; bad_record: a new record of a bad kind (a penalty); repair: a record repaired (信用修复); repair_revoked: a repair revoked after a failed re-check (抽查复核), the record public again; grade: the subject's public credit grade (公共信用综合评价) changed (grade_from, grade_to; record_id 0)."`
 	Subject  FeedSubject `json:"subject"`
 	RecordID int64       `json:"record_id"`
 	Kind     string      `json:"kind" doc:"The record's catalogue kind: sx, hm, cf, …"`
 	ListType string      `json:"list_type,omitempty" doc:"The list's name, for list events."`
-	Summary  string      `json:"summary" doc:"The event in words (Chinese)."`
+	// GradeFrom and GradeTo are set for grade events.
+	GradeFrom string `json:"grade_from,omitempty" doc:"A grade event: the grade before."`
+	GradeTo   string `json:"grade_to,omitempty" doc:"A grade event: the grade now."`
+	Summary   string `json:"summary" doc:"The event in words (Chinese)."`
 }
 
 // ChangesOutput is a page of the feed.
@@ -249,7 +252,7 @@ func (s *Server) registerChanges() {
 		out.Body.Changes = make([]ChangeItem, len(evs))
 		for i, e := range evs {
 			out.Body.Changes[i] = ChangeItem{Seq: e.Seq, At: e.At, Type: string(e.Type), Subject: feedSubject(e.Subject), RecordID: e.RecordID,
-				Kind: e.Kind, ListType: e.ListType, Summary: s.changeSummary(e)}
+				Kind: e.Kind, ListType: e.ListType, GradeFrom: e.GradeFrom, GradeTo: e.GradeTo, Summary: s.changeSummary(e)}
 		}
 		return out, nil
 	})
@@ -280,6 +283,8 @@ func (s *Server) changeSummary(e store.ChangeEvent) string {
 		out = s.kindName(e.Kind) + "信息已信用修复"
 	case store.ChangeRepairRevoked:
 		out = s.kindName(e.Kind) + "信息的信用修复经抽查复核撤销，恢复公示"
+	case store.ChangeGrade:
+		out = "公共信用综合评价等级由" + e.GradeFrom + "级调整为" + e.GradeTo + "级"
 	default:
 		out = string(e.Type)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/store"
@@ -32,11 +33,13 @@ func newPages(siteName string) (*pages, error) {
 		"beijing":     func(t time.Time, layout string) string { return t.In(calendar.Location()).Format(layout) },
 		"add":         func(a, b int) int { return a + b },
 		"natureLabel": integrity.NatureLabel,
+		"signed":      evaluation.Signed,
 	}
 	for _, name := range []string{"home", "code", "error", "search", "subject", "record", "column",
 		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify",
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
-		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform"} {
+		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
+		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -63,7 +66,7 @@ type page struct {
 // nav says which staff links the signed-in principal sees.
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
-	Intake, Returns, Quality, Integrity                                             bool
+	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -100,7 +103,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				// The credit office, and the staff of a department that is
 				// a government body (机构类别 11).
 				Integrity: s.opts.Integrity != nil && (s.opts.Authorizer.Can(pg.User, auth.IntegrityManage, own) ||
-					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own))}
+					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own)),
+				Supervision: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.SupervisionManage, own),
+				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own)}
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

@@ -92,6 +92,11 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	ev, err := s.fileEvaluation(r.Context(), f)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	p := who(r)
 	d := subjectFile{File: f, Sections: make([]fileSection, 0, len(f.Sections)+1),
 		Reports: s.opts.Reports != nil && (f.Subject.Class != credit.ClassPerson || p.Kind == auth.UserKind && p.SubjectID == f.Subject.ID)}
@@ -117,6 +122,10 @@ func (s *Server) subjectPage(w http.ResponseWriter, r *http.Request) {
 				d.Sections[i].Commitments = append(d.Sections[i].Commitments, s.commitmentData(v))
 			}
 		}
+		if sec.ID == "evaluation" && ev != nil {
+			sec.Pending = false
+			d.Sections[i] = fileSection{Section: sec, Evaluation: ev}
+		}
 	}
 	s.render(w, r, http.StatusOK, "subject", f.Subject.Name+" - 信用档案", d)
 }
@@ -140,6 +149,8 @@ type fileSection struct {
 	// shown; Restricted says so).
 	Integrity  *integrity.File
 	Restricted bool
+	// Evaluation fills the section evaluation (信用评价).
+	Evaluation *evaluationView
 }
 
 // Count is the number of entries in the section.
@@ -149,6 +160,12 @@ func (s fileSection) Count() int {
 		return len(s.Commitments)
 	case s.Integrity != nil:
 		return len(s.Integrity.Events)
+	}
+	if s.Evaluation != nil {
+		if s.Evaluation.X == nil {
+			return 0
+		}
+		return 1
 	}
 	return s.Section.Count()
 }

@@ -92,6 +92,9 @@ type SectionOut struct {
 	Records []RecordOut `json:"records"`
 	// Commitments fill the section commitments (信用承诺).
 	Commitments []CommitmentCase `json:"commitments,omitempty" doc:"section commitments: the subject's credit commitments the caller may see (the public: those 可向社会公开)"`
+	// Evaluation fills the section evaluation (信用评价).
+	Evaluation *EvaluationOut `json:"evaluation,omitempty" doc:"section evaluation: the subject's public credit evaluation (公共信用综合评价) in force on as_of, with its contributions; absent for persons (not graded publicly) and when there is none (see note)."`
+	Note       string         `json:"note,omitempty" doc:"Why a section has nothing to show (e.g. 自然人不作公开的公共信用综合评价)."`
 }
 
 // FileInput is the input of GET /api/v1/subjects/{code}.
@@ -195,7 +198,8 @@ func (s *Server) registerPortalAPI() {
 		Path:        "/api/v1/subjects/{code}",
 		Summary:     "A subject's credit file",
 		Description: "Basic information, former names and the public records of each kind as public on as_of (default today), " +
-			"with each record's publicity decision, and the credit commitments the caller may see. Sections later applications fill are listed as pending.",
+			"with each record's publicity decision, the credit commitments the caller may see, and the public credit evaluation " +
+			"(section evaluation: grade, score, model and contributions with the records behind them). Sections later applications fill are listed as pending.",
 		Tags:     []string{"portal"},
 		Security: secOptional,
 		Errors:   with(errsQuery, http.StatusNotFound),
@@ -216,6 +220,10 @@ func (s *Server) registerPortalAPI() {
 		if err != nil {
 			return nil, err
 		}
+		ev, err := s.fileEvaluation(ctx, f)
+		if err != nil {
+			return nil, err
+		}
 		for _, sec := range f.Sections {
 			so := SectionOut{ID: sec.ID, Title: sec.Title, Count: sec.Count(), Pending: sec.Pending, Records: []RecordOut{}}
 			for _, v := range sec.Records {
@@ -225,6 +233,12 @@ func (s *Server) registerPortalAPI() {
 				so.Pending, so.Count = false, len(cms)
 				for _, v := range cms {
 					so.Commitments = append(so.Commitments, s.commitmentCase(v))
+				}
+			}
+			if sec.ID == "evaluation" && ev != nil {
+				so.Pending, so.Evaluation, so.Note, so.Count = false, ev.X, ev.Missing, 0
+				if ev.X != nil {
+					so.Count = 1
 				}
 			}
 			out.Body.Sections = append(out.Body.Sections, so)

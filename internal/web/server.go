@@ -24,7 +24,9 @@ import (
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/objection"
@@ -96,6 +98,12 @@ type Options struct {
 	Ledger *ledger.Service
 	// Integrity is government-integrity monitoring (nil: none).
 	Integrity *integrity.Service
+	// Evaluation answers subjects' public credit evaluations (nil: the
+	// 信用评价 section stays pending).
+	Evaluation *evaluation.Service
+	// Inspections runs graded supervision and 双随机 inspections (nil:
+	// none).
+	Inspections *inspection.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -198,6 +206,7 @@ func New(o Options) (*Server, error) {
 	s.registerReturns(mux)
 	s.registerQuality(mux)
 	s.registerIntegrity(mux)
+	s.registerInspections(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))

@@ -121,11 +121,7 @@ func (s *Store) ChangesFor(ctx context.Context, orgID, since int64, limit int) (
 		return nil, head, nil
 	}
 	n := len(args)
-	q := fmt.Sprintf(`SELECT c.seq, c.at, c.type, c.record_id, c.kind, c.subject_id, c.region, c.list_type,
-		COALESCE(s.class, ''), COALESCE(s.uscc, ''), COALESCE(s.reg_no, ''), COALESCE(s.masked_id, ''), COALESCE(s.name, ''), COALESCE(s.region, ''),
-		COALESCE(r.decision_no, '')
-		FROM changes c LEFT JOIN subjects s ON s.id = c.subject_id LEFT JOIN records r ON r.id = c.record_id
-		WHERE c.seq > $%d AND c.seq <= $%d AND (%s)
+	q := fmt.Sprintf(changeSelect+` c.seq > $%d AND c.seq <= $%d AND (%s)
 		ORDER BY c.seq LIMIT $%d`, n+1, n+2, match, n+3)
 	var out []store.ChangeEvent
 	from := since
@@ -225,6 +221,14 @@ func (s *Store) watchTest(ctx context.Context, orgID int64) (string, []any, erro
 	return strings.Join(test, " OR "), args, nil
 }
 
+// changeSelect is the SELECT of change events with their subjects and
+// records that changesIn scans; callers append the WHERE clause.
+const changeSelect = `SELECT c.seq, c.at, c.type, c.record_id, c.kind, c.subject_id, c.region, c.list_type, c.grade_from, c.grade_to,
+		COALESCE(s.class, ''), COALESCE(s.uscc, ''), COALESCE(s.reg_no, ''), COALESCE(s.masked_id, ''), COALESCE(s.name, ''), COALESCE(s.region, ''),
+		COALESCE(r.decision_no, '')
+		FROM changes c LEFT JOIN subjects s ON s.id = c.subject_id LEFT JOIN records r ON r.id = c.record_id
+		WHERE`
+
 // changesIn reads the matching events of a window.
 func (s *Store) changesIn(ctx context.Context, q string, args []any) ([]store.ChangeEvent, error) {
 	rows, err := s.R.QueryContext(ctx, q, args...)
@@ -237,7 +241,7 @@ func (s *Store) changesIn(ctx context.Context, q string, args []any) ([]store.Ch
 		var e store.ChangeEvent
 		var typ string
 		sub := &e.Subject
-		if err := rows.Scan(&e.Seq, &e.At, &typ, &e.RecordID, &e.Kind, &e.SubjectID, &e.Region, &e.ListType,
+		if err := rows.Scan(&e.Seq, &e.At, &typ, &e.RecordID, &e.Kind, &e.SubjectID, &e.Region, &e.ListType, &e.GradeFrom, &e.GradeTo,
 			&sub.Class, &sub.USCC, &sub.RegNo, &sub.MaskedID, &sub.Name, &sub.Region, &e.DecisionNo); err != nil {
 			return nil, err
 		}

@@ -37,6 +37,12 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 // With PrepareWrites the statements hold a power of two of rows (n = 13:
 // 8 + 4 + 1), so that a few texts, kept prepared, serve every n.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n int, row func(i int) []any) error {
+	return s.insertRowsThen(ctx, tx, head, "", cols, n, row)
+}
+
+// insertRowsThen is insertRows with tail written after the rows of each
+// statement (an ON CONFLICT clause).
+func (s *Store) insertRowsThen(ctx context.Context, tx *sql.Tx, head, tail string, cols, n int, row func(i int) []any) error {
 	per := max(1, 6000/cols)
 	if s.PrepareWrites {
 		per = 1 << (bits.Len(uint(per)) - 1)
@@ -68,6 +74,7 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head string, cols, n
 			b.WriteString(")")
 			args = append(args, row(i)...)
 		}
+		b.WriteString(tail)
 		if _, err := s.txExec(ctx, tx, b.String(), args...); err != nil {
 			return err
 		}

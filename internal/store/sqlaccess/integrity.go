@@ -68,9 +68,9 @@ func (s *Store) RemoveIntegrityScope(ctx context.Context, id int64, audit auth.A
 	})
 }
 
-const runColumns = `month, state, is_final, as_of, model, started_by, bodies, started_at, finished_at`
+const integrityRunColumns = `month, state, is_final, as_of, model, started_by, bodies, started_at, finished_at`
 
-func scanRun(r scanner) (store.IntegrityRun, error) {
+func scanIntegrityRun(r scanner) (store.IntegrityRun, error) {
 	var run store.IntegrityRun
 	var finished sql.NullTime
 	err := r.Scan(&run.Month, &run.State, &run.Final, &run.AsOf, &run.Model, &run.StartedBy, &run.Bodies, &run.StartedAt, &finished)
@@ -91,7 +91,7 @@ func (s *Store) StartIntegrityRun(ctx context.Context, r store.IntegrityRun) (st
 		lock = " FOR UPDATE"
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM integrity_runs WHERE month = $1`+lock, r.Month))
+		old, err := scanIntegrityRun(tx.QueryRowContext(ctx, `SELECT `+integrityRunColumns+` FROM integrity_runs WHERE month = $1`+lock, r.Month))
 		switch {
 		case err == nil && old.State == store.RunRunning && old.Model == r.Model && old.Final == r.Final:
 			out, resumed = old, true
@@ -114,7 +114,7 @@ func (s *Store) StartIntegrityRun(ctx context.Context, r store.IntegrityRun) (st
 		default:
 			return err
 		}
-		out, err = scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM integrity_runs WHERE month = $1`, r.Month))
+		out, err = scanIntegrityRun(tx.QueryRowContext(ctx, `SELECT `+integrityRunColumns+` FROM integrity_runs WHERE month = $1`, r.Month))
 		return err
 	})
 	return out, resumed, err
@@ -122,13 +122,13 @@ func (s *Store) StartIntegrityRun(ctx context.Context, r store.IntegrityRun) (st
 
 // GetIntegrityRun implements store.IntegrityStore.
 func (s *Store) GetIntegrityRun(ctx context.Context, month string) (store.IntegrityRun, error) {
-	r, err := scanRun(s.R.QueryRowContext(ctx, `SELECT `+runColumns+` FROM integrity_runs WHERE month = $1`, month))
+	r, err := scanIntegrityRun(s.R.QueryRowContext(ctx, `SELECT `+integrityRunColumns+` FROM integrity_runs WHERE month = $1`, month))
 	return r, notFound(err, "integrity run "+month)
 }
 
 // IntegrityRuns implements store.IntegrityStore.
 func (s *Store) IntegrityRuns(ctx context.Context) ([]store.IntegrityRun, error) {
-	return queryAll(ctx, s.R, `SELECT `+runColumns+` FROM integrity_runs ORDER BY month DESC`, scanRun)
+	return queryAll(ctx, s.R, `SELECT `+integrityRunColumns+` FROM integrity_runs ORDER BY month DESC`, scanIntegrityRun)
 }
 
 // IntegrityScored implements store.IntegrityStore.
@@ -342,11 +342,7 @@ func (s *Store) KindChanges(ctx context.Context, since int64, kinds []string, li
 		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	n := len(args)
-	q := fmt.Sprintf(`SELECT c.seq, c.at, c.type, c.record_id, c.kind, c.subject_id, c.region, c.list_type,
-		COALESCE(s.class, ''), COALESCE(s.uscc, ''), COALESCE(s.reg_no, ''), COALESCE(s.masked_id, ''), COALESCE(s.name, ''), COALESCE(s.region, ''),
-		COALESCE(r.decision_no, '')
-		FROM changes c LEFT JOIN subjects s ON s.id = c.subject_id LEFT JOIN records r ON r.id = c.record_id
-		WHERE c.seq > $%d AND c.seq <= $%d AND c.kind IN (%s)
+	q := fmt.Sprintf(changeSelect+` c.seq > $%d AND c.seq <= $%d AND c.kind IN (%s)
 		ORDER BY c.seq LIMIT $%d`, n+1, n+2, strings.Join(marks, ", "), n+3)
 	var out []store.ChangeEvent
 	from := since
