@@ -67,7 +67,7 @@ type Clock struct {
 	t  time.Time
 }
 
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *Clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // Env is a marketplace with its organisations, people and services.
@@ -157,7 +157,7 @@ func (env *Env) Application(rep string) market.AgencyInput {
 	return market.AgencyInput{OperatorID: env.OpOrg.ID, Region: "610113", Address: "西安市雁塔区科技路1号", Contact: "王经理", Phone: "029-88880000",
 		Staff: 12, Services: "施工图审查", Items: []int64{env.Item.ID},
 		Qualifications: []market.Qualification{{Industry: "住房城乡建设", Class: "施工图审查机构", Level: "一类", CertNo: "SCT-001"}},
-		LegalRep: "张三", LegalRepID: rep, Scans: []attach.File{{Name: "营业执照.pdf", Data: pdf}}}
+		LegalRep:       "张三", LegalRepID: rep, Scans: []attach.File{{Name: "营业执照.pdf", Data: pdf}}}
 }
 
 // Enter registers the firm as an active agency.
@@ -462,4 +462,3 @@ func mustSubject(t *testing.T, env *Env, p auth.Principal) credit.Subject {
 	}
 	return s
 }
-
