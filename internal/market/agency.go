@@ -341,7 +341,8 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (
 		return AgencyView{}, err
 	}
 	if state == AgencyIntercepted {
-		return AgencyView{}, &Intercepted{Hits: hits, AgencyID: a.ID}
+		ic := &Intercepted{Hits: hits, AgencyID: a.ID}
+		return AgencyView{}, &fault.Error{Kind: fault.Refused, Msg: ic.Error(), Err: ic}
 	}
 	return s.agencyView(ctx, p, a)
 }
@@ -355,9 +356,6 @@ type Intercepted struct {
 func (e *Intercepted) Error() string {
 	return "该中介机构存在失信行为，已被自动拦截（第三十条）：" + hitsText(e.Hits)
 }
-
-// Is makes an interception a fault.Refused.
-func (e *Intercepted) Is(target error) bool { return target == fault.Refused }
 
 // updateAgency loads an agency's file, lets fn change it and stores it,
 // retrying on a concurrent update.

@@ -493,8 +493,6 @@ type Refusal struct {
 
 func (e *Refusal) Error() string { return e.Reason }
 
-// Is makes a refusal a fault.Refused.
-func (e *Refusal) Is(target error) bool { return target == fault.Refused }
 
 // Enrol enrols p's agency in a published project (第二十三条（三）): only
 // an active agency that meets every condition, with no 回避 case and no
@@ -585,7 +583,7 @@ func (s *Service) Enrol(ctx context.Context, p auth.Principal, id int64, in Enro
 		return v, err
 	}
 	if refusal != nil {
-		return v, refusal
+		return v, &fault.Error{Kind: fault.Refused, Msg: refusal.Reason, Err: refusal}
 	}
 	return v, nil
 }

@@ -130,7 +130,7 @@ func newMarketEnv(t *testing.T) *marketEnv {
 		v, err := env.m.Apply(ctx, p, market.AgencyInput{OperatorID: op.ID, Region: "610113", Address: "西安市雁塔区科技路" + n + "号",
 			Contact: "王经理", Phone: "029-8888000" + string(rune('0'+i)), Staff: 10, Services: "施工图审查", Items: []int64{it.ID},
 			Qualifications: []market.Qualification{{Industry: "住房城乡建设", Class: "施工图审查机构", Level: "一类", CertNo: "SCT-00" + n}},
-			LegalRep: "法人" + n, LegalRepID: reps[n], Scans: []attach.File{{Name: "营业执照.pdf", Data: marketPDF}}})
+			LegalRep:       "法人" + n, LegalRepID: reps[n], Scans: []attach.File{{Name: "营业执照.pdf", Data: marketPDF}}})
 		if err != nil {
 			t.Fatal(err)
 		}
