@@ -493,7 +493,6 @@ type Refusal struct {
 
 func (e *Refusal) Error() string { return e.Reason }
 
-
 // Enrol enrols p's agency in a published project (第二十三条（三）): only
 // an active agency that meets every condition, with no 回避 case and no
 // dishonesty. A refused attempt is kept with its reason.
