@@ -343,7 +343,7 @@ func (s *Service) FileProject(ctx context.Context, p auth.Principal, in ProjectI
 	for _, sp := range prev {
 		var old Project
 		if json.Unmarshal(sp.Body, &old) == nil && old.Info.Name == inf.Name {
-			b.Notices = max(b.Notices, old.Notices+1)
+			b.Notices = max(b.Notices, old.Notices)
 		}
 	}
 	body, err := json.Marshal(b)

@@ -462,3 +462,110 @@ func mustSubject(t *testing.T, env *Env, p auth.Principal) credit.Subject {
 	}
 	return s
 }
+
+// TestRerunNegotiationDirect: a 随机选取 voided for a technical failure is
+// drawn again with a new committed seed and confirmed by the owner; a
+// fiscal project whose notices failed twice negotiates; 直接选取 needs no
+// confirmation.
+func TestRerunNegotiationDirect(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) { t.Parallel(); rerunNegotiationDirect(t, newEnv(t, b.open(t))) })
+	}
+}
+
+func rerunNegotiationDirect(t *testing.T, env *Env) {
+	ctx := context.Background()
+	svc := env.Svc
+	env.Clock.Set(PastWorkingDays(30).Time().Add(9 * time.Hour))
+	a, c := env.Firm(t, 1, "西安甲审图咨询有限公司"), env.Firm(t, 3, "西安丙审图咨询有限公司")
+	env.Enter(t, a, repA)
+	env.Enter(t, c, repC)
+	publish := func(in market.ProjectInput) int64 {
+		t.Helper()
+		v, err := svc.FileProject(ctx, env.Owner, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err = svc.ReviewProject(ctx, env.Operator, v.P.ID, true, nil); err != nil {
+			t.Fatal(err)
+		}
+		return v.P.ID
+	}
+	enrol := func(p auth.Principal, id int64) {
+		t.Helper()
+		if _, err := svc.Enrol(ctx, p, id, market.EnrolInput{Declared: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// 随机选取 of 1, re-run.
+	in := env.ProjectInput()
+	in.Method, in.Count = "随机选取", "1"
+	rid := publish(in)
+	enrol(a, rid)
+	enrol(c, rid)
+	env.After(market.EnrolDays + 1)
+	v, err := svc.Project(ctx, env.Owner, rid)
+	if err != nil || v.P.State != market.ProjectSelected || v.LastDraw().Result.Lottery == nil {
+		t.Fatalf("random: %v %v", v.P.State, err)
+	}
+	first := v.Body.SeedHash
+	if _, err := svc.Rerun(ctx, env.Owner, rid, "网络故障"); !errors.Is(err, fault.Refused) {
+		t.Errorf("the owner re-ran: %v", err)
+	}
+	v, err = svc.Rerun(ctx, env.Operator, rid, "网络故障导致选取中断")
+	if err != nil || len(v.Body.Draws) != 2 || v.Body.Draws[0].Void == "" || v.Body.SeedHash == first || v.P.State != market.ProjectSelected {
+		t.Fatalf("rerun: %v %+v", err, v.Body.Draws)
+	}
+	if d := v.LastDraw(); market.Verify(d.Input, d.SeedHash, d.Result.Winners) != nil || d.SeedHash != v.Body.SeedHash {
+		t.Error("the new draw does not verify")
+	}
+	if v, err = svc.Confirm(ctx, env.Owner, rid); err != nil || v.P.State != market.ProjectConfirmed || v.Body.Auto {
+		t.Errorf("confirm: %v %v", v.P.State, err)
+	}
+
+	// A fiscal project without bidders, twice: negotiation.
+	in = env.ProjectInput()
+	in.Name = "档案馆节能评估"
+	nid := publish(in)
+	env.After(market.EnrolDays + 1)
+	if v, _ := svc.Project(ctx, env.Owner, nid); v.P.State != market.ProjectFailed || v.Body.Notices != 1 {
+		t.Fatalf("first notice: %v %d", v.P.State, v.Body.Notices)
+	}
+	if _, err := svc.Select(ctx, env.Owner, nid, mustAgency(t, svc, a).Body.Code); fault.KindOf(err) != fault.Conflict {
+		t.Errorf("negotiated after one notice: %v", err)
+	}
+	nid2 := publish(env.ProjectInputNamed("档案馆节能评估"))
+	env.After(market.EnrolDays + 1)
+	v, _ = svc.Project(ctx, env.Owner, nid2)
+	if v.P.State != market.ProjectFailed || v.Body.Notices != 2 || !strings.Contains(v.Body.History[len(v.Body.History)-1].Note, "议价选取") {
+		t.Fatalf("second notice: %v %d", v.P.State, v.Body.Notices)
+	}
+	if v, err = svc.Select(ctx, env.Owner, nid2, mustAgency(t, svc, a).Body.Code); err != nil || v.P.State != market.ProjectConfirmed ||
+		v.Body.Info.Method != market.Negotiated || v.P.WinnerSubjectID != a.SubjectID {
+		t.Fatalf("negotiate: %v %v", v.P.State, err)
+	}
+
+	// 直接选取: the owner picks; no confirmation.
+	in = env.ProjectInputNamed("办公楼消防检测")
+	in.Method = "直接选取"
+	did := publish(in)
+	enrol(a, did)
+	enrol(c, did)
+	env.After(market.EnrolDays + 1)
+	if v, _ := svc.Project(ctx, env.Owner, did); v.P.State != market.ProjectClosed {
+		t.Fatalf("direct closed: %v", v.P.State)
+	}
+	if v, err = svc.Select(ctx, env.Owner, did, mustAgency(t, svc, c).Body.Code); err != nil || v.P.State != market.ProjectConfirmed ||
+		v.P.WinnerSubjectID != c.SubjectID || v.Body.Auto {
+		t.Fatalf("direct: %v %v", v.P.State, err)
+	}
+}
+
+// ProjectInputNamed is ProjectInput with another name.
+func (env *Env) ProjectInputNamed(name string) market.ProjectInput {
+	in := env.ProjectInput()
+	in.Name = name
+	return in
+}
