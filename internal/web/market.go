@@ -395,6 +395,21 @@ func (s *Server) renderMarketAgency(w http.ResponseWriter, r *http.Request, stat
 	}
 	d := map[string]any{"V": v, "F": s.mfmt(), "Rated": rated, "Offered": offered, "Place": placeName(v.Body.Info.Region),
 		"SubjectRef": s.opts.Portal.SubjectRef(v.Subject)}
+	if v.Own && v.A.State == market.AgencyActive {
+		// The notices pushed to the agency: open projects of its items.
+		ps, err := s.opts.Market.Projects(ctx, who(r))
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		var pushed []market.ProjectView
+		for _, p := range ps {
+			if p.P.State == market.ProjectOpen && slices.Contains(v.Body.Info.Items, p.Body.Info.ItemID) {
+				pushed = append(pushed, p)
+			}
+		}
+		d["Pushed"] = pushed
+	}
 	if ferr != nil {
 		d["Error"] = fault.Message(ferr)
 	}

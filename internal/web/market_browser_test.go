@@ -80,7 +80,12 @@ func TestBrowserMarketProject(t *testing.T) {
 		t.Helper()
 		browserSignIn(t, ctx, env.base, "agency."+firm, testPassword)
 		defer browserSignOut(t, ctx)
-		if err := chromedp.Do(ctx, chromedp.Navigate(projectURL), chromedp.WaitVisible(chromedp.CSS("#enrol-form")),
+		// The notice was pushed to the agency: it is on its page.
+		if err := chromedp.Do(ctx, chromedp.Navigate(env.base+"/market"), chromedp.Click(chromedp.CSS("#market-my")),
+			chromedp.WaitVisible(chromedp.CSS("#agency-pushed a"))); err != nil {
+			t.Fatalf("the notice pushed to %s: %v", firm, err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#agency-pushed a")), chromedp.WaitVisible(chromedp.CSS("#enrol-form")),
 			chromedp.SendKeys(chromedp.CSS("#bid"), bid),
 			chromedp.Click(chromedp.CSS("#declared")),
 			chromedp.Click(chromedp.CSS("#enrol")),
