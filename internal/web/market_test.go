@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -218,4 +220,97 @@ func TestMarketPagesAndAPI(t *testing.T) {
 		t.Errorf("API agencies: %+v", out.Agencies)
 	}
 	_ = ctx
+}
+
+// multipartPost posts fields and files (field name → file name, data) as b.
+func multipartPost(b *browser, path string, fields map[string][]string, files map[string][2]string) (int, string, http.Header) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for k, f := range files {
+		fw, _ := mw.CreateFormFile(k, f[0])
+		fw.Write([]byte(f[1]))
+	}
+	mw.Close()
+	req, _ := http.NewRequest("POST", b.base+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return b.do(req)
+}
+
+// TestMarketRegistrationPages: a firm applies through the form (a bad
+// form names every field and echoes no ID number), the operator asks for
+// the missing items at once, the firm completes them, the operator
+// accepts; a black-listed firm is intercepted with the list named.
+func TestMarketRegistrationPages(t *testing.T) {
+	t.Parallel()
+	env := newMarketEnv(t)
+	ctx := context.Background()
+	users := []auth.User{}
+	for i, n := range []string{"己", "庚"} {
+		uscc := storetest.USCC("91", "610113", 700+i)
+		name := "西安" + n + "评估咨询有限公司"
+		if _, err := env.s.PutSubjects(ctx, []credit.Subject{{Class: credit.ClassOrg, Name: name, USCC: uscc, Region: "610113"}}); err != nil {
+			t.Fatal(err)
+		}
+		sub, _ := env.s.FindSubjectByCode(ctx, uscc)
+		users = append(users, auth.User{Login: "agency." + n, Name: name, Roles: []string{"subject"}, SubjectID: sub.ID, PasswordHash: testPasswordHash()})
+		if n == "庚" {
+			fileEntries(t, env.im, "sx", penaltyDept, debtorEntry(uscc, name, ""))
+		}
+	}
+	for _, u := range users {
+		if _, err := env.s.CreateUser(ctx, u, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ji, geng, op := env.as(t, "agency.己"), env.as(t, "agency.庚"), env.as(t, "market.op")
+	rep := storetest.RIC("610113", "19880808", 8)
+	form := func(b *browser) map[string][]string {
+		return map[string][]string{"csrf": {b.csrf("/market/apply")}, "mode": {"apply"}, "operator": {itoa64(env.op)}, "region": {"610113"},
+			"address": {"西安市雁塔区"}, "contact": {"赵"}, "phone": {"029-1"}, "staff": {"5"}, "services": {"评估"}, "items": {itoa64(env.item)},
+			"q_industry_0": {"住房城乡建设"}, "q_class_0": {"施工图审查机构"}, "q_cert_0": {"X-1"}, "legal_rep": {"赵一"}, "legal_rep_id": {rep}}
+	}
+	bad := form(ji)
+	bad["staff"], bad["region"] = []string{"0"}, []string{"999999"}
+	code, page, _ := multipartPost(ji, "/market/apply", bad, nil)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "执业人员数：应为正整数") || !strings.Contains(page, "注册地：应为6位行政区划代码") ||
+		!strings.Contains(page, "材料扫描件：请上传") || strings.Contains(page, rep) || !strings.Contains(page, "西安市雁塔区") {
+		t.Fatalf("a bad application: %d\n%s", code, page)
+	}
+	code, _, h := multipartPost(ji, "/market/apply", form(ji), map[string][2]string{"scans": {"营业执照.pdf", string(marketPDF)}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/market/agencies/") {
+		t.Fatalf("apply: %d %v", code, h)
+	}
+	agency := h.Get("Location")
+	if _, page := op.get(agency); !strings.Contains(page, `id="agency-review"`) || !strings.Contains(page, "中介机构入驻形式核查") {
+		t.Fatalf("the operator's review form:\n%s", page)
+	}
+	if code, _, _ := op.post(agency+"/review", map[string][]string{"csrf": {op.csrf(agency)}, "decision": {"missing"}, "missing": {"资质证书副本\n执业人员名单"}}); code != http.StatusSeeOther {
+		t.Fatalf("missing: %d", code)
+	}
+	if _, page := ji.get(agency); !strings.Contains(page, "资质证书副本") || !strings.Contains(page, "执业人员名单") || !strings.Contains(page, `id="agency-complete"`) {
+		t.Fatalf("the firm's page after the request:\n%s", page)
+	}
+	done := form(ji)
+	done["mode"] = []string{"complete"}
+	if code, _, _ := multipartPost(ji, "/market/apply", done, map[string][2]string{"scans": {"资质证书.pdf", string(marketPDF)}}); code != http.StatusSeeOther {
+		t.Fatalf("complete: %d", code)
+	}
+	if code, _, _ := op.post(agency+"/review", map[string][]string{"csrf": {op.csrf(agency)}, "decision": {"accept"}}); code != http.StatusSeeOther {
+		t.Fatalf("accept: %d", code)
+	}
+	if _, page := env.as(t, "").get(agency); !strings.Contains(page, "已入驻") || strings.Contains(page, "资质证书.pdf") {
+		t.Errorf("the public's page of the new agency:\n%s", page)
+	}
+	code, _, h = multipartPost(geng, "/market/apply", form(geng), map[string][2]string{"scans": {"营业执照.pdf", string(marketPDF)}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("the debtor's application: %d", code)
+	}
+	if _, page := geng.get(h.Get("Location")); !strings.Contains(page, "已拦截") || !strings.Contains(page, "失信被执行人") || !strings.Contains(page, "M10") {
+		t.Errorf("the debtor's page:\n%s", page)
+	}
 }
