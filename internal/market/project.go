@@ -1068,22 +1068,8 @@ func (s *Service) fileRating(ctx context.Context, sp store.MarketProject, b Proj
 	if err != nil {
 		return 0, err
 	}
-	t, err := ingest.ObjectsTable([]map[string]any{RatingRow(sp.ID, b, sub, r, op)})
-	if err != nil {
-		return 0, err
-	}
-	res, err := s.Importer.Import(ctx, t, ingest.Options{Kind: RatingKind, Dept: op.USCC, Channel: "market", Outcomes: true, ReceivedAt: r.At})
-	if err != nil {
-		return 0, err
-	}
-	if len(res.Rejected) > 0 || len(res.Outcomes) != 1 {
-		var reasons []string
-		for _, x := range res.Rejected {
-			reasons = append(reasons, x.Field+"："+x.Reason)
-		}
-		return 0, fault.New(fault.Invalid, "生成中介服务评价信息时被归集拒绝："+strings.Join(reasons, "；"))
-	}
-	return res.Outcomes[0].ID, nil
+	return s.Importer.ImportOne(ctx, RatingRow(sp.ID, b, sub, r, op), ingest.Options{Kind: RatingKind, Dept: op.USCC, Channel: "market", ReceivedAt: r.At},
+		"生成中介服务评价信息")
 }
 
 // Sweep applies every open project's automatic steps and shows the
