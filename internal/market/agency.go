@@ -280,7 +280,16 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (
 		return AgencyView{}, refuse("入驻中介超市的中介机构应当依法登记设立、具备独立法人资格并有统一社会信用代码（第十五条）")
 	}
 	old, err := s.Store.MarketAgencyOf(ctx, p.SubjectID)
-	if err == nil && old.State != AgencyRefused && old.State != AgencyIntercepted && old.State != AgencyExited {
+	// An application stopped before its information was stored (the
+	// file exists with an empty body) is taken up again.
+	var prev Agency
+	if err == nil {
+		if err := json.Unmarshal(old.Body, &prev); err != nil {
+			return AgencyView{}, err
+		}
+	}
+	unfinished := err == nil && old.State == AgencyApplied && prev.Code == ""
+	if err == nil && !unfinished && old.State != AgencyRefused && old.State != AgencyIntercepted && old.State != AgencyExited {
 		return AgencyView{}, fault.New(fault.Exists, "本机构已提交入驻申请或已入驻")
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -297,10 +306,6 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (
 	now := s.now()
 	body := Agency{Name: sub.Name, Code: sub.USCC, OperatorID: op.ID, OperatorName: op.Name, Info: inf}
 	if old.ID != 0 {
-		var prev Agency
-		if err := json.Unmarshal(old.Body, &prev); err != nil {
-			return AgencyView{}, err
-		}
 		body.History = prev.History
 	}
 	body.History = append(body.History, event(now, "提交入驻申请", byName(p), ""))

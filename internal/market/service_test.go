@@ -247,6 +247,12 @@ func workflow(t *testing.T, env *Env) {
 	if fs := fault.Fields(err); len(fs) != 2 || fs[0].Field != "办公地址" || fs[1].Field != "材料扫描件" {
 		t.Fatalf("a bad application: %v %+v", err, fs)
 	}
+	// An application stopped after its file was added and before its
+	// information was stored is taken up again by the next one.
+	if _, err := env.S.AddMarketAgency(ctx, store.MarketAgency{SubjectID: a.SubjectID, State: market.AgencyApplied, Body: []byte(`{"history":[]}`)},
+		auth.AuditEntry{Actor: "system:test", Action: auth.AuditMarket}); err != nil {
+		t.Fatal(err)
+	}
 	va, err := svc.Apply(ctx, a, env.Application(repA))
 	if err != nil || va.A.State != market.AgencyApplied || va.Body.CommitmentID == 0 || va.Body.Timer.Step != "market.agency_check" {
 		t.Fatalf("apply: %+v %v", va.A, err)
