@@ -123,7 +123,7 @@ var allowed = func() map[string]bool {
 	add("clientInspect", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk")
 	// The marketplace: a city's operator its city and counties; an owner
 	// and an industry department their own department only.
-	add("marketOpCityA", []Action{MarketOperate}, "rA", "rAxk", "rCounty", "rCityA")
+	add("marketOpCityA", []Action{MarketOperate, CommitmentManage}, "rA", "rAxk", "rCounty", "rCityA")
 	add("marketOwnerA", []Action{MarketBuy}, "rA", "rAxk")
 	add("marketDeptA", []Action{MarketCatalog}, "rA", "rAxk")
 	add("clientMarket", []Action{MarketBuy}, "rA", "rAxk")
