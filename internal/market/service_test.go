@@ -447,6 +447,22 @@ func workflow(t *testing.T, env *Env) {
 	if n, m, err := svc.Sweep(ctx); err != nil || n != 0 || m != 0 {
 		t.Errorf("a second sweep: %d %d %v", n, m, err)
 	}
+
+	// The operator finds 丙's integrity commitment breached: a 违背信用承诺
+	// record in 丙's file, through the commitment registry.
+	cv := mustAgency(t, svc, cc)
+	com, err := env.S.GetCommitment(ctx, cv.Body.CommitmentID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := svc.Commitments.Assess(ctx, env.Operator, com.ID, com.Rev, commitment.Assessment{Status: "全部未履行",
+		Unfulfilled: "转包中介服务", Pursued: "予以清退并记入信用记录", AssessedOn: calendar.FromTime(env.Clock.Now()).String()})
+	if err != nil || done.C.BreachRecordID == 0 {
+		t.Fatalf("assess the commitment: %v", err)
+	}
+	if rec, err := env.S.GetRecord(ctx, done.C.BreachRecordID); err != nil || rec.Kind != "wn" || rec.SubjectID != cc.SubjectID {
+		t.Errorf("the breach record: %+v %v", rec, err)
+	}
 	if v := mustAgency(t, svc, d); v.A.State != market.AgencyExited || len(v.Body.Dishonesty) != 1 {
 		t.Errorf("丁 after the sweep: %s %+v", v.A.State, v.Body.Dishonesty)
 	}
