@@ -164,6 +164,10 @@ type Agency struct {
 	OperatorName string     `json:"operator_name"`
 	Info         AgencyInfo `json:"info"`
 	CommitmentID int64      `json:"commitment"` // the integrity commitment (守信承诺)
+	// Attempt counts the applications (1 the first; a refused, intercepted
+	// or exited agency applies again with the next): the commitment's
+	// idempotency key names it (KeyOf).
+	Attempt int `json:"attempt,omitempty"`
 	// Timer is the running form check (market.agency_check).
 	Timer   deadline.Timer `json:"timer"`
 	Missing []string       `json:"missing,omitempty"` // 补正 items, asked at once
