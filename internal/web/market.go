@@ -59,6 +59,8 @@ func (s *Server) registerMarket(mux *http.ServeMux) {
 	mux.HandleFunc("GET /market/projects/{id}/draw.json", s.marketDrawJSON)
 	mux.HandleFunc("POST /market/projects/{id}/{action}", s.marketProjectAction)
 	mux.HandleFunc("GET /market/files/{id}", s.marketFile)
+	mux.HandleFunc("GET /market/owner", s.marketOwner)
+	mux.HandleFunc("POST /market/owner", s.marketRegisterOwner)
 }
 
 // marketFmt are helpers the marketplace's templates call.
@@ -118,7 +120,7 @@ func (s *Server) marketPage(w http.ResponseWriter, r *http.Request) {
 	own := auth.Resource{OrgPath: p.Org.Path}
 	d := map[string]any{"Projects": ps, "Agencies": as, "F": s.mfmt(),
 		"Agency": p.Kind == auth.UserKind && p.SubjectID != 0,
-		"Owner":  p.Staff() && s.opts.Authorizer != nil && s.opts.Authorizer.Can(p, auth.MarketBuy, own),
+		"Owner":  m.CanFile(ctx, p),
 		"Dept":   p.Staff() && s.opts.Authorizer != nil && s.opts.Authorizer.Can(p, auth.MarketCatalog, own)}
 	s.render(w, r, http.StatusOK, "market", "网上中介服务超市", d)
 }

@@ -293,7 +293,8 @@ func (s *Server) registerMarketAPI() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "post-market-project", Method: "POST", Path: "/api/v1/market/projects",
 		Summary: "File a project (项目业主)",
-		Description: "An owner's staff or API key (market:buy) files a purchase (第二十三条（一）); the operator reviews it within 2 working days. " +
+		Description: "An owner files a purchase (第二十三条（一）): a government owner's staff or API key (market:buy), or a firm registered as an owner " +
+			"(项目业主库, its own account; /market/owner); the operator reviews it within 2 working days. " +
 			"Conditions that may exclude agencies are flagged (第二十四条).",
 		Tags: tags, Security: secSignedIn, Errors: errsBody, MaxBodyBytes: maxMarketBytes, DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *MarketProjectInput) (*MarketProjectOutput, error) {

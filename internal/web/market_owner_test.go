@@ -1,0 +1,83 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/market"
+	"github.com/xinyong/xinyong/internal/store/storetest"
+)
+
+// TestMarketFirmOwnerPages: a firm's own account registers as a project
+// owner from the marketplace's page, files a 竞价选取 project through the
+// form, the operator publishes it, two agencies enrol with bids, the
+// lowest is selected after the deadline and the firm confirms; the
+// 《选取确认书》 names the firm; a government owner cannot confirm it.
+func TestMarketFirmOwnerPages(t *testing.T) {
+	t.Parallel()
+	env := newMarketEnv(t)
+	ctx := context.Background()
+	uscc := storetest.USCC("91", "610113", 790)
+	if _, err := env.s.PutSubjects(ctx, []credit.Subject{{Class: credit.ClassOrg, Name: "陕西辛置业有限公司", USCC: uscc, Region: "610113"}}); err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := env.s.FindSubjectByCode(ctx, uscc)
+	if _, err := env.s.CreateUser(ctx, auth.User{Login: "owner.辛", Name: "陕西辛置业有限公司", Roles: []string{"subject"}, SubjectID: sub.ID, PasswordHash: testPasswordHash()},
+		auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	firm, op, gov := env.as(t, "owner.辛"), env.as(t, "market.op"), env.as(t, "market.owner")
+	if _, page := firm.get("/market"); !strings.Contains(page, `href="/market/owner" id="market-owner">登记为项目业主`) || strings.Contains(page, "market-new-project") {
+		t.Fatalf("the firm's marketplace page:\n%s", page)
+	}
+	code, page, _ := firm.post("/market/owner", map[string][]string{"csrf": {firm.csrf("/market/owner")}, "legal_rep": {"辛董事长"}, "contact": {"孙经理"}, "phone": {"029-5555"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "承诺：须确认") || !strings.Contains(page, "辛董事长") {
+		t.Fatalf("registration without the undertaking: %d\n%s", code, page)
+	}
+	if code, _, _ := firm.post("/market/owner", map[string][]string{"csrf": {firm.csrf("/market/owner")}, "legal_rep": {"辛董事长"}, "contact": {"孙经理"},
+		"phone": {"029-5555"}, "declared": {"yes"}}); code != http.StatusSeeOther {
+		t.Fatalf("register: %d", code)
+	}
+	if _, page := firm.get("/market"); !strings.Contains(page, "market-new-project") {
+		t.Fatalf("the registered firm cannot file:\n%s", page)
+	}
+	until := calendar.Default().AddWorkingDays(calendar.FromTime(env.clock.Now()), market.EnrolDays).String()
+	form := map[string][]string{"csrf": {firm.csrf("/market/projects/new")}, "operator": {itoa64(env.op)}, "item": {itoa64(env.item)},
+		"name": {"售楼处施工图审查"}, "content": {"售楼处施工图设计文件审查"}, "duration": {"10个工作日"}, "budget": {"20000"}, "method": {"lowest"},
+		"enrol_until": {until}, "owner_rep": {"辛董事长"}, "owner_lead": {"孙经理"}}
+	code, _, h := firm.post("/market/projects", form)
+	if code != http.StatusSeeOther {
+		t.Fatalf("file: %d", code)
+	}
+	project := h.Get("Location")
+	if _, page := firm.get("/market/owner"); !strings.Contains(page, "售楼处施工图审查") || !strings.Contains(page, "待审查") {
+		t.Fatalf("the firm's projects:\n%s", page)
+	}
+	if code, _, _ := op.post(project+"/review", map[string][]string{"csrf": {op.csrf(project)}, "decision": {"publish"}}); code != http.StatusSeeOther {
+		t.Fatalf("publish: %d", code)
+	}
+	for n, bid := range map[string]string{"甲": "15000", "丙": "18000"} {
+		b := env.as(t, "agency."+n)
+		if code, page, _ := b.post(project+"/enrol", map[string][]string{"csrf": {b.csrf(project)}, "declared": {"yes"}, "bid": {bid}}); code != http.StatusSeeOther {
+			t.Fatalf("enrol %s: %d\n%s", n, code, page)
+		}
+	}
+	env.clock.after(market.EnrolDays + 1)
+	if _, page := firm.get(project); !strings.Contains(page, "待确认") || !strings.Contains(page, "西安甲审图咨询有限公司") {
+		t.Fatalf("the selection:\n%s", page)
+	}
+	if code, _, _ := gov.post(project+"/confirm", map[string][]string{"csrf": {gov.csrf(project)}}); code != http.StatusForbidden {
+		t.Fatalf("a government owner confirmed a firm's project: %d", code)
+	}
+	if code, _, _ := firm.post(project+"/confirm", map[string][]string{"csrf": {firm.csrf(project)}}); code != http.StatusSeeOther {
+		t.Fatalf("confirm: %d", code)
+	}
+	if _, page := env.as(t, "").get(project + "/confirmation"); !strings.Contains(page, "陕西辛置业有限公司") || !strings.Contains(page, "西安甲审图咨询有限公司") {
+		t.Fatalf("the confirmation:\n%s", page)
+	}
+}
