@@ -47,6 +47,8 @@ func TestDefault(t *testing.T) {
 		{"market.contract", "服务合同上传备案", 2, "第二十三条（六）", false},
 		{"market.rate", "业主服务评价", 3, "第二十三条（七）", false},
 		{"market.dishonesty", "中介机构失信信息公示", 2, "第三十条", false},
+		{"market.owner_check", "业主实质性核对中选机构", 1, "第二十六条", false},
+		{"market.disqualify", "取消中选资格审核", 1, "平台默认", true},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -113,7 +115,7 @@ func TestParseValid(t *testing.T) {
 	m := Default().Merge(r)
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
 		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "market.agency_check", "market.agency_change", "market.project_review", "market.confirm", "market.contact",
-		"market.contract", "market.rate", "market.dishonesty", "rectify.recheck_2"}
+		"market.contract", "market.rate", "market.dishonesty", "market.owner_check", "market.disqualify", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}

@@ -819,6 +819,8 @@ func (s *Service) confirm(sp *store.MarketProject, b *Project, at time.Time, by 
 	}
 	b.History = append(b.History, event(at, action, by, "发布中选公告，出具《选取确认书》"+ConfirmationNo(sp.ID)))
 	b.Timer = s.start("market.contact", at)
+	// The owner checks the selected agency before signing (第二十六条).
+	b.Check = &OwnerCheck{Timer: s.start("market.owner_check", at)}
 }
 
 // Select is the owner's pick under 直接选取, or under 议价选取 after two
@@ -969,6 +971,10 @@ func (s *Service) UploadContract(ctx context.Context, p auth.Principal, id int64
 		t := s.start("market.contract", signed.Time())
 		s.done(&t, now, &b.Late)
 		b.Timer = t
+		if b.Check != nil && b.Check.At.IsZero() {
+			// Signed without the owner's check: its step ends, late or not.
+			s.done(&b.Check.Timer, now, &b.Late)
+		}
 		sp.State, b.SignedOn, b.Contract, b.ContractAt, b.Confidential = ProjectContracted, signed.String(), ref, now, confidential
 		note := "合同签订日期" + signed.String()
 		if confidential {

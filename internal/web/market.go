@@ -657,6 +657,16 @@ func (s *Server) marketProjectAction(w http.ResponseWriter, r *http.Request) {
 		_, err = m.Confirm(ctx, p, id)
 	case "rerun":
 		_, err = m.Rerun(ctx, p, id, f("reason"))
+	case "check":
+		_, err = m.CheckWinner(ctx, p, id, market.CheckInput{Passed: f("result") == "passed", Rule: f("result"), Findings: f("findings")})
+	case "disqualify":
+		_, err = m.Disqualify(ctx, p, id, f("decision") == "cancel", f("note"))
+	case "reselect":
+		var nv market.ProjectView
+		if nv, err = m.Reselect(ctx, p, id); err == nil {
+			http.Redirect(w, r, "/market/projects/"+strconv.FormatInt(nv.P.ID, 10), http.StatusSeeOther)
+			return
+		}
 	case "contact":
 		_, err = m.Contact(ctx, p, id)
 	case "contract":

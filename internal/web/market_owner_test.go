@@ -80,4 +80,28 @@ func TestMarketFirmOwnerPages(t *testing.T) {
 	if _, page := env.as(t, "").get(project + "/confirmation"); !strings.Contains(page, "陕西辛置业有限公司") || !strings.Contains(page, "西安甲审图咨询有限公司") {
 		t.Fatalf("the confirmation:\n%s", page)
 	}
+	// 第二十六条: the firm's check before signing fails; the operator
+	// cancels the selection; the firm files the 补选.
+	if _, page := firm.get(project); !strings.Contains(page, `id="check-form"`) || !strings.Contains(page, "业主实质性核对中选机构") {
+		t.Fatalf("no check form:\n%s", page)
+	}
+	if code, _, _ := firm.post(project+"/check", map[string][]string{"csrf": {firm.csrf(project)}, "result": {"条件"}, "findings": {"资质证书已被注销"}}); code != http.StatusSeeOther {
+		t.Fatalf("check: %d", code)
+	}
+	if _, page := op.get(project); !strings.Contains(page, `id="disqualify-form"`) || !strings.Contains(page, "资质证书已被注销") {
+		t.Fatalf("the operator's form:\n%s", page)
+	}
+	if code, _, _ := op.post(project+"/disqualify", map[string][]string{"csrf": {op.csrf(project)}, "decision": {"cancel"}}); code != http.StatusSeeOther {
+		t.Fatalf("disqualify: %d", code)
+	}
+	code, _, h = firm.post(project+"/reselect", map[string][]string{"csrf": {firm.csrf(project)}})
+	if code != http.StatusSeeOther || h.Get("Location") == project {
+		t.Fatalf("reselect: %d %v", code, h)
+	}
+	if _, page := firm.get(h.Get("Location")); !strings.Contains(page, "待审查") || !strings.Contains(page, `id="project-rerun">补选：`) || !strings.Contains(page, "reselect-of") {
+		t.Fatalf("the 补选:\n%s", page)
+	}
+	if _, page := env.as(t, "").get(project); !strings.Contains(page, "中选资格已取消") || !strings.Contains(page, "reselect-link") {
+		t.Fatalf("the public's page of the cancelled selection:\n%s", page)
+	}
 }
