@@ -3,6 +3,7 @@ package market_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,28 @@ func TestOwnerCheck(t *testing.T) {
 			// The check not done within its working day is overdue; a passed
 			// check is recorded late.
 			id := direct("办公楼消防检测", a)
+			steps := func(p auth.Principal) []string {
+				t.Helper()
+				ts, err := svc.Tasks(ctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, x := range ts {
+					out = append(out, x.Timer.Step)
+				}
+				return out
+			}
+			// Reminders: the owner's check and the agency's contact wait.
+			if got := steps(env.Owner); len(got) != 1 || got[0] != "market.owner_check" {
+				t.Fatalf("the owner's tasks: %v", got)
+			}
+			if got := steps(a); len(got) != 1 || got[0] != "market.contact" {
+				t.Fatalf("the agency's tasks: %v", got)
+			}
+			if got := steps(c); len(got) != 0 {
+				t.Fatalf("another agency's tasks: %v", got)
+			}
 			env.After(2)
 			v, _ := svc.Project(ctx, env.Owner, id)
 			if st := svc.Status(v.Body.Check.Timer); st.State != deadline.Overdue {
@@ -84,6 +107,9 @@ func TestOwnerCheck(t *testing.T) {
 			v, err := svc.CheckWinner(ctx, env.Owner, id, market.CheckInput{Rule: "回避", Findings: "该机构实际控制人与项目负责人周工系兄弟关系"})
 			if err != nil || v.P.State != market.ProjectReported || v.Body.Check.OpTimer.Step != "market.disqualify" {
 				t.Fatalf("failed check: %v %v", v.P.State, err)
+			}
+			if got := steps(env.Operator); !slices.Contains(got, "market.disqualify") {
+				t.Fatalf("the operator's tasks: %v", got)
 			}
 			today := calendar.FromTime(env.Clock.Now()).String()
 			if _, err := svc.UploadContract(ctx, a, id, today, &attach.File{Name: "合同.pdf", Data: pdf}, false); fault.KindOf(err) != fault.Conflict {

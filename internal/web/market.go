@@ -102,6 +102,12 @@ func (s *Server) mfmt() marketFmt {
 	return marketFmt{clock: s.opts.Market.Clock, now: now}
 }
 
+// marketTask is a step waiting on the viewer, with its deadline state.
+type marketTask struct {
+	market.Task
+	Row *timerRow
+}
+
 // marketPage is the marketplace's front page.
 func (s *Server) marketPage(w http.ResponseWriter, r *http.Request) {
 	p := who(r)
@@ -117,8 +123,33 @@ func (s *Server) marketPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	tasks, err := m.Tasks(ctx, p)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	invitations, err := m.Invitations(ctx, p)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// The reminders: the steps waiting on the viewer, with their deadline
+	// states, summarised as the objections' and repairs' queues are.
+	f := s.mfmt()
+	var rows []*timerRow
+	var todo []marketTask
+	for _, t := range tasks {
+		row := &timerRow{Step: t.Timer.Step, Name: market.StepName(t.Timer.Step), Due: t.Timer.Due.String(), Provisional: t.Timer.Provisional,
+			Status: f.clock.Status(t.Timer, f.now())}
+		if r.URL.Query().Get("overdue") != "" && row.Status.State != deadline.Overdue {
+			continue
+		}
+		rows = append(rows, row)
+		todo = append(todo, marketTask{Task: t, Row: row})
+	}
 	own := auth.Resource{OrgPath: p.Org.Path}
-	d := map[string]any{"Projects": ps, "Agencies": as, "F": s.mfmt(),
+	d := map[string]any{"Projects": ps, "Agencies": as, "F": f, "Tasks": todo, "Due": summarizeDue(rows),
+		"Overdue": r.URL.Query().Get("overdue") != "", "Invitations": invitations,
 		"Agency": p.Kind == auth.UserKind && p.SubjectID != 0,
 		"Owner":  m.CanFile(ctx, p),
 		"Dept":   p.Staff() && s.opts.Authorizer != nil && s.opts.Authorizer.Can(p, auth.MarketCatalog, own)}

@@ -58,8 +58,21 @@ func TestMarketFirmOwnerPages(t *testing.T) {
 	if _, page := firm.get("/market/owner"); !strings.Contains(page, "售楼处施工图审查") || !strings.Contains(page, "待审查") {
 		t.Fatalf("the firm's projects:\n%s", page)
 	}
+	// Reminders: the operator's to-do list names the review and its due day.
+	if _, page := op.get("/market"); !strings.Contains(page, `id="market-tasks"`) || !strings.Contains(page, "采购信息形式审查") || !strings.Contains(page, "售楼处施工图审查") {
+		t.Fatalf("the operator's to-do list:\n%s", page)
+	}
 	if code, _, _ := op.post(project+"/review", map[string][]string{"csrf": {op.csrf(project)}, "decision": {"publish"}}); code != http.StatusSeeOther {
 		t.Fatalf("publish: %d", code)
+	}
+	// The notice is pushed to the agencies offering the item: on their
+	// marketplace page and in the API.
+	jia := env.as(t, "agency.甲")
+	if _, page := jia.get("/market"); !strings.Contains(page, `id="invitations"`) || !strings.Contains(page, "售楼处施工图审查") {
+		t.Fatalf("the agency's invitations:\n%s", page)
+	}
+	if code, body := jia.get("/api/v1/market/invitations"); code != http.StatusOK || !strings.Contains(body, "售楼处施工图审查") {
+		t.Fatalf("API invitations: %d %s", code, body)
 	}
 	for n, bid := range map[string]string{"甲": "15000", "丙": "18000"} {
 		b := env.as(t, "agency."+n)
@@ -71,6 +84,12 @@ func TestMarketFirmOwnerPages(t *testing.T) {
 	if _, page := firm.get(project); !strings.Contains(page, "待确认") || !strings.Contains(page, "西安甲审图咨询有限公司") {
 		t.Fatalf("the selection:\n%s", page)
 	}
+	if _, page := jia.get("/market"); strings.Contains(page, `id="invitations"`) {
+		t.Fatalf("an enrolled agency is still invited:\n%s", page)
+	}
+	if _, page := firm.get("/market"); !strings.Contains(page, "业主确认选取结果") || !strings.Contains(page, `id="due-reminder"`) {
+		t.Fatalf("the firm's to-do list:\n%s", page)
+	}
 	if code, _, _ := gov.post(project+"/confirm", map[string][]string{"csrf": {gov.csrf(project)}}); code != http.StatusForbidden {
 		t.Fatalf("a government owner confirmed a firm's project: %d", code)
 	}
@@ -79,6 +98,11 @@ func TestMarketFirmOwnerPages(t *testing.T) {
 	}
 	if _, page := env.as(t, "").get(project + "/confirmation"); !strings.Contains(page, "陕西辛置业有限公司") || !strings.Contains(page, "西安甲审图咨询有限公司") {
 		t.Fatalf("the confirmation:\n%s", page)
+	}
+	// Two working days later the check is overdue: the reminder says so.
+	env.clock.after(2)
+	if _, page := firm.get("/market?overdue=1"); !strings.Contains(page, "业主实质性核对中选机构") || !strings.Contains(page, "1件已逾期") {
+		t.Fatalf("the overdue reminder:\n%s", page)
 	}
 	// 第二十六条: the firm's check before signing fails; the operator
 	// cancels the selection; the firm files the 补选.
