@@ -65,6 +65,8 @@ func commands() []command {
 		{"audit", "审计日志 (audit trail: audit verify | list)", runAudit},
 		{"report", "信用报告 (credit reports: report key | verify | issue | log)", runReport},
 		{"key", "数据密钥 (data key: key rotate [--new-key-file F] [--reencrypt])", runKey},
+		{"export", "导出信用信息 (export records in the national 双公示 layout: JSON lines or CSV)", runExport},
+		{"peer", "对端平台 (exchange peers: peer add | list | show | remove)", runPeer},
 		{"bench", "性能测试 (benchmarks: bench import, bench portal)", runBench},
 		{"demo", "生成演示数据 (fill the database with synthetic demo data)", runDemo},
 		{"version", "显示版本 (print the version)", runVersion},

@@ -18,6 +18,7 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/exchange"
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/objection"
@@ -82,6 +83,8 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Pull the feeds of the peer platforms (xinyong peer add).
+	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: time.Second}).Run(ctx)
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {

@@ -50,13 +50,17 @@ const (
 	// list of matters, the inspector pool, tasks and draws).
 	SupervisionManage Action = "supervision.manage"
 	InspectionRecord  Action = "inspection.record" // enter the results of a department's 双随机 inspections
+	// ExchangeRead: the exchange with other platforms (peers, their lag,
+	// counts, errors and conflicts); the platform operator's only.
+	ExchangeRead Action = "exchange.read"
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
 	RepairReview, CommitmentManage, CheckRun, CheckRead, SupervisionManage, InspectionRecord, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
 	ReturnManage, LedgerManage, QualityRead,
-	IntegrityRead, IntegrityFeedback, IntegrityManage}
+	IntegrityRead, IntegrityFeedback, IntegrityManage,
+	ExchangeRead}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -403,6 +407,7 @@ var actionLabels = map[Action]string{
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
+	ExchangeRead: "查看平台间信息交换（对端平台、延迟、计数、错误）",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

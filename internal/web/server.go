@@ -187,6 +187,7 @@ func New(o Options) (*Server, error) {
 	s.registerPortalAPI()
 	s.registerChecks(mux)
 	s.registerChanges()
+	s.registerExchange(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static")

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/exchange"
+	"github.com/xinyong/xinyong/internal/fault"
+	"github.com/xinyong/xinyong/internal/match"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// FeedInput is the query of GET /api/v1/feed.
+type FeedInput struct {
+	Since  int64  `query:"since" minimum:"0" doc:"The cursor: next of the previous page; 0 reads from the first entry."`
+	Limit  int    `query:"limit" minimum:"1" maximum:"5000" default:"1000" doc:"Most entries returned."`
+	Region string `query:"region" pattern:"^([0-9]{2}){1,3}$" doc:"Only subjects of this region (a code prefix of 2, 4 or 6 digits) within the peer's territory."`
+	Kind   string `query:"kind" pattern:"^[a-z]{2,6}(,[a-z]{2,6})*$" doc:"Only these catalogue kinds, comma-separated (cf,xk)."`
+}
+
+// FeedOutput is a page of the feed.
+type FeedOutput struct {
+	Body exchange.Page
+}
+
+func (s *Server) registerExchange(mux *http.ServeMux) {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-feed",
+		Method:      "GET",
+		Path:        "/api/v1/feed",
+		Summary:     "The full-record feed for peer platforms",
+		Description: "Every accepted record version (new and corrected), revocation, restoration and repair, in commit order, " +
+			"resumable from a cursor. Only for a peer platform registered with `xinyong peer add`, with the API key it was given: " +
+			"a lower platform receives the records of its territory, the upper and national platforms everything; " +
+			"what the peer itself sent is not sent back. Personal fields are sent sealed, and only to peers allowed to receive them.",
+		Tags:     []string{"exchange"},
+		Security: secKey,
+		Errors:   with(errsQuery, http.StatusForbidden),
+	}, func(ctx context.Context, in *FeedInput) (*FeedOutput, error) {
+		p := principalFrom(ctx)
+		peer, err := s.opts.Store.PeerByClient(ctx, p.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fault.New(fault.Refused, "此接口密钥不属于已登记的对端平台")
+		}
+		if err != nil {
+			return nil, err
+		}
+		cl, err := s.opts.Store.GetClient(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		q := exchange.Query{Since: in.Since, Limit: in.Limit, Region: in.Region}
+		if in.Kind != "" {
+			q.Kinds = strings.Split(in.Kind, ",")
+		}
+		page, err := (&exchange.Feed{Store: s.opts.Store}).Page(ctx, peer, cl.SecretSum, q)
+		if err != nil {
+			return nil, err
+		}
+		return &FeedOutput{Body: page}, nil
+	})
+	mux.HandleFunc("GET /exchange", s.exchangePage)
+}
+
+// peerRow is a peer as the status page shows it.
+type peerRow struct {
+	store.Peer
+	RoleLabel, Place string
+}
+
+var peerRoles = map[string]string{store.PeerUpper: "上级平台", store.PeerLower: "下级平台", store.PeerNational: "全国平台"}
+
+func (s *Server) exchangePage(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	d := s.decide(p, auth.ExchangeRead, auth.Resource{OrgPath: p.Org.Path})
+	if d.Allow && p.Org.Kind != auth.Operator {
+		d = auth.Decision{Reason: "平台间信息交换只由平台运营单位查看"}
+	}
+	if !d.Allow {
+		s.forbidden(w, r, d)
+		return
+	}
+	ctx := r.Context()
+	peers, err := s.opts.Store.ListPeers(ctx)
+	if err != nil {
+		s.serviceError(w, r, "read peers", err)
+		return
+	}
+	rows := make([]peerRow, len(peers))
+	for i, pe := range peers {
+		pe.Key = ""
+		place := "全部"
+		if pe.Region != "" {
+			place = match.PlaceName(pe.Region)
+		}
+		rows[i] = peerRow{Peer: pe, RoleLabel: peerRoles[pe.Role], Place: place}
+	}
+	conflicts, err := s.opts.Store.ListConflicts(ctx, 100)
+	if err != nil {
+		s.serviceError(w, r, "read conflicts", err)
+		return
+	}
+	_, _, head, err := s.opts.Store.Feed(ctx, store.FeedQuery{Since: 1 << 62})
+	if err != nil {
+		s.serviceError(w, r, "read exchange log", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "exchange", "平台间信息交换", map[string]any{"Peers": rows, "Conflicts": conflicts, "Head": head})
+}
