@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -161,4 +162,31 @@ func runPeer(ctx context.Context, env *environ, args []string) error {
 		fmt.Fprintf(env.stdout, "key for %s to read this platform's feed (shown once): %s\n", p.Name, newKey)
 	}
 	return nil
+}
+
+// exchangeOpts are serve's flags of the exchange with peer platforms.
+type exchangeOpts struct {
+	every *time.Duration
+	page  *int
+}
+
+// exchangeFlags registers serve's exchange flags (defaults from
+// XINYONG_EXCHANGE_EVERY and XINYONG_EXCHANGE_PAGE).
+func exchangeFlags(env *environ, fs *flag.FlagSet) exchangeOpts {
+	every := time.Second
+	if v := env.getenv("XINYONG_EXCHANGE_EVERY"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			every = d
+		}
+	}
+	page := 1000
+	if v := env.getenv("XINYONG_EXCHANGE_PAGE"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			page = n
+		}
+	}
+	return exchangeOpts{
+		every: fs.Duration("exchange-every", every, "serve: how long to wait before pulling a peer platform's feed again once caught up [XINYONG_EXCHANGE_EVERY]"),
+		page:  fs.Int("exchange-page", page, "serve: entries asked for per page of a peer platform's feed, 1 to 5000 [XINYONG_EXCHANGE_PAGE]"),
+	}
 }

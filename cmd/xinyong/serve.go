@@ -30,6 +30,7 @@ import (
 
 func runServe(ctx context.Context, env *environ, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--addr HOST:PORT] [--demo] [--data DIR | --db DSN]")
+	ex := exchangeFlags(env, fs)
 	c, log, err := setup(env, fs, args, config.Serve)
 	if err != nil {
 		return err
@@ -84,7 +85,10 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	// Pull the feeds of the peer platforms (xinyong peer add).
-	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: time.Second}).Run(ctx)
+	if *ex.every <= 0 {
+		return usageError("--exchange-every %s: must be positive", *ex.every)
+	}
+	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page}).Run(ctx)
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {
