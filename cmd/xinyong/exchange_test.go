@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/exchange"
 )
 
 // platform is one xinyong of the exchange test: its storage flags, its
@@ -387,6 +393,87 @@ func TestExportRoundTrip(t *testing.T) {
 						t.Fatalf("export not keyed by exchange codes: %.300s", want)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestPublicSnapshots takes a day's public snapshot, changes the records
+// (a revocation, a correction, new records), takes the next day's, and
+// shows that the first day's snapshot plus the delta, as downloaded from
+// /api/v1/snapshots and checked against their checksums, is exactly the
+// later day's public view.
+func TestPublicSnapshots(t *testing.T) {
+	t.Parallel()
+	for name, flags := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			p := &platform{name: "platform", flags: flags(t), port: freePort(t)}
+			exchangeFiles(t, dir, 300)
+			p.run(t, "import", "--kind", "cf", "--file", filepath.Join(dir, "p.csv"))
+			d1, d2 := calendar.Today().String(), calendar.Today().AddDays(1).String()
+			out := p.run(t, "snapshot", "--day", d1)
+			if !strings.Contains(out, "snapshot "+d1+": ") || strings.Contains(out, "snapshot "+d1+": 0 records") || strings.Contains(out, "delta") {
+				t.Fatalf("first snapshot: %s", out)
+			}
+			p.run(t, "import", "--kind", "cf", "--file", filepath.Join(dir, "a.csv"))
+			p.run(t, "import", "--kind", "cf", "--file", filepath.Join(dir, "p2.csv"), "--reason", "处罚内容录入错误")
+			p.run(t, "record", "revoke", "3", "--reason", "行政复议决定撤销")
+			out = p.run(t, "snapshot", "--day", d2)
+			if !strings.Contains(out, "delta from "+d1+": ") {
+				t.Fatalf("second snapshot: %s", out)
+			}
+			p.start(t)
+			code, body, _ := httpGet(p.url() + "/api/v1/snapshots")
+			var list struct {
+				Snapshots []struct {
+					Day, SHA256, URL string
+					Records          int
+					Delta            *struct {
+						Base, SHA256, URL string
+						Added, Removed    int
+					}
+				}
+			}
+			if code != 200 || json.Unmarshal([]byte(body), &list) != nil || len(list.Snapshots) != 2 || list.Snapshots[0].Delta == nil {
+				t.Fatalf("list %d %s", code, body)
+			}
+			later, first := list.Snapshots[0], list.Snapshots[1]
+			if later.Delta.Added == 0 || later.Delta.Base != first.Day {
+				t.Fatalf("delta %+v", later.Delta)
+			}
+			download := func(url, sha string) []string {
+				resp, err := http.Get(p.url() + url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				raw, _ := io.ReadAll(resp.Body)
+				plain, err := exchange.Gunzip(raw)
+				if err != nil || resp.StatusCode != 200 {
+					t.Fatalf("%s: %d %v", url, resp.StatusCode, err)
+				}
+				h := sha256.Sum256(plain)
+				if hex.EncodeToString(h[:]) != sha || resp.Header.Get("X-Checksum-Sha256") != sha {
+					t.Fatalf("%s: checksum does not match", url)
+				}
+				return exchange.SplitLines(plain)
+			}
+			base := download(first.URL, first.SHA256)
+			delta := download(later.Delta.URL, later.Delta.SHA256)
+			want := download(later.URL, later.SHA256)
+			if got := exchange.Apply(base, delta); !slices.Equal(got, want) || len(want) != later.Records {
+				t.Fatalf("snapshot + delta: %d lines, the later snapshot %d", len(got), len(want))
+			}
+			// Only organisations; the revoked record is gone.
+			for _, l := range want {
+				if strings.Contains(l, `"kind":"cf"`) && (strings.Contains(l, "个体工商户") || strings.Contains(l, "自然人")) {
+					t.Fatalf("snapshot has a record of a person or sole trader: %s", l)
+				}
+			}
+			if code, _, _ := httpGet(p.url() + "/api/v1/snapshots/2020-11-30"); code != 404 {
+				t.Errorf("missing snapshot: %d", code)
 			}
 		})
 	}

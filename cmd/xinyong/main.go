@@ -66,6 +66,7 @@ func commands() []command {
 		{"report", "信用报告 (credit reports: report key | verify | issue | log)", runReport},
 		{"key", "数据密钥 (data key: key rotate [--new-key-file F] [--reencrypt])", runKey},
 		{"export", "导出信用信息 (export records in the national 双公示 layout: JSON lines or CSV)", runExport},
+		{"snapshot", "公开数据快照 (take the day's public snapshot and delta: snapshot [--day D])", runSnapshot},
 		{"peer", "对端平台 (exchange peers: peer add | list | show | remove)", runPeer},
 		{"bench", "性能测试 (benchmarks: bench import, bench portal)", runBench},
 		{"demo", "生成演示数据 (fill the database with synthetic demo data)", runDemo},

@@ -166,8 +166,9 @@ func runPeer(ctx context.Context, env *environ, args []string) error {
 
 // exchangeOpts are serve's flags of the exchange with peer platforms.
 type exchangeOpts struct {
-	every *time.Duration
-	page  *int
+	every     *time.Duration
+	page      *int
+	snapshots *bool
 }
 
 // exchangeFlags registers serve's exchange flags (defaults from
@@ -185,8 +186,10 @@ func exchangeFlags(env *environ, fs *flag.FlagSet) exchangeOpts {
 			page = n
 		}
 	}
+	daily := env.getenv("XINYONG_SNAPSHOTS") == "true" || env.getenv("XINYONG_SNAPSHOTS") == "1"
 	return exchangeOpts{
-		every: fs.Duration("exchange-every", every, "serve: how long to wait before pulling a peer platform's feed again once caught up [XINYONG_EXCHANGE_EVERY]"),
-		page:  fs.Int("exchange-page", page, "serve: entries asked for per page of a peer platform's feed, 1 to 5000 [XINYONG_EXCHANGE_PAGE]"),
+		snapshots: fs.Bool("snapshots", daily, "serve: take the day's public snapshot (/api/v1/snapshots) when there is none, checked hourly [XINYONG_SNAPSHOTS]"),
+		every:     fs.Duration("exchange-every", every, "serve: how long to wait before pulling a peer platform's feed again once caught up [XINYONG_EXCHANGE_EVERY]"),
+		page:      fs.Int("exchange-page", page, "serve: entries asked for per page of a peer platform's feed, 1 to 5000 [XINYONG_EXCHANGE_PAGE]"),
 	}
 }

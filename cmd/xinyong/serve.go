@@ -128,6 +128,9 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	}
 	authz := &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
+	if *ex.snapshots {
+		go followSnapshots(ctx, &exchange.Snapshots{Store: s, Catalog: cat, Portal: ps}, log)
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return usageError("--public-url %q: want the site's absolute address, https://HOST", c.PublicURL)

@@ -290,3 +290,18 @@ func TestScopeAndPersonal(t *testing.T) {
 		t.Fatal("sealed fields opened with another key")
 	}
 }
+
+func TestDiffApply(t *testing.T) {
+	old := []string{"a", "b", "c", "e"}
+	cur := []string{"b", "c2", "d", "e"}
+	delta, added, removed := Diff(old, cur)
+	if added != 2 || removed != 2 || string(delta) != "-a\n-c\n+c2\n+d\n" {
+		t.Fatalf("delta %q %d %d", delta, added, removed)
+	}
+	if got := Apply(old, SplitLines(delta)); !slices.Equal(got, cur) {
+		t.Fatalf("apply %v", got)
+	}
+	if d, a, r := Diff(cur, cur); len(d) != 0 || a != 0 || r != 0 {
+		t.Fatalf("no change: %q", d)
+	}
+}

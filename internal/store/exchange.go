@@ -142,6 +142,7 @@ type ExchangeStore interface {
 	// ListConflicts returns the latest conflicts, newest first.
 	ListConflicts(ctx context.Context, limit int) ([]Conflict, error)
 	RecordExporter
+	SnapshotStore
 }
 
 // ExportedRecord is a record's current version as exported.
@@ -160,4 +161,30 @@ type RecordExporter interface {
 	// ExportRecords returns up to limit current records of kind with ids
 	// after afterID.
 	ExportRecords(ctx context.Context, kind string, afterID int64, limit int) ([]ExportedRecord, error)
+}
+
+// PublicSnapshot is the public snapshot of a day and its delta from the
+// snapshot before (BaseDay "" for the first).
+type PublicSnapshot struct {
+	Day         string // YYYY-MM-DD (China)
+	Records     int
+	SHA256      string // of the uncompressed body
+	Body        []byte // gzip of JSON lines, sorted
+	BaseDay     string
+	Added       int
+	Removed     int
+	DeltaSHA256 string
+	Delta       []byte // gzip of "-line" and "+line" lines
+	Created     time.Time
+}
+
+// SnapshotStore keeps the public snapshots.
+type SnapshotStore interface {
+	// PutSnapshot stores a day's snapshot (replacing one of the same day).
+	PutSnapshot(ctx context.Context, s PublicSnapshot) error
+	// GetSnapshot returns a day's snapshot with its body and delta
+	// (ErrNotFound).
+	GetSnapshot(ctx context.Context, day string) (PublicSnapshot, error)
+	// ListSnapshots returns the snapshots without bodies, latest first.
+	ListSnapshots(ctx context.Context) ([]PublicSnapshot, error)
 }

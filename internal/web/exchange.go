@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -65,6 +66,7 @@ func (s *Server) registerExchange(mux *http.ServeMux) {
 		return &FeedOutput{Body: page}, nil
 	})
 	mux.HandleFunc("GET /exchange", s.exchangePage)
+	s.registerSnapshots()
 }
 
 // peerRow is a peer as the status page shows it.
@@ -114,4 +116,118 @@ func (s *Server) exchangePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "exchange", "平台间信息交换", map[string]any{"Peers": rows, "Conflicts": conflicts, "Head": head})
+}
+
+// SnapshotItem is a public snapshot in the list.
+type SnapshotItem struct {
+	Day     string    `json:"day" doc:"The day (China) whose public view the snapshot is."`
+	Records int       `json:"records"`
+	SHA256  string    `json:"sha256" doc:"SHA-256 of the snapshot's uncompressed JSON lines."`
+	URL     string    `json:"url" doc:"The snapshot: gzip of JSON lines, one record each, sorted."`
+	Created time.Time `json:"created_at"`
+	Delta   *struct {
+		Base    string `json:"base" doc:"The day of the snapshot the delta applies to."`
+		Added   int    `json:"added"`
+		Removed int    `json:"removed"`
+		SHA256  string `json:"sha256" doc:"SHA-256 of the delta's uncompressed lines."`
+		URL     string `json:"url" doc:"The delta: gzip of lines, \"-\" and a line of the base removed, then \"+\" and a line added."`
+	} `json:"delta,omitempty"`
+}
+
+// SnapshotsOutput lists the snapshots.
+type SnapshotsOutput struct {
+	Body struct {
+		Snapshots []SnapshotItem `json:"snapshots"`
+	}
+}
+
+// SnapshotDayInput names a snapshot.
+type SnapshotDayInput struct {
+	Day string `path:"day" pattern:"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"`
+}
+
+// SnapshotFileOutput is a snapshot or delta file.
+type SnapshotFileOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Checksum           string `header:"X-Checksum-Sha256" doc:"SHA-256 of the uncompressed content."`
+	Body               []byte
+}
+
+func (s *Server) registerSnapshots() {
+	huma.Register(s.api, huma.Operation{
+		OperationID: "list-snapshots",
+		Method:      "GET",
+		Path:        "/api/v1/snapshots",
+		Summary:     "Daily public snapshots and their deltas",
+		Description: "The records of organisations the portal shows, one snapshot a day, with the delta from the snapshot before: " +
+			"the snapshot of a day plus the deltas after it give the public view of a later day exactly. For research and business users.",
+		Tags:     []string{"snapshots"},
+		Security: secPublic,
+		Errors:   errsRead,
+	}, func(ctx context.Context, _ *struct{}) (*SnapshotsOutput, error) {
+		list, err := s.opts.Store.ListSnapshots(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := &SnapshotsOutput{}
+		out.Body.Snapshots = make([]SnapshotItem, 0, len(list))
+		for _, p := range list {
+			it := SnapshotItem{Day: p.Day, Records: p.Records, SHA256: p.SHA256, URL: "/api/v1/snapshots/" + p.Day, Created: p.Created}
+			if p.BaseDay != "" {
+				it.Delta = &struct {
+					Base    string `json:"base" doc:"The day of the snapshot the delta applies to."`
+					Added   int    `json:"added"`
+					Removed int    `json:"removed"`
+					SHA256  string `json:"sha256" doc:"SHA-256 of the delta's uncompressed lines."`
+					URL     string `json:"url" doc:"The delta: gzip of lines, \"-\" and a line of the base removed, then \"+\" and a line added."`
+				}{p.BaseDay, p.Added, p.Removed, p.DeltaSHA256, "/api/v1/snapshots/" + p.Day + "/delta"}
+			}
+			out.Body.Snapshots = append(out.Body.Snapshots, it)
+		}
+		return out, nil
+	})
+	file := func(delta bool) func(ctx context.Context, in *SnapshotDayInput) (*SnapshotFileOutput, error) {
+		return func(ctx context.Context, in *SnapshotDayInput) (*SnapshotFileOutput, error) {
+			p, err := s.opts.Store.GetSnapshot(ctx, in.Day)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, fault.New(fault.NotFound, "没有"+in.Day+"的公开数据快照")
+			}
+			if err != nil {
+				return nil, err
+			}
+			out := &SnapshotFileOutput{ContentType: "application/gzip", Checksum: p.SHA256, Body: p.Body,
+				ContentDisposition: `attachment; filename="xinyong-public-` + p.Day + `.jsonl.gz"`}
+			if delta {
+				if p.BaseDay == "" {
+					return nil, fault.New(fault.NotFound, in.Day+"的快照是第一份，没有增量")
+				}
+				out.Checksum, out.Body = p.DeltaSHA256, p.Delta
+				out.ContentDisposition = `attachment; filename="xinyong-public-` + p.BaseDay + `-` + p.Day + `.delta.gz"`
+			}
+			return out, nil
+		}
+	}
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-snapshot",
+		Method:      "GET",
+		Path:        "/api/v1/snapshots/{day}",
+		Summary:     "A day's public snapshot (gzip of JSON lines)",
+		Tags:        []string{"snapshots"},
+		Security:    secPublic,
+		Errors:      with(errsQuery, http.StatusNotFound),
+		Responses: map[string]*huma.Response{"200": {Description: "gzip of JSON lines", Content: map[string]*huma.MediaType{
+			"application/gzip": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+	}, file(false))
+	huma.Register(s.api, huma.Operation{
+		OperationID: "get-snapshot-delta",
+		Method:      "GET",
+		Path:        "/api/v1/snapshots/{day}/delta",
+		Summary:     "The delta from the snapshot before to a day's (gzip of lines)",
+		Tags:        []string{"snapshots"},
+		Security:    secPublic,
+		Errors:      with(errsQuery, http.StatusNotFound),
+		Responses: map[string]*huma.Response{"200": {Description: "gzip of delta lines", Content: map[string]*huma.MediaType{
+			"application/gzip": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+	}, file(true))
 }

@@ -422,3 +422,46 @@ func (s *Store) ExportRecords(ctx context.Context, kind string, afterID int64, l
 	}
 	return out, rows.Err()
 }
+
+// PutSnapshot implements store.SnapshotStore.
+func (s *Store) PutSnapshot(ctx context.Context, p store.PublicSnapshot) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM public_snapshots WHERE day = $1`, p.Day); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO public_snapshots (day, records, sha256, body, base_day, added, removed, delta_sha256, delta, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, p.Day, p.Records, p.SHA256, p.Body, p.BaseDay, p.Added, p.Removed,
+			p.DeltaSHA256, p.Delta, s.now())
+		return err
+	})
+}
+
+// GetSnapshot implements store.SnapshotStore.
+func (s *Store) GetSnapshot(ctx context.Context, day string) (store.PublicSnapshot, error) {
+	var p store.PublicSnapshot
+	err := s.R.QueryRowContext(ctx, `SELECT day, records, sha256, body, base_day, added, removed, delta_sha256, delta, created_at
+		FROM public_snapshots WHERE day = $1`, day).Scan(&p.Day, &p.Records, &p.SHA256, &p.Body, &p.BaseDay, &p.Added, &p.Removed,
+		&p.DeltaSHA256, &p.Delta, &p.Created)
+	p.Created = p.Created.UTC()
+	return p, notFound(err, "snapshot "+day)
+}
+
+// ListSnapshots implements store.SnapshotStore.
+func (s *Store) ListSnapshots(ctx context.Context) ([]store.PublicSnapshot, error) {
+	rows, err := s.R.QueryContext(ctx, `SELECT day, records, sha256, base_day, added, removed, delta_sha256, created_at
+		FROM public_snapshots ORDER BY day DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.PublicSnapshot
+	for rows.Next() {
+		var p store.PublicSnapshot
+		if err := rows.Scan(&p.Day, &p.Records, &p.SHA256, &p.BaseDay, &p.Added, &p.Removed, &p.DeltaSHA256, &p.Created); err != nil {
+			return nil, err
+		}
+		p.Created = p.Created.UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
