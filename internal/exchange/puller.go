@@ -73,7 +73,7 @@ func (pl *Puller) follow(ctx context.Context, name string) {
 		}
 		more := false
 		if err == nil {
-			more, err = pl.PullOnce(ctx, p)
+			more, err = pl.CatchUp(ctx, p)
 		}
 		if err != nil && ctx.Err() == nil {
 			pl.Log.Warn("exchange: pull", "peer", name, "err", err)
@@ -97,18 +97,67 @@ func (pl *Puller) follow(ctx context.Context, name string) {
 // PullOnce reads one page of p's feed after its cursor and applies it;
 // more says the page was full (more to read at once).
 func (pl *Puller) PullOnce(ctx context.Context, p store.Peer) (more bool, err error) {
+	t0 := time.Now()
 	page, err := pl.fetch(ctx, p)
 	if err != nil {
 		return false, err
 	}
+	t1 := time.Now()
 	prog, err := pl.Apply(ctx, p, page)
 	if err != nil {
 		return false, err
 	}
+	pl.Log.Debug("exchange: page applied", "peer", p.Name, "entries", len(page.Entries), "fetch", t1.Sub(t0), "apply", time.Since(t1))
 	if err := pl.Store.SavePeerProgress(ctx, p.ID, prog); err != nil {
 		return false, err
 	}
 	return page.Next < page.Head, nil
+}
+
+// CatchUp pulls and applies p's feed until it has caught up, fetching the
+// next page while the previous one is applied; more is false at the end.
+// Each page's cursor is stored once it is applied, so a crash loses no
+// more than the pages in flight, which are fetched again.
+func (pl *Puller) CatchUp(ctx context.Context, p store.Peer) (more bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		page Page
+		err  error
+	}
+	pages := make(chan fetched, 1)
+	go func() {
+		defer close(pages)
+		q := p
+		for {
+			page, err := pl.fetch(ctx, q)
+			select {
+			case pages <- fetched{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.Next >= page.Head || len(page.Entries) == 0 && page.Next == q.Cursor {
+				return
+			}
+			q.Cursor = page.Next
+		}
+	}()
+	for f := range pages {
+		if f.err != nil {
+			return false, f.err
+		}
+		t := time.Now()
+		prog, err := pl.Apply(ctx, p, f.page)
+		if err != nil {
+			return false, err
+		}
+		if err := pl.Store.SavePeerProgress(ctx, p.ID, prog); err != nil {
+			return false, err
+		}
+		pl.Log.Debug("exchange: page applied", "peer", p.Name, "entries", len(f.page.Entries), "apply", time.Since(t))
+		p.Cursor = f.page.Next
+	}
+	return false, nil
 }
 
 func (pl *Puller) fetch(ctx context.Context, p store.Peer) (Page, error) {
