@@ -282,7 +282,7 @@ func runBenchExchange(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep.Identical = len(a) == len(b)
+	rep.Identical = slices.Equal(benchContent(a), benchContent(b))
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(rep)
 	}
@@ -294,4 +294,16 @@ func runBenchExchange(ctx context.Context, env *environ, args []string) error {
 		rep.LagRate, rep.LagRecords, rep.LagMeanSeconds, rep.LagP99Seconds, rep.LagMaxSeconds, rep.LagTargetSecond)
 	fmt.Fprintf(env.stdout, "  records at the city %d, at the province %d\n", len(a), len(b))
 	return nil
+}
+
+// benchContent is each record's fields and personal fields, sorted.
+func benchContent(recs []store.ExportedRecord) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		f, _ := store.DecodeFields(r.Fields)
+		b, _ := json.Marshal(f)
+		out[i] = string(r.State) + string(b) + string(r.Private)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -478,3 +478,17 @@ func TestPublicSnapshots(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchExchange runs the benchmark small: it prints its figures and
+// both instances end with the same records.
+func TestBenchExchange(t *testing.T) {
+	t.Parallel()
+	code, out, errs := runCmd(t, "", nil, "bench", "exchange", "--rows", "600", "--lag-seconds", "1", "--rate", "100", "--page", "250", "--json")
+	var r benchExchangeReport
+	if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if !r.Identical || r.RecordsPerSec <= 0 || r.LagRecords != 100 || r.LagMaxSeconds <= 0 || r.Projected1M <= 0 {
+		t.Fatalf("report %+v", r)
+	}
+}
