@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,7 +14,7 @@ import (
 
 func TestExchangeFeedAndPage(t *testing.T) {
 	t.Parallel()
-	env := newAccessEnv(t)
+	env := newCheckEnv(t)
 	ctx := context.Background()
 	prefix, secret, peerKey := auth.NewAPIKey()
 	cl, err := env.s.CreateClient(ctx, auth.APIClient{OrgID: env.root.ID, Name: "对端平台 prov", Prefix: prefix, SecretSum: auth.TokenHash(secret)},
@@ -27,17 +26,8 @@ func TestExchangeFeedAndPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	get := func(path, key string) (int, string) {
-		req, _ := http.NewRequest("GET", env.srv.URL+path, nil)
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		code, b := env.call(t, "GET", path, key, nil)
+		return code, string(b)
 	}
 	if code, _ := get("/api/v1/feed", ""); code != http.StatusUnauthorized {
 		t.Errorf("feed without a key: %d", code)
@@ -54,15 +44,15 @@ func TestExchangeFeedAndPage(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &page); err != nil {
 		t.Fatal(err)
 	}
-	// The one penalty: its version, then its revocation.
-	if len(page.Entries) != 2 || page.Entries[0].Op != store.OpVersion || page.Entries[1].Op != store.OpState ||
+	// The first penalty: its version, then its revocation; the lists.
+	if len(page.Entries) != 4 || page.Entries[0].Op != store.OpVersion || page.Entries[1].Op != store.OpState ||
 		page.Entries[1].State != "revoked" || page.Next != page.Head || page.Entries[0].Fields["decision_no"] == "" {
 		t.Fatalf("page %+v", page)
 	}
 	if code, body := get("/api/v1/feed?kind=xk", peerKey); code != 200 || !strings.Contains(body, `"entries":[]`) {
 		t.Errorf("feed of another kind: %d %s", code, body)
 	}
-	if p, _ := env.s.GetPeer(ctx, "prov"); p.Sent != 2 || p.LastSent.IsZero() {
+	if p, _ := env.s.GetPeer(ctx, "prov"); p.Sent != 4 || p.LastSent.IsZero() {
 		t.Errorf("sent counted %+v", p)
 	}
 
