@@ -33,6 +33,7 @@ import (
 type platform struct {
 	name  string
 	flags []string
+	serve []string // serve's own flags
 	port  int
 	mu    sync.Mutex
 	cmd   *exec.Cmd
@@ -58,7 +59,7 @@ func (p *platform) start(t *testing.T) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cmd := exec.Command(binary, append([]string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", p.port), "--exchange-every", "200ms",
-		"--exchange-page", "150"}, p.flags...)...)
+		"--exchange-page", "150"}, append(p.serve, p.flags...)...)...)
 	if p.logs == nil {
 		p.logs = newSyncBuffer()
 	}

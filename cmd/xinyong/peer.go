@@ -169,7 +169,15 @@ type exchangeOpts struct {
 	every     *time.Duration
 	page      *int
 	snapshots *bool
+	replicas  *stringList
+	window    *time.Duration
 }
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // exchangeFlags registers serve's exchange flags (defaults from
 // XINYONG_EXCHANGE_EVERY and XINYONG_EXCHANGE_PAGE).
@@ -187,7 +195,20 @@ func exchangeFlags(env *environ, fs *flag.FlagSet) exchangeOpts {
 		}
 	}
 	daily := env.getenv("XINYONG_SNAPSHOTS") == "true" || env.getenv("XINYONG_SNAPSHOTS") == "1"
+	replicas := &stringList{}
+	if v := env.getenv("XINYONG_DB_REPLICA"); v != "" {
+		*replicas = strings.Split(v, ",")
+	}
+	fs.Var(replicas, "db-replica", "serve: a PostgreSQL streaming replica (hot standby) of --db; repeatable: public and signed-in page reads go to the replicas in turn, writes and everything else to --db [XINYONG_DB_REPLICA, comma-separated]")
+	window := 10 * time.Second
+	if v := env.getenv("XINYONG_REPLICA_WINDOW"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			window = d
+		}
+	}
 	return exchangeOpts{
+		replicas:  replicas,
+		window:    fs.Duration("replica-window", window, "serve: after a browser writes, how long its reads stay on --db (read-your-writes) [XINYONG_REPLICA_WINDOW]"),
 		snapshots: fs.Bool("snapshots", daily, "serve: take the day's public snapshot (/api/v1/snapshots) when there is none, checked hourly [XINYONG_SNAPSHOTS]"),
 		every:     fs.Duration("exchange-every", every, "serve: how long to wait before pulling a peer platform's feed again once caught up [XINYONG_EXCHANGE_EVERY]"),
 		page:      fs.Int("exchange-page", page, "serve: entries asked for per page of a peer platform's feed, 1 to 5000 [XINYONG_EXCHANGE_PAGE]"),

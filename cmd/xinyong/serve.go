@@ -25,6 +25,7 @@ import (
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/postgres"
 	"github.com/xinyong/xinyong/internal/web"
 )
 
@@ -49,6 +50,18 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	defer s.Close()
+	var replicas store.ReplicaStats
+	if len(*ex.replicas) > 0 {
+		pg, ok := s.(*postgres.Store)
+		if !ok {
+			return usageError("--db-replica needs --db (PostgreSQL)")
+		}
+		if err := pg.AddReplicas(ctx, *ex.replicas); err != nil {
+			return err
+		}
+		replicas = pg
+		log.Info("read replicas", "replicas", len(*ex.replicas), "window", *ex.window)
+	}
 	if c.NameRefresh <= 0 {
 		return fmt.Errorf("--name-refresh %s: must be positive", c.NameRefresh)
 	}
@@ -163,8 +176,8 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
-		IDLookupRate: c.IDLookupRate,
-		Concurrency:  concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
+		IDLookupRate: c.IDLookupRate, Replicas: replicas, ReplicaWindow: *ex.window,
+		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
 	if err != nil {
 		return err
 	}

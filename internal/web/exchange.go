@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/exchange"
@@ -230,4 +231,44 @@ func (s *Server) registerSnapshots() {
 		Responses: map[string]*huma.Response{"200": {Description: "gzip of delta lines", Content: map[string]*huma.MediaType{
 			"application/gzip": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
 	}, file(true))
+}
+
+// primaryCookie marks a browser that wrote lately: its reads go to the
+// primary database until the cookie expires (Options.ReplicaWindow).
+const primaryCookie = "xinyong_primary"
+
+// replicaReads lets the read replicas answer page and API reads of the
+// public and of sessions that wrote nothing within the window (GET and
+// HEAD without the cookie, without an API key); any other request
+// (re)starts the window. Without replicas it does nothing.
+func (s *Server) replicaReads(next http.Handler) http.Handler {
+	if s.opts.Replicas == nil || s.opts.ReplicaWindow <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			http.SetCookie(w, &http.Cookie{Name: primaryCookie, Value: "1", Path: "/", MaxAge: max(int(s.opts.ReplicaWindow.Seconds()), 1),
+				HttpOnly: true, Secure: !s.opts.InsecureCookies, SameSite: http.SameSiteLaxMode})
+		case r.Header.Get("Authorization") != "":
+		default:
+			if _, err := r.Cookie(primaryCookie); err != nil {
+				r = r.WithContext(store.ReplicaOK(r.Context()))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// replicaCollectors export where reads went.
+func replicaCollectors(rs store.ReplicaStats) []prometheus.Collector {
+	read := func(target string, v func() int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "xinyong_db_reads_total",
+			Help: "Database reads by where they went: the primary or a read replica.", ConstLabels: prometheus.Labels{"target": target}},
+			func() float64 { return float64(v()) })
+	}
+	return []prometheus.Collector{
+		read("primary", func() int64 { p, _ := rs.ReadCounts(); return p }),
+		read("replica", func() int64 { _, r := rs.ReadCounts(); return r }),
+	}
 }
