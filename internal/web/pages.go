@@ -40,7 +40,8 @@ func newPages(siteName string) (*pages, error) {
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
-		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation"} {
+		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
+		"exchange"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -68,6 +69,7 @@ type page struct {
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
+	Exchange                                                                        bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -87,9 +89,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		if pg.User.Kind == auth.UserKind && s.opts.Authorizer != nil {
 			own := auth.Resource{OrgPath: pg.User.Org.Path}
 			pg.Nav = nav{SignedIn: true,
-				Admin: s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
-				Audit: s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
-				Check: s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
+				Admin:    s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
+				Audit:    s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
+				Exchange: pg.User.Org.Kind == auth.Operator && s.opts.Authorizer.Can(pg.User, auth.ExchangeRead, own),
+				Check:    s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
 				Lists: s.opts.Checks != nil && pg.User.Org.Kind == auth.Dept &&
 					(s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own) || s.opts.Authorizer.Can(pg.User, auth.RecordChange, own)),
 				Subject:    pg.User.SubjectID != 0,
