@@ -39,6 +39,7 @@ func TestDefault(t *testing.T) {
 		{"repair.sync", "修复结果同步", 3, "第58号", false},
 		{"repair.recheck", "信用修复抽查复核", 10, "平台默认", true},
 		{"return.fix", "退回信息补正", 5, "平台默认", true},
+		{"registry.fix", "重错码纠错", 10, "平台默认", true},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -104,7 +105,7 @@ func TestParseValid(t *testing.T) {
 	// rectify.recheck_2 is added at the end, Default is unchanged.
 	m := Default().Merge(r)
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
-		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "rectify.recheck_2"}
+		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "registry.fix", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}
@@ -125,7 +126,7 @@ func TestParseValid(t *testing.T) {
 	if got := keysOf(none.Merge(r)); !slices.Equal(got, keysOf(r)) {
 		t.Errorf("nil.Merge = %v", got)
 	}
-	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:10]) {
+	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:11]) {
 		t.Errorf("Merge(nil) = %v", got)
 	}
 	if _, ok := none.Step("repair.decide"); ok || len(none.Steps()) != 0 {

@@ -40,6 +40,7 @@ var fieldKeys = [...]string{
 	"inspection_item", "inspection_result",
 	"item", "nature", "event_date", "description", "channel", "rectified_on", "honour_level", "evidence", "reported_on",
 	"inspection_task_no", "inspection_task", "inspection_findings", "inspectors",
+	"founded_on", "reg_address", "reg_address_region", "reg_dept_code", "approval_authority", "reg_business",
 }
 
 // fieldKeyIndex maps a key to its byte in the encoding.
