@@ -311,4 +311,6 @@ func TestScanFindsExactlyTheProblems(t *testing.T) {
 	}
 }
 
-func eqWant(a, b want) bool { return a.typ == b.typ && slices.Equal(a.codes, b.codes) && a.auth == b.auth }
+func eqWant(a, b want) bool {
+	return a.typ == b.typ && slices.Equal(a.codes, b.codes) && a.auth == b.auth
+}
