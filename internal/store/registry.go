@@ -116,8 +116,10 @@ type RegistryStore interface {
 	// its (USCC, authority) only when it is not older (day, then record
 	// id); a changed name keeps the old one as a former name.
 	ApplyRegistryBatch(ctx context.Context, batch int64, regs []Registration) (applied bool, err error)
-	// Registrations calls fn with every registration (with former names),
-	// in (USCC, authority) order. fn may not keep r.
+	// Registrations calls fn with every registration, in no particular
+	// order, with the fields a scan needs only (USCC, authority code and
+	// name, department, name, former names, legal representative,
+	// status). fn may not keep r.
 	Registrations(ctx context.Context, fn func(r *Registration) error) error
 	// RegistrationsOf returns the registrations of the codes, with former
 	// names.

@@ -192,20 +192,22 @@ func withFormer(g *store.Registration, names map[[2]string][]string) {
 	}
 }
 
-// Registrations implements store.RegistryStore (in storage order).
+// Registrations implements store.RegistryStore (in storage order; only
+// the scan's fields: code, authority, department, name, legal
+// representative, status and former names).
 func (s *Store) Registrations(ctx context.Context, fn func(r *store.Registration) error) error {
 	names, err := s.formerNames(ctx, "", nil)
 	if err != nil {
 		return err
 	}
-	rows, err := s.R.QueryContext(ctx, `SELECT `+registrationColumns+` FROM registrations`)
+	rows, err := s.R.QueryContext(ctx, `SELECT uscc, authority_code, authority_name, dept_code, name, legal_rep, status FROM registrations`)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	var g store.Registration
 	for rows.Next() {
-		if err := scanRegistration(rows, &g); err != nil {
+		if err := rows.Scan(&g.USCC, &g.AuthorityCode, &g.AuthorityName, &g.DeptCode, &g.Name, &g.LegalRep, &g.Status); err != nil {
 			return err
 		}
 		withFormer(&g, names)
