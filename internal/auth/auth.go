@@ -50,13 +50,22 @@ const (
 	// list of matters, the inspector pool, tasks and draws).
 	SupervisionManage Action = "supervision.manage"
 	InspectionRecord  Action = "inspection.record" // enter the results of a department's 双随机 inspections
+	// RegistryRead: the code cases (重错码) of the authorities in scope and
+	// the 重错码率/纠正率 figures.
+	RegistryRead Action = "registry.read"
+	// RegistryCorrect: act on an authority's code cases (file its
+	// corrected, cancelled or deleted registrations, ask for whitelisting).
+	RegistryCorrect Action = "registry.correct"
+	// RegistryDecide: the code centre's decision on whitelist requests.
+	RegistryDecide Action = "registry.decide"
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
 	RepairReview, CommitmentManage, CheckRun, CheckRead, SupervisionManage, InspectionRecord, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
 	ReturnManage, LedgerManage, QualityRead,
-	IntegrityRead, IntegrityFeedback, IntegrityManage}
+	IntegrityRead, IntegrityFeedback, IntegrityManage,
+	RegistryRead, RegistryCorrect, RegistryDecide}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -107,6 +116,10 @@ const (
 	// drawn for.
 	RoleSupervisor = "supervisor"
 	RoleInspector  = "inspector"
+	// RoleRegistrar corrects its registration authority's code cases;
+	// RoleCodeCentre is the provincial code centre (白名单, cross-province).
+	RoleRegistrar  = "registrar"
+	RoleCodeCentre = "codecentre"
 )
 
 //go:embed roles.json
@@ -403,6 +416,7 @@ var actionLabels = map[Action]string{
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
+	RegistryRead: "查看重错码案件和重错码率、纠正率", RegistryCorrect: "重错码纠错（更正、注销、删除代码，申请白名单）", RegistryDecide: "审核白名单申请（省代码中心）",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

@@ -54,6 +54,9 @@ var principals = map[string]Principal{
 	"inspectorA":      {Kind: UserKind, ID: 17, Org: deptA, Roles: []string{RoleInspector}},
 	"supervisorCityA": {Kind: UserKind, ID: 18, Org: cityA, Roles: []string{RoleSupervisor}},
 	"clientInspect":   {Kind: Client, ID: 5, Org: deptA, Scopes: []string{"inspections:manage", "inspections:record"}},
+	"registrarA":      {Kind: UserKind, ID: 20, Org: deptA, Roles: []string{RoleRegistrar}},
+	"codeCentre":      {Kind: UserKind, ID: 21, Org: cityA, Roles: []string{RoleCodeCentre}},
+	"clientRegistry":  {Kind: Client, ID: 20, Org: deptA, Scopes: []string{"registry:read"}},
 }
 
 var resources = map[string]Resource{
@@ -117,6 +120,11 @@ var allowed = func() map[string]bool {
 	add("supervisorCityA", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk", "rCounty", "rCityA") // its city and counties, not 宝鸡
 	add("supervisorCityA", []Action{SharedRead}, all...)
 	add("clientInspect", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk")
+	// A registration authority corrects its own code cases (谁赋码、谁纠错);
+	// the code centre reads and decides every case, wherever it sits.
+	add("registrarA", []Action{RegistryRead, RegistryCorrect, RecordSubmit}, "rA", "rAxk")
+	add("codeCentre", []Action{RegistryRead, RegistryCorrect, RegistryDecide}, all...)
+	add("clientRegistry", []Action{RegistryRead}, "rA", "rAxk")
 	return m
 }()
 
