@@ -302,3 +302,6 @@ func (s *Service) Follow(ctx context.Context, every time.Duration, log interface
 		}
 	}
 }
+
+// At is the service's present instant (its Now, else the clock's).
+func (s *Service) At() time.Time { return s.now() }

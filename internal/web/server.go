@@ -32,6 +32,7 @@ import (
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/registry"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
@@ -104,6 +105,8 @@ type Options struct {
 	// Inspections runs graded supervision and 双随机 inspections (nil:
 	// none).
 	Inspections *inspection.Service
+	// Registry is the registration database and code correction (nil: none).
+	Registry *registry.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -207,6 +210,7 @@ func New(o Options) (*Server, error) {
 	s.registerQuality(mux)
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
+	s.registerRegistry(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))
