@@ -231,4 +231,3 @@ func TestRegistryPages(t *testing.T) {
 		t.Fatalf("figures for an authority's key: %d", resp.StatusCode)
 	}
 }
-
