@@ -295,6 +295,17 @@ func TestScanFindsExactlyTheProblems(t *testing.T) {
 			if len(ws) != 1 || !strings.HasPrefix(ws[0], "第2行") {
 				t.Fatalf("name warnings: %v", ws)
 			}
+			// Through intake: the Importer's name check warns and files the
+			// row under the code as always.
+			im := *w.im
+			im.NameCheck = func(ctx context.Context, rows []int, codes, names []string) ([]string, error) {
+				return NameWarnings(ctx, w.s, rows, codes, names)
+			}
+			rec := reg{headOffice, "西安某某无关公司", "郑七", "2016-01-01", provSAMR, "", "", ""}
+			res3, err := im.Import(ctx, ingest.NewRowsTable(header, [][]string{rec.row()}), ingest.Options{Kind: Kind, Channel: "api"})
+			if err != nil || res3.Accepted != 1 || len(res3.NameWarnings) != 1 || !strings.Contains(res3.NameWarnings[0], "西安戊实业有限公司") {
+				t.Fatalf("intake name warning: %v %+v", err, res3)
+			}
 			// The 回传 file of 民政 lists its corrected registrations.
 			var b strings.Builder
 			if _, err := w.svc.ReturnFile(ctx, xianMZ, &b); err != nil {

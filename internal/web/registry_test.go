@@ -204,6 +204,27 @@ func TestRegistryPages(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, env.badCode+",西安市某某贸易有限公司") {
 		t.Fatalf("回传 file: %d\n%s", code, body)
 	}
+	// The credit file and the report show the registered name with the
+	// former names once the city's regulator renames its company.
+	tab, _ := ingest.ObjectsTable([]map[string]any{{"统一社会信用代码": env.multi, "机构名称": "西安甲智能科技有限公司",
+		"法定代表人或负责人姓名": "孙三", "成立日期": "2020-03-04", "注册地址": "西安市某路2号", "登记管理部门名称": env.samr.Name,
+		"登记管理部门代码": env.samr.USCC, "登记状态": "存续", "登记业务类型": "变更", "登记业务日期": calendar.Today().String(),
+		"数据来源单位": env.samr.Name, "数据来源单位统一社会信用代码": env.samr.USCC}})
+	if res, err := env.im.Import(context.Background(), tab, ingest.Options{Kind: registry.Kind, Dept: env.samr.USCC, Channel: "api"}); err != nil || len(res.Rejected) > 0 {
+		t.Fatalf("rename: %v %+v", err, res.Rejected)
+	}
+	if _, err := env.svc.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	code, body = anon.get("/subjects/" + env.multi)
+	if code != http.StatusOK || !strings.Contains(body, "登记注册基础信息") || !strings.Contains(body, `<dd class="registered-name">西安甲智能科技有限公司</dd>`) ||
+		!strings.Contains(body, "<li>西安甲科技有限公司</li>") || !strings.Contains(body, "陕西乙商贸有限公司") {
+		t.Fatalf("credit file: %d\n%s", code, body)
+	}
+	code, body = anon.get("/subjects/" + env.multi + "/report")
+	if code == http.StatusOK && (!strings.Contains(body, "登记状态") || !strings.Contains(body, "西安甲科技有限公司")) {
+		t.Fatalf("report's basic section:\n%s", body)
+	}
 	// The API: the authority's own cases; the figures are the centre's.
 	key := apiKey(t, env.s, env.samr.ID, "registry:read")
 	req, _ := http.NewRequest("GET", env.base+"/api/v1/registry/cases?state=open", nil)
