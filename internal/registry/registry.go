@@ -113,6 +113,10 @@ func Holds(g *store.Registration) bool {
 	return g.Status == StatusActive || g.Status == StatusRevoked
 }
 
+// statsAfter is the size of a batch after which the planner's statistics
+// are refreshed before the batch's scan looks up what it touched.
+const statsAfter = 10_000
+
 // SyncResult counts what Sync did.
 type SyncResult struct {
 	Batches, Registrations int
@@ -153,6 +157,11 @@ func (s *Service) Sync(ctx context.Context) (SyncResult, error) {
 		}
 		res.Batches++
 		res.Registrations += len(regs)
+		if len(regs) >= statsAfter {
+			if err := s.Store.RefreshRegistryStats(ctx); err != nil {
+				return res, err
+			}
+		}
 		sync, err := s.scanTouched(ctx, regs)
 		if err != nil {
 			return res, err

@@ -143,6 +143,11 @@ type RegistryStore interface {
 	// closing time when the stored state is from (ErrConflict otherwise),
 	// with the audit entry; whitelist also stores c.Key in the whitelist.
 	UpdateRegistryCase(ctx context.Context, c RegistryCase, from string, whitelist bool, audit auth.AuditEntry) error
+	// RefreshRegistryStats updates the planner's statistics of the
+	// registry after a large batch (PostgreSQL: ANALYZE, so that the
+	// batch scan's lookups use the indexes before autovacuum would have
+	// run; SQLite plans them by index anyway).
+	RefreshRegistryStats(ctx context.Context) error
 	// RegistrationCounts returns, per authority and month (YYYY-MM, China
 	// time) of first appearance, how many registrations appeared.
 	RegistrationCounts(ctx context.Context) ([]RegistrationCount, error)

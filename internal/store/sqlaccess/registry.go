@@ -83,7 +83,7 @@ func (s *Store) ApplyRegistryBatch(ctx context.Context, batch int64, regs []stor
 		codes = slices.Compact(codes)
 		stored := map[[2]string]store.Registration{}
 		for _, chunk := range store.Chunks(codes) {
-			q, args := inStrings("uscc", chunk)
+			q, args := s.inStrings("uscc", chunk)
 			rows, err := tx.QueryContext(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE `+q, args...)
 			if err != nil {
 				return err
@@ -101,22 +101,13 @@ func (s *Store) ApplyRegistryBatch(ctx context.Context, batch int64, regs []stor
 				return err
 			}
 		}
-		up, err := tx.PrepareContext(ctx, `INSERT INTO registrations (`+registrationColumns+`, body, first_month)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-			ON CONFLICT (uscc, authority_code) DO UPDATE SET authority_name = excluded.authority_name, dept_code = excluded.dept_code,
-			name = excluded.name, org_code = excluded.org_code, legal_rep = excluded.legal_rep, address = excluded.address,
-			region = excluded.region, founded = excluded.founded, status = excluded.status, approval = excluded.approval,
-			business = excluded.business, day = excluded.day, record_id = excluded.record_id, updated_at = excluded.updated_at`)
-		if err != nil {
-			return err
-		}
-		defer up.Close()
-		former, err := tx.PrepareContext(ctx, `INSERT INTO registration_names (uscc, authority_code, name, until_day)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (uscc, authority_code, name) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer former.Close()
+		// The plan: each registration against the stored one (or the one
+		// an earlier row of the batch made), in Go; then every changed
+		// row written once, in multi-row statements.
+		var changed [][2]string
+		isChanged := map[[2]string]bool{}
+		type former struct{ uscc, auth, name, until string }
+		var formers []former
 		for _, g := range regs {
 			k := [2]string{g.USCC, g.AuthorityCode}
 			old, ok := stored[k]
@@ -125,9 +116,7 @@ func (s *Store) ApplyRegistryBatch(ctx context.Context, batch int64, regs []stor
 					continue // older than what is stored: it changes nothing
 				}
 				if old.Name != g.Name {
-					if _, err := former.ExecContext(ctx, g.USCC, g.AuthorityCode, old.Name, g.Day); err != nil {
-						return err
-					}
+					formers = append(formers, former{g.USCC, g.AuthorityCode, old.Name, g.Day})
 				}
 				// A 注销 or 删除 carries only the fields the rules ask for:
 				// the others stay as registered.
@@ -148,10 +137,41 @@ func (s *Store) ApplyRegistryBatch(ctx context.Context, batch int64, regs []stor
 				g.FirstSeen = now
 			}
 			g.UpdatedAt = now
+			if !isChanged[k] {
+				isChanged[k] = true
+				changed = append(changed, k)
+			}
 			stored[k] = g
-			if _, err := up.ExecContext(ctx, g.USCC, g.AuthorityCode, g.AuthorityName, g.DeptCode, g.Name, g.OrgCode, g.LegalRep,
-				g.Address, g.Region, g.Founded, g.Status, g.Approval, g.Business, g.Day, g.RecordID, g.FirstSeen, g.UpdatedAt,
-				body(g.USCC), calendar.FromTime(g.FirstSeen).String()[:7]); err != nil {
+		}
+		slices.SortFunc(changed, func(a, b [2]string) int { return strings.Compare(a[0]+a[1], b[0]+b[1]) })
+		const cols, per = 19, 1000
+		for i := 0; i < len(changed); i += per {
+			part := changed[i:min(i+per, len(changed))]
+			args := make([]any, 0, len(part)*cols)
+			for _, k := range part {
+				g := stored[k]
+				args = append(args, g.USCC, g.AuthorityCode, g.AuthorityName, g.DeptCode, g.Name, g.OrgCode, g.LegalRep,
+					g.Address, g.Region, g.Founded, g.Status, g.Approval, g.Business, g.Day, g.RecordID, g.FirstSeen, g.UpdatedAt,
+					body(g.USCC), calendar.FromTime(g.FirstSeen).String()[:7])
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (`+registrationColumns+`, body, first_month)
+				VALUES `+s.placeholders(len(part), cols)+`
+				ON CONFLICT (uscc, authority_code) DO UPDATE SET authority_name = excluded.authority_name, dept_code = excluded.dept_code,
+				name = excluded.name, org_code = excluded.org_code, legal_rep = excluded.legal_rep, address = excluded.address,
+				region = excluded.region, founded = excluded.founded, status = excluded.status, approval = excluded.approval,
+				business = excluded.business, day = excluded.day, record_id = excluded.record_id, updated_at = excluded.updated_at`,
+				args...); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < len(formers); i += per {
+			part := formers[i:min(i+per, len(formers))]
+			args := make([]any, 0, len(part)*4)
+			for _, f := range part {
+				args = append(args, f.uscc, f.auth, f.name, f.until)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO registration_names (uscc, authority_code, name, until_day)
+				VALUES `+s.placeholders(len(part), 4)+` ON CONFLICT (uscc, authority_code, name) DO NOTHING`, args...); err != nil {
 				return err
 			}
 		}
@@ -243,7 +263,7 @@ func (s *Store) attachFormer(ctx context.Context, regs []store.Registration) err
 	slices.Sort(codes)
 	codes = slices.Compact(codes)
 	for _, chunk := range store.Chunks(codes) {
-		q, args := inStrings("uscc", chunk)
+		q, args := s.inStrings("uscc", chunk)
 		names, err := s.formerNames(ctx, q, args)
 		if err != nil {
 			return err
@@ -261,7 +281,7 @@ func (s *Store) attachFormer(ctx context.Context, regs []store.Registration) err
 func (s *Store) RegistrationsOf(ctx context.Context, codes []string) ([]store.Registration, error) {
 	var out []store.Registration
 	for _, chunk := range store.Chunks(codes) {
-		q, args := inStrings("uscc", chunk)
+		q, args := s.inStrings("uscc", chunk)
 		regs, err := s.registrationsWhere(ctx, q+` ORDER BY uscc, first_seen, authority_code`, args)
 		if err != nil {
 			return nil, err
@@ -280,7 +300,7 @@ func (s *Store) RegistrationsRelated(ctx context.Context, codes, names, bodies [
 		values []string
 	}{{"uscc", codes}, {"name", names}, {"body", bodies}} {
 		for _, chunk := range store.Chunks(part.values) {
-			q, args := inStrings(part.col, chunk)
+			q, args := s.inStrings(part.col, chunk)
 			regs, err := s.registrationsWhere(ctx, q, args)
 			if err != nil {
 				return nil, err
@@ -296,7 +316,7 @@ func (s *Store) RegistrationsRelated(ctx context.Context, codes, names, bodies [
 	// Former names make a name-change chain, and a former name is a name
 	// the organisation held: registrations by a former name are related.
 	for _, chunk := range store.Chunks(names) {
-		q, args := inStrings("name", chunk)
+		q, args := s.inStrings("name", chunk)
 		rows, err := s.R.QueryContext(ctx, `SELECT uscc FROM registration_names WHERE `+q, args...)
 		if err != nil {
 			return nil, err
@@ -312,7 +332,7 @@ func (s *Store) RegistrationsRelated(ctx context.Context, codes, names, bodies [
 		}
 		rows.Close()
 		if len(more) > 0 {
-			q, args := inStrings("uscc", more)
+			q, args := s.inStrings("uscc", more)
 			regs, err := s.registrationsWhere(ctx, q, args)
 			if err != nil {
 				return nil, err
@@ -328,8 +348,8 @@ func (s *Store) RegistrationsRelated(ctx context.Context, codes, names, bodies [
 	return out, s.attachFormer(ctx, out)
 }
 
-// inStrings is "col IN ($1, …)" with its arguments.
-func inStrings(col string, values []string) (string, []any) {
+// inStrings is "col IN ($1, …)" (? with Positional) with its arguments.
+func (s *Store) inStrings(col string, values []string) (string, []any) {
 	var b strings.Builder
 	b.WriteString(col + " IN (")
 	args := make([]any, len(values))
@@ -337,7 +357,11 @@ func inStrings(col string, values []string) (string, []any) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("$" + strconv.Itoa(i+1))
+		if s.Positional {
+			b.WriteByte('?') // SQLite looks named parameters up one by one: $n costs O(n²) to parse
+		} else {
+			b.WriteString("$" + strconv.Itoa(i+1))
+		}
 		args[i] = v
 	}
 	b.WriteString(")")
@@ -407,12 +431,16 @@ func (s *Store) SyncRegistryCases(ctx context.Context, found []store.RegistryFin
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		scoped := make(map[string]bool, len(scope))
+		for _, c := range scope {
+			scoped[c] = true
+		}
 		inScope := func(codes []string) bool {
 			if scope == nil {
 				return true
 			}
 			for _, c := range codes {
-				if !slices.Contains(scope, c) {
+				if !scoped[c] {
 					return false
 				}
 			}
@@ -523,4 +551,13 @@ func (s *Store) RegistrationCounts(ctx context.Context) ([]store.RegistrationCou
 			var c store.RegistrationCount
 			return c, r.Scan(&c.Authority, &c.Month, &c.N)
 		})
+}
+
+// RefreshRegistryStats implements store.RegistryStore.
+func (s *Store) RefreshRegistryStats(ctx context.Context) error {
+	if s.Positional { // SQLite
+		return nil
+	}
+	_, err := s.W.ExecContext(ctx, `ANALYZE registrations, registration_names`)
+	return err
 }
