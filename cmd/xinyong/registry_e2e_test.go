@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/registry"
 )
@@ -120,6 +125,49 @@ func TestRegistryEndToEnd(t *testing.T) {
 			out, _ = bin("registry", "returns", "--authority", xianMZ)
 			if !strings.Contains(out, bad+",西安市某某商贸有限公司") || !strings.Contains(out, "登记业务类型") {
 				t.Fatalf("回传 file:\n%s", out)
+			}
+
+			// The server follows registrations sent through the API: a
+			// new 重复赋码 opens a case without any command.
+			out, _ = bin("org", "add", "--kind", "dept", "--name", names[xianSAMR], "--uscc", xianSAMR)
+			org := regexp.MustCompile(`created organisation (\d+)`).FindStringSubmatch(out)[1]
+			out, _ = bin("client", "add", "--org", org, "--name", "登记系统", "--scopes", "records:submit:dj")
+			key := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
+			srvBase, _, _ := startServe(t, base...)
+			dupC, dupD := registry.MakeCode("91610100MA6T0021"), registry.MakeCode("91610100MA6T0022")
+			var recs []map[string]any
+			for _, c := range []string{dupC, dupD} {
+				r := row(c, "西安己贸易有限公司", "钱七", xianSAMR, "设立")
+				o := map[string]any{}
+				for i, h := range header[:len(r)] {
+					o[h] = r[i]
+				}
+				o["数据来源单位"], o["数据来源单位统一社会信用代码"] = names[xianSAMR], xianSAMR
+				recs = append(recs, o)
+			}
+			payload, _ := json.Marshal(map[string]any{"kind": "dj", "records": recs})
+			req, _ := http.NewRequest("POST", srvBase+"/api/v1/records", bytes.NewReader(payload))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), `"accepted":2`) {
+				t.Fatalf("POST registrations: %d %s", resp.StatusCode, body)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				out, _ = bin("registry", "cases", "--authority", xianSAMR, "--json")
+				if strings.Contains(out, dupC) && strings.Contains(out, dupD) && strings.Contains(out, `"open"`) {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the server did not follow the registrations: %s", out)
+				}
+				time.Sleep(300 * time.Millisecond)
 			}
 		})
 	}
