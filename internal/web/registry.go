@@ -36,6 +36,7 @@ func (s *Server) registerRegistry(mux *http.ServeMux) {
 	mux.HandleFunc("POST /registry/cases/{id}/correct", s.registryCorrect)
 	mux.HandleFunc("POST /registry/cases/{id}/whitelist", s.registryWhitelist)
 	mux.HandleFunc("POST /registry/cases/{id}/decide", s.registryDecide)
+	mux.HandleFunc("POST /registry/scan", s.registryScan)
 	mux.HandleFunc("GET /registry/figures", s.registryFigures)
 	mux.HandleFunc("GET /registry/notice", s.registryNotice)
 	mux.HandleFunc("GET /registry/returns", s.registryReturns)
@@ -108,6 +109,7 @@ func (s *Server) registryReader(w http.ResponseWriter, r *http.Request) (auth.Pr
 }
 
 type registryHomeView struct {
+	Done    string
 	Cases   []caseRow
 	State   string
 	Own     string // the principal's organisation's USCC (its 回传 file)
@@ -121,7 +123,7 @@ func (s *Server) registryHome(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v := registryHomeView{State: r.URL.Query().Get("state"), Own: p.Org.USCC, Counts: map[string]int{},
+	v := registryHomeView{State: r.URL.Query().Get("state"), Own: p.Org.USCC, Counts: map[string]int{}, Done: r.URL.Query().Get("done"),
 		Centre: s.opts.Authorizer.Can(p, auth.RegistryDecide, auth.Resource{})}
 	all, err := s.visibleCases(r.Context(), p, store.RegistryCaseFilter{})
 	if err != nil {
@@ -148,6 +150,34 @@ func (s *Server) registryHome(w http.ResponseWriter, r *http.Request) {
 		v.Cases = append(v.Cases, row)
 	}
 	s.render(w, r, http.StatusOK, "registry", "重错码纠错", v)
+}
+
+// registryScan is the code centre's whole scan on demand.
+func (s *Server) registryScan(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	if !checkCSRF(r) {
+		s.staleForm(w, r)
+		return
+	}
+	if d := s.decide(p, auth.RegistryDecide, auth.Resource{}); !d.Allow {
+		s.forbidden(w, r, d)
+		return
+	}
+	res, err := s.opts.Registry.Scan(r.Context(), true)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if _, err := s.mustAudit(r.Context(), p, auth.AuditEntry{Action: "registry.scan", Outcome: "ok", Target: "registry",
+		Detail: fmt.Sprintf("全量校核：登记%d条，问题%d个，新立案%d件，结案%d件", res.Registrations, len(res.Findings), res.Cases.Opened, res.Cases.Closed)}); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/registry?done="+url.QueryEscape(fmt.Sprintf("全量校核完成：登记%d条，发现问题%d个，新立案%d件，结案%d件，用时%.1f秒",
+		res.Registrations, len(res.Findings), res.Cases.Opened, res.Cases.Closed, res.Took.Seconds())), http.StatusSeeOther)
 }
 
 // registrationForm is the correction form of one registration the

@@ -192,6 +192,16 @@ func TestRegistryPages(t *testing.T) {
 	if c, _ := env.s.GetRegistryCase(context.Background(), env.dupCase); c.State != store.CaseWhitelisted {
 		t.Fatalf("after approval: %+v", c)
 	}
+	code, _, h = centre.post("/registry/scan", url.Values{"csrf": {ctok}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "done=") {
+		t.Fatalf("scan: %d", code)
+	}
+	if code, body = centre.get(h.Get("Location")); !strings.Contains(body, "全量校核完成：登记5条，发现问题1个") {
+		t.Fatalf("after the scan: %d\n%s", code, body)
+	}
+	if code, _, _ := mz.post("/registry/scan", url.Values{"csrf": {tok}}); code != http.StatusForbidden {
+		t.Fatalf("scan by an authority: %d", code)
+	}
 	code, body = centre.get("/registry/figures")
 	if code != http.StatusOK || !strings.Contains(body, "<svg") || !strings.Contains(body, "西安市民政局") || !strings.Contains(body, "66.7%") {
 		t.Fatalf("figures: %d\n%s", code, body)
