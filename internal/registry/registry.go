@@ -9,6 +9,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -180,11 +181,25 @@ func (s *Service) scanTouched(ctx context.Context, regs []store.Registration) (s
 		return store.RegistrySync{}, nil
 	}
 	var codes, names, bodies []string
+	touched := map[string]bool{}
 	for _, g := range regs {
 		codes = append(codes, g.USCC)
+		touched[g.USCC] = true
 		names = append(names, g.Name)
 		if len(g.USCC) == 18 {
 			bodies = append(bodies, g.USCC[8:16])
+		}
+	}
+	// The other codes of open cases the batch touches are looked at too: a
+	// renamed registration may no longer meet the other by name, and its
+	// case must be able to close.
+	open, err := s.Store.RegistryCases(ctx, store.RegistryCaseFilter{States: []string{store.CaseOpen, store.CaseWhitelistRq}})
+	if err != nil {
+		return store.RegistrySync{}, err
+	}
+	for _, c := range open {
+		if slices.ContainsFunc(c.Codes, func(code string) bool { return touched[code] }) {
+			codes = append(codes, c.Codes...)
 		}
 	}
 	related, err := s.Store.RegistrationsRelated(ctx, dedupe(codes), dedupe(names), dedupe(bodies))

@@ -325,3 +325,23 @@ func TestScanFindsExactlyTheProblems(t *testing.T) {
 func eqWant(a, b want) bool {
 	return a.typ == b.typ && slices.Equal(a.codes, b.codes) && a.auth == b.auth
 }
+
+// TestRenameClosesDuplicate: a duplicate whose later registration is
+// renamed (a correction of the name) closes, although the renamed
+// registration no longer meets the other by name.
+func TestRenameClosesDuplicate(t *testing.T) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t, open(t))
+			w.file(reg{dupA, "西安市丁行业协会", "吴六", "2015-07-08", xianMZ, "", "", ""},
+				reg{dupB, "西安市丁行业协会", "吴六", "2017-07-08", yantaMZ, "", "", ""})
+			if got := w.openCases(); len(got) != 1 || got[0].typ != TypeDuplicate {
+				t.Fatalf("cases: %v", got)
+			}
+			w.file(reg{dupB, "西安市雁塔区丁行业协会", "吴六", "2017-07-08", yantaMZ, "变更", "", "2026-11-20"})
+			if got := w.openCases(); len(got) != 0 {
+				t.Fatalf("after the rename: %v", got)
+			}
+		})
+	}
+}
