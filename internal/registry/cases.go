@@ -32,6 +32,7 @@ type EvidenceEntry struct {
 	AuthorityCode string   `json:"authority_code"`
 	AuthorityName string   `json:"authority_name"`
 	Approval      string   `json:"approval,omitempty"`
+	Address       string   `json:"address,omitempty"`
 }
 
 // province is the province of an authority: positions 3-4 of its code.
@@ -129,7 +130,7 @@ func (s *Service) build(_ context.Context, raw []rawFinding, regs []store.Regist
 			}
 			ev.Registrations = append(ev.Registrations, EvidenceEntry{USCC: g.USCC, Name: g.Name, FormerNames: g.FormerNames,
 				LegalRep: g.LegalRep, Status: g.Status, Founded: g.Founded, AuthorityCode: g.AuthorityCode,
-				AuthorityName: g.AuthorityName, Approval: g.Approval})
+				AuthorityName: g.AuthorityName, Approval: g.Approval, Address: g.Address})
 		}
 		b, err := json.Marshal(ev)
 		if err != nil {

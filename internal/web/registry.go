@@ -452,7 +452,17 @@ func (s *Server) registryFigures(w http.ResponseWriter, r *http.Request) {
 	pct := func(d int) func(float64) string {
 		return func(x float64) string { return strconv.FormatFloat(x, 'f', d, 64) + "%" }
 	}
-	v.ErrorChart = lineChart("重错码率（月末未纠正的问题数 ÷ 赋码登记数）", f.Months, errSeries, 0, hi*1.2, pct(3))
+	// As many decimals as the scale needs, so that the labels fit the axis.
+	decimals := 3
+	switch {
+	case hi >= 10:
+		decimals = 0
+	case hi >= 1:
+		decimals = 1
+	case hi >= 0.1:
+		decimals = 2
+	}
+	v.ErrorChart = lineChart("重错码率（月末未纠正的问题数 ÷ 赋码登记数）", f.Months, errSeries, 0, hi*1.2, pct(decimals))
 	v.FixChart = lineChart("纠正率（已纠正或纳入白名单 ÷ 发现的问题数）", f.Months,
 		series(lines, func(pt registry.Point) (float64, bool) { return 100 * pt.FixRate.Value(), pt.FixRate.Den > 0 }), 0, 100, pct(0))
 	if everything {
