@@ -50,6 +50,12 @@ const (
 	// list of matters, the inspector pool, tasks and draws).
 	SupervisionManage Action = "supervision.manage"
 	InspectionRecord  Action = "inspection.record" // enter the results of a department's 双随机 inspections
+	// MarketOperate: run the intermediary-service marketplace (中介超市运维机构):
+	// review agencies' applications and changes, review and publish
+	// projects, exit agencies, re-run a failed selection.
+	MarketOperate Action = "market.operate"
+	MarketBuy     Action = "market.buy"     // file projects as their owner (项目业主), confirm selections, rate services
+	MarketCatalog Action = "market.catalog" // keep the industry's intermediary-service items (行业主管部门)
 	// RegistryRead: the code cases (重错码) of the authorities in scope and
 	// the 重错码率/纠正率 figures.
 	RegistryRead Action = "registry.read"
@@ -65,6 +71,7 @@ var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, Share
 	RepairReview, CommitmentManage, CheckRun, CheckRead, SupervisionManage, InspectionRecord, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
 	ReturnManage, LedgerManage, QualityRead,
 	IntegrityRead, IntegrityFeedback, IntegrityManage,
+	MarketOperate, MarketBuy, MarketCatalog,
 	RegistryRead, RegistryCorrect, RegistryDecide}
 
 // Scope says which resources a grant reaches.
@@ -416,6 +423,7 @@ var actionLabels = map[Action]string{
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
+	MarketOperate: "运维网上中介服务超市（入驻核查、采购信息审查、清退）", MarketBuy: "作为项目业主选取中介机构、确认结果、评价服务", MarketCatalog: "维护本行业中介服务事项清单",
 	RegistryRead: "查看重错码案件和重错码率、纠正率", RegistryCorrect: "重错码纠错（更正、注销、删除代码，申请白名单）", RegistryDecide: "审核白名单申请（省代码中心）",
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
+	"github.com/xinyong/xinyong/internal/market"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -105,6 +106,8 @@ type Options struct {
 	// Inspections runs graded supervision and 双随机 inspections (nil:
 	// none).
 	Inspections *inspection.Service
+	// Market runs the intermediary-service marketplace (nil: none).
+	Market *market.Service
 	// Registry is the registration database and code correction (nil: none).
 	Registry *registry.Service
 }
@@ -210,6 +213,7 @@ func New(o Options) (*Server, error) {
 	s.registerQuality(mux)
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
+	s.registerMarket(mux)
 	s.registerRegistry(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
