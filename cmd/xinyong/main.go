@@ -59,6 +59,7 @@ func commands() []command {
 		{"inspect", "双随机抽查 (random inspections: inspect redraw TASK | inspect list)", runInspect},
 		{"market", "网上中介服务超市 (intermediary marketplace: market verify-draw FILE)", runMarket},
 		{"stats", "统计 (statistics: stats intake)", runStats},
+		{"registry", "主体登记库和重错码纠错 (registration database and code correction: registry sync | scan | cases | notice | returns)", runRegistry},
 		{"integrity", "政务诚信监测 (government-integrity monitoring: integrity score | model | scope)", runIntegrity},
 		{"org", "机构 (organisations: org list | add | disable | enable)", runOrg},
 		{"user", "账户 (accounts: user list | add | passwd | disable | enable)", runUser},

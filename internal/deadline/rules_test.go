@@ -47,6 +47,7 @@ func TestDefault(t *testing.T) {
 		{"market.contract", "服务合同上传备案", 2, "第二十三条（六）", false},
 		{"market.rate", "业主服务评价", 3, "第二十三条（七）", false},
 		{"market.dishonesty", "中介机构失信信息公示", 2, "第三十条", false},
+		{"registry.fix", "重错码纠错", 10, "平台默认", true},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -113,7 +114,7 @@ func TestParseValid(t *testing.T) {
 	m := Default().Merge(r)
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
 		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "market.agency_check", "market.agency_change", "market.project_review", "market.confirm", "market.contact",
-		"market.contract", "market.rate", "market.dishonesty", "rectify.recheck_2"}
+		"market.contract", "market.rate", "market.dishonesty", "registry.fix", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}

@@ -58,6 +58,7 @@ type Store interface {
 	InspectionStore
 	MarketStore
 	ExchangeStore
+	RegistryStore
 }
 
 // SubjectStore keeps the subject registry.

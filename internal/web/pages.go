@@ -41,7 +41,7 @@ func newPages(siteName string) (*pages, error) {
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
 		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
-		"exchange"} {
+		"exchange", "registry", "registrycase", "registryfigures"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -70,6 +70,7 @@ type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
 	Exchange                                                                        bool
+	Registry                                                                        bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -109,7 +110,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				Integrity: s.opts.Integrity != nil && (s.opts.Authorizer.Can(pg.User, auth.IntegrityManage, own) ||
 					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own)),
 				Supervision: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.SupervisionManage, own),
-				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own)}
+				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own),
+				Registry:    s.opts.Registry != nil && s.opts.Authorizer.Can(pg.User, auth.RegistryRead, own)}
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

@@ -33,6 +33,7 @@ import (
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/registry"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
@@ -112,6 +113,8 @@ type Options struct {
 	Inspections *inspection.Service
 	// Market runs the intermediary-service marketplace (nil: none).
 	Market *market.Service
+	// Registry is the registration database and code correction (nil: none).
+	Registry *registry.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -217,6 +220,7 @@ func New(o Options) (*Server, error) {
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
 	s.registerMarket(mux)
+	s.registerRegistry(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.replicaReads(s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux))))))))))
