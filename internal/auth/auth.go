@@ -50,13 +50,25 @@ const (
 	// list of matters, the inspector pool, tasks and draws).
 	SupervisionManage Action = "supervision.manage"
 	InspectionRecord  Action = "inspection.record" // enter the results of a department's 双随机 inspections
+	// HiringRequest: a unit asks for the credit records of its hiring
+	// candidates (789号) and handles their objections; HiringAnswer: the
+	// credit office of the level the routing rules give answers, reviews a
+	// hit a second time and forwards objections.
+	HiringRequest Action = "hiring.request"
+	HiringAnswer  Action = "hiring.answer"
+	// GrantManage: a firm authorises a lender to read named data groups
+	// (信易贷 授权) and revokes it; LenderRead: a lender reads the firms
+	// that authorised it, within their grants, and reports its outcomes.
+	GrantManage Action = "grant.manage"
+	LenderRead  Action = "lender.read"
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
 	RepairReview, CommitmentManage, CheckRun, CheckRead, SupervisionManage, InspectionRecord, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
 	ReturnManage, LedgerManage, QualityRead,
-	IntegrityRead, IntegrityFeedback, IntegrityManage}
+	IntegrityRead, IntegrityFeedback, IntegrityManage,
+	HiringRequest, HiringAnswer, GrantManage, LenderRead}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -403,6 +415,8 @@ var actionLabels = map[Action]string{
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
+	HiringRequest: "提出招录人选信用记录查询申请、转报异议", HiringAnswer: "办理招录人选信用记录查询（核查、复审、答复、异议复核）",
+	GrantManage: "授权金融机构查询本企业信息（信易贷）", LenderRead: "在企业授权范围内查询企业信息、反馈融资结果（信易贷）",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

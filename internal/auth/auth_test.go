@@ -54,6 +54,10 @@ var principals = map[string]Principal{
 	"inspectorA":      {Kind: UserKind, ID: 17, Org: deptA, Roles: []string{RoleInspector}},
 	"supervisorCityA": {Kind: UserKind, ID: 18, Org: cityA, Roles: []string{RoleSupervisor}},
 	"clientInspect":   {Kind: Client, ID: 5, Org: deptA, Scopes: []string{"inspections:manage", "inspections:record"}},
+	"hirerA":          {Kind: UserKind, ID: 50, Org: deptA, Roles: []string{"hirer"}},
+	"hiringOffCityA":  {Kind: UserKind, ID: 51, Org: cityA, Roles: []string{"hiringoffice"}},
+	"lenderA":         {Kind: UserKind, ID: 52, Org: deptA, Roles: []string{"lender"}},
+	"clientLender":    {Kind: Client, ID: 53, Org: deptA, Scopes: []string{"lenders:read", "hiring:request"}},
 }
 
 var resources = map[string]Resource{
@@ -117,6 +121,15 @@ var allowed = func() map[string]bool {
 	add("supervisorCityA", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk", "rCounty", "rCityA") // its city and counties, not 宝鸡
 	add("supervisorCityA", []Action{SharedRead}, all...)
 	add("clientInspect", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk")
+	// Hiring checks: the unit asks for its own; the city's credit office
+	// answers for its city and counties. A firm grants lenders (its own
+	// subject only); a lender reads within its organisation (the grant is
+	// checked by package lending).
+	add("subject42", []Action{GrantManage}, "rA", "rAxk")
+	add("hirerA", []Action{HiringRequest}, "rA", "rAxk")
+	add("hiringOffCityA", []Action{HiringAnswer}, "rA", "rAxk", "rCounty", "rCityA")
+	add("lenderA", []Action{LenderRead}, "rA", "rAxk")
+	add("clientLender", []Action{LenderRead, HiringRequest}, "rA", "rAxk")
 	return m
 }()
 

@@ -39,6 +39,13 @@ func TestDefault(t *testing.T) {
 		{"repair.sync", "修复结果同步", 3, "第58号", false},
 		{"repair.recheck", "信用修复抽查复核", 10, "平台默认", true},
 		{"return.fix", "退回信息补正", 5, "平台默认", true},
+		{"hiring.answer", "招录人选信用记录查询答复", 3, "789号", false},
+		{"hiring.object", "被查询人提出异议", 3, "789号", false},
+		{"hiring.forward", "申请单位转报异议", 3, "789号", false},
+		{"hiring.apply", "申请国家异议复核", 3, "789号", false},
+		{"hiring.national", "国家中心异议复核", 3, "平台默认", true},
+		{"hiring.result", "书面告知申请单位复核结果", 3, "789号", false},
+		{"hiring.notify", "申请单位告知被查询人", 3, "789号", false},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -104,7 +111,8 @@ func TestParseValid(t *testing.T) {
 	// rectify.recheck_2 is added at the end, Default is unchanged.
 	m := Default().Merge(r)
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
-		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "rectify.recheck_2"}
+		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix",
+		"hiring.answer", "hiring.object", "hiring.forward", "hiring.apply", "hiring.national", "hiring.result", "hiring.notify", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}
@@ -125,7 +133,7 @@ func TestParseValid(t *testing.T) {
 	if got := keysOf(none.Merge(r)); !slices.Equal(got, keysOf(r)) {
 		t.Errorf("nil.Merge = %v", got)
 	}
-	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:10]) {
+	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:len(wantKeys)-1]) {
 		t.Errorf("Merge(nil) = %v", got)
 	}
 	if _, ok := none.Step("repair.decide"); ok || len(none.Steps()) != 0 {
