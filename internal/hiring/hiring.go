@@ -217,12 +217,12 @@ type Review struct {
 
 // Objection is a candidate's objection and its chain.
 type Objection struct {
-	Candidate int     `json:"candidate"` // index of the candidate
-	Reason    string  `json:"reason"`
-	Level     string  `json:"level"` // the chain followed (the answer's level)
-	Steps     []Step  `json:"steps"`
-	Outcome   string  `json:"outcome,omitempty"` // 维持原查询结果 / 更正查询结果
-	Closed    bool    `json:"closed,omitempty"`
+	Candidate int    `json:"candidate"` // index of the candidate
+	Reason    string `json:"reason"`
+	Level     string `json:"level"` // the chain followed (the answer's level)
+	Steps     []Step `json:"steps"`
+	Outcome   string `json:"outcome,omitempty"` // 维持原查询结果 / 更正查询结果
+	Closed    bool   `json:"closed,omitempty"`
 }
 
 // Step is one step of an objection chain: its owner, its timer and what

@@ -69,13 +69,13 @@ func TestResultSeriousListsInForce(t *testing.T) {
 	day := calendar.Date{Year: 2026, Month: 6, Day: 1}
 	d := func(y, m, dd int) calendar.Date { return calendar.Date{Year: y, Month: timeMonth(m), Day: dd} }
 	entries := []lists.Entry{
-		{Type: typ("abnormal"), DecisionDate: d(2026, 1, 1), Facts: "未按期公示年度报告"},          // not a 联合惩戒对象 list
-		{Type: typ("watch"), DecisionDate: d(2026, 1, 1)},                                  // neither
-		{Type: typ("tax_a"), DecisionDate: d(2026, 1, 1)},                                  // a red list
-		{Type: typ("samr_serious"), DecisionDate: d(2020, 1, 1), ValidTo: d(2023, 1, 1)},  // expired
-		{Type: typ("safety_serious"), DecisionDate: d(2026, 1, 1), Revoked: true},          // revoked
+		{Type: typ("abnormal"), DecisionDate: d(2026, 1, 1), Facts: "未按期公示年度报告"},                            // not a 联合惩戒对象 list
+		{Type: typ("watch"), DecisionDate: d(2026, 1, 1)},                                                   // neither
+		{Type: typ("tax_a"), DecisionDate: d(2026, 1, 1)},                                                   // a red list
+		{Type: typ("samr_serious"), DecisionDate: d(2020, 1, 1), ValidTo: d(2023, 1, 1)},                    // expired
+		{Type: typ("safety_serious"), DecisionDate: d(2026, 1, 1), Revoked: true},                           // revoked
 		{Type: typ("court_debtor"), DecisionDate: d(2026, 2, 1), DecisionNo: "（2026）陕01执1号", Facts: "拒不履行"}, // in force
-		{Type: typ("court_debtor"), DecisionDate: d(2026, 3, 1)},                           // the same list twice: once
+		{Type: typ("court_debtor"), DecisionDate: d(2026, 3, 1)},                                            // the same list twice: once
 	}
 	target, names := Result(entries, day)
 	if !target || len(names) != 1 || names[0].String() != "失信被执行人" {
