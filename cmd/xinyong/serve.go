@@ -140,6 +140,10 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	// Risk alerts of new serious integrity events, and the monthly run on
 	// the first working day of a month.
 	go integ.Follow(ctx, c.IntegrityEvery)
+	hire, err := app.Hiring(c, s, cat, authz, keys, clock)
+	if err != nil {
+		return err
+	}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
@@ -150,6 +154,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Integrity:   integ,
 		Evaluation:  ev,
 		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
+		Hiring:      hire,
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,

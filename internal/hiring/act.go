@@ -357,6 +357,12 @@ func (s *Service) rules() *deadline.Rules {
 	return deadline.Default()
 }
 
+// StepName names a deadline step.
+func (s *Service) StepName(key string) string {
+	st, _ := s.rules().Step(key)
+	return st.Name
+}
+
 // Track is where a request stands at now: the answer's timer and every
 // objection step started, each with who must act and whether it is late.
 func (s *Service) Track(v View, now time.Time) []TimerView {

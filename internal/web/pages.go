@@ -39,7 +39,8 @@ func newPages(siteName string) (*pages, error) {
 		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify",
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
-		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup"} {
+		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
+		"hiring", "hiringform", "hiringcase", "hiringreply"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -67,6 +68,7 @@ type page struct {
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
+	Hiring, Lending                                                                 bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -106,6 +108,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own)),
 				Supervision: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.SupervisionManage, own),
 				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own)}
+			pg.Nav.Hiring = s.opts.Hiring != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.HiringRequest, own) || s.opts.Authorizer.Can(pg.User, auth.HiringAnswer, own))
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

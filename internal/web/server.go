@@ -25,6 +25,7 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/hiring"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/integrity"
@@ -104,6 +105,8 @@ type Options struct {
 	// Inspections runs graded supervision and 双随机 inspections (nil:
 	// none).
 	Inspections *inspection.Service
+	// Hiring answers hiring checks (789号) (nil: none).
+	Hiring *hiring.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -207,6 +210,7 @@ func New(o Options) (*Server, error) {
 	s.registerQuality(mux)
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
+	s.registerHiring(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))
