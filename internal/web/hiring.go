@@ -560,4 +560,3 @@ func (s *Server) registerHiringAPI() {
 		return &HiringOutput{Body: s.hiringCase(v, p)}, nil
 	})
 }
-
