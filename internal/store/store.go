@@ -57,6 +57,7 @@ type Store interface {
 	EvaluationStore
 	InspectionStore
 	HiringStore
+	LendingStore
 }
 
 // SubjectStore keeps the subject registry.
