@@ -40,6 +40,8 @@ var fieldKeys = [...]string{
 	"inspection_item", "inspection_result",
 	"item", "nature", "event_date", "description", "channel", "rectified_on", "honour_level", "evidence", "reported_on",
 	"inspection_task_no", "inspection_task", "inspection_findings", "inspectors",
+	"period_end", "tax_paid", "arrears", "tax_grade", "insured_count", "contribution", "utility", "amount_due", "amount_paid",
+	"overdue_months",
 }
 
 // fieldKeyIndex maps a key to its byte in the encoding.
