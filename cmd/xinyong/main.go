@@ -58,6 +58,7 @@ func commands() []command {
 		{"evaluate", "公共信用综合评价 (public credit evaluation: evaluate | evaluate show CODE | evaluate model)", runEvaluate},
 		{"inspect", "双随机抽查 (random inspections: inspect redraw TASK | inspect list)", runInspect},
 		{"stats", "统计 (statistics: stats intake)", runStats},
+		{"lender", "信易贷金融机构 (lenders: lender list | add ORG --kind K)", runLender},
 		{"hiring", "招录人选信用记录查询 (hiring checks, 789号: hiring erase)", runHiring},
 		{"integrity", "政务诚信监测 (government-integrity monitoring: integrity score | model | scope)", runIntegrity},
 		{"org", "机构 (organisations: org list | add | disable | enable)", runOrg},

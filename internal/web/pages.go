@@ -40,7 +40,7 @@ func newPages(siteName string) (*pages, error) {
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
-		"hiring", "hiringform", "hiringcase", "hiringreply"} {
+		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -108,6 +108,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own)),
 				Supervision: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.SupervisionManage, own),
 				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own)}
+			pg.Nav.Lending = s.opts.Lending != nil && (pg.User.SubjectID != 0 && s.opts.Authorizer.Can(pg.User, auth.GrantManage, auth.Resource{SubjectID: pg.User.SubjectID}) ||
+				s.opts.Authorizer.Can(pg.User, auth.LenderRead, own))
 			pg.Nav.Hiring = s.opts.Hiring != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.HiringRequest, own) || s.opts.Authorizer.Can(pg.User, auth.HiringAnswer, own))
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
+	"github.com/xinyong/xinyong/internal/lending"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -107,6 +108,8 @@ type Options struct {
 	Inspections *inspection.Service
 	// Hiring answers hiring checks (789号) (nil: none).
 	Hiring *hiring.Service
+	// Lending is 信易贷: firms' grants to lenders and lenders' reads (nil: none).
+	Lending *lending.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -211,6 +214,7 @@ func New(o Options) (*Server, error) {
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
 	s.registerHiring(mux)
+	s.registerLending(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))
