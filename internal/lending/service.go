@@ -341,17 +341,17 @@ type DataField struct {
 
 // DataRow is one record of a granted group.
 type DataRow struct {
-	Kind     string  `json:"kind"`
-	KindName string  `json:"kind_name"`
-	Period   string  `json:"period" doc:"所属期止."`
+	Kind     string      `json:"kind"`
+	KindName string      `json:"kind_name"`
+	Period   string      `json:"period" doc:"所属期止."`
 	Fields   []DataField `json:"fields"`
 }
 
 // DataGroup is a granted group and its records.
 type DataGroup struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-	Rows []DataRow  `json:"rows"`
+	Code string    `json:"code"`
+	Name string    `json:"name"`
+	Rows []DataRow `json:"rows"`
 }
 
 // PublicSection is a section of the public credit file.

@@ -472,5 +472,3 @@ func (s *Server) registerLendingAPI() {
 		return &LendingStatsOutput{Body: st}, nil
 	})
 }
-
-
