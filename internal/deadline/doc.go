@@ -136,6 +136,11 @@
 //   - repair.recheck 信用修复抽查复核: 10, 平台默认;
 //   - return.fix 退回信息补正: 5, 平台默认 (a department corrects and sends
 //     again a row intake returned to it; no text names a number of days).
+//   - hiring.answer, hiring.object, hiring.forward, hiring.apply,
+//     hiring.result, hiring.notify: 3 each, 陕发改财金〔2021〕789号 (the
+//     answer to a hiring check and each step of an objection to it);
+//     hiring.national 国家中心异议复核: 3, 平台默认 (the text gives the
+//     national centre no limit).
 //
 // All have RemindDays 1 and EscalateEvery 2, platform defaults. Shanghai's
 // regulation is the only provincial rule with exact objection deadlines the
