@@ -40,6 +40,9 @@ func TestLendingEndToEnd(t *testing.T) {
 			created := regexp.MustCompile(`created organisation (\d+)`)
 			passwordRe := regexp.MustCompile(`password \(shown once\): (\S+)`)
 			cmd("migrate")
+			if out := cmd("hiring", "erase", "--keep-days", "1"); !strings.Contains(out, "erased the personal data of 0 hiring check(s)") {
+				t.Errorf("hiring erase: %s", out)
+			}
 			bank := created.FindStringSubmatch(cmd("org", "add", "--kind", "dept", "--name", "某商业银行西安分行", "--uscc", storetest.USCC("91", "610100", 501), "--region", "610100"))[1]
 			if out := cmd("lender", "add", bank, "--kind", "银行"); !strings.Contains(out, "registered organisation "+bank) {
 				t.Fatalf("lender add: %s", out)

@@ -19,6 +19,7 @@ import (
 	"github.com/xinyong/xinyong/internal/lists"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/storetest"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // testClock is a settable clock for deadline tests.
@@ -200,5 +201,54 @@ func TestHiringAPI(t *testing.T) {
 		if b, _ := json.Marshal(e); strings.Contains(string(b), env.debtorID) || strings.Contains(string(b), env.plainID) {
 			t.Errorf("an ID number in the audit trail: %+v", e)
 		}
+	}
+	// A request without hits: no second review; the extension's reason
+	// reaches the unit; closed, then erased after the retention period.
+	clean := `{"kind":"自主招聘","doc_no":"西组函〔2026〕9号","title":"关于商请查询的函","matter":"","contact":"王","phone":"029",
+		"candidates":[{"name":"李清白","id_number":"` + env.plainID + `","post":"科员"}]}`
+	code, m = post(hirer, "/api/v1/hiring-checks", clean)
+	if code != http.StatusCreated || m["level"] != "city" || m["responder"] != "西安市" {
+		t.Fatalf("自主招聘 of a city unit is answered by the city: %d %v", code, m)
+	}
+	id2 := int64(m["id"].(float64))
+	if code, _ = post(off1, "/api/v1/hiring-checks/"+itoa(id2)+"/actions", `{"action":"check","rev":1}`); code != http.StatusOK {
+		t.Errorf("the province's office answers for the city: %d", code)
+	}
+	code, m = post(off1, "/api/v1/hiring-checks/"+itoa(id2)+"/actions", `{"action":"extend","rev":2,"days":2,"note":"系统维护"}`)
+	if code != http.StatusOK || m["due"] != "2026-11-09" || m["state"] != "ready" {
+		t.Fatalf("extend: %d %v", code, m)
+	}
+	if _, body := hirer.get("/hiring-checks/" + itoa(id2)); !strings.Contains(body, "已延期2个工作日") || !strings.Contains(body, "系统维护") {
+		t.Errorf("the unit does not see the extension:\n%s", body)
+	}
+	if code, m = post(off1, "/api/v1/hiring-checks/"+itoa(id2)+"/actions", `{"action":"send","rev":3}`); code != http.StatusOK || m["state"] != "replied" {
+		t.Fatalf("send without a hit: %d %v", code, m)
+	}
+	env.clock.Set(env.clock.Now().AddDate(2, 0, 1))
+	if n, err := env.opts.Hiring.Erase(context.Background(), hiring.DefaultRetention); err != nil || n != 1 {
+		t.Fatalf("erase: %d %v", n, err)
+	}
+	_, body = hirer.get("/api/v1/hiring-checks/" + itoa(id2))
+	if !strings.Contains(body, `"erased":true`) || strings.Contains(body, "李清白") || strings.Contains(body, env.plainID) {
+		t.Errorf("after erasure: %s", body)
+	}
+	if _, body := hirer.get("/api/v1/hiring-checks/" + itoa(id)); !strings.Contains(body, "李清白") {
+		t.Error("the open request was erased too")
+	}
+}
+
+func TestParseList(t *testing.T) {
+	typed := "姓名,身份证号,岗位\n张三，610113199001010510，综合岗\n李四 610103199202020528 科员 一级\n\n"
+	got, err := hiring.ParseList(strings.NewReader(typed))
+	if err != nil || len(got) != 2 || got[0] != (hiring.Nominee{Name: "张三", IDNumber: "610113199001010510", Post: "综合岗"}) ||
+		got[1].Post != "科员 一级" {
+		t.Errorf("typed: %+v %v", got, err)
+	}
+	gbk, _ := simplifiedchinese.GB18030.NewEncoder().String("姓名,身份证号,岗位\r\n王五,610104199303030537,司机\r\n")
+	if got, err := hiring.ParseList(strings.NewReader(gbk)); err != nil || len(got) != 1 || got[0].Name != "王五" || got[0].Post != "司机" {
+		t.Errorf("GB18030 CSV: %+v %v", got, err)
+	}
+	if got, err := hiring.ParseList(strings.NewReader("")); err != nil || len(got) != 0 {
+		t.Errorf("empty: %+v %v", got, err)
 	}
 }
