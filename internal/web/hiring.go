@@ -13,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/hiring"
+	"github.com/xinyong/xinyong/internal/report"
 )
 
 // Hiring-check pages and API (陕发改财金〔2021〕789号, package hiring): the
@@ -32,6 +33,7 @@ func (s *Server) registerHiring(mux *http.ServeMux) {
 	mux.HandleFunc("GET /hiring-checks/{id}", s.hiringPage)
 	mux.HandleFunc("POST /hiring-checks/{id}", s.hiringAct)
 	mux.HandleFunc("GET /hiring-checks/{id}/reply", s.hiringReply)
+	mux.HandleFunc("GET /hiring-checks/{id}/reply.pdf", s.hiringReplyPDF)
 }
 
 // hiringRow is a request in a list.
@@ -290,6 +292,50 @@ func (s *Server) hiringReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "hiringreply", v.Reply.No, v.Reply)
+}
+
+// replyLetter lays the reply out as a letter: from the reply alone, so
+// that the PDF can hold nothing the reply cannot.
+func replyLetter(r hiring.Reply, site string, issued time.Time) report.Letter {
+	l := report.Letter{Number: r.No, Title: "关于" + r.Kind + "人选社会信用记录查询核实结果的函", Site: site, Issued: issued, To: r.Unit,
+		Paragraphs: []string{"你单位《" + r.RequestNo + "》收悉。经查询，现将" + strconv.Itoa(len(r.Lines)) +
+			"名人选的查询核实结果反馈如下（仅反馈是否为失信联合惩戒对象及所在名单，不含其他信用信息）："},
+		After: []string{"被查询对象对查询结果有异议的，可自获知结果之日起3个工作日内向你单位提出异议申请。"},
+		From:  r.Office, Date: r.Date}
+	for _, line := range r.Lines {
+		target, names := "否", "—"
+		if line.Target {
+			target = "是"
+			var ns []string
+			for _, n := range line.Lists {
+				ns = append(ns, n.String())
+			}
+			names = strings.Join(ns, "、")
+		}
+		l.Items = append(l.Items, report.Item{Title: line.Name, Fields: []report.Field{{Label: "身份证号", Value: line.IDNumber},
+			{Label: "岗位", Value: line.Post}, {Label: "是否为失信联合惩戒对象", Value: target}, {Label: "所在名单", Value: names}}})
+	}
+	return l
+}
+
+func (s *Server) hiringReplyPDF(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.hiringView(w, r)
+	if !ok {
+		return
+	}
+	if v.Reply == nil {
+		s.pageError(w, r, fault.New(fault.NotFound, "尚未答复"))
+		return
+	}
+	b, err := report.RenderLetter(replyLetter(*v.Reply, s.pages.siteName, v.Flow.SentAt))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="reply-`+strconv.FormatInt(v.C.ID, 10)+`.pdf"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
 }
 
 // API.

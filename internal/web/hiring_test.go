@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -178,6 +181,26 @@ func TestHiringAPI(t *testing.T) {
 		`{"id_number":"` + env.plainID + `","index":2,"lists":[],"name":"李清白","post":"科员","target":false}]`
 	if !strings.Contains(string(reply), want) || strings.Contains(string(reply), "执777号") || strings.Contains(string(reply), "五十万元") {
 		t.Errorf("reply: %s", reply)
+	}
+	// The reply as PDF: the same fact, nothing else.
+	code, pdf := hirer.get("/hiring-checks/" + itoa(id) + "/reply.pdf")
+	if code != http.StatusOK || !strings.HasPrefix(pdf, "%PDF-") {
+		t.Fatalf("reply PDF: %d %.40q", code, pdf)
+	}
+	if pdftotext, err := exec.LookPath("pdftotext"); err == nil {
+		file := filepath.Join(t.TempDir(), "reply.pdf")
+		os.WriteFile(file, []byte(pdf), 0o600)
+		out, err := exec.Command(pdftotext, "-raw", file, "-").Output()
+		text := strings.Join(strings.Fields(string(out)), "")
+		if err != nil || !strings.Contains(text, "信用查复〔2026〕1号") || !strings.Contains(text, "失信被执行人") || !strings.Contains(text, "李清白") ||
+			!strings.Contains(text, env.debtorID) || strings.Contains(text, "执777号") || strings.Contains(text, "五十万元") || !strings.Contains(text, "陕西省") {
+			t.Errorf("reply PDF text (%v):\n%s", err, out)
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("pdftotext not installed")
+	}
+	if code, _ := cand.get("/hiring-checks/" + itoa(id) + "/reply.pdf"); code != http.StatusOK {
+		t.Errorf("the candidate's reply PDF: %d", code)
 	}
 	// The candidate: own line only, masked; objects.
 	_, body := cand.get("/api/v1/hiring-checks/" + itoa(id))
