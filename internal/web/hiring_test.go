@@ -275,3 +275,31 @@ func TestParseList(t *testing.T) {
 		t.Errorf("empty: %+v %v", got, err)
 	}
 }
+
+// TestHiringFormUpload: the candidate list uploaded as a file; a bad row
+// is named (row, field, reason) and nothing is filed; the corrected file
+// is filed.
+func TestHiringFormUpload(t *testing.T) {
+	t.Parallel()
+	env := newHiringEnv(t)
+	hirer := env.as(t, "hirer")
+	fields := map[string]string{"kind": "事业单位统一招聘", "doc_no": "西人社函〔2026〕3号", "title": "关于商请查询事业单位招聘人选社会信用记录的函",
+		"contact": "赵", "phone": "029-1"}
+	bad := "姓名,身份证号,岗位\n张失信," + env.debtorID + ",教师\n李清白,610103199202020529,教师\n"
+	code, page := hirer.postFile("/hiring-checks", "/hiring-checks/new", fields, "名单.csv", []byte(bad))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "名单第2行身份证号：") {
+		t.Fatalf("bad row: %d\n%s", code, page)
+	}
+	if vs, _ := env.s.ListHiringChecks(context.Background(), store.HiringFilter{}); len(vs) != 0 {
+		t.Errorf("a request was filed: %d", len(vs))
+	}
+	good := strings.Replace(bad, "610103199202020529", env.plainID, 1)
+	code, page = hirer.postFile("/hiring-checks", "/hiring-checks/new", fields, "名单.csv", []byte(good))
+	if code != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", code, page)
+	}
+	_, page = hirer.get("/hiring-checks")
+	if !strings.Contains(page, "西人社函〔2026〕3号") || !strings.Contains(page, "事业单位统一招聘") {
+		t.Errorf("list:\n%s", page)
+	}
+}
