@@ -79,6 +79,25 @@ func testHiringChecks(t *testing.T, h Harness) {
 			t.Errorf("list %+v: %d %v", f, len(l), err)
 		}
 	}
+	// Key rotation re-encrypts the candidates' names and ID numbers.
+	for _, col := range store.EncryptedColumns {
+		if col.Table != "hiring_candidates" {
+			continue
+		}
+		ks, ok := h.Store.(store.KeyStore)
+		if !ok {
+			t.Fatal("the driver is no KeyStore")
+		}
+		_, read, rewritten, err := ks.ReencryptBatch(ctx, col, nil, 10, func(b []byte) ([]byte, error) { return k.Reencrypt(b) })
+		if err != nil || read != 2 {
+			t.Errorf("re-encrypt %s: %d read, %d rewritten, %v", col.Column, read, rewritten, err)
+		}
+	}
+	if again, _ := h.Store.GetHiringCheck(ctx, c.ID); len(again.Candidates) == 2 {
+		if n, err := k.Decrypt(again.Candidates[0].IDEnc); err != nil || n != id1 {
+			t.Errorf("after re-encryption: %q %v", n, err)
+		}
+	}
 	// Erasure: nothing closed before the day before; then the request.
 	if n, err := h.Store.EraseHiringData(ctx, closed, auth.AuditEntry{Actor: "system:test", Action: "hiring", Outcome: "erase"}); err != nil || n != 0 {
 		t.Errorf("erase before closing: %d %v", n, err)
