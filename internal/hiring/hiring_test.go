@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,3 +124,14 @@ func TestDefaultRouting(t *testing.T) {
 }
 
 func timeMonth(m int) time.Month { return time.Month(m) }
+
+func TestInvalidMessageBounded(t *testing.T) {
+	var e Invalid
+	for i := 1; i <= 25; i++ {
+		e.Errs = append(e.Errs, FieldError{Field: "身份证号", Row: i, Reason: "不是有效的18位公民身份号码"})
+	}
+	msg := e.Error()
+	if !strings.HasPrefix(msg, "名单第1行身份证号：") || !strings.Contains(msg, "名单第20行") || strings.Contains(msg, "名单第21行") || !strings.HasSuffix(msg, "等，共25处问题") {
+		t.Errorf("message: %s", msg)
+	}
+}

@@ -84,12 +84,20 @@ type FieldError struct {
 	Reason string `json:"reason"`
 }
 
+// maxListed bounds the problems an error message lists (the page and
+// Errs have them all).
+const maxListed = 20
+
 // Invalid is a request with problems.
 type Invalid struct{ Errs []FieldError }
 
 func (e *Invalid) Error() string {
 	var b []string
-	for _, f := range e.Errs {
+	for i, f := range e.Errs {
+		if i == maxListed {
+			b = append(b, fmt.Sprintf("等，共%d处问题", len(e.Errs)))
+			break
+		}
 		if f.Row > 0 {
 			b = append(b, fmt.Sprintf("名单第%d行%s：%s", f.Row, f.Field, f.Reason))
 		} else {
