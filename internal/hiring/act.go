@@ -169,8 +169,10 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, a Action)
 		event(fmt.Sprintf("延期%d个工作日至%s，理由：%s（已告知查询申请单位）", a.Days, f.Answer.Due, a.Note))
 		audits[0].Detail = fmt.Sprintf("延期%d个工作日", a.Days)
 	case ActObject:
-		if !v.Has(RoleCandidate) {
-			return View{}, refused("仅被查询人本人可对查询结果提出异议")
+		// The candidate objects; or the unit registers an objection a
+		// candidate handed it (on paper), naming the candidate.
+		if !v.Has(RoleCandidate) && !v.Has(RoleUnit) {
+			return View{}, refused("仅被查询人本人或查询申请单位（代为登记）可提出异议")
 		}
 		if c.State != StateReplied {
 			return View{}, refused("尚未答复，不能提出异议")
@@ -180,9 +182,12 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, a Action)
 		}
 		idx := 0
 		for _, k := range c.Candidates {
-			if k.SubjectID == p.SubjectID {
+			if v.Has(RoleCandidate) && k.SubjectID == p.SubjectID || !v.Has(RoleCandidate) && k.Index == a.Candidate {
 				idx = k.Index
 			}
+		}
+		if idx == 0 {
+			return View{}, fault.New(fault.Invalid, "请指明提出异议的人选（candidate）", fault.Field{Field: "body.candidate", Reason: "不是本申请的人选"})
 		}
 		for _, o := range f.Objections {
 			if o.Candidate == idx && !o.Closed {
@@ -201,8 +206,12 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, a Action)
 		}
 		f.Objections = append(f.Objections, o)
 		c.ClosedAt = time.Time{}
-		event("第" + strconv.Itoa(idx) + "名人选提出异议")
-		audits[0].SubjectID = p.SubjectID
+		if v.Has(RoleCandidate) {
+			event("第" + strconv.Itoa(idx) + "名人选提出异议")
+		} else {
+			event("查询申请单位代为登记第" + strconv.Itoa(idx) + "名人选的异议")
+		}
+		audits[0].SubjectID = c.Candidates[idx-1].SubjectID
 	case ActForward, ActApply, ActNational, ActResult, ActNotify:
 		oi := -1
 		for i, o := range f.Objections {

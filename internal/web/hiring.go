@@ -230,6 +230,9 @@ func hiringCan(v hiring.View, p auth.Principal) []string {
 			out = append(out, hiring.ActSend, hiring.ActExtend)
 		}
 	}
+	if v.Has(hiring.RoleUnit) && v.C.State == hiring.StateReplied && !v.Erased {
+		out = append(out, "register")
+	}
 	if v.Has(hiring.RoleCandidate) && v.C.State == hiring.StateReplied {
 		open := false
 		for _, o := range v.Flow.Objections {

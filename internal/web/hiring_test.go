@@ -210,6 +210,17 @@ func TestHiringAPI(t *testing.T) {
 	if code, m = act(cand, `{"action":"object","rev":4,"note":"已履行完毕"}`); code != http.StatusOK || len(m["objections"].([]any)) != 1 {
 		t.Fatalf("object: %d %v", code, m)
 	}
+	// The unit registers a paper objection of the second candidate; not
+	// of someone who is no candidate; not twice.
+	if code, m = act(hirer, `{"action":"object","rev":5,"candidate":9,"note":"书面异议"}`); code != http.StatusUnprocessableEntity {
+		t.Errorf("objection of no candidate: %d %v", code, m)
+	}
+	if code, m = act(hirer, `{"action":"object","rev":5,"candidate":2,"note":"书面异议"}`); code != http.StatusOK || len(m["objections"].([]any)) != 2 {
+		t.Fatalf("registered objection: %d %v", code, m)
+	}
+	if code, m = act(cand, `{"action":"object","rev":6,"note":"再次异议"}`); code != http.StatusConflict {
+		t.Errorf("a second open objection: %d %v", code, m)
+	}
 	// Another person sees nothing.
 	if code, _ := env.as(t, "firm").get("/api/v1/hiring-checks/" + itoa(id)); code != http.StatusNotFound {
 		t.Errorf("another subject reads the request: %d", code)
