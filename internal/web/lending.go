@@ -30,6 +30,70 @@ func (s *Server) registerLending(mux *http.ServeMux) {
 	mux.HandleFunc("GET /lending", s.lendingPage)
 	mux.HandleFunc("GET /lending/firms/{code}", s.lendingFirmPage)
 	mux.HandleFunc("POST /lending/outcomes", s.lendingOutcome)
+	mux.HandleFunc("GET /lenders", s.lendersPage)
+	mux.HandleFunc("POST /lenders", s.lenderAdd)
+}
+
+// lendersPage is the platform's side of 双授权: the operator's staff who
+// manage organisations register a department-like organisation as a
+// lender (linked from the admin page).
+func (s *Server) lendersPage(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	s.renderLenders(w, r, p, http.StatusOK, "")
+}
+
+func (s *Server) renderLenders(w http.ResponseWriter, r *http.Request, p auth.Principal, status int, msg string) {
+	if d := s.decide(p, auth.OrgManage, auth.Resource{OrgPath: p.Org.Path}); !d.Allow || p.Org.Kind != auth.Operator {
+		s.forbidden(w, r, auth.Decision{Reason: "仅平台运营机构的管理员可登记金融机构"})
+		return
+	}
+	ctx := r.Context()
+	lenders, err := s.opts.Lending.Lenders(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	orgs, err := s.opts.Store.ListOrgs(ctx, "")
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var candidates []auth.Org
+	for _, o := range orgs {
+		registered := false
+		for _, l := range lenders {
+			registered = registered || l.Org.ID == o.ID
+		}
+		if o.Kind == auth.Dept && o.USCC != "" && !o.Disabled && !registered {
+			candidates = append(candidates, o)
+		}
+	}
+	s.render(w, r, status, "lenders", "信易贷金融机构登记", map[string]any{"Lenders": lenders, "Orgs": candidates,
+		"Kinds": s.opts.Lending.Config.LenderKinds, "Message": msg})
+}
+
+func (s *Server) lenderAdd(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requireSignIn(w, r)
+	if !ok {
+		return
+	}
+	if !checkCSRF(r) {
+		s.staleForm(w, r)
+		return
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("org"), 10, 64)
+	if _, err := s.opts.Lending.AddLender(r.Context(), p, id, r.PostFormValue("kind")); err != nil {
+		if k := fault.KindOf(err); k == fault.Invalid || k == fault.Exists {
+			s.renderLenders(w, r, p, http.StatusUnprocessableEntity, fault.Message(err))
+			return
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/lenders", http.StatusSeeOther)
 }
 
 func (s *Server) grantsPageData(r *http.Request, p auth.Principal) (map[string]any, error) {

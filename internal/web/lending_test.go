@@ -43,9 +43,6 @@ func TestLendingPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := &lending.Service{Store: env.s, Auth: env.opts.Authorizer, Catalog: cat, Config: conf, Checker: &check.Checker{Catalog: cat, Lists: l}, Portal: env.opts.Portal}
-	if _, err := svc.AddLender(ctx, auth.Principal{Kind: auth.System, Name: "test"}, bank.ID, "银行"); err != nil {
-		t.Fatal(err)
-	}
 	sub, _ := env.s.GetSubject(ctx, env.subjectID)
 	fileEntries(t, env.opts.Importer, "sd", storetest.USCC("11", "610100", 602), map[string]string{"subject_name": sub.Name, "subject_class": "法人及非法人组织",
 		"subject_uscc": sub.USCC, "utility": "水费", "period_end": calendar.Today().AddDays(-1).String(), "amount_due": "1.2", "amount_paid": "1.2"})
@@ -62,6 +59,24 @@ func TestLendingPages(t *testing.T) {
 		b.base = srv.URL
 		b.signIn(login)
 		return b
+	}
+	// The platform's administrator registers the bank; a city's may not.
+	if code, _ := as("admin.xian").get("/lenders"); code != http.StatusForbidden {
+		t.Errorf("a city's administrator opens the lender page: %d", code)
+	}
+	admin := as("admin")
+	if _, page := admin.get("/admin"); !strings.Contains(page, `href="/lenders"`) {
+		t.Error("the admin page does not link the lender page")
+	}
+	if code, page, _ := admin.post("/lenders", url.Values{"csrf": {admin.csrf("/lenders")}, "org": {itoa(bank.ID)}, "kind": {"当铺"}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "金融机构类别应为") {
+		t.Errorf("an unknown kind: %d", code)
+	}
+	if code, _, _ := admin.post("/lenders", url.Values{"csrf": {admin.csrf("/lenders")}, "org": {itoa(bank.ID)}, "kind": {"银行"}}); code != http.StatusSeeOther {
+		t.Fatalf("register: %d", code)
+	}
+	if _, page := admin.get("/lenders"); !strings.Contains(page, `id="lender-list"`) || !strings.Contains(page, "某农商银行") {
+		t.Errorf("lenders page:\n%s", page)
 	}
 	firm, banker := as("firm"), as("banker")
 	if code, page := firm.get("/grants"); code != 200 || !strings.Contains(page, "某农商银行（银行）") || !strings.Contains(page, `id="nav-lending"`) {
