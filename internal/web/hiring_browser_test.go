@@ -25,14 +25,14 @@ import (
 func TestBrowserHiringCheck(t *testing.T) {
 	t.Parallel()
 	env := newHiringEnv(t)
-	ctx := browsertest.New(t, 60*time.Second)
+	ctx := browsertest.New(t, 150*time.Second)
 	at := func(day, hour int) { // November 2026, China time
 		env.clock.Set(time.Date(2026, 11, day, hour, 0, 0, 0, calendar.Location()))
 	}
 	get := func(sel string) string { return text(t, ctx, chromedp.Text(chromedp.CSS(sel))) }
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 		defer cancel()
 		if err := chromedp.Do(sctx, actions...); err != nil {
 			loc, _ := chromedp.Run(ctx, chromedp.Location())
