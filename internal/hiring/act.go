@@ -43,8 +43,8 @@ func ActionLabel(a string) string {
 		ActResult: "书面告知申请单位", ActNotify: "告知被查询人"}[a]
 }
 
-// Action is what a principal does to a request.
-type Action struct {
+// HiringAction is what a principal does to a request.
+type HiringAction struct {
 	Name      string   `json:"action" enum:"check,review,send,extend,object,forward,apply,national,result,notify"`
 	Rev       int      `json:"rev" doc:"The request's revision as read (rev)."`
 	Note      string   `json:"note,omitempty" doc:"Reason of an extension or an objection; note of a step." maxLength:"1000"`
@@ -58,7 +58,7 @@ func refused(msg string) error { return fault.New(fault.Refused, msg) }
 
 // Act does a to request id for p, if p's role and the request's state
 // allow it, and stores it with its audit entries.
-func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, a Action) (View, error) {
+func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, a HiringAction) (View, error) {
 	c, err := s.Store.GetHiringCheck(ctx, id)
 	if err != nil {
 		return View{}, err

@@ -58,22 +58,22 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC().Truncate(time.Microsecond)
 }
 
-// Nominee is a candidate as the unit gives him or her.
-type Nominee struct {
+// HiringNominee is a candidate as the unit gives him or her.
+type HiringNominee struct {
 	Name     string `json:"name" doc:"姓名." maxLength:"50"`
 	IDNumber string `json:"id_number" doc:"公民身份号码 (18 digits)." maxLength:"18"`
 	Post     string `json:"post" doc:"拟录用（聘用）岗位." maxLength:"100"`
 }
 
-// Application is a unit's formal request (附件1 的查询需求公文).
-type Application struct {
+// HiringApplication is a unit's formal request (附件1 的查询需求公文).
+type HiringApplication struct {
 	Kind       string    `json:"kind" enum:"公务员录用,公务员调任,事业单位统一招聘,自主招聘" doc:"招录类别: decides which level answers."`
 	DocNo      string    `json:"doc_no" doc:"The request's 文号, unique per unit." maxLength:"60"`
 	Title      string    `json:"title" doc:"The request's title (关于商请查询……社会信用记录的函)." maxLength:"200"`
 	Matter     string    `json:"matter" doc:"The hiring matter (招录/招聘事项)." maxLength:"500"`
 	Contact    string    `json:"contact" doc:"Contact person." maxLength:"50"`
 	Phone      string    `json:"phone" doc:"Contact phone." maxLength:"30"`
-	Candidates []Nominee `json:"candidates" doc:"The candidate list (名单)."`
+	Candidates []HiringNominee `json:"candidates" doc:"The candidate list (名单)."`
 }
 
 // FieldError is one problem of a request: where (a field, or a row of the
@@ -130,7 +130,7 @@ var Columns = []string{"姓名", "身份证号", "岗位"}
 // ParseList reads a candidate list: a CSV or XLSX file (ingest.NewTable)
 // or typed text (one candidate a line, fields separated by commas, tabs
 // or spaces), with or without the header row 姓名,身份证号,岗位.
-func ParseList(r io.Reader) ([]Nominee, error) {
+func ParseList(r io.Reader) ([]HiringNominee, error) {
 	t, err := ingest.NewTable(r)
 	if errors.Is(err, ingest.ErrEmpty) {
 		return nil, nil
@@ -139,7 +139,7 @@ func ParseList(r io.Reader) ([]Nominee, error) {
 		return nil, fault.Newf(fault.Invalid, "名单文件无法读取：%v", err)
 	}
 	defer t.Close()
-	var out []Nominee
+	var out []HiringNominee
 	add := func(row []string) {
 		var f []string
 		for _, c := range row {
@@ -153,7 +153,7 @@ func ParseList(r io.Reader) ([]Nominee, error) {
 		if len(f) == 0 || (len(f) >= 2 && f[0] == Columns[0] && f[1] == Columns[1]) {
 			return
 		}
-		c := Nominee{Name: f[0]}
+		c := HiringNominee{Name: f[0]}
 		if len(f) > 1 {
 			c.IDNumber = f[1]
 		}
@@ -176,7 +176,7 @@ func ParseList(r io.Reader) ([]Nominee, error) {
 	return out, nil
 }
 
-func (s *Service) validate(in *Application) *Invalid {
+func (s *Service) validate(in *HiringApplication) *Invalid {
 	var errs []FieldError
 	bad := func(field, reason string) { errs = append(errs, FieldError{Field: field, Reason: reason}) }
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
@@ -304,7 +304,7 @@ func (s *Service) Route(ctx context.Context, unit auth.Org, kind string) (Rule, 
 
 // Submit files a unit's request: checked, routed, its candidates'
 // names and ID numbers encrypted; the answer's timer starts now.
-func (s *Service) Submit(ctx context.Context, p auth.Principal, in Application) (View, error) {
+func (s *Service) Submit(ctx context.Context, p auth.Principal, in HiringApplication) (View, error) {
 	if !p.Staff() {
 		return View{}, fault.New(fault.Refused, "仅查询申请单位的账户可提出查询申请")
 	}

@@ -142,8 +142,8 @@ func (s *Service) lender(ctx context.Context, p auth.Principal) (store.Lender, e
 	return store.Lender{}, refused("本机构未经平台登记为金融机构")
 }
 
-// GrantIn is a firm's grant.
-type GrantIn struct {
+// LendingGrantIn is a firm's grant.
+type LendingGrantIn struct {
 	Lender    int64    `json:"lender" doc:"The lender's organisation ID (GET /api/v1/lenders)."`
 	Groups    []string `json:"groups" doc:"Data groups: tax, social, fund, utility." minItems:"1"`
 	Purpose   string   `json:"purpose" doc:"What for (e.g. 流动资金贷款申请)." maxLength:"200"`
@@ -195,7 +195,7 @@ func (s *Service) lenderKinds(ctx context.Context) (map[int64]string, error) {
 }
 
 // Grant records a firm's grant.
-func (s *Service) Grant(ctx context.Context, p auth.Principal, in GrantIn) (GrantView, error) {
+func (s *Service) Grant(ctx context.Context, p auth.Principal, in LendingGrantIn) (GrantView, error) {
 	sub, err := s.firm(ctx, p)
 	if err != nil {
 		return GrantView{}, err
@@ -333,29 +333,29 @@ func (s *Service) Reads(ctx context.Context, p auth.Principal) ([]auth.AuditEntr
 	return s.Store.ListAudit(ctx, store.AuditFilter{SubjectID: sub.ID, Actions: []string{AuditRead}, Limit: 500})
 }
 
-// DataField is a field of a record as the lender sees it.
-type DataField struct {
+// LendingDataField is a field of a record as the lender sees it.
+type LendingDataField struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
 
-// DataRow is one record of a granted group.
-type DataRow struct {
+// LendingDataRow is one record of a granted group.
+type LendingDataRow struct {
 	Kind     string      `json:"kind"`
 	KindName string      `json:"kind_name"`
 	Period   string      `json:"period" doc:"所属期止."`
-	Fields   []DataField `json:"fields"`
+	Fields   []LendingDataField `json:"fields"`
 }
 
-// DataGroup is a granted group and its records.
-type DataGroup struct {
+// LendingDataGroup is a granted group and its records.
+type LendingDataGroup struct {
 	Code string    `json:"code"`
 	Name string    `json:"name"`
-	Rows []DataRow `json:"rows"`
+	Rows []LendingDataRow `json:"rows"`
 }
 
-// PublicSection is a section of the public credit file.
-type PublicSection struct {
+// LendingPublicSection is a section of the public credit file.
+type LendingPublicSection struct {
 	Title  string   `json:"title"`
 	Count  int      `json:"count"`
 	Titles []string `json:"titles" doc:"Each public record's kind and document number."`
@@ -365,8 +365,8 @@ type PublicSection struct {
 type FirmView struct {
 	Subject    credit.Subject
 	Grants     []store.LendingGrant // the live grants the read is within
-	Groups     []DataGroup          // exactly the groups granted
-	Public     []PublicSection
+	Groups     []LendingDataGroup          // exactly the groups granted
+	Public     []LendingPublicSection
 	Evaluation *evaluation.Brief
 }
 
@@ -427,7 +427,7 @@ func (s *Service) Read(ctx context.Context, p auth.Principal, code string) (Firm
 		if !slices.Contains(groups, c.Code) {
 			continue
 		}
-		gd := DataGroup{Code: c.Code, Name: c.Name, Rows: []DataRow{}}
+		gd := LendingDataGroup{Code: c.Code, Name: c.Name, Rows: []LendingDataRow{}}
 		for _, r := range recs {
 			if !slices.Contains(c.Kinds, r.Kind) || r.State == store.StateRevoked {
 				continue
@@ -440,10 +440,10 @@ func (s *Service) Read(ctx context.Context, p auth.Principal, code string) (Firm
 			if err != nil {
 				return FirmView{}, err
 			}
-			row := DataRow{Kind: k.Code, KindName: k.Name, Period: fields["period_end"], Fields: []DataField{}}
+			row := LendingDataRow{Kind: k.Code, KindName: k.Name, Period: fields["period_end"], Fields: []LendingDataField{}}
 			for _, f := range k.Fields {
 				if val := fields[f.Key]; val != "" && !strings.HasPrefix(f.Key, "source_dept") {
-					row.Fields = append(row.Fields, DataField{Name: f.Name, Value: val})
+					row.Fields = append(row.Fields, LendingDataField{Name: f.Name, Value: val})
 				}
 			}
 			gd.Rows = append(gd.Rows, row)
@@ -460,7 +460,7 @@ func (s *Service) Read(ctx context.Context, p auth.Principal, code string) (Firm
 			if sec.Pending {
 				continue
 			}
-			ps := PublicSection{Title: sec.Title, Count: sec.Count(), Titles: []string{}}
+			ps := LendingPublicSection{Title: sec.Title, Count: sec.Count(), Titles: []string{}}
 			for _, r := range sec.Records {
 				ps.Titles = append(ps.Titles, r.Title())
 			}
@@ -589,8 +589,8 @@ func (s *Service) Creditworthy(ctx context.Context, p auth.Principal, month stri
 	return out, nil
 }
 
-// OutcomeIn is a lender's report of an application.
-type OutcomeIn struct {
+// LendingOutcomeIn is a lender's report of an application.
+type LendingOutcomeIn struct {
 	Grant      int64  `json:"grant" doc:"The grant the application was made under."`
 	Month      string `json:"month" doc:"YYYY-MM the decision was made in." pattern:"^[0-9]{4}-[0-9]{2}$"`
 	Outcome    string `json:"outcome" enum:"granted,declined"`
@@ -599,7 +599,7 @@ type OutcomeIn struct {
 
 // Report stores a lender's outcome (a second one for the same grant and
 // month corrects the first).
-func (s *Service) Report(ctx context.Context, p auth.Principal, in OutcomeIn) (store.LendingOutcome, error) {
+func (s *Service) Report(ctx context.Context, p auth.Principal, in LendingOutcomeIn) (store.LendingOutcome, error) {
 	l, err := s.lender(ctx, p)
 	if err != nil {
 		return store.LendingOutcome{}, err

@@ -77,7 +77,7 @@ func (s *Server) hiringList(w http.ResponseWriter, r *http.Request) {
 }
 
 type hiringFormData struct {
-	In    hiring.Application
+	In    hiring.HiringApplication
 	List  string
 	Kinds []string
 	Errs  []hiring.FieldError
@@ -114,7 +114,7 @@ func (s *Server) hiringSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostFormValue
-	in := hiring.Application{Kind: f("kind"), DocNo: f("doc_no"), Title: f("title"), Matter: f("matter"), Contact: f("contact"), Phone: f("phone")}
+	in := hiring.HiringApplication{Kind: f("kind"), DocNo: f("doc_no"), Title: f("title"), Matter: f("matter"), Contact: f("contact"), Phone: f("phone")}
 	d := hiringFormData{In: in, List: f("list"), Kinds: s.opts.Hiring.Routing.Kinds, Rules: s.opts.Hiring.Routing.Rules}
 	var err error
 	if file, _, ferr := r.FormFile("file"); ferr == nil {
@@ -275,7 +275,7 @@ func (s *Server) hiringAct(w http.ResponseWriter, r *http.Request) {
 	rev, _ := strconv.Atoi(f("rev"))
 	days, _ := strconv.Atoi(f("days"))
 	cand, _ := strconv.Atoi(f("candidate"))
-	a := hiring.Action{Name: f("action"), Rev: rev, Note: f("note"), Days: days, Items: r.PostForm["items"], Outcome: f("outcome"), Candidate: cand}
+	a := hiring.HiringAction{Name: f("action"), Rev: rev, Note: f("note"), Days: days, Items: r.PostForm["items"], Outcome: f("outcome"), Candidate: cand}
 	if _, err := s.opts.Hiring.Act(r.Context(), p, id, a); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -479,7 +479,7 @@ var hiringStepAction = map[string]string{"hiring.forward": hiring.ActForward, "h
 
 // HiringInput files a request.
 type HiringInput struct {
-	Body hiring.Application
+	Body hiring.HiringApplication
 }
 
 // HiringOutput is a request.
@@ -495,7 +495,7 @@ type HiringIDInput struct {
 // HiringActInput is an action on a request.
 type HiringActInput struct {
 	ID   int64 `path:"id" minimum:"1"`
-	Body hiring.Action
+	Body hiring.HiringAction
 }
 
 // HiringListOutput lists requests.

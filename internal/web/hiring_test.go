@@ -274,7 +274,7 @@ func TestHiringAPI(t *testing.T) {
 func TestParseList(t *testing.T) {
 	typed := "姓名,身份证号,岗位\n张三，610113199001010510，综合岗\n李四 610103199202020528 科员 一级\n\n"
 	got, err := hiring.ParseList(strings.NewReader(typed))
-	if err != nil || len(got) != 2 || got[0] != (hiring.Nominee{Name: "张三", IDNumber: "610113199001010510", Post: "综合岗"}) ||
+	if err != nil || len(got) != 2 || got[0] != (hiring.HiringNominee{Name: "张三", IDNumber: "610113199001010510", Post: "综合岗"}) ||
 		got[1].Post != "科员 一级" {
 		t.Errorf("typed: %+v %v", got, err)
 	}

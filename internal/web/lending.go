@@ -138,7 +138,7 @@ func (s *Server) grantSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lender, _ := strconv.ParseInt(r.PostFormValue("lender"), 10, 64)
-	in := lending.GrantIn{Lender: lender, Groups: r.PostForm["groups"], Purpose: r.PostFormValue("purpose"),
+	in := lending.LendingGrantIn{Lender: lender, Groups: r.PostForm["groups"], Purpose: r.PostFormValue("purpose"),
 		ValidFrom: r.PostFormValue("valid_from"), ValidTo: r.PostFormValue("valid_to")}
 	if _, err := s.opts.Lending.Grant(r.Context(), p, in); err != nil {
 		if fault.KindOf(err) != fault.Invalid {
@@ -230,7 +230,7 @@ func (s *Server) lendingOutcome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g, _ := strconv.ParseInt(r.PostFormValue("grant"), 10, 64)
-	in := lending.OutcomeIn{Grant: g, Month: r.PostFormValue("month"), Outcome: r.PostFormValue("outcome"), AmountBand: r.PostFormValue("amount_band")}
+	in := lending.LendingOutcomeIn{Grant: g, Month: r.PostFormValue("month"), Outcome: r.PostFormValue("outcome"), AmountBand: r.PostFormValue("amount_band")}
 	if _, err := s.opts.Lending.Report(r.Context(), p, in); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -264,7 +264,7 @@ func grantOut(v lending.GrantView) LendingGrantOut {
 
 // LendingGrantInput makes a grant.
 type LendingGrantInput struct {
-	Body lending.GrantIn
+	Body lending.LendingGrantIn
 }
 
 // LendingGrantOutput is a grant.
@@ -320,8 +320,8 @@ type LendingFirmOutput struct {
 		Name       string                  `json:"name"`
 		USCC       string                  `json:"uscc"`
 		Grants     []int64                 `json:"grants" doc:"The live grants the read was within."`
-		Groups     []lending.DataGroup     `json:"groups" doc:"Exactly the data groups granted, with their records."`
-		Public     []lending.PublicSection `json:"public" doc:"The public credit file, by section."`
+		Groups     []lending.LendingDataGroup     `json:"groups" doc:"Exactly the data groups granted, with their records."`
+		Public     []lending.LendingPublicSection `json:"public" doc:"The public credit file, by section."`
 		Evaluation *evaluation.Brief       `json:"evaluation,omitempty" doc:"The public credit evaluation grade, when there is one."`
 	}
 }
@@ -349,7 +349,7 @@ type LendingListedOut struct {
 
 // LendingOutcomeInput reports an outcome.
 type LendingOutcomeInput struct {
-	Body lending.OutcomeIn
+	Body lending.LendingOutcomeIn
 }
 
 // LendingOutcomeOutput is the stored outcome.
@@ -479,7 +479,7 @@ func (s *Server) registerLendingAPI() {
 			out.Body.Grants = append(out.Body.Grants, g.ID)
 		}
 		if out.Body.Public == nil {
-			out.Body.Public = []lending.PublicSection{}
+			out.Body.Public = []lending.LendingPublicSection{}
 		}
 		return out, nil
 	})
