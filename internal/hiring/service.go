@@ -67,12 +67,12 @@ type HiringNominee struct {
 
 // HiringApplication is a unit's formal request (附件1 的查询需求公文).
 type HiringApplication struct {
-	Kind       string    `json:"kind" enum:"公务员录用,公务员调任,事业单位统一招聘,自主招聘" doc:"招录类别: decides which level answers."`
-	DocNo      string    `json:"doc_no" doc:"The request's 文号, unique per unit." maxLength:"60"`
-	Title      string    `json:"title" doc:"The request's title (关于商请查询……社会信用记录的函)." maxLength:"200"`
-	Matter     string    `json:"matter" doc:"The hiring matter (招录/招聘事项)." maxLength:"500"`
-	Contact    string    `json:"contact" doc:"Contact person." maxLength:"50"`
-	Phone      string    `json:"phone" doc:"Contact phone." maxLength:"30"`
+	Kind       string          `json:"kind" enum:"公务员录用,公务员调任,事业单位统一招聘,自主招聘" doc:"招录类别: decides which level answers."`
+	DocNo      string          `json:"doc_no" doc:"The request's 文号, unique per unit." maxLength:"60"`
+	Title      string          `json:"title" doc:"The request's title (关于商请查询……社会信用记录的函)." maxLength:"200"`
+	Matter     string          `json:"matter" doc:"The hiring matter (招录/招聘事项)." maxLength:"500"`
+	Contact    string          `json:"contact" doc:"Contact person." maxLength:"50"`
+	Phone      string          `json:"phone" doc:"Contact phone." maxLength:"30"`
 	Candidates []HiringNominee `json:"candidates" doc:"The candidate list (名单)."`
 }
 

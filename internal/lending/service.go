@@ -341,16 +341,16 @@ type LendingDataField struct {
 
 // LendingDataRow is one record of a granted group.
 type LendingDataRow struct {
-	Kind     string      `json:"kind"`
-	KindName string      `json:"kind_name"`
-	Period   string      `json:"period" doc:"所属期止."`
+	Kind     string             `json:"kind"`
+	KindName string             `json:"kind_name"`
+	Period   string             `json:"period" doc:"所属期止."`
 	Fields   []LendingDataField `json:"fields"`
 }
 
 // LendingDataGroup is a granted group and its records.
 type LendingDataGroup struct {
-	Code string    `json:"code"`
-	Name string    `json:"name"`
+	Code string           `json:"code"`
+	Name string           `json:"name"`
 	Rows []LendingDataRow `json:"rows"`
 }
 
@@ -365,7 +365,7 @@ type LendingPublicSection struct {
 type FirmView struct {
 	Subject    credit.Subject
 	Grants     []store.LendingGrant // the live grants the read is within
-	Groups     []LendingDataGroup          // exactly the groups granted
+	Groups     []LendingDataGroup   // exactly the groups granted
 	Public     []LendingPublicSection
 	Evaluation *evaluation.Brief
 }

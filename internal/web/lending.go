@@ -317,12 +317,12 @@ type LendingFirmInput struct {
 // LendingFirmOutput is a lender's view of a firm.
 type LendingFirmOutput struct {
 	Body struct {
-		Name       string                  `json:"name"`
-		USCC       string                  `json:"uscc"`
-		Grants     []int64                 `json:"grants" doc:"The live grants the read was within."`
+		Name       string                         `json:"name"`
+		USCC       string                         `json:"uscc"`
+		Grants     []int64                        `json:"grants" doc:"The live grants the read was within."`
 		Groups     []lending.LendingDataGroup     `json:"groups" doc:"Exactly the data groups granted, with their records."`
 		Public     []lending.LendingPublicSection `json:"public" doc:"The public credit file, by section."`
-		Evaluation *evaluation.Brief       `json:"evaluation,omitempty" doc:"The public credit evaluation grade, when there is one."`
+		Evaluation *evaluation.Brief              `json:"evaluation,omitempty" doc:"The public credit evaluation grade, when there is one."`
 	}
 }
 
