@@ -57,6 +57,7 @@ func commands() []command {
 		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
 		{"evaluate", "公共信用综合评价 (public credit evaluation: evaluate | evaluate show CODE | evaluate model)", runEvaluate},
 		{"inspect", "双随机抽查 (random inspections: inspect redraw TASK | inspect list)", runInspect},
+		{"market", "网上中介服务超市 (intermediary marketplace: market verify-draw FILE)", runMarket},
 		{"stats", "统计 (statistics: stats intake)", runStats},
 		{"lender", "信易贷金融机构 (lenders: lender list | add ORG --kind K)", runLender},
 		{"hiring", "招录人选信用记录查询 (hiring checks, 789号: hiring erase)", runHiring},

@@ -40,6 +40,7 @@ const (
 	AuditLedger        = "ledger"         // a reporting-ledger plan or decision register changed (target ledger:DEPT:KIND)
 	AuditIntegrity     = "integrity"      // government-integrity monitoring: a run, the scope, a body's feedback (Outcome the action)
 	AuditInspection    = "inspection"     // graded supervision and 双随机: measures, matters, the inspector pool, a task created or drawn, a result entered (target inspection:ID, inspector:ID, supervision:ORG; Outcome the action)
+	AuditMarket        = "market"         // the intermediary-service marketplace: an item, an agency or a project created or acted on (target market_item:ID, market_agency:ID, market_project:ID; Outcome the action)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

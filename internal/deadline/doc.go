@@ -135,7 +135,12 @@
 //     (secondary source);
 //   - repair.recheck 信用修复抽查复核: 10, 平台默认;
 //   - return.fix 退回信息补正: 5, 平台默认 (a department corrects and sends
-//     again a row intake returned to it; no text names a number of days).
+//     again a row intake returned to it; no text names a number of days);
+//   - market.agency_check 2, market.agency_change 2, market.project_review
+//     2, market.confirm 1 (the system confirms when it passes),
+//     market.contact 1, market.contract 2, market.rate 3, market.dishonesty
+//     2: the intermediary-service marketplace, 《陕西省网上中介服务超市管理办法》
+//     第十七、十八、二十三、三十条;
 //   - hiring.answer, hiring.object, hiring.forward, hiring.apply,
 //     hiring.result, hiring.notify: 3 each, 陕发改财金〔2021〕789号 (the
 //     answer to a hiring check and each step of an objection to it);

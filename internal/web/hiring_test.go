@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,18 +24,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
-// testClock is a settable clock for deadline tests.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
+// Set moves the test clock (testClock, market_test.go) to t.
 func (c *testClock) Set(t time.Time) {
 	c.mu.Lock()
 	c.t = t

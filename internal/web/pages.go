@@ -40,7 +40,8 @@ func newPages(siteName string) (*pages, error) {
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
-		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm", "lenders"} {
+		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm", "lenders",
+		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {

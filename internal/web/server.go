@@ -31,6 +31,7 @@ import (
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/lending"
+	"github.com/xinyong/xinyong/internal/market"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -106,6 +107,8 @@ type Options struct {
 	// Inspections runs graded supervision and 双随机 inspections (nil:
 	// none).
 	Inspections *inspection.Service
+	// Market runs the intermediary-service marketplace (nil: none).
+	Market *market.Service
 	// Hiring answers hiring checks (789号) (nil: none).
 	Hiring *hiring.Service
 	// Lending is 信易贷: firms' grants to lenders and lenders' reads (nil: none).
@@ -213,6 +216,7 @@ func New(o Options) (*Server, error) {
 	s.registerQuality(mux)
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
+	s.registerMarket(mux)
 	s.registerHiring(mux)
 	s.registerLending(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
