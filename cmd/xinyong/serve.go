@@ -170,6 +170,14 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	go reg.Follow(ctx, c.NameRefresh, log)
+	hire, err := app.Hiring(c, s, cat, authz, keys, clock)
+	if err != nil {
+		return err
+	}
+	lend, err := app.Lending(s, cat, authz, checks.Checker, ps, ev)
+	if err != nil {
+		return err
+	}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
@@ -182,6 +190,8 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Evaluation:  ev,
 		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
 		Market:      serveMarket(ctx, s, authz, im, checks, ev, clock, keys, log),
+		Hiring:      hire,
+		Lending:     lend,
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,

@@ -59,6 +59,8 @@ type Store interface {
 	MarketStore
 	ExchangeStore
 	RegistryStore
+	HiringStore
+	LendingStore
 }
 
 // SubjectStore keeps the subject registry.

@@ -101,6 +101,8 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, append(evaluationTests(), inspectionTests()...)...)
 	tests = append(tests, marketTests()...)
 	tests = append(tests, exchangeTests()...)
+	tests = append(tests, hiringTests()...)
+	tests = append(tests, lendingTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
