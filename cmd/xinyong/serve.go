@@ -18,17 +18,20 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/exchange"
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/postgres"
 	"github.com/xinyong/xinyong/internal/web"
 )
 
 func runServe(ctx context.Context, env *environ, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--addr HOST:PORT] [--demo] [--data DIR | --db DSN]")
+	ex := exchangeFlags(env, fs)
 	c, log, err := setup(env, fs, args, config.Serve)
 	if err != nil {
 		return err
@@ -47,6 +50,18 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	defer s.Close()
+	var replicas store.ReplicaStats
+	if len(*ex.replicas) > 0 {
+		pg, ok := s.(*postgres.Store)
+		if !ok {
+			return usageError("--db-replica needs --db (PostgreSQL)")
+		}
+		if err := pg.AddReplicas(ctx, *ex.replicas); err != nil {
+			return err
+		}
+		replicas = pg
+		log.Info("read replicas", "replicas", len(*ex.replicas), "window", *ex.window)
+	}
 	if c.NameRefresh <= 0 {
 		return fmt.Errorf("--name-refresh %s: must be positive", c.NameRefresh)
 	}
@@ -82,6 +97,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Pull the feeds of the peer platforms (xinyong peer add).
+	if *ex.every <= 0 {
+		return usageError("--exchange-every %s: must be positive", *ex.every)
+	}
+	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page}).Run(ctx)
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {
@@ -121,6 +141,9 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	}
 	authz := &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
+	if *ex.snapshots {
+		go followSnapshots(ctx, &exchange.Snapshots{Store: s, Catalog: cat, Portal: ps}, log)
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return usageError("--public-url %q: want the site's absolute address, https://HOST", c.PublicURL)
@@ -140,6 +163,21 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	// Risk alerts of new serious integrity events, and the monthly run on
 	// the first working day of a month.
 	go integ.Follow(ctx, c.IntegrityEvery)
+	// The registry follows registration batches however they came in
+	// (uploads, the API, command-line imports).
+	reg, err := app.Registry(c, s)
+	if err != nil {
+		return err
+	}
+	go reg.Follow(ctx, c.NameRefresh, log)
+	hire, err := app.Hiring(c, s, cat, authz, keys, clock)
+	if err != nil {
+		return err
+	}
+	lend, err := app.Lending(s, cat, authz, checks.Checker, ps, ev)
+	if err != nil {
+		return err
+	}
 	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
@@ -148,14 +186,17 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Reports:     reports, PublicURL: c.PublicURL,
 		Ledger:      &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
 		Integrity:   integ,
+		Registry:    reg,
 		Evaluation:  ev,
 		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
 		Market:      serveMarket(ctx, s, authz, im, checks, ev, clock, keys, log),
+		Hiring:      hire,
+		Lending:     lend,
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
-		IDLookupRate: c.IDLookupRate,
-		Concurrency:  concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
+		IDLookupRate: c.IDLookupRate, Replicas: replicas, ReplicaWindow: *ex.window,
+		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
 	if err != nil {
 		return err
 	}

@@ -57,6 +57,10 @@ type Store interface {
 	EvaluationStore
 	InspectionStore
 	MarketStore
+	ExchangeStore
+	RegistryStore
+	HiringStore
+	LendingStore
 }
 
 // SubjectStore keeps the subject registry.

@@ -40,7 +40,9 @@ func newPages(siteName string) (*pages, error) {
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
-		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation", "marketowner"} {
+		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation", "marketowner",
+		"exchange", "registry", "registrycase", "registryfigures",
+		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm", "lenders"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -68,6 +70,9 @@ type page struct {
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
+	Exchange                                                                        bool
+	Registry                                                                        bool
+	Hiring, Lending                                                                 bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -87,9 +92,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		if pg.User.Kind == auth.UserKind && s.opts.Authorizer != nil {
 			own := auth.Resource{OrgPath: pg.User.Org.Path}
 			pg.Nav = nav{SignedIn: true,
-				Admin: s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
-				Audit: s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
-				Check: s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
+				Admin:    s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
+				Audit:    s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
+				Exchange: pg.User.Org.Kind == auth.Operator && s.opts.Authorizer.Can(pg.User, auth.ExchangeRead, own),
+				Check:    s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
 				Lists: s.opts.Checks != nil && pg.User.Org.Kind == auth.Dept &&
 					(s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own) || s.opts.Authorizer.Can(pg.User, auth.RecordChange, own)),
 				Subject:    pg.User.SubjectID != 0,
@@ -106,7 +112,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				Integrity: s.opts.Integrity != nil && (s.opts.Authorizer.Can(pg.User, auth.IntegrityManage, own) ||
 					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own)),
 				Supervision: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.SupervisionManage, own),
-				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own)}
+				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own),
+				Registry:    s.opts.Registry != nil && s.opts.Authorizer.Can(pg.User, auth.RegistryRead, own)}
+			pg.Nav.Lending = s.opts.Lending != nil && (pg.User.SubjectID != 0 && s.opts.Authorizer.Can(pg.User, auth.GrantManage, auth.Resource{SubjectID: pg.User.SubjectID}) ||
+				s.opts.Authorizer.Can(pg.User, auth.LenderRead, own))
+			pg.Nav.Hiring = s.opts.Hiring != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.HiringRequest, own) || s.opts.Authorizer.Can(pg.User, auth.HiringAnswer, own))
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {
