@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"github.com/xinyong/xinyong/internal/division"
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
@@ -56,7 +57,9 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 		}
 	}
 	if len(sub.Region) >= 2 {
-		f.Province = provinces[sub.Region[:2]]
+		if division.Known(sub.Region[:2]) {
+			f.Province = division.Name(sub.Region[:2])
+		}
 	}
 	recs, err := s.Store.SubjectRecords(ctx, sub.ID)
 	if err != nil {
@@ -179,16 +182,4 @@ func (s *Service) Latest(ctx context.Context, f store.RecordFilter, n int) (Colu
 			return col, nil
 		}
 	}
-}
-
-// provinces names the provincial divisions by the first two digits of a
-// GB/T 2260 code.
-var provinces = map[string]string{
-	"11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
-	"21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
-	"33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
-	"41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
-	"46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
-	"54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
-	"65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }

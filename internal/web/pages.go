@@ -13,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/division"
 	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -22,11 +23,19 @@ import (
 type pages struct {
 	siteName string
 	tmpl     map[string]*template.Template
+	// deptName names a department by its USCC (set by New; the USCC
+	// itself until then).
+	deptName func(uscc string) string
 }
 
 func newPages(siteName string) (*pages, error) {
-	p := &pages{siteName: siteName, tmpl: map[string]*template.Template{}}
+	p := &pages{siteName: siteName, tmpl: map[string]*template.Template{}, deptName: func(u string) string { return u }}
 	funcs := template.FuncMap{
+		// place names a region code (陕西省西安市雁塔区); placeCode adds
+		// the code where people need it; dept names a department.
+		"place":     division.Name,
+		"placeCode": placeWithCode,
+		"dept":      func(uscc string) string { return p.deptName(uscc) },
 		"classLabel": credit.Class.Label,
 		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
 		// beijing formats a time in Beijing time: people never read UTC.
@@ -179,4 +188,14 @@ func (s *Server) codeTool(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusNotFound, "error", "页面不存在", "您访问的页面不存在。")
+}
+
+// placeWithCode is a region's name followed by its code in brackets
+// (陕西省西安市雁塔区（610113）); the bare code when the table does not
+// know it.
+func placeWithCode(code string) string {
+	if !division.Known(code) {
+		return code
+	}
+	return division.Name(code) + "（" + code + "）"
 }

@@ -132,6 +132,8 @@ type Server struct {
 	rightsAt time.Time
 
 	jobs intakeJobs // web uploads being imported
+
+	deptNames deptNames // department names for pages (window.go)
 }
 
 // countsTTL is how long subject counts are cached: counting a million rows
@@ -150,6 +152,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry(),
 		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, ""),
 		idLimiter: newLimiter(o.IDLookupRate/60, int(math.Ceil(o.IDLookupRate)), o.RealIPHeader)}
+	p.deptName = s.cachedDeptName
 	if o.OIDC != nil {
 		if err := o.OIDC.validate(); err != nil {
 			return nil, err

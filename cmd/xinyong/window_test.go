@@ -1,0 +1,119 @@
+package main
+
+import (
+	"html"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/xinyong/xinyong/internal/division"
+)
+
+var (
+	hrefRe    = regexp.MustCompile(`href="([^"#]*)"`)
+	tagRe     = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<datalist.*?</datalist>|<[^>]*>`)
+	codeRe    = regexp.MustCompile(`(^|[^0-9A-Za-z])([1-8][0-9]{5})([^0-9A-Za-z]|$)`)
+	utcRe     = regexp.MustCompile(`UTC|GMT|\d{2}:\d{2}(:\d{2})?(\.\d+)?Z|[+-]00:00`)
+	dateTimRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}`)
+	// routeKey collapses a path to its route: one page per route and
+	// query shape is enough.
+	refRe = regexp.MustCompile(`/[^/]*[0-9][^/]*`)
+)
+
+// publicPages walks the public pages of a demo site from the home page,
+// one page per route and query shape, and returns their visible text by
+// address.
+func publicPages(t *testing.T, base string) map[string]string {
+	t.Helper()
+	seen := map[string]bool{}
+	routes := map[string]bool{}
+	pages := map[string]string{}
+	queue := []string{"/", "/search?q=" + url.QueryEscape("有限公司"), "/tools/code?code=91610113MA6TXXXX00"}
+	for len(queue) > 0 && len(pages) < 400 {
+		u := queue[0]
+		queue = queue[1:]
+		code, body, err := httpGet(base + u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != 200 {
+			t.Errorf("GET %s: %d", u, code)
+			continue
+		}
+		if !strings.Contains(body, "<html") {
+			continue
+		}
+		pages[u] = html.UnescapeString(tagRe.ReplaceAllString(body, " "))
+		for _, m := range hrefRe.FindAllStringSubmatch(body, -1) {
+			l, err := url.Parse(html.UnescapeString(m[1]))
+			if err != nil || l.Host != "" || !strings.HasPrefix(l.Path, "/") || seen[l.String()] {
+				continue
+			}
+			seen[l.String()] = true
+			if p := l.Path; strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/static/") || p == "/login" || p == "/metrics" ||
+				strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".csv") || strings.HasSuffix(p, "/download") {
+				continue
+			}
+			keys := make([]string, 0)
+			for k := range l.Query() {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			route := refRe.ReplaceAllString(l.Path, "/*") + "?" + strings.Join(keys, "&")
+			if l.Path == "/sgs" { // every column
+				route += l.Query().Get("kind")
+			}
+			if routes[route] {
+				continue
+			}
+			routes[route] = true
+			queue = append(queue, l.String())
+		}
+	}
+	return pages
+}
+
+// TestPublicPagesNameAndTime walks every public route of the demo site
+// through the real binary: no page shows a bare region code where the
+// national table has a name, and no time to a person in UTC; a page that
+// shows a time says once that it is Beijing time.
+func TestPublicPagesNameAndTime(t *testing.T) {
+	t.Parallel()
+	base, _, _ := startServe(t, "--demo", "--subjects", "300", "--data", t.TempDir())
+	pages := publicPages(t, base)
+	if len(pages) < 15 {
+		t.Fatalf("walked only %d pages: %v", len(pages), pages)
+	}
+	for u, text := range pages {
+		for _, m := range codeRe.FindAllStringSubmatchIndex(text, -1) {
+			c := text[m[4]:m[5]]
+			if !division.Known(c) {
+				continue
+			}
+			name := division.Name(c)
+			before := text[max(0, m[4]-3*len(name)-30):m[4]]
+			if !strings.Contains(before, name) && !strings.Contains(text[m[5]:min(len(text), m[5]+3*len(name)+10)], name) {
+				t.Errorf("%s shows the region code %s without its name %s: …%s…", u, c, name, text[max(0, m[4]-60):min(len(text), m[5]+30)])
+			}
+		}
+		if m := utcRe.FindString(text); m != "" {
+			i := strings.Index(text, m)
+			t.Errorf("%s shows a time in UTC (%q): …%s…", u, m, text[max(0, i-60):min(len(text), i+30)])
+		}
+		if dateTimRe.MatchString(text) && !strings.Contains(text, "北京时间") {
+			t.Errorf("%s shows a time without saying it is Beijing time", u)
+		}
+	}
+	t.Logf("walked %d public pages: %v", len(pages), keysOf(pages))
+}
+
+func keysOf(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/division"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// deptNames caches department names by USCC for pages (the template func
+// dept): a department is renamed rarely, and a minute's lag is harmless.
+type deptNames struct {
+	mu sync.Mutex
+	m  map[string]string
+	at time.Time
+}
+
+const deptNamesTTL = time.Minute
+
+// cachedDeptName names a department by its USCC; the USCC itself when no
+// department has it.
+func (s *Server) cachedDeptName(uscc string) string {
+	if uscc == "" || s.opts.Store == nil {
+		return uscc
+	}
+	c := &s.deptNames
+	c.mu.Lock()
+	if c.m == nil || time.Since(c.at) > deptNamesTTL {
+		c.m, c.at = map[string]string{}, time.Now()
+	}
+	name, ok := c.m[uscc]
+	c.mu.Unlock()
+	if ok {
+		return name
+	}
+	name = uscc
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if o, err := store.DeptOrg(ctx, s.opts.Store, uscc); err == nil && o != nil {
+		name = o.Name
+	}
+	c.mu.Lock()
+	c.m[uscc] = name
+	c.mu.Unlock()
+	return name
+}
+
+// regionParam reads a region filter written as a name (陕西省西安市雁塔区,
+// 雁塔区), a pick-list entry or a code; ok is false when it is none of them.
+func regionParam(s string) (code string, ok bool) { return division.Code(s) }
+
+// deptParam reads a department filter written as a pick-list entry
+// (名称（USCC）) or a USCC.
+func deptParam(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndex(s, "（"); i >= 0 && strings.HasSuffix(s, "）") {
+		return strings.TrimSuffix(s[i+len("（"):], "）")
+	}
+	return s
+}
+
+// option is one entry of a pick-list (datalist): what is filled in, and
+// what it says.
+type option struct{ Value, Label string }
+
+// placeOptions are the places offered to filters: the provinces of the
+// country and the cities and counties of the home province.
+func placeOptions() []option {
+	var out []option
+	for _, d := range division.Under("") {
+		if strings.HasSuffix(d.Code, "0000") || strings.HasPrefix(d.Code, homeRegion) {
+			out = append(out, option{Value: d.Full, Label: d.Code})
+		}
+	}
+	return out
+}
+
+// homeRegion is the province whose divisions the pick-lists offer.
+const homeRegion = "61"
+
+// deptOptions are the departments offered to filters, as 名称（USCC）.
+func (s *Server) deptOptions(ctx context.Context) []option {
+	if s.opts.Store == nil {
+		return nil
+	}
+	orgs, err := s.opts.Store.ListOrgs(ctx, "")
+	if err != nil {
+		return nil
+	}
+	var out []option
+	for _, o := range orgs {
+		if o.Kind == auth.Dept && o.USCC != "" {
+			out = append(out, option{Value: o.Name + "（" + o.USCC + "）", Label: o.Name})
+		}
+	}
+	return out
+}
+
+// pushBack adds the current page's offset to the trail of pages a
+// column's "previous" link returns along (at most 50 kept).
+func pushBack(trail string, offset int) string {
+	parts := []string{}
+	if trail != "" {
+		parts = strings.Split(trail, ".")
+	}
+	parts = append(parts, strconv.Itoa(max(offset, 0)))
+	if len(parts) > 50 {
+		parts = parts[len(parts)-50:]
+	}
+	return strings.Join(parts, ".")
+}
+
+// prevLink is the link to the previous page of a paged column: the last
+// offset of the trail; "" on the first page.
+func prevLink(r *http.Request) string {
+	q := r.URL.Query()
+	trail := q.Get("back")
+	if trail == "" {
+		return ""
+	}
+	parts := strings.Split(trail, ".")
+	last := parts[len(parts)-1]
+	if _, err := strconv.Atoi(last); err != nil {
+		return ""
+	}
+	q.Set("offset", last)
+	if len(parts) == 1 {
+		q.Del("back")
+	} else {
+		q.Set("back", strings.Join(parts[:len(parts)-1], "."))
+	}
+	return r.URL.Path + "?" + q.Encode()
+}
