@@ -33,9 +33,9 @@ func newPages(siteName string) (*pages, error) {
 	funcs := template.FuncMap{
 		// place names a region code (陕西省西安市雁塔区); placeCode adds
 		// the code where people need it; dept names a department.
-		"place":     division.Name,
-		"placeCode": placeWithCode,
-		"dept":      func(uscc string) string { return p.deptName(uscc) },
+		"place":      division.Name,
+		"placeCode":  placeWithCode,
+		"dept":       func(uscc string) string { return p.deptName(uscc) },
 		"classLabel": credit.Class.Label,
 		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
 		// beijing formats a time in Beijing time: people never read UTC.
