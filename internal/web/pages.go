@@ -48,7 +48,8 @@ func newPages(siteName string) (*pages, error) {
 		"login", "totp", "account", "admin", "audit", "my", "purpose", "check", "stats", "checkform", "listform", "objection", "objections", "repair", "repairs", "rights", "commitment", "commitments", "commitmentform", "report", "verify",
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
-		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup"} {
+		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
+		"commitmentcolumn"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"slices"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/division"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -136,4 +139,57 @@ func prevLink(r *http.Request) string {
 		q.Set("back", strings.Join(parts[:len(parts)-1], "."))
 	}
 	return r.URL.Path + "?" + q.Encode()
+}
+
+// columnSize is the number of rows of a page of the window's columns.
+const columnSize = 20
+
+// commitmentColumn is the public column of credit commitments (信用承诺
+// 公示): those open to the public, by kind, fulfilment and promisor, with
+// their total and previous/next pages.
+func (s *Server) commitmentColumn(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.CommitmentFilter{Kind: q.Get("kind"), Status: q.Get("status"), Promisor: strings.TrimSpace(q.Get("q")), Limit: columnSize}
+	f.Offset, _ = strconv.Atoi(q.Get("offset"))
+	f.Offset = max(f.Offset, 0)
+	if f.Kind != "" && !slices.Contains(commitment.Kinds, f.Kind) {
+		s.pageError(w, r, fault.New(fault.Invalid, "承诺类型应为"+strings.Join(commitment.Kinds, "、")+"之一："+f.Kind))
+		return
+	}
+	if f.Status != "" && !slices.Contains(commitment.Statuses, f.Status) {
+		s.pageError(w, r, fault.New(fault.Invalid, "履行状态应为"+strings.Join(commitment.Statuses, "、")+"之一："+f.Status))
+		return
+	}
+	if len([]rune(f.Promisor)) > 100 {
+		s.pageError(w, r, fault.New(fault.Invalid, "承诺人名称最多100个字"))
+		return
+	}
+	vs, total, err := s.opts.Commitments.Column(r.Context(), who(r), f)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	rows := make([]commitmentPageData, len(vs))
+	for i, v := range vs {
+		rows[i] = s.commitmentData(v)
+	}
+	prev, next := pageLinks(r, f.Offset, columnSize, total)
+	s.render(w, r, http.StatusOK, "commitmentcolumn", "信用承诺公示", map[string]any{"Rows": rows, "Total": total,
+		"Kinds": commitment.Kinds, "Statuses": commitment.Statuses, "Kind": f.Kind, "Status": f.Status, "Q": f.Promisor,
+		"Prev": prev, "Next": next, "From": min(f.Offset+1, total), "To": f.Offset + len(rows)})
+}
+
+// pageLinks are the previous and next pages of a column whose rows are
+// counted ("" when there is none).
+func pageLinks(r *http.Request, offset, size, total int) (prev, next string) {
+	q := r.URL.Query()
+	if offset > 0 {
+		q.Set("offset", strconv.Itoa(max(offset-size, 0)))
+		prev = r.URL.Path + "?" + q.Encode()
+	}
+	if offset+size < total {
+		q.Set("offset", strconv.Itoa(offset+size))
+		next = r.URL.Path + "?" + q.Encode()
+	}
+	return prev, next
 }

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/web/browsertest"
+)
+
+// TestBrowserCommitmentColumn: the public reaches the 信用承诺 column from
+// the main menu without signing in, sees the total, filters by kind and
+// promisor, and pages forward and back; commitments not open to the public
+// never appear. The red and black lists are in the main menu too.
+func TestBrowserCommitmentColumn(t *testing.T) {
+	t.Parallel()
+	env := newCommitmentEnv(t)
+	sub := mustSubject(t, env.s, env.recordID)
+	audit := auth.AuditEntry{Actor: "user:31", Action: auth.AuditCommitment, Outcome: "make", SubjectID: sub.ID}
+	add := func(kind, promisor, disclosure string) {
+		if _, err := env.s.AddCommitment(context.Background(), store.Commitment{Kind: kind, SubjectID: sub.ID, PromisorName: promisor,
+			Matter: "申请办理食品经营许可证", Content: "按期补交材料", Liability: "撤销许可", MadeOn: "2026-11-02",
+			AcceptorName: "西安市市场监督管理局", AcceptorCode: penaltyDept, Disclosure: disclosure, History: []byte(`[]`)}, "610113", audit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 22 {
+		add("审批替代型", fmt.Sprintf("公开承诺人%02d", i), "可向社会公开")
+	}
+	add("主动型", "主动承诺单位", "可向社会公开")
+	add("主动型", "不公开的承诺人", "不可公开")
+
+	ctx := browsertest.New(t, 90*time.Second)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(env.base+"/"),
+		chromedp.Click(chromedp.CSS("#nav-commitment-column")),
+		chromedp.WaitVisible(chromedp.CSS("#commitment-column")),
+	); err != nil {
+		t.Fatalf("open the column: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#total"))); !strings.Contains(s, "共 23 条") || !strings.Contains(s, "第 1–20 条") {
+		t.Errorf("total: %q", s)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("main"))); strings.Contains(s, "不公开的承诺人") || strings.Contains(s, "登录") && strings.Contains(s, "密码") {
+		t.Errorf("the column shows what it should not: %q", s)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`a[rel="next"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[rel="prev"]`)),
+	); err != nil {
+		t.Fatalf("next page: %v", err)
+	}
+	waitLocation(t, ctx, "offset=20")
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#total"))); !strings.Contains(s, "第 21–23 条") {
+		t.Errorf("second page: %q", s)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`a[rel="prev"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[rel="next"]`)),
+		chromedp.SetValue(chromedp.CSS("#ck"), "主动型"),
+		chromedp.Submit(chromedp.CSS("#cq")),
+		chromedp.WaitVisible(chromedp.CSS("#commitment-column")),
+	); err != nil {
+		t.Fatalf("filter by kind: %v", err)
+	}
+	waitLocation(t, ctx, "kind=%E4%B8%BB")
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(s, "共 1 条") || !strings.Contains(s, "主动承诺单位") {
+		t.Errorf("by kind: %q", s)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#ck"), ""),
+		chromedp.SendKeys(chromedp.CSS("#cq"), "承诺人07"),
+		chromedp.Submit(chromedp.CSS("#cq")),
+		chromedp.WaitVisible(chromedp.CSS("#commitment-column")),
+	); err != nil {
+		t.Fatalf("filter by promisor: %v", err)
+	}
+	waitLocation(t, ctx, "07")
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(s, "共 1 条") || !strings.Contains(s, "公开承诺人07") {
+		t.Errorf("by promisor: %q", s)
+	}
+	for _, c := range []struct{ nav, h1 string }{{"#nav-red", "守信激励名单信息公示"}, {"#nav-black", "失信名单信息公示"}} {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(c.nav)), chromedp.WaitVisible(chromedp.CSS("form.filters"))); err != nil {
+			t.Fatalf("%s: %v", c.nav, err)
+		}
+		if s := text(t, ctx, chromedp.Text(chromedp.CSS("h1"))); s != c.h1 {
+			t.Errorf("%s: %q", c.nav, s)
+		}
+	}
+}
