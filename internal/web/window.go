@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
-	"slices"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/commitment"
-	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/division"
+	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
