@@ -140,7 +140,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	// Risk alerts of new serious integrity events, and the monthly run on
 	// the first working day of a month.
 	go integ.Follow(ctx, c.IntegrityEvery)
-	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
+	site, err := siteInfo(c)
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Site: site, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},

@@ -1,7 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"html"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/xinyong/xinyong/internal/web/browsertest"
 	"net/url"
 	"regexp"
 	"sort"
@@ -116,4 +123,54 @@ func keysOf(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// narrowCheck measures a page at the phone's width: how far it scrolls
+// sideways, and the codes (class code, USCC-like runs) broken over lines.
+const narrowCheck = `(() => {
+  const over = document.documentElement.scrollWidth - window.innerWidth;
+  const broken = [];
+  for (const el of document.querySelectorAll(".code")) {
+    const r = document.createRange(); r.selectNodeContents(el);
+    const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+    if (lines.size > 1) broken.push(el.textContent.trim());
+  }
+  return JSON.stringify({over, broken});
+})()`
+
+// TestPublicPagesAt360 opens every public route of the demo site, served
+// by the real binary, in Chromium at 360 px: no page scrolls sideways and
+// no code is broken over two lines.
+func TestPublicPagesAt360(t *testing.T) {
+	t.Parallel()
+	base, _, _ := startServe(t, "--demo", "--subjects", "300", "--data", t.TempDir())
+	pages := publicPages(t, base)
+	ctx := browsertest.New(t, 5*time.Minute)
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2))); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range append(keysOf(pages), "/offline", "/commitments?column=1") {
+		var got string
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+u)); err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](narrowCheck))
+		if err != nil {
+			t.Fatalf("%s: %v", u, err)
+		}
+		var m struct {
+			Over   int
+			Broken []string
+		}
+		if err := json.Unmarshal([]byte(got), &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Over > 0 {
+			t.Errorf("%s scrolls sideways by %d px at 360 px", u, m.Over)
+		}
+		if len(m.Broken) > 0 {
+			t.Errorf("%s breaks codes over lines at 360 px: %v", u, m.Broken)
+		}
+	}
+	_ = fmt.Sprint
 }

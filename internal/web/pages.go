@@ -26,6 +26,7 @@ type pages struct {
 	// deptName names a department by its USCC (set by New; the USCC
 	// itself until then).
 	deptName func(uscc string) string
+	site     SiteInfo
 }
 
 func newPages(siteName string) (*pages, error) {
@@ -49,7 +50,7 @@ func newPages(siteName string) (*pages, error) {
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
-		"commitmentcolumn"} {
+		"commitmentcolumn", "offline"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -64,6 +65,7 @@ func newPages(siteName string) (*pages, error) {
 // who is signed in and the session's CSRF token for forms.
 type page struct {
 	SiteName string
+	Site     SiteInfo
 	Title    string
 	Data     any
 	User     auth.Principal
@@ -83,7 +85,7 @@ type nav struct {
 // anything was written. Pages of a signed-in session are never cached.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	var buf bytes.Buffer
-	pg := page{SiteName: s.pages.siteName, Title: title, Data: data}
+	pg := page{SiteName: s.pages.siteName, Site: s.pages.site, Title: title, Data: data}
 	if m, ok := data.(map[string]any); ok {
 		pg.Refresh, _ = m["Refresh"].(bool)
 	}

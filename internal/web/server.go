@@ -48,6 +48,7 @@ type Options struct {
 	Store    store.Store
 	Log      *slog.Logger
 	SiteName string
+	Site     SiteInfo // owner, contact, ICP number and icon for the footer (window.go)
 	Version  string
 	// Importer files records submitted through the API by departments'
 	// API clients.
@@ -153,6 +154,7 @@ func New(o Options) (*Server, error) {
 		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, ""),
 		idLimiter: newLimiter(o.IDLookupRate/60, int(math.Ceil(o.IDLookupRate)), o.RealIPHeader)}
 	p.deptName = s.cachedDeptName
+	p.site = o.Site
 	if o.OIDC != nil {
 		if err := o.OIDC.validate(); err != nil {
 			return nil, err
@@ -204,6 +206,7 @@ func New(o Options) (*Server, error) {
 	s.registerObjections(mux)
 	s.registerRepairs(mux)
 	s.registerCommitments(mux)
+	s.registerWindow(mux)
 	s.registerReports(mux)
 	s.registerIntakePages(mux)
 	s.registerReturns(mux)

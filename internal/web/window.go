@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -192,4 +193,57 @@ func pageLinks(r *http.Request, offset, size, total int) (prev, next string) {
 		next = r.URL.Path + "?" + q.Encode()
 	}
 	return prev, next
+}
+
+// SiteInfo is what the footer says about the site, set by configuration:
+// who runs it (主办单位), how to reach them, the ICP filing number, and
+// the site's icon (nil: the built-in one).
+type SiteInfo struct {
+	Owner, Contact, ICP string
+	Favicon             []byte
+	FaviconType         string
+}
+
+// registerWindow adds the public window's routes: the commitment column is
+// served by /commitments (commitments.go); here the site's icon, the web
+// app manifest, the service worker and the offline page.
+func (s *Server) registerWindow(mux *http.ServeMux) {
+	mux.HandleFunc("GET /favicon.ico", s.favicon)
+	mux.HandleFunc("GET /manifest.webmanifest", s.manifest)
+	mux.HandleFunc("GET /sw.js", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := staticFS.ReadFile("static/sw.js")
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(b)
+	})
+	mux.HandleFunc("GET /offline", func(w http.ResponseWriter, r *http.Request) {
+		s.render(w, r, http.StatusOK, "offline", "网络不可用", nil)
+	})
+}
+
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	b, ct := s.opts.Site.Favicon, s.opts.Site.FaviconType
+	if len(b) == 0 {
+		b, _ = staticFS.ReadFile("static/icon.svg")
+		ct = "image/svg+xml"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(b)
+}
+
+// manifest is the web app manifest: the site installs as an app (the
+// 信用陕西 app of the plan) opening on the home page.
+func (s *Server) manifest(w http.ResponseWriter, r *http.Request) {
+	m := map[string]any{
+		"name": s.opts.SiteName, "short_name": s.opts.SiteName, "lang": "zh-CN",
+		"start_url": "/", "scope": "/", "display": "standalone",
+		"background_color": "#ffffff", "theme_color": "#b3261e",
+		"icons": []map[string]string{{"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml"}},
+	}
+	if len(s.opts.Site.Favicon) > 0 && s.opts.Site.FaviconType == "image/png" {
+		m["icons"] = append(m["icons"].([]map[string]string), map[string]string{"src": "/favicon.ico", "sizes": "192x192", "type": "image/png"})
+	}
+	w.Header().Set("Content-Type", "application/manifest+json")
+	json.NewEncoder(w).Encode(m)
 }
