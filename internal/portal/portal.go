@@ -278,7 +278,7 @@ func (s *Service) view(r store.Record, on calendar.Date, objected bool) (RecordV
 		Version: r.Version, State: r.State, Decision: d, SubjectID: r.SubjectID}
 	for _, f := range k.Fields {
 		if val := vals[f.Key]; val != "" {
-			v.Fields = append(v.Fields, FieldValue{f.Key, f.Code, f.Name, val})
+			v.Fields = append(v.Fields, FieldValue{f.Key, f.Code, f.Label(), val})
 		}
 	}
 	return v, nil
@@ -344,7 +344,7 @@ func (s *Service) record(ctx context.Context, ref string, on calendar.Date, inte
 			}
 			for _, f := range v.Kind.Fields {
 				if val := priv[f.Key]; val != "" {
-					v.Private = append(v.Private, FieldValue{f.Key, f.Code, f.Name, val})
+					v.Private = append(v.Private, FieldValue{f.Key, f.Code, f.Label(), val})
 				}
 			}
 		}
