@@ -11,10 +11,12 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/search"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -35,6 +37,15 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		data["Error"] = "输入过长"
 		s.render(w, r, statusOf(fault.Invalid), "search", "查询信用主体", data)
 		return
+	}
+	// A code whose check character is wrong is answered as such, not
+	// as a name nobody has.
+	if c := search.Code(q); len(c) == 18 || len(c) == 15 {
+		if res := code.Check(code.KindAuto, c); res.Want != "" {
+			data["Error"] = "代码“" + c + "”校验码错误：" + res.DetailZH + "。请核对后重新输入。"
+			s.render(w, r, http.StatusOK, "search", "查询信用主体", data)
+			return
+		}
 	}
 	// A code goes straight to its subject.
 	sub, isCode, err := s.opts.Portal.FindByCode(r.Context(), q)
