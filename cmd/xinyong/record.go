@@ -33,7 +33,7 @@ type recordJSON struct {
 }
 
 func runRecord(ctx context.Context, env *environ, args []string) error {
-	const usage = "Usage: xinyong record show ID | record revoke ID --reason TEXT | record restore ID --reason TEXT  [--data DIR | --db DSN]"
+	const usage = "Usage: xinyong record show ID | record revoke ID --reason TEXT | record restore ID --reason TEXT [--data DIR | --db DSN]"
 	if len(args) < 2 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintln(env.stderr, usage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {

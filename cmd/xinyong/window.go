@@ -38,3 +38,16 @@ func siteInfo(c config.Config) (web.SiteInfo, error) {
 	site.Favicon, site.FaviconType = b, ct
 	return site, nil
 }
+
+// wantsHelp reports whether a command's arguments ask for its help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
+}

@@ -178,3 +178,18 @@ func TestPublicPagesAt360(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// TestHelpToStdout: asking a command for its help prints it on standard
+// output, starting with the command's usage line, and succeeds.
+func TestHelpToStdout(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"help"}, {"--help"}, {"serve", "-h"}, {"migrate", "--help"}, {"import", "-h"}, {"demo", "-h"}, {"stats", "intake", "-h"}} {
+		code, out, errs := runCmd(t, "", nil, args...)
+		if code != 0 || errs != "" || !strings.Contains(out, "Usage: xinyong") {
+			t.Errorf("xinyong %v: %d, stdout %q, stderr %q", args, code, out, errs)
+		}
+		if len(args) > 1 && !strings.HasPrefix(out, "Usage: xinyong "+args[0]) {
+			t.Errorf("xinyong %v: the usage line is not the command's: %q", args, strings.SplitN(out, "\n", 2)[0])
+		}
+	}
+}
