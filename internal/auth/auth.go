@@ -50,13 +50,19 @@ const (
 	// list of matters, the inspector pool, tasks and draws).
 	SupervisionManage Action = "supervision.manage"
 	InspectionRecord  Action = "inspection.record" // enter the results of a department's 双随机 inspections
+	// ComplaintHandle: complaints and reports of dishonesty (投诉举报):
+	// the operator's staff route them, a department's answer those routed
+	// to it; both see the informant's identity.
+	ComplaintHandle Action = "complaint.handle"
+	ArticleEdit     Action = "article.edit" // write the public columns' articles (政策法规, 信用动态) and campaigns (专项治理)
 )
 
 // Actions lists every action, in the order the matrix is shown.
 var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, SharedRead, ObjectionReview,
 	RepairReview, CommitmentManage, CheckRun, CheckRead, SupervisionManage, InspectionRecord, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
 	ReturnManage, LedgerManage, QualityRead,
-	IntegrityRead, IntegrityFeedback, IntegrityManage}
+	IntegrityRead, IntegrityFeedback, IntegrityManage,
+	ComplaintHandle, ArticleEdit}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -403,6 +409,7 @@ var actionLabels = map[Action]string{
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
+	ComplaintHandle: "处理投诉举报（分办、办理，查看举报人身份）", ArticleEdit: "编辑政策法规、信用动态和专项治理栏目",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

@@ -39,6 +39,8 @@ func TestDefault(t *testing.T) {
 		{"repair.sync", "修复结果同步", 3, "第58号", false},
 		{"repair.recheck", "信用修复抽查复核", 10, "平台默认", true},
 		{"return.fix", "退回信息补正", 5, "平台默认", true},
+		{"complaint.route", "投诉举报分办", 3, "平台默认", true},
+		{"complaint.answer", "投诉举报办理答复", 15, "平台默认", true},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -104,7 +106,7 @@ func TestParseValid(t *testing.T) {
 	// rectify.recheck_2 is added at the end, Default is unchanged.
 	m := Default().Merge(r)
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
-		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "rectify.recheck_2"}
+		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "complaint.route", "complaint.answer", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}
@@ -125,7 +127,7 @@ func TestParseValid(t *testing.T) {
 	if got := keysOf(none.Merge(r)); !slices.Equal(got, keysOf(r)) {
 		t.Errorf("nil.Merge = %v", got)
 	}
-	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:10]) {
+	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:12]) {
 		t.Errorf("Merge(nil) = %v", got)
 	}
 	if _, ok := none.Step("repair.decide"); ok || len(none.Steps()) != 0 {
