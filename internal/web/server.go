@@ -23,6 +23,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/complaint"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/ingest"
@@ -49,6 +50,8 @@ type Options struct {
 	Log      *slog.Logger
 	SiteName string
 	Site     SiteInfo // owner, contact, ICP number and icon for the footer (window.go)
+	// Complaints serves 投诉举报 (complaints.go); nil: not served.
+	Complaints *complaint.Service
 	Version  string
 	// Importer files records submitted through the API by departments'
 	// API clients.
@@ -207,6 +210,7 @@ func New(o Options) (*Server, error) {
 	s.registerRepairs(mux)
 	s.registerCommitments(mux)
 	s.registerWindow(mux)
+	s.registerComplaints(mux)
 	s.registerReports(mux)
 	s.registerIntakePages(mux)
 	s.registerReturns(mux)
