@@ -52,7 +52,7 @@ type Options struct {
 	Site     SiteInfo // owner, contact, ICP number and icon for the footer (window.go)
 	// Complaints serves 投诉举报 (complaints.go); nil: not served.
 	Complaints *complaint.Service
-	Version  string
+	Version    string
 	// Importer files records submitted through the API by departments'
 	// API clients.
 	Importer *ingest.Importer
