@@ -94,3 +94,100 @@ func TestBrowserCommitmentColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserComplaint: someone files an anonymous complaint from the
+// main menu and keeps its 查询码; the credit office routes it to the
+// market regulator, whose handler answers it (不属实) within the deadline;
+// the informant follows it by number and 查询码 and sees the outcome but no
+// reply; the public statistics count it as answered on time.
+func TestBrowserComplaint(t *testing.T) {
+	t.Parallel()
+	env := newComplaintEnv(t)
+	ctx := browsertest.New(t, 90*time.Second)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(env.base+"/"),
+		chromedp.Click(chromedp.CSS("#nav-complaints")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-stats")),
+		chromedp.Click(chromedp.CSS("#complaint-new")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-form")),
+		chromedp.SendKeys(chromedp.CSS("#subject_name"), "碑林区老王面馆"),
+		chromedp.SendKeys(chromedp.CSS("#what"), "门店长期无证经营"),
+		chromedp.Click(chromedp.CSS("#anonymous")),
+		chromedp.Submit(chromedp.CSS("#what")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-code")),
+	); err != nil {
+		t.Fatalf("file: %v", err)
+	}
+	id := text(t, ctx, chromedp.Text(chromedp.CSS("#complaint-id")))
+	access := text(t, ctx, chromedp.Text(chromedp.CSS("#complaint-access")))
+	if len(access) != 16 {
+		t.Fatalf("查询码 %q", access)
+	}
+
+	browserSignIn(t, ctx, env.base, "handler.root", testPassword)
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-complaints")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-queue")),
+		chromedp.Click(chromedp.CSS(`#complaint-queue a[href="/complaints/`+id+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#form-route")),
+	); err != nil {
+		t.Fatalf("the office opens it: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#complaint-informant"))); s != "匿名" {
+		t.Errorf("informant: %q", s)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#route-dept"), "西安市市场监督管理局（"+penaltyDept+"）"),
+		chromedp.Submit(chromedp.CSS("#route-dept")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-dept")),
+	); err != nil {
+		t.Fatalf("route: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#complaint-state"))); s != "办理中" {
+		t.Errorf("state after routing: %q", s)
+	}
+	browserSignOut(t, ctx)
+
+	browserSignIn(t, ctx, env.base, "handler.dept", testPassword)
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-complaints")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-queue")),
+		chromedp.Click(chromedp.CSS(`#complaint-queue a[href="/complaints/`+id+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#form-answer")),
+		chromedp.Click(chromedp.CSS("#outcome-unfounded")),
+		chromedp.SendKeys(chromedp.CSS("#answer-finding"), "经现场核查，该店持有有效食品经营许可证"),
+		chromedp.Submit(chromedp.CSS("#answer-finding")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-outcome")),
+	); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	browserSignOut(t, ctx)
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-complaints")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-track")),
+		chromedp.SendKeys(chromedp.CSS("#track-id"), id),
+		chromedp.SendKeys(chromedp.CSS("#track-code"), access),
+		chromedp.Submit(chromedp.CSS("#track-code")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-outcome")),
+	); err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#complaint-outcome"))); !strings.Contains(s, "不属实") {
+		t.Errorf("outcome: %q", s)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#complaint-timely"))); s != "按期办结" {
+		t.Errorf("timeliness: %q", s)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("main"))); strings.Contains(s, "答复") && strings.Contains(s, "办理记录") {
+		t.Errorf("the anonymous informant sees the handling record: %q", s)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#nav-complaints")), chromedp.WaitVisible(chromedp.CSS("#complaint-stats"))); err != nil {
+		t.Fatal(err)
+	}
+	for sel, want := range map[string]string{"#stat-received": "1", "#stat-closed": "1", "#stat-unfounded": "1", "#stat-ontime": "100.0%"} {
+		if s := text(t, ctx, chromedp.Text(chromedp.CSS(sel))); s != want {
+			t.Errorf("%s = %q, want %q", sel, s, want)
+		}
+	}
+}
