@@ -211,6 +211,7 @@ func New(o Options) (*Server, error) {
 	s.registerCommitments(mux)
 	s.registerWindow(mux)
 	s.registerComplaints(mux)
+	s.registerArticles(mux)
 	s.registerReports(mux)
 	s.registerIntakePages(mux)
 	s.registerReturns(mux)

@@ -191,3 +191,96 @@ func TestBrowserComplaint(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserArticles: an editor publishes a 政策法规 article whose body
+// carries markup (shown as text, never run) and a 专项治理 campaign with a
+// subject under it; the public finds them from the main menu, filters by
+// title and opens them.
+func TestBrowserArticles(t *testing.T) {
+	t.Parallel()
+	env := newObjectionEnv(t)
+	u := auth.User{Login: "editor", Name: "栏目编辑", OrgID: env.root.ID, Roles: []string{"editor"}, PasswordHash: testPasswordHash()}
+	if _, err := env.s.CreateUser(context.Background(), u, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	shop := mustSubject(t, env.s, env.recordID)
+	ctx := browsertest.New(t, 90*time.Second)
+	browserSignIn(t, ctx, env.base, "editor", testPassword)
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-policies")),
+		chromedp.WaitVisible(chromedp.CSS("#article-new")),
+		chromedp.Click(chromedp.CSS("#article-new")),
+		chromedp.WaitVisible(chromedp.CSS("#article-form")),
+		chromedp.SendKeys(chromedp.CSS("#title"), "陕西省社会信用条例"),
+		chromedp.SendKeys(chromedp.CSS("#source"), "陕西省人大常委会"),
+		chromedp.SendKeys(chromedp.CSS("#body"), "第一条 为了推进社会信用体系建设。\n\n<script>alert(1)</script>第二条"),
+		chromedp.Submit(chromedp.CSS("#title")),
+		chromedp.WaitVisible(chromedp.CSS("#article-body")),
+	); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if n := text(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#article-body p").length`)); n != 2 {
+		t.Errorf("paragraphs: %d", n)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#article-body"))); !strings.Contains(s, "<script>alert(1)</script>第二条") {
+		t.Errorf("the markup is not shown as text: %q", s)
+	}
+	if n := text(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#article-body script").length`)); n != 0 {
+		t.Error("a user's script reached the page")
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-campaigns")),
+		chromedp.WaitVisible(chromedp.CSS("#article-new")),
+		chromedp.Click(chromedp.CSS("#article-new")),
+		chromedp.WaitVisible(chromedp.CSS("#article-form")),
+		chromedp.SetValue(chromedp.CSS("#col"), "campaign"),
+		chromedp.SendKeys(chromedp.CSS("#title"), "食品安全领域失信问题专项治理"),
+		chromedp.SendKeys(chromedp.CSS("#body"), "对食品经营领域的严重失信行为开展专项治理。"),
+		chromedp.Submit(chromedp.CSS("#title")),
+		chromedp.WaitVisible(chromedp.CSS("#campaign-form")),
+		chromedp.SendKeys(chromedp.CSS("#campaign-code"), shop.USCC),
+		chromedp.SendKeys(chromedp.CSS("#campaign-note"), "使用过期食材被行政处罚"),
+		chromedp.Submit(chromedp.CSS("#campaign-code")),
+		chromedp.WaitVisible(chromedp.CSS("#campaign-subjects")),
+	); err != nil {
+		t.Fatalf("campaign: %v", err)
+	}
+	browserSignOut(t, ctx)
+
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-campaigns")),
+		chromedp.WaitVisible(chromedp.CSS("#article-list")),
+	); err != nil {
+		t.Fatalf("the public's campaigns: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#total"))); !strings.Contains(s, "共 1 篇") {
+		t.Errorf("campaigns total: %q", s)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#article-list a")),
+		chromedp.WaitVisible(chromedp.CSS("#campaign-subjects")),
+	); err != nil {
+		t.Fatalf("open the campaign: %v", err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#campaign-subjects"))); !strings.Contains(s, shop.Name) || !strings.Contains(s, "使用过期食材被行政处罚") {
+		t.Errorf("campaign subjects: %q", s)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-policies")),
+		chromedp.WaitVisible(chromedp.CSS("#article-list")),
+		chromedp.SendKeys(chromedp.CSS("#aq"), "不存在的标题"),
+		chromedp.Submit(chromedp.CSS("#aq")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitLocation(t, ctx, "q=")
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("#total"))); !strings.Contains(s, "共 0 篇") {
+		t.Errorf("filtered: %q", s)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#nav-news")), chromedp.WaitVisible(chromedp.CSS("#article-filters"))); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(t, ctx, chromedp.Text(chromedp.CSS("h1"))); s != "信用动态" {
+		t.Errorf("news: %q", s)
+	}
+}
