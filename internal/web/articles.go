@@ -322,4 +322,3 @@ func (s *Server) articleFile(w http.ResponseWriter, r *http.Request) {
 	}
 	sendFile(w, f.Name, f.ContentType, f.Data)
 }
-
