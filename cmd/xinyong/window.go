@@ -85,7 +85,7 @@ func demoWindow(ctx context.Context, s store.Store, log *slog.Logger) error {
 	commitments := 0
 	for i, r := range subjects {
 		c := store.Commitment{Kind: "审批替代型", SubjectID: r.SubjectID, PromisorName: r.Subject.Name,
-			Matter: "申请办理" + []string{"食品经营许可证", "道路运输经营许可证", "建筑施工许可证", "排污许可证"}[i%4] + "（演示数据）",
+			Matter:  "申请办理" + []string{"食品经营许可证", "道路运输经营许可证", "建筑施工许可证", "排污许可证"}[i%4] + "（演示数据）",
 			Content: "本单位承诺所提交的材料真实有效，符合许可条件，并按期补交相关证明材料。", Liability: "违背承诺的，依法撤销许可并记入信用记录。",
 			MadeOn: today.AddDays(-10 * (i + 1)).String(), ValidUntil: today.AddDays(180).String(),
 			AcceptorName: "行政许可决定机关", AcceptorCode: r.SourceDept, Disclosure: store.CommitmentPublic, History: []byte(`[]`)}
