@@ -23,6 +23,7 @@ var (
 	tagRe     = regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<datalist.*?</datalist>|<[^>]*>`)
 	codeRe    = regexp.MustCompile(`(^|[^0-9A-Za-z])([1-8][0-9]{5})([^0-9A-Za-z]|$)`)
 	utcRe     = regexp.MustCompile(`UTC|GMT|\d{2}:\d{2}(:\d{2})?(\.\d+)?Z|[+-]00:00`)
+	notesRe   = regexp.MustCompile(`未核实|未经核对|二手资料|据新闻报道|平台默认：`)
 	suffixRe  = regexp.MustCompile(`\p{Han}_[0-9]+`)
 	dateTimRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}`)
 	// routeKey collapses a path to its route: one page per route and
@@ -112,6 +113,9 @@ func TestPublicPagesNameAndTime(t *testing.T) {
 		}
 		if m := suffixRe.FindString(text); m != "" {
 			t.Errorf("%s shows a field label with the exchange suffix: %s", u, m)
+		}
+		if m := notesRe.FindString(text); m != "" {
+			t.Errorf("%s shows a working note to the public: %q", u, m)
 		}
 		if dateTimRe.MatchString(text) && !strings.Contains(text, "北京时间") {
 			t.Errorf("%s shows a time without saying it is Beijing time", u)

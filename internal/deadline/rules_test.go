@@ -151,7 +151,7 @@ func TestParseValid(t *testing.T) {
 func step(over map[string]string) string {
 	f := map[string]string{
 		"key": `"repair.decide"`, "name": `"认定部门修复决定"`, "working_days": "3",
-		"remind_days": "1", "escalate_every": "2", "basis": `"测试"`,
+		"remind_days": "1", "escalate_every": "2", "basis": `"测试"`, "public_basis": "-",
 	}
 	var extra []string
 	for k, v := range over {
@@ -178,7 +178,7 @@ func TestParseInvalid(t *testing.T) {
 		want []string // substrings, one per problem, in order
 	}{
 		{"unknown field", file(step(map[string]string{"wrking_days": "5"})),
-			[]string{`deadline: step "repair.decide": unknown field "wrking_days" (known: key, name, working_days, remind_days, escalate_every, basis)`}},
+			[]string{`deadline: step "repair.decide": unknown field "wrking_days" (known: key, name, working_days, remind_days, escalate_every, basis, public_basis)`}},
 		{"duplicate key", file(step(nil), step(map[string]string{"name": `"另一个"`})),
 			[]string{`step "repair.decide": key: duplicate key: steps[0] and steps[1] both define it`}},
 		{"working_days 0", file(step(map[string]string{"working_days": "0"})),
