@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"github.com/xinyong/xinyong/internal/division"
+	"slices"
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
@@ -98,7 +99,38 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 		f.Sections = append(f.Sections, Section{ID: k.Code, Title: k.Name, Records: byKind[k.Code]})
 	}
 	f.Sections = append(f.Sections, pendingSections...)
+	slices.SortStableFunc(f.Sections, func(a, b Section) int { return sectionRank(a.ID) - sectionRank(b.ID) })
 	return f, nil
+}
+
+// sectionRank orders a credit file's sections as the national standard
+// orders a credit report's (internal/report: 行政管理信息, 诚实守信相关荣誉
+// 信息, 严重失信主体名单信息, 信用承诺信息, 信用评价信息, then other
+// information), each kind in the group its records go to there.
+func sectionRank(id string) int {
+	switch id {
+	case "xk":
+		return 10
+	case "cf":
+		return 11
+	case "jc", "sj":
+		return 12
+	case "qz", "qr", "gf":
+		return 13
+	case "hm":
+		return 20
+	case "jl":
+		return 21
+	case "sx":
+		return 30
+	case "commitments":
+		return 50
+	case "wn":
+		return 51
+	case "evaluation":
+		return 60
+	}
+	return 90
 }
 
 // OwnRecords returns every current record of a subject, public or not,
