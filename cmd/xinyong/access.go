@@ -13,6 +13,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -356,7 +357,7 @@ func runClient(ctx context.Context, env *environ, args []string) error {
 				state = "revoked"
 			}
 			if !cl.LastUsed.IsZero() {
-				used = cl.LastUsed.Format(time.RFC3339)
+				used = cl.LastUsed.In(calendar.Location()).Format(time.RFC3339)
 			}
 			fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.OrgID, cl.Name, cl.Prefix, strings.Join(cl.Scopes, " "), used, state)
 		}
@@ -448,7 +449,7 @@ func runAudit(ctx context.Context, env *environ, args []string) error {
 		w := tabwriter.NewWriter(env.stdout, 0, 2, 2, ' ', 0)
 		fmt.Fprintln(w, "SEQ\tAT\tACTOR\tORG\tACTION\tTARGET\tSUBJECT\tPURPOSE\tOUTCOME\tDETAIL")
 		for _, e := range entries {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", e.Seq, e.At.In(calendar.Location()).Format(time.RFC3339), e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail)
 		}
 		return w.Flush()
 	}
@@ -484,6 +485,6 @@ func runAudit(ctx context.Context, env *environ, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(env.stdout, "matches the audit checkpoint %s: entry %d, written %s\n", path, cp.Seq, cp.At.Format(time.RFC3339))
+	fmt.Fprintf(env.stdout, "matches the audit checkpoint %s: entry %d, written %s\n", path, cp.Seq, cp.At.In(calendar.Location()).Format(time.RFC3339))
 	return nil
 }
