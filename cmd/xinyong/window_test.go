@@ -2,8 +2,9 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"html"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -90,7 +91,26 @@ func publicPages(t *testing.T, base string) map[string]string {
 // shows a time says once that it is Beijing time.
 func TestPublicPagesNameAndTime(t *testing.T) {
 	t.Parallel()
-	base, _, _ := startServe(t, "--demo", "--subjects", "300", "--data", t.TempDir())
+	icon := filepath.Join(t.TempDir(), "icon.svg")
+	if err := os.WriteFile(icon, []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, _, _ := startServe(t, "--demo", "--subjects", "300", "--data", t.TempDir(), "--site-owner", "陕西省发展和改革委员会",
+		"--site-contact", "029-00000000", "--site-icp", "陕ICP备00000000号", "--favicon", icon)
+	// The footer's settings, the icon and the installable app.
+	if _, home, _ := httpGet(base + "/"); !strings.Contains(home, "主办单位：陕西省发展和改革委员会") || !strings.Contains(home, "联系方式：029-00000000") ||
+		!strings.Contains(home, "陕ICP备00000000号") || !strings.Contains(home, `rel="manifest"`) {
+		t.Errorf("footer without the site's settings")
+	}
+	if code, body, _ := httpGet(base + "/favicon.ico"); code != 200 || !strings.Contains(body, `viewBox="0 0 1 1"`) {
+		t.Errorf("favicon %d %q", code, body)
+	}
+	if code, body, _ := httpGet(base + "/manifest.webmanifest"); code != 200 || !strings.Contains(body, `"start_url":"/"`) {
+		t.Errorf("manifest %d %q", code, body)
+	}
+	if code, body, _ := httpGet(base + "/sw.js"); code != 200 || !strings.Contains(body, "/offline") {
+		t.Errorf("service worker %d", code)
+	}
 	pages := publicPages(t, base)
 	if len(pages) < 15 {
 		t.Fatalf("walked only %d pages: %v", len(pages), pages)
@@ -151,7 +171,7 @@ const narrowCheck = `(() => {
 // no code is broken over two lines.
 func TestPublicPagesAt360(t *testing.T) {
 	t.Parallel()
-	base, _, _ := startServe(t, "--demo", "--subjects", "300", "--data", t.TempDir())
+	base, serve, _ := startServe(t, "--demo", "--subjects", "300", "--data", t.TempDir())
 	pages := publicPages(t, base)
 	ctx := browsertest.New(t, 5*time.Minute)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(360, 740, chromedp.EmulateScale(2))); err != nil {
@@ -180,7 +200,22 @@ func TestPublicPagesAt360(t *testing.T) {
 			t.Errorf("%s breaks codes over lines at 360 px: %v", u, m.Broken)
 		}
 	}
-	_ = fmt.Sprint
+	// The installed app without a network: the service worker answers
+	// with the offline page when the site cannot be reached.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`navigator.serviceWorker.ready.then(() => caches.has("xinyong-offline-v1"))`, chromedp.EvalAwaitPromise)); err != nil || !ok {
+		t.Fatalf("service worker not ready: %v %v", ok, err)
+	}
+	serve.Process.Kill()
+	serve.Wait()
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/search?q="+url.QueryEscape("信用"))); err != nil {
+		t.Fatalf("offline navigation: %v", err)
+	}
+	if s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main"))); err != nil || !strings.Contains(s, "网络不可用") {
+		t.Errorf("offline page: %q %v", s, err)
+	}
 }
 
 // TestHelpToStdout: asking a command for its help prints it on standard
