@@ -2,11 +2,6 @@ package complaint
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base32"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/accesscode"
 	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -43,7 +39,6 @@ const (
 	MaxNameRunes    = 100
 	MaxContactRunes = 100
 	MaxNoteRunes    = 2000
-	codeBytes       = 10 // 查询码: 16 base32 characters
 )
 
 // Filing is a new complaint.
@@ -166,13 +161,11 @@ func (s *Service) File(ctx context.Context, p auth.Principal, f Filing) (View, s
 	if cs.Route, err = s.Clock.Start("complaint.route", now); err != nil {
 		return View{}, "", err
 	}
-	b := make([]byte, codeBytes)
-	if _, err := rand.Read(b); err != nil {
+	accessCode, access, err := accesscode.New()
+	if err != nil {
 		return View{}, "", err
 	}
-	accessCode := base32.StdEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(accessCode))
-	cs.Access = hex.EncodeToString(sum[:])
+	cs.Access = access
 	cs.History = []Event{{At: now, Action: "file", Actor: "informant"}}
 	row.FiledAt = now
 	if err := fill(&row, cs); err != nil {
@@ -211,18 +204,6 @@ func Decode(row store.ComplaintRow) (Case, error) {
 	return c, nil
 }
 
-func normalizeCode(c string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(c)))
-}
-
-func codeMatches(c Case, accessCode string) bool {
-	if c.Access == "" || accessCode == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(normalizeCode(accessCode)))
-	return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(c.Access)) == 1
-}
-
 // office reports whether p is the credit office: staff of the operator
 // with complaint.handle.
 func (s *Service) office(p auth.Principal) bool {
@@ -234,7 +215,7 @@ func (s *Service) view(ctx context.Context, p auth.Principal, row store.Complain
 	if err != nil {
 		return View{}, err
 	}
-	v := View{Row: row, Case: c, Holder: codeMatches(c, accessCode), Office: s.office(p)}
+	v := View{Row: row, Case: c, Holder: accesscode.Matches(c.Access, accessCode), Office: s.office(p)}
 	if row.Dept != "" && p.Staff() {
 		dept, err := store.DeptOrg(ctx, s.Store, row.Dept)
 		if err != nil {
