@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/xinyong/xinyong/internal/web/browsertest"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -40,7 +42,21 @@ func publicPages(t *testing.T, base string) map[string]string {
 	seen := map[string]bool{}
 	routes := map[string]bool{}
 	pages := map[string]string{}
-	queue := []string{"/", "/search?q=" + url.QueryEscape("有限公司"), "/tools/code?code=91610113MA6TXXXX00"}
+	// A complaint, followed by its 查询码: the informant's page is public.
+	resp, err := http.Post(base+"/api/v1/complaints", "application/json",
+		strings.NewReader(`{"subject_name":"演示公司","what":"无证经营","name":"张三","contact":"13800000000"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var filed struct {
+		ID         int64  `json:"id"`
+		AccessCode string `json:"access_code"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&filed); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("complaint: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	queue := []string{fmt.Sprintf("/complaints/%d?code=%s", filed.ID, filed.AccessCode), "/", "/search?q=" + url.QueryEscape("有限公司"), "/tools/code?code=91610113MA6TXXXX00"}
 	for len(queue) > 0 && len(pages) < 400 {
 		u := queue[0]
 		queue = queue[1:]
