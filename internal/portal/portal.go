@@ -112,6 +112,12 @@ func (s *Service) Subject(ctx context.Context, ref string) (credit.Subject, erro
 		return credit.Subject{}, ErrNotFound
 	}
 	c := search.Code(ref)
+	if len(c) == 18 {
+		// A wrong check character is said as such, not as "not found".
+		if r := code.Check(code.KindAuto, c); r.Kind == code.KindUSCC && r.Want != "" {
+			return credit.Subject{}, fault.New(fault.Invalid, "统一社会信用代码“"+c+"”校验码错误："+r.DetailZH)
+		}
+	}
 	if len(c) != 18 || code.Check(code.KindUSCC, c).Status != code.StatusValid {
 		return credit.Subject{}, ErrNotFound
 	}
