@@ -154,13 +154,24 @@ func cliAccessError(err error) error {
 	return err
 }
 
-const userUsage = `Usage:
+var userUsage = `Usage:
   xinyong user list
   xinyong user add --login LOGIN --role ROLE[,ROLE] (--org ID | --subject CODE) [--name NAME] [--password-file FILE] [--oidc ISSUER|SUB]
   xinyong user passwd LOGIN [--password-file FILE]
   xinyong user disable LOGIN | user enable LOGIN
 (all take [--data DIR | --db DSN]; without --password-file a random password is printed once)
-Roles: admin, clerk, reviewer, checker, auditor, subject`
+Roles: ` + roleNames()
+
+// roleNames lists the roles an account may hold, from the role table.
+func roleNames() string {
+	var names []string
+	for _, r := range auth.DefaultRoles().List() {
+		if r.Name != "public" {
+			names = append(names, r.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
 
 func runUser(ctx context.Context, env *environ, args []string) error {
 	sub, rest, err := subcommand(env, "user", userUsage, args, "list", "add", "passwd", "disable", "enable")

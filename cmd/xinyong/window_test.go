@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/xinyong/xinyong/internal/division"
+	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
 var (
@@ -246,5 +248,127 @@ func TestHelpToStdout(t *testing.T) {
 		if len(args) > 1 && !strings.HasPrefix(out, "Usage: xinyong "+args[0]) {
 			t.Errorf("xinyong %v: the usage line is not the command's: %q", args, strings.SplitN(out, "\n", 2)[0])
 		}
+	}
+}
+
+// TestComplaintThroughBinary runs the complaint window on the real binary
+// in Chromium: someone files an anonymous complaint from the main menu;
+// the credit office's handler routes it to the market regulator, whose
+// handler answers it (不属实) on time; the informant follows it with the
+// 查询码; the public statistics count it.
+func TestComplaintThroughBinary(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(binary, append(args, "--data", data)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("migrate")
+	deptUSCC := storetest.USCC("11", "610100", 77)
+	out := run("org", "add", "--parent", "1", "--kind", "dept", "--name", "西安市市场监督管理局", "--uscc", deptUSCC)
+	dept := regexp.MustCompile(`created organisation (\d+)`).FindStringSubmatch(out)[1]
+	pw := filepath.Join(t.TempDir(), "pw")
+	const password = "投诉举报办理员登录用的密码"
+	if err := os.WriteFile(pw, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("user", "add", "--login", "office", "--role", "handler", "--org", "1", "--password-file", pw)
+	run("user", "add", "--login", "market", "--role", "handler", "--org", dept, "--password-file", pw)
+	base, _, _ := startServe(t, "--demo", "--subjects", "200", "--data", data)
+
+	ctx := browsertest.New(t, 2*time.Minute)
+	signIn := func(login string) {
+		t.Helper()
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(chromedp.CSS("#login")),
+			chromedp.SendKeys(chromedp.CSS("#login"), login),
+			chromedp.SendKeys(chromedp.CSS("#password"), password),
+			chromedp.Submit(chromedp.CSS("#password")),
+			chromedp.WaitVisible(chromedp.CSS("#logout")),
+		); err != nil {
+			t.Fatalf("sign in %s: %v", login, err)
+		}
+	}
+	signOut := func() {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`))); err != nil {
+			t.Fatalf("sign out: %v", err)
+		}
+	}
+	textOf := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.Click(chromedp.CSS("#nav-complaints")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-new")),
+		chromedp.Click(chromedp.CSS("#complaint-new")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-form")),
+		chromedp.SendKeys(chromedp.CSS("#subject_name"), "西安某某餐饮有限公司"),
+		chromedp.SendKeys(chromedp.CSS("#what"), "后厨使用过期食材"),
+		chromedp.Click(chromedp.CSS("#anonymous")),
+		chromedp.Submit(chromedp.CSS("#what")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-code")),
+	); err != nil {
+		t.Fatalf("file: %v", err)
+	}
+	id, access := textOf("#complaint-id"), textOf("#complaint-access")
+
+	signIn("office")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/complaints/"+id),
+		chromedp.WaitVisible(chromedp.CSS("#form-route")),
+		chromedp.SendKeys(chromedp.CSS("#route-dept"), "西安市市场监督管理局（"+deptUSCC+"）"),
+		chromedp.Submit(chromedp.CSS("#route-dept")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-dept")),
+	); err != nil {
+		t.Fatalf("route: %v", err)
+	}
+	signOut()
+	signIn("market")
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-complaints")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-queue")),
+		chromedp.Click(chromedp.CSS(`#complaint-queue a[href="/complaints/`+id+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#form-answer")),
+		chromedp.Click(chromedp.CSS("#outcome-unfounded")),
+		chromedp.SendKeys(chromedp.CSS("#answer-finding"), "经现场检查，未发现过期食材"),
+		chromedp.Submit(chromedp.CSS("#answer-finding")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-outcome")),
+	); err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	signOut()
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#nav-complaints")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-track")),
+		chromedp.SendKeys(chromedp.CSS("#track-id"), id),
+		chromedp.SendKeys(chromedp.CSS("#track-code"), access),
+		chromedp.Submit(chromedp.CSS("#track-code")),
+		chromedp.WaitVisible(chromedp.CSS("#complaint-outcome")),
+	); err != nil {
+		t.Fatalf("follow: %v", err)
+	}
+	if s := textOf("#complaint-outcome"); !strings.Contains(s, "不属实") {
+		t.Errorf("outcome %q", s)
+	}
+	if s := textOf("#complaint-timely"); s != "按期办结" {
+		t.Errorf("timeliness %q", s)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#nav-complaints")), chromedp.WaitVisible(chromedp.CSS("#complaint-stats"))); err != nil {
+		t.Fatal(err)
+	}
+	if s := textOf("#stat-unfounded") + " " + textOf("#stat-ontime"); s != "1 100.0%" {
+		t.Errorf("statistics %q", s)
 	}
 }
