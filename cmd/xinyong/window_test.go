@@ -372,3 +372,101 @@ func TestComplaintThroughBinary(t *testing.T) {
 		t.Errorf("statistics %q", s)
 	}
 }
+
+// TestColumnsThroughBinary opens the window's columns on the real binary
+// in Chromium from the main menu: the public commitments (filter, total),
+// the red and black lists, the demo's policy, news and campaign articles;
+// an editor (added with the CLI) publishes a 信用动态 item the public then
+// finds by its title.
+func TestColumnsThroughBinary(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	run := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(binary, append(args, "--data", data)...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	run("migrate")
+	run("org", "list") // creates the operator, the root
+	pw := filepath.Join(t.TempDir(), "pw")
+	const password = "栏目编辑每次登录时所用的密码"
+	if err := os.WriteFile(pw, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run("user", "add", "--login", "editor", "--role", "editor", "--org", "1", "--password-file", pw)
+	base, _, _ := startServe(t, "--demo", "--subjects", "300", "--data", data)
+	ctx := browsertest.New(t, 2*time.Minute)
+	textOf := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("%s: %v", sel, err)
+		}
+		return s
+	}
+	open := func(nav, ready string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.Click(chromedp.CSS(nav)), chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
+			t.Fatalf("%s: %v", nav, err)
+		}
+	}
+	open("#nav-commitment-column", "#commitment-column")
+	if s := textOf("#total"); !strings.Contains(s, "共 8 条") {
+		t.Errorf("commitments: %q", s)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#ck"), "主动型"), chromedp.Submit(chromedp.CSS("#cq"))); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(textOf("#total"), "共 0 条"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("filtered commitments: %q", textOf("#total"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for nav, h1 := range map[string]string{"#nav-red": "守信激励名单信息公示", "#nav-black": "失信名单信息公示",
+		"#nav-policies": "政策法规", "#nav-news": "信用动态", "#nav-campaigns": "专项治理"} {
+		open(nav, "h1")
+		if s := textOf("h1"); s != h1 {
+			t.Errorf("%s: %q", nav, s)
+		}
+	}
+	open("#nav-campaigns", "#article-list")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#article-list a")), chromedp.WaitVisible(chromedp.CSS("#campaign-subjects"))); err != nil {
+		t.Fatalf("campaign: %v", err)
+	}
+
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), "editor"),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#logout")),
+		chromedp.Click(chromedp.CSS("#nav-news")),
+		chromedp.WaitVisible(chromedp.CSS("#article-new")),
+		chromedp.Click(chromedp.CSS("#article-new")),
+		chromedp.WaitVisible(chromedp.CSS("#article-form")),
+		chromedp.SendKeys(chromedp.CSS("#title"), "信用修复培训班开班"),
+		chromedp.SendKeys(chromedp.CSS("#body"), "培训内容包括信用修复流程。"),
+		chromedp.Submit(chromedp.CSS("#title")),
+		chromedp.WaitVisible(chromedp.CSS("#article-body")),
+		chromedp.Click(chromedp.CSS("#logout")),
+		chromedp.WaitVisible(chromedp.CSS(`nav a[href="/login"]`)),
+	); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	open("#nav-news", "#article-filters")
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#aq"), "培训班"), chromedp.Submit(chromedp.CSS("#aq"))); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(textOf("#total"), "共 1 篇"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("news by title: %q", textOf("#total"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if s := textOf("#article-list"); !strings.Contains(s, "信用修复培训班开班") {
+		t.Errorf("news: %q", s)
+	}
+}
