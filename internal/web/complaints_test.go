@@ -192,3 +192,25 @@ func TestComplaintAPIAnonymous(t *testing.T) {
 		t.Errorf("anonymous read without code: %d", resp.StatusCode)
 	}
 }
+
+// TestComplaintRateLimited: filing complaints and following them by
+// 查询码 take from the anonymous budget.
+func TestComplaintRateLimited(t *testing.T) {
+	s := &Server{limiter: newLimiter(1, 1, "")}
+	for _, c := range []struct {
+		method, target string
+		limited        bool
+	}{
+		{"POST", "/complaints", true},
+		{"POST", "/api/v1/complaints", true},
+		{"GET", "/complaints/3?code=ABC", true},
+		{"GET", "/api/v1/complaints/3?code=ABC", true},
+		{"GET", "/complaints/3", false},
+		{"GET", "/complaints", false},
+		{"GET", "/api/v1/complaints/stats", false},
+	} {
+		if got := s.limited(httptest.NewRequest(c.method, c.target, nil)) != nil; got != c.limited {
+			t.Errorf("%s %s limited = %v", c.method, c.target, got)
+		}
+	}
+}
