@@ -15,6 +15,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/division"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -115,14 +116,18 @@ func runOrg(ctx context.Context, env *environ, args []string) error {
 			return err
 		}
 		w := tabwriter.NewWriter(env.stdout, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tKIND\tNAME\tREGION\tUSCC\tSTATE")
+		fmt.Fprintln(w, "ID\tKIND\tNAME\tREGION\tPLACE\tUSCC\tSTATE")
 		for _, o := range orgs {
 			depth := strings.Count(o.Path, "/") - 2
 			state := "active"
 			if o.Disabled {
 				state = "disabled"
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s%s\t%s\t%s\t%s\n", o.ID, o.Kind, strings.Repeat("  ", depth), o.Name, o.Region, o.USCC, state)
+			place := "-"
+			if division.Known(o.Region) {
+				place = division.Name(o.Region)
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s%s\t%s\t%s\t%s\t%s\n", o.ID, o.Kind, strings.Repeat("  ", depth), o.Name, o.Region, place, o.USCC, state)
 		}
 		return w.Flush()
 	case "add":
