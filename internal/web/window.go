@@ -23,6 +23,9 @@ type deptNames struct {
 	mu sync.Mutex
 	m  map[string]string
 	at time.Time
+	// options: the departments' pick-list, read at optionsAt.
+	options   []option
+	optionsAt time.Time
 }
 
 const deptNamesTTL = time.Minute
@@ -75,7 +78,9 @@ type option struct{ Value, Label string }
 
 // placeOptions are the places offered to filters: the provinces of the
 // country and the cities and counties of the home province.
-func placeOptions() []option {
+func placeOptions() []option { return placeList }
+
+var placeList = func() []option {
 	var out []option
 	for _, d := range division.Under("") {
 		if strings.HasSuffix(d.Code, "0000") || strings.HasPrefix(d.Code, homeRegion) {
@@ -83,7 +88,7 @@ func placeOptions() []option {
 		}
 	}
 	return out
-}
+}()
 
 // homeRegion is the province whose divisions the pick-lists offer.
 const homeRegion = "61"
@@ -93,16 +98,23 @@ func (s *Server) deptOptions(ctx context.Context) []option {
 	if s.opts.Store == nil {
 		return nil
 	}
+	c := &s.deptNames
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.options != nil && time.Since(c.optionsAt) < deptNamesTTL {
+		return c.options
+	}
 	orgs, err := s.opts.Store.ListOrgs(ctx, "")
 	if err != nil {
 		return nil
 	}
-	var out []option
+	out := []option{}
 	for _, o := range orgs {
-		if o.Kind == auth.Dept && o.USCC != "" {
+		if o.Kind == auth.Dept && o.USCC != "" && !o.Disabled {
 			out = append(out, option{Value: o.Name + "（" + o.USCC + "）", Label: o.Name})
 		}
 	}
+	c.options, c.optionsAt = out, time.Now()
 	return out
 }
 
