@@ -57,6 +57,7 @@ func commands() []command {
 		{"catalog", "信息目录 (list the catalogue: catalog list | catalog show KIND)", runCatalog},
 		{"evaluate", "公共信用综合评价 (public credit evaluation: evaluate | evaluate show CODE | evaluate model)", runEvaluate},
 		{"inspect", "双随机抽查 (random inspections: inspect redraw TASK | inspect list)", runInspect},
+		{"market", "网上中介服务超市 (intermediary marketplace: market verify-draw FILE)", runMarket},
 		{"stats", "统计 (statistics: stats intake)", runStats},
 		{"integrity", "政务诚信监测 (government-integrity monitoring: integrity score | model | scope)", runIntegrity},
 		{"org", "机构 (organisations: org list | add | disable | enable)", runOrg},

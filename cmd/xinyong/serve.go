@@ -156,6 +156,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Integrity:   integ,
 		Evaluation:  ev,
 		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
+		Market:      serveMarket(ctx, s, authz, im, checks, ev, clock, keys, log),
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,

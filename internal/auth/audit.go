@@ -42,6 +42,7 @@ const (
 	AuditComplaint     = "complaint"      // a complaint (投诉举报) filed, routed or answered (target complaint:ID, Outcome the action)
 	AuditArticle       = "article"        // an article or campaign of the public columns written or changed (target article:ID)
 	AuditInspection    = "inspection"     // graded supervision and 双随机: measures, matters, the inspector pool, a task created or drawn, a result entered (target inspection:ID, inspector:ID, supervision:ORG; Outcome the action)
+	AuditMarket        = "market"         // the intermediary-service marketplace: an item, an agency or a project created or acted on (target market_item:ID, market_agency:ID, market_project:ID; Outcome the action)
 )
 
 // AuditEntry is one line of the audit trail: who (principal and

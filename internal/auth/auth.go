@@ -50,6 +50,12 @@ const (
 	// list of matters, the inspector pool, tasks and draws).
 	SupervisionManage Action = "supervision.manage"
 	InspectionRecord  Action = "inspection.record" // enter the results of a department's 双随机 inspections
+	// MarketOperate: run the intermediary-service marketplace (中介超市运维机构):
+	// review agencies' applications and changes, review and publish
+	// projects, exit agencies, re-run a failed selection.
+	MarketOperate Action = "market.operate"
+	MarketBuy     Action = "market.buy"     // file projects as their owner (项目业主), confirm selections, rate services
+	MarketCatalog Action = "market.catalog" // keep the industry's intermediary-service items (行业主管部门)
 	// ComplaintHandle: complaints and reports of dishonesty (投诉举报):
 	// the operator's staff route them, a department's answer those routed
 	// to it; both see the informant's identity.
@@ -62,6 +68,7 @@ var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, Share
 	RepairReview, CommitmentManage, CheckRun, CheckRead, SupervisionManage, InspectionRecord, AuditRead, QueryLogRead, SubjectFile, OrgManage, UserManage, ClientManage,
 	ReturnManage, LedgerManage, QualityRead,
 	IntegrityRead, IntegrityFeedback, IntegrityManage,
+	MarketOperate, MarketBuy, MarketCatalog,
 	ComplaintHandle, ArticleEdit}
 
 // Scope says which resources a grant reaches.
@@ -409,6 +416,7 @@ var actionLabels = map[Action]string{
 	SubjectFile: "查看本主体完整档案", OrgManage: "管理机构", UserManage: "管理账户", ClientManage: "管理接口密钥",
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
+	MarketOperate: "运维网上中介服务超市（入驻核查、采购信息审查、清退）", MarketBuy: "作为项目业主选取中介机构、确认结果、评价服务", MarketCatalog: "维护本行业中介服务事项清单",
 	ComplaintHandle: "处理投诉举报（分办、办理，查看举报人身份）", ArticleEdit: "编辑政策法规、信用动态和专项治理栏目",
 }
 

@@ -54,6 +54,10 @@ var principals = map[string]Principal{
 	"inspectorA":      {Kind: UserKind, ID: 17, Org: deptA, Roles: []string{RoleInspector}},
 	"supervisorCityA": {Kind: UserKind, ID: 18, Org: cityA, Roles: []string{RoleSupervisor}},
 	"clientInspect":   {Kind: Client, ID: 5, Org: deptA, Scopes: []string{"inspections:manage", "inspections:record"}},
+	"marketOpCityA":   {Kind: UserKind, ID: 60, Org: cityA, Roles: []string{"market_operator"}},
+	"marketOwnerA":    {Kind: UserKind, ID: 61, Org: deptA, Roles: []string{"market_owner"}},
+	"marketDeptA":     {Kind: UserKind, ID: 62, Org: deptA, Roles: []string{"market_dept"}},
+	"clientMarket":    {Kind: Client, ID: 60, Org: deptA, Scopes: []string{"market:buy"}},
 }
 
 var resources = map[string]Resource{
@@ -117,6 +121,12 @@ var allowed = func() map[string]bool {
 	add("supervisorCityA", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk", "rCounty", "rCityA") // its city and counties, not 宝鸡
 	add("supervisorCityA", []Action{SharedRead}, all...)
 	add("clientInspect", []Action{SupervisionManage, InspectionRecord}, "rA", "rAxk")
+	// The marketplace: a city's operator its city and counties; an owner
+	// and an industry department their own department only.
+	add("marketOpCityA", []Action{MarketOperate, CommitmentManage}, "rA", "rAxk", "rCounty", "rCityA")
+	add("marketOwnerA", []Action{MarketBuy}, "rA", "rAxk")
+	add("marketDeptA", []Action{MarketCatalog}, "rA", "rAxk")
+	add("clientMarket", []Action{MarketBuy}, "rA", "rAxk")
 	return m
 }()
 

@@ -135,7 +135,12 @@
 //     (secondary source);
 //   - repair.recheck 信用修复抽查复核: 10, 平台默认;
 //   - return.fix 退回信息补正: 5, 平台默认 (a department corrects and sends
-//     again a row intake returned to it; no text names a number of days).
+//     again a row intake returned to it; no text names a number of days);
+//   - market.agency_check 2, market.agency_change 2, market.project_review
+//     2, market.confirm 1 (the system confirms when it passes),
+//     market.contact 1, market.contract 2, market.rate 3, market.dishonesty
+//     2: the intermediary-service marketplace, 《陕西省网上中介服务超市管理办法》
+//     第十七、十八、二十三、三十条.
 //
 // All have RemindDays 1 and EscalateEvery 2, platform defaults. Shanghai's
 // regulation is the only provincial rule with exact objection deadlines the

@@ -39,6 +39,14 @@ func TestDefault(t *testing.T) {
 		{"repair.sync", "修复结果同步", 3, "第58号", false},
 		{"repair.recheck", "信用修复抽查复核", 10, "平台默认", true},
 		{"return.fix", "退回信息补正", 5, "平台默认", true},
+		{"market.agency_check", "中介机构入驻形式核查", 2, "第十七条", false},
+		{"market.agency_change", "中介机构变更审核", 2, "第十八条", false},
+		{"market.project_review", "采购信息形式审查", 2, "第二十三条（二）", false},
+		{"market.confirm", "业主确认选取结果", 1, "第二十三条（五）", false},
+		{"market.contact", "中选机构联系业主", 1, "第二十三条（六）", false},
+		{"market.contract", "服务合同上传备案", 2, "第二十三条（六）", false},
+		{"market.rate", "业主服务评价", 3, "第二十三条（七）", false},
+		{"market.dishonesty", "中介机构失信信息公示", 2, "第三十条", false},
 		{"complaint.route", "投诉举报分办", 3, "平台默认", true},
 		{"complaint.answer", "投诉举报办理答复", 15, "平台默认", true},
 	}
@@ -106,7 +114,8 @@ func TestParseValid(t *testing.T) {
 	// rectify.recheck_2 is added at the end, Default is unchanged.
 	m := Default().Merge(r)
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
-		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "complaint.route", "complaint.answer", "rectify.recheck_2"}
+		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "market.agency_check", "market.agency_change", "market.project_review", "market.confirm", "market.contact",
+		"market.contract", "market.rate", "market.dishonesty", "complaint.route", "complaint.answer", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}
@@ -127,7 +136,7 @@ func TestParseValid(t *testing.T) {
 	if got := keysOf(none.Merge(r)); !slices.Equal(got, keysOf(r)) {
 		t.Errorf("nil.Merge = %v", got)
 	}
-	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:12]) {
+	if got := keysOf(Default().Merge(nil)); !slices.Equal(got, wantKeys[:len(wantKeys)-1]) {
 		t.Errorf("Merge(nil) = %v", got)
 	}
 	if _, ok := none.Step("repair.decide"); ok || len(none.Steps()) != 0 {

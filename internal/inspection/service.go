@@ -735,22 +735,8 @@ func (s *Service) fileResult(ctx context.Context, t store.InspectionTask, g Targ
 	if s.Importer == nil {
 		return 0, errors.New("inspection: no intake to file results through")
 	}
-	tbl, err := ingest.ObjectsTable([]map[string]any{ResultRow(t, g, sub, dept)})
-	if err != nil {
-		return 0, err
-	}
-	res, err := s.Importer.Import(ctx, tbl, ingest.Options{Kind: ResultKind, Dept: dept.USCC, Channel: "inspection", Outcomes: true})
-	if err != nil {
-		return 0, err
-	}
-	if len(res.Rejected) > 0 || len(res.Outcomes) != 1 {
-		var reasons []string
-		for _, r := range res.Rejected {
-			reasons = append(reasons, r.Field+"："+r.Reason)
-		}
-		return 0, fault.New(fault.Invalid, "生成双随机抽查结果信息时被归集拒绝："+strings.Join(reasons, "；"))
-	}
-	return res.Outcomes[0].ID, nil
+	return s.Importer.ImportOne(ctx, ResultRow(t, g, sub, dept), ingest.Options{Kind: ResultKind, Dept: dept.USCC, Channel: "inspection"},
+		"生成双随机抽查结果信息")
 }
 
 // Population is a drawn task's population snapshot (CODE<TAB>GRADE

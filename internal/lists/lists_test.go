@@ -13,7 +13,7 @@ func TestDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Types) < 8 || len(c.Measures) < 10 || len(c.Scenarios) != 8 {
+	if len(c.Types) < 8 || len(c.Measures) < 10 || len(c.Scenarios) != 9 {
 		t.Fatalf("%d types, %d measures, %d scenarios", len(c.Types), len(c.Measures), len(c.Scenarios))
 	}
 	if got := strings.Join(c.Kinds(), ","); got != "sx,hm" {

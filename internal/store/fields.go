@@ -40,6 +40,8 @@ var fieldKeys = [...]string{
 	"inspection_item", "inspection_result",
 	"item", "nature", "event_date", "description", "channel", "rectified_on", "honour_level", "evidence", "reported_on",
 	"inspection_task_no", "inspection_task", "inspection_findings", "inspectors",
+	"project_name", "project_owner", "project_owner_uscc", "service_item", "rating_quality", "rating_timeliness",
+	"rating_attitude", "rating_fee", "rating_conduct", "rating_total", "rating_comment",
 }
 
 // fieldKeyIndex maps a key to its byte in the encoding.

@@ -56,6 +56,7 @@ type Store interface {
 	IntegrityStore
 	EvaluationStore
 	InspectionStore
+	MarketStore
 	WindowStore
 }
 

@@ -50,6 +50,7 @@ func newPages(siteName string) (*pages, error) {
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
+		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
 		"commitmentcolumn", "offline", "complaints", "complaintform", "complaint", "articles", "article", "articleform"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")

@@ -30,6 +30,7 @@ import (
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
+	"github.com/xinyong/xinyong/internal/market"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -108,6 +109,8 @@ type Options struct {
 	// Inspections runs graded supervision and 双随机 inspections (nil:
 	// none).
 	Inspections *inspection.Service
+	// Market runs the intermediary-service marketplace (nil: none).
+	Market *market.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -218,6 +221,7 @@ func New(o Options) (*Server, error) {
 	s.registerQuality(mux)
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
+	s.registerMarket(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))

@@ -99,6 +99,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, integrityTests()...)
 	tests = append(tests, windowTests()...)
 	tests = append(tests, append(evaluationTests(), inspectionTests()...)...)
+	tests = append(tests, marketTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
