@@ -51,6 +51,7 @@ func newPages(siteName string) (*pages, error) {
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
 		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
+		"exchange",
 		"commitmentcolumn", "offline", "complaints", "complaintform", "complaint", "articles", "article", "articleform"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
@@ -80,6 +81,7 @@ type page struct {
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
+	Exchange                                                                        bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -99,9 +101,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		if pg.User.Kind == auth.UserKind && s.opts.Authorizer != nil {
 			own := auth.Resource{OrgPath: pg.User.Org.Path}
 			pg.Nav = nav{SignedIn: true,
-				Admin: s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
-				Audit: s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
-				Check: s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
+				Admin:    s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
+				Audit:    s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
+				Exchange: pg.User.Org.Kind == auth.Operator && s.opts.Authorizer.Can(pg.User, auth.ExchangeRead, own),
+				Check:    s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
 				Lists: s.opts.Checks != nil && pg.User.Org.Kind == auth.Dept &&
 					(s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own) || s.opts.Authorizer.Can(pg.User, auth.RecordChange, own)),
 				Subject:    pg.User.SubjectID != 0,
