@@ -99,6 +99,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, integrityTests()...)
 	tests = append(tests, append(evaluationTests(), inspectionTests()...)...)
 	tests = append(tests, marketTests()...)
+	tests = append(tests, exchangeTests()...)
 	tests = append(tests, hiringTests()...)
 	tests = append(tests, lendingTests()...)
 	for _, tc := range tests {
