@@ -427,7 +427,7 @@ var actionLabels = map[Action]string{
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
 	MarketOperate: "运维网上中介服务超市（入驻核查、采购信息审查、清退）", MarketBuy: "作为项目业主选取中介机构、确认结果、评价服务", MarketCatalog: "维护本行业中介服务事项清单",
-	ExchangeRead: "查看平台间信息交换（对端平台、延迟、计数、错误）",
+	ExchangeRead:  "查看平台间信息交换（对端平台、延迟、计数、错误）",
 	HiringRequest: "提出招录人选信用记录查询申请、转报异议", HiringAnswer: "办理招录人选信用记录查询（核查、复审、答复、异议复核）",
 	GrantManage: "授权金融机构查询本企业信息（信易贷）", LenderRead: "在企业授权范围内查询企业信息、反馈融资结果（信易贷）",
 }
