@@ -16,6 +16,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/complaint"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/exchange"
@@ -163,6 +164,13 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	// Risk alerts of new serious integrity events, and the monthly run on
 	// the first working day of a month.
 	go integ.Follow(ctx, c.IntegrityEvery)
+	// The registry follows registration batches however they came in
+	// (uploads, the API, command-line imports).
+	reg, err := app.Registry(c, s)
+	if err != nil {
+		return err
+	}
+	go reg.Follow(ctx, c.NameRefresh, log)
 	hire, err := app.Hiring(c, s, cat, authz, keys, clock)
 	if err != nil {
 		return err
@@ -171,14 +179,20 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
+	site, err := siteInfo(c)
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Site: site, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
+		Complaints:  &complaint.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, RecordID: ps.RecordID},
 		Reports:     reports, PublicURL: c.PublicURL,
 		Ledger:      &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
 		Integrity:   integ,
+		Registry:    reg,
 		Evaluation:  ev,
 		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
 		Market:      serveMarket(ctx, s, authz, im, checks, ev, clock, keys, log),

@@ -58,8 +58,10 @@ type Store interface {
 	InspectionStore
 	MarketStore
 	ExchangeStore
+	RegistryStore
 	HiringStore
 	LendingStore
+	WindowStore
 }
 
 // SubjectStore keeps the subject registry.
