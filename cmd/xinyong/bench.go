@@ -59,6 +59,8 @@ func runBench(ctx context.Context, env *environ, args []string) error {
 			return runBenchRegistry(ctx, env, args[1:])
 		case "draw":
 			return runBenchDraw(ctx, env, args[1:])
+		case "exchange":
+			return runBenchExchange(ctx, env, args[1:])
 		}
 	}
 	fmt.Fprintln(env.stderr, "Usage: xinyong bench import [flags]   (xinyong bench import --help for the flags)")
@@ -66,6 +68,7 @@ func runBench(ctx context.Context, env *environ, args []string) error {
 	fmt.Fprintln(env.stderr, "       xinyong bench report [flags]   (xinyong bench report --help for the flags)")
 	fmt.Fprintln(env.stderr, "       xinyong bench evaluate [flags] (xinyong bench evaluate --help for the flags)")
 	fmt.Fprintln(env.stderr, "       xinyong bench draw [flags]     (xinyong bench draw --help for the flags)")
+	fmt.Fprintln(env.stderr, "       xinyong bench exchange [flags] (xinyong bench exchange --help for the flags)")
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		return nil
 	}

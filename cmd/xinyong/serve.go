@@ -18,17 +18,20 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/exchange"
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/ledger"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/portal"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/store"
+	"github.com/xinyong/xinyong/internal/store/postgres"
 	"github.com/xinyong/xinyong/internal/web"
 )
 
 func runServe(ctx context.Context, env *environ, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--addr HOST:PORT] [--demo] [--data DIR | --db DSN]")
+	ex := exchangeFlags(env, fs)
 	c, log, err := setup(env, fs, args, config.Serve)
 	if err != nil {
 		return err
@@ -47,6 +50,18 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	defer s.Close()
+	var replicas store.ReplicaStats
+	if len(*ex.replicas) > 0 {
+		pg, ok := s.(*postgres.Store)
+		if !ok {
+			return usageError("--db-replica needs --db (PostgreSQL)")
+		}
+		if err := pg.AddReplicas(ctx, *ex.replicas); err != nil {
+			return err
+		}
+		replicas = pg
+		log.Info("read replicas", "replicas", len(*ex.replicas), "window", *ex.window)
+	}
 	if c.NameRefresh <= 0 {
 		return fmt.Errorf("--name-refresh %s: must be positive", c.NameRefresh)
 	}
@@ -82,6 +97,11 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Pull the feeds of the peer platforms (xinyong peer add).
+	if *ex.every <= 0 {
+		return usageError("--exchange-every %s: must be positive", *ex.every)
+	}
+	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page}).Run(ctx)
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {
@@ -121,6 +141,9 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	}
 	authz := &auth.Authorizer{Roles: auth.DefaultRoles(), Log: log}
 	ps := &portal.Service{Store: s, Catalog: cat, Keys: keys}
+	if *ex.snapshots {
+		go followSnapshots(ctx, &exchange.Snapshots{Store: s, Catalog: cat, Portal: ps}, log)
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return usageError("--public-url %q: want the site's absolute address, https://HOST", c.PublicURL)
@@ -162,8 +185,8 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
-		IDLookupRate: c.IDLookupRate,
-		Concurrency:  concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
+		IDLookupRate: c.IDLookupRate, Replicas: replicas, ReplicaWindow: *ex.window,
+		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
 	if err != nil {
 		return err
 	}

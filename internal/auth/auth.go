@@ -56,6 +56,9 @@ const (
 	MarketOperate Action = "market.operate"
 	MarketBuy     Action = "market.buy"     // file projects as their owner (项目业主), confirm selections, rate services
 	MarketCatalog Action = "market.catalog" // keep the industry's intermediary-service items (行业主管部门)
+	// ExchangeRead: the exchange with other platforms (peers, their lag,
+	// counts, errors and conflicts); the platform operator's only.
+	ExchangeRead Action = "exchange.read"
 	// RegistryRead: the code cases (重错码) of the authorities in scope and
 	// the 重错码率/纠正率 figures.
 	RegistryRead Action = "registry.read"
@@ -72,6 +75,7 @@ var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, Share
 	ReturnManage, LedgerManage, QualityRead,
 	IntegrityRead, IntegrityFeedback, IntegrityManage,
 	MarketOperate, MarketBuy, MarketCatalog,
+	ExchangeRead,
 	RegistryRead, RegistryCorrect, RegistryDecide}
 
 // Scope says which resources a grant reaches.
@@ -424,6 +428,7 @@ var actionLabels = map[Action]string{
 	ReturnManage: "处理退回信息（查看原始行、撤回）", LedgerManage: "维护报送台账（应报数量、决定台账）", QualityRead: "查看报送质量统计和退回信息",
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
 	MarketOperate: "运维网上中介服务超市（入驻核查、采购信息审查、清退）", MarketBuy: "作为项目业主选取中介机构、确认结果、评价服务", MarketCatalog: "维护本行业中介服务事项清单",
+	ExchangeRead: "查看平台间信息交换（对端平台、延迟、计数、错误）",
 	RegistryRead: "查看重错码案件和重错码率、纠正率", RegistryCorrect: "重错码纠错（更正、注销、删除代码，申请白名单）", RegistryDecide: "审核白名单申请（省代码中心）",
 }
 

@@ -92,6 +92,10 @@ var allowed = func() map[string]bool {
 	manage := []Action{OrgManage, UserManage, ClientManage}
 	add("adminOp", manage, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
 	add("adminCityA", manage, "rA", "rAxk", "rCounty", "rCityA") // its city and its counties, not 宝鸡, not above
+	// The exchange status page: the web layer shows it to the operator's
+	// admins only.
+	add("adminOp", []Action{ExchangeRead}, "rA", "rAxk", "rCounty", "rB", "rCityA", "rOp")
+	add("adminCityA", []Action{ExchangeRead}, "rA", "rAxk", "rCounty", "rCityA")
 	add("clerkA", []Action{RecordSubmit, RecordChange, RecordRead, CommitmentManage, ReturnManage, LedgerManage, QualityRead, IntegrityRead, IntegrityFeedback}, "rA", "rAxk")
 	add("clerkA", []Action{SharedRead}, all...)
 	add("reviewerA", []Action{ObjectionReview, RepairReview, CommitmentManage, RecordRead, RecordChange, IntegrityRead, IntegrityFeedback}, "rA", "rAxk")

@@ -1,10 +1,44 @@
 package ingest
 
 import (
+	"bufio"
+	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 )
+
+// newJSONLines reads JSON lines, one object per record (blank lines
+// skipped), into a table (ObjectsTable). Keys starting with "_" (the
+// metadata xinyong export --meta adds) are left out.
+func newJSONLines(r io.Reader) (Table, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var objects []map[string]any
+	line := 0
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(b) == 0 {
+			continue
+		}
+		var o map[string]any
+		if err := json.Unmarshal(b, &o); err != nil {
+			return nil, fmt.Errorf("第%d行不是JSON对象：%v", line, err)
+		}
+		for k := range o {
+			if len(k) > 0 && k[0] == '_' {
+				delete(o, k)
+			}
+		}
+		objects = append(objects, o)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return ObjectsTable(objects)
+}
 
 // ObjectsTable turns JSON objects (field name, exchange code or key →
 // value) into a table: the header is every key in order of first

@@ -54,12 +54,17 @@ type closer struct {
 
 func (c *closer) Close() error { return errors.Join(c.Table.Close(), c.c.Close()) }
 
-// NewTable reads r as XLSX (ZIP magic) or CSV (encoding detected).
+// NewTable reads r as XLSX (ZIP magic), JSON lines (one object per line,
+// keyed by exchange code, field name or key: what xinyong export writes)
+// or CSV (encoding detected).
 func NewTable(r io.Reader) (Table, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	magic, _ := br.Peek(4)
 	if bytes.Equal(magic, []byte("PK\x03\x04")) {
 		return newXLSX(br)
+	}
+	if len(magic) > 0 && magic[0] == '{' {
+		return newJSONLines(br)
 	}
 	return newCSV(br)
 }

@@ -57,6 +57,7 @@ type Store interface {
 	EvaluationStore
 	InspectionStore
 	MarketStore
+	ExchangeStore
 	RegistryStore
 }
 

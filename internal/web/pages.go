@@ -41,6 +41,7 @@ func newPages(siteName string) (*pages, error) {
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
 		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
+		"exchange",
 		"registry", "registrycase", "registryfigures"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
@@ -69,6 +70,7 @@ type page struct {
 type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
+	Exchange                                                                        bool
 	Registry                                                                        bool
 }
 
@@ -89,9 +91,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		if pg.User.Kind == auth.UserKind && s.opts.Authorizer != nil {
 			own := auth.Resource{OrgPath: pg.User.Org.Path}
 			pg.Nav = nav{SignedIn: true,
-				Admin: s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
-				Audit: s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
-				Check: s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
+				Admin:    s.opts.Authorizer.Can(pg.User, auth.UserManage, own),
+				Audit:    s.opts.Authorizer.Can(pg.User, auth.AuditRead, own),
+				Exchange: pg.User.Org.Kind == auth.Operator && s.opts.Authorizer.Can(pg.User, auth.ExchangeRead, own),
+				Check:    s.opts.Checks != nil && s.opts.Authorizer.Can(pg.User, auth.CheckRun, own),
 				Lists: s.opts.Checks != nil && pg.User.Org.Kind == auth.Dept &&
 					(s.opts.Authorizer.Can(pg.User, auth.RecordSubmit, own) || s.opts.Authorizer.Can(pg.User, auth.RecordChange, own)),
 				Subject:    pg.User.SubjectID != 0,

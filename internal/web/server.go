@@ -65,6 +65,11 @@ type Options struct {
 	// IDLookupRate limits lookups by ID number per client address, per
 	// minute (0: they count as searches).
 	IDLookupRate float64
+	// Replicas, when set, counts reads by where they went; ReplicaWindow
+	// is how long a browser that wrote reads from the primary
+	// (read-your-writes) before its reads go to the replicas again.
+	Replicas      store.ReplicaStats
+	ReplicaWindow time.Duration
 	// Authorizer makes every access decision; Keys encrypts second-factor
 	// secrets. Without an Authorizer only the public portal works.
 	Authorizer *auth.Authorizer
@@ -193,6 +198,7 @@ func New(o Options) (*Server, error) {
 	s.registerPortalAPI()
 	s.registerChecks(mux)
 	s.registerChanges()
+	s.registerExchange(mux)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	static, _ := fs.Sub(staticFS, "static")
@@ -217,7 +223,10 @@ func New(o Options) (*Server, error) {
 	s.registerRegistry(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
-	s.handler = s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux)))))))))
+	s.handler = s.replicaReads(s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux))))))))))
+	if o.Replicas != nil {
+		s.registry.MustRegister(replicaCollectors(o.Replicas)...)
+	}
 	return s, nil
 }
 

@@ -33,8 +33,11 @@ type Store struct {
 	db    *sql.DB // the pool through database/sql, for the shared access store
 	pool  *pgxpool.Pool
 	reads reader // the pool for idempotent reads, retried once on a connection the server ended (retry.go)
-	keys  *pii.Keyring
-	now   func() time.Time
+	// replicas, when set, answer the reads marked store.ReplicaOK
+	// (AddReplicas).
+	replicas *replicas
+	keys     *pii.Keyring
+	now      func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -84,7 +87,7 @@ func OpenWith(ctx context.Context, dsn string, keys *pii.Keyring, o Options) (*S
 			return nil, fmt.Errorf("PostgreSQL database has LC_CTYPE %q: create it with a UTF-8 ctype, e.g. CREATE DATABASE xinyong TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'", ctype)
 		}
 	}
-	s := &Store{pool: pool, reads: reader{pool}, keys: keys, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	s := &Store{pool: pool, reads: reader{pool: pool}, keys: keys, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	s.Store, s.db = access(s)
 	return s, nil
 }
@@ -126,7 +129,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, int64, error) {
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 // Close implements store.Store.
-func (s *Store) Close() error { err := s.db.Close(); s.pool.Close(); return err }
+func (s *Store) Close() error { s.replicas.close(); err := s.db.Close(); s.pool.Close(); return err }
 
 // InitSetting implements store.Store.
 func (s *Store) InitSetting(ctx context.Context, name, value string) (string, error) {

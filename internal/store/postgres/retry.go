@@ -55,22 +55,26 @@ func retryable(ctx context.Context, err error) bool {
 // reader runs the driver's reads on the pool, each retried once on a
 // fresh connection (see isConnError). Use it only for statements that
 // change nothing.
-type reader struct{ pool *pgxpool.Pool }
+type reader struct {
+	pool     *pgxpool.Pool
+	replicas *replicas
+}
 
 // Query runs sql and reads up to its first row before returning, so that
 // a failed connection shows here, before the caller has seen a row, and
 // the query can be run again.
 func (r reader) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	rows, err := r.query(ctx, sql, args...)
+	pool, _ := r.replicas.pick(ctx, r.pool, nil)
+	rows, err := query(ctx, pool, sql, args...)
 	if retryable(ctx, err) {
-		r.pool.Reset()
-		rows, err = r.query(ctx, sql, args...)
+		pool.Reset()
+		rows, err = query(ctx, pool, sql, args...)
 	}
 	return rows, err
 }
 
-func (r reader) query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	rows, err := r.pool.Query(ctx, sql, args...)
+func query(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) (pgx.Rows, error) {
+	rows, err := pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -111,10 +115,11 @@ type retryRow struct {
 }
 
 func (q retryRow) Scan(dest ...any) error {
-	err := q.r.pool.QueryRow(q.ctx, q.sql, q.args...).Scan(dest...)
+	pool, _ := q.r.replicas.pick(q.ctx, q.r.pool, nil)
+	err := pool.QueryRow(q.ctx, q.sql, q.args...).Scan(dest...)
 	if retryable(q.ctx, err) {
-		q.r.pool.Reset()
-		err = q.r.pool.QueryRow(q.ctx, q.sql, q.args...).Scan(dest...)
+		pool.Reset()
+		err = pool.QueryRow(q.ctx, q.sql, q.args...).Scan(dest...)
 	}
 	return err
 }
@@ -124,24 +129,27 @@ func (q retryRow) Scan(dest ...any) error {
 // driver reads a query's first row before returning, so a failed
 // connection shows in QueryContext's error or the row's Err.
 type sqlReader struct {
-	db   *sql.DB
-	pool *pgxpool.Pool
+	db       *sql.DB
+	pool     *pgxpool.Pool
+	replicas *replicas
 }
 
 func (r sqlReader) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := r.db.QueryContext(ctx, q, args...)
+	pool, db := r.replicas.pick(ctx, r.pool, r.db)
+	rows, err := db.QueryContext(ctx, q, args...)
 	if retryable(ctx, err) {
-		r.pool.Reset()
-		rows, err = r.db.QueryContext(ctx, q, args...)
+		pool.Reset()
+		rows, err = db.QueryContext(ctx, q, args...)
 	}
 	return rows, err
 }
 
 func (r sqlReader) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	row := r.db.QueryRowContext(ctx, q, args...)
+	pool, db := r.replicas.pick(ctx, r.pool, r.db)
+	row := db.QueryRowContext(ctx, q, args...)
 	if retryable(ctx, row.Err()) {
-		r.pool.Reset()
-		row = r.db.QueryRowContext(ctx, q, args...)
+		pool.Reset()
+		row = db.QueryRowContext(ctx, q, args...)
 	}
 	return row
 }

@@ -100,6 +100,7 @@ func Run(t *testing.T, open Open) {
 	tests = append(tests, registryTests()...)
 	tests = append(tests, append(evaluationTests(), inspectionTests()...)...)
 	tests = append(tests, marketTests()...)
+	tests = append(tests, exchangeTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,104 @@
+package exchange
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/xinyong/xinyong/internal/fault"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// MaxPage is the most entries one page of the feed carries.
+const MaxPage = 5000
+
+// Query is what a peer asks of the feed.
+type Query struct {
+	Since  int64
+	Limit  int
+	Region string   // narrows the peer's territory ("" none)
+	Kinds  []string // only these kinds (none: all)
+}
+
+// Feed serves this platform's feed to its peers.
+type Feed struct {
+	Store store.Store
+}
+
+// Scope is the region prefix a peer receives: a lower platform only its
+// territory; the upper and national platforms everything (逐级全量报送).
+// The query may narrow it, never widen it.
+func Scope(p store.Peer, asked string) (string, error) {
+	own := ""
+	if p.Role == store.PeerLower {
+		own = p.Region
+	}
+	switch {
+	case asked == "" || strings.HasPrefix(asked, own):
+		if asked == "" {
+			return own, nil
+		}
+		return asked, nil
+	case strings.HasPrefix(own, asked):
+		return own, nil
+	}
+	return "", fault.New(fault.Invalid, "region：超出对端平台“"+p.Name+"”的辖区，不能读取")
+}
+
+// Page returns the entries after q.Since for peer p (not those it sent
+// here), sealing personal fields under secretSum when p may receive them
+// and leaving out records of persons when it may not.
+func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query) (Page, error) {
+	region, err := Scope(p, q.Region)
+	if err != nil {
+		return Page{}, err
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > MaxPage {
+		limit = MaxPage
+	}
+	es, next, head, err := f.Store.Feed(ctx, store.FeedQuery{Since: q.Since, Limit: limit, Region: region, Kinds: q.Kinds, NotOrigin: p.Name})
+	if err != nil {
+		return Page{}, err
+	}
+	out := Page{Entries: make([]Entry, 0, len(es)), Next: next, Head: head}
+	for _, e := range es {
+		fields, err := store.DecodeFields(e.Fields)
+		if err != nil {
+			return Page{}, err
+		}
+		var private map[string]string
+		if len(e.Private) > 0 {
+			if err := json.Unmarshal(e.Private, &private); err != nil {
+				return Page{}, err
+			}
+		}
+		w := Entry{Seq: e.Seq, Op: e.Op, Kind: e.Kind, Region: e.Region, At: stamp(e.At), ReceivedAt: stamp(e.ReceivedAt),
+			State: string(e.State), StateReason: e.StateReason, RepairedOn: e.RepairedOn, Fields: fields}
+		if len(private) > 0 {
+			if !p.Personal {
+				if _, person := private["subject_id_number"]; person {
+					out.Skipped++
+					continue
+				}
+			}
+			// The public fields hold these masked: they are sent sealed,
+			// or not at all.
+			for k := range private {
+				delete(w.Fields, k)
+			}
+			if p.Personal {
+				if w.Sealed, err = seal(secretSum, e.Seq, private); err != nil {
+					return Page{}, err
+				}
+			}
+		}
+		out.Entries = append(out.Entries, w)
+	}
+	if len(out.Entries) > 0 {
+		if err := f.Store.NoteSent(ctx, p.ID, len(out.Entries)); err != nil {
+			return Page{}, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,417 @@
+package exchange
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
+	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/store"
+)
+
+// Puller pulls the feeds of the peers that have an address and a key and
+// applies them here.
+type Puller struct {
+	Store    store.Store
+	Importer *ingest.Importer
+	Log      *slog.Logger
+	Client   *http.Client
+	// Every is how long to wait before asking a peer whose feed was
+	// caught up again.
+	Every time.Duration
+	// Limit is the page size asked for (0: MaxPage).
+	Limit int
+
+	mu sync.Mutex // one apply at a time: stamps are read, then written
+}
+
+// Run pulls every peer until ctx ends, each in its own loop.
+func (pl *Puller) Run(ctx context.Context) {
+	started := map[string]bool{}
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		peers, err := pl.Store.ListPeers(ctx)
+		if err != nil && ctx.Err() == nil {
+			pl.Log.Error("exchange: list peers", "err", err)
+		}
+		for _, p := range peers {
+			if p.URL == "" || p.Key == "" || started[p.Name] {
+				continue
+			}
+			started[p.Name] = true
+			go pl.follow(ctx, p.Name)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (pl *Puller) follow(ctx context.Context, name string) {
+	wait := pl.Every
+	for ctx.Err() == nil {
+		p, err := pl.Store.GetPeer(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return
+		}
+		more := false
+		if err == nil {
+			more, err = pl.CatchUp(ctx, p)
+		}
+		if err != nil && ctx.Err() == nil {
+			pl.Log.Warn("exchange: pull", "peer", name, "err", err)
+			if p.ID != 0 {
+				pl.Store.SavePeerProgress(ctx, p.ID, store.PeerProgress{Error: err.Error()})
+			}
+			wait = min(max(wait*2, time.Second), time.Minute)
+		} else {
+			wait = pl.Every
+		}
+		if more && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+}
+
+// PullOnce reads one page of p's feed after its cursor and applies it;
+// more says the page was full (more to read at once).
+func (pl *Puller) PullOnce(ctx context.Context, p store.Peer) (more bool, err error) {
+	t0 := time.Now()
+	page, err := pl.fetch(ctx, p)
+	if err != nil {
+		return false, err
+	}
+	t1 := time.Now()
+	prog, err := pl.Apply(ctx, p, page)
+	if err != nil {
+		return false, err
+	}
+	pl.Log.Debug("exchange: page applied", "peer", p.Name, "entries", len(page.Entries), "fetch", t1.Sub(t0), "apply", time.Since(t1))
+	if err := pl.Store.SavePeerProgress(ctx, p.ID, prog); err != nil {
+		return false, err
+	}
+	return page.Next < page.Head, nil
+}
+
+// CatchUp pulls and applies p's feed until it has caught up, fetching the
+// next page while the previous one is applied; more is false at the end.
+// Each page's cursor is stored once it is applied, so a crash loses no
+// more than the pages in flight, which are fetched again.
+func (pl *Puller) CatchUp(ctx context.Context, p store.Peer) (more bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type fetched struct {
+		page Page
+		err  error
+	}
+	pages := make(chan fetched, 1)
+	go func() {
+		defer close(pages)
+		q := p
+		for {
+			page, err := pl.fetch(ctx, q)
+			select {
+			case pages <- fetched{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || page.Next >= page.Head || len(page.Entries) == 0 && page.Next == q.Cursor {
+				return
+			}
+			q.Cursor = page.Next
+		}
+	}()
+	for f := range pages {
+		if f.err != nil {
+			return false, f.err
+		}
+		t := time.Now()
+		prog, err := pl.Apply(ctx, p, f.page)
+		if err != nil {
+			return false, err
+		}
+		if err := pl.Store.SavePeerProgress(ctx, p.ID, prog); err != nil {
+			return false, err
+		}
+		pl.Log.Debug("exchange: page applied", "peer", p.Name, "entries", len(f.page.Entries), "apply", time.Since(t))
+		p.Cursor = f.page.Next
+	}
+	return false, nil
+}
+
+func (pl *Puller) fetch(ctx context.Context, p store.Peer) (Page, error) {
+	u, err := url.Parse(strings.TrimSuffix(p.URL, "/") + "/api/v1/feed")
+	if err != nil {
+		return Page{}, fmt.Errorf("对端地址不正确：%w", err)
+	}
+	q := u.Query()
+	q.Set("since", strconv.FormatInt(p.Cursor, 10))
+	if pl.Limit > 0 {
+		q.Set("limit", strconv.Itoa(pl.Limit))
+	}
+	u.RawQuery = q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return Page{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+p.Key)
+	c := pl.Client
+	if c == nil {
+		c = &http.Client{Timeout: 2 * time.Minute}
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return Page{}, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
+		return Page{}, fmt.Errorf("对端平台答复 %d：%s", resp.StatusCode, strings.TrimSpace(string(b)))
+	}
+	var page Page
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		return Page{}, fmt.Errorf("对端平台的答复无法解析：%w", err)
+	}
+	if page.Next < p.Cursor {
+		return Page{}, fmt.Errorf("对端平台的游标 %d 早于已应用的 %d", page.Next, p.Cursor)
+	}
+	return page, nil
+}
+
+// secretSum is what the peer's feed seals personal fields under: the
+// hash of the secret part of the key this platform reads it with.
+func secretSum(key string) []byte {
+	_, secret, ok := auth.ParseAPIKey(key)
+	if !ok {
+		return nil
+	}
+	return auth.TokenHash(secret)
+}
+
+// Apply applies a page of p's feed here and returns the progress to store
+// (the cursor is page.Next). Runs of versions of one kind received
+// together go through the intake path as one batch; state changes and
+// repairs are applied one by one.
+func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.PeerProgress, error) {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	prog := store.PeerProgress{Cursor: page.Next, RemoteHead: page.Head, Received: int64(len(page.Entries))}
+	sum := secretSum(p.Key)
+	es := page.Entries
+	for i := 0; i < len(es); {
+		e := es[i]
+		if e.Op != store.OpVersion {
+			n, c, err := pl.applyOne(ctx, p, sum, e)
+			if err != nil {
+				return prog, fmt.Errorf("第%d条（%s）：%w", e.Seq, e.Op, err)
+			}
+			prog.Applied += n
+			prog.Conflicts += c
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(es) && es[j].Op == store.OpVersion && es[j].Kind == e.Kind && es[j].ReceivedAt.Equal(e.ReceivedAt) &&
+			reasonOf(es[j]) == reasonOf(e) {
+			j++
+		}
+		n, c, err := pl.applyRun(ctx, p, sum, es[i:j])
+		if err != nil {
+			return prog, fmt.Errorf("第%d至%d条：%w", es[i].Seq, es[j-1].Seq, err)
+		}
+		prog.Applied += n
+		prog.Conflicts += c
+		i = j
+	}
+	return prog, nil
+}
+
+// reasonOf is the reason a corrected version was sent with.
+func reasonOf(e Entry) string {
+	if e.State == string(store.StateCorrected) {
+		return e.StateReason
+	}
+	return ""
+}
+
+// row is an entry as a row of its kind's fields, with its identity here.
+type row struct {
+	e        Entry
+	values   []string
+	identity string
+}
+
+func (pl *Puller) rows(p store.Peer, sum []byte, kind *catalog.Kind, es []Entry) ([]string, []row, error) {
+	header := make([]string, len(kind.Fields))
+	for i, f := range kind.Fields {
+		header[i] = f.Key
+	}
+	cols, err := kind.MatchHeader(header)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]row, len(es))
+	for i, e := range es {
+		private, err := unseal(sum, e.Seq, e.Sealed)
+		if err != nil {
+			return nil, nil, err
+		}
+		vals := make([]string, len(header))
+		for j, k := range header {
+			v, ok := private[k]
+			if !ok {
+				v = e.Fields[k]
+			}
+			vals[j] = v
+		}
+		id, _ := kind.RowIdentity(vals, cols, calendar.FromTime(e.ReceivedAt), pl.Importer.Hash)
+		out[i] = row{e: e, values: vals, identity: id}
+	}
+	return header, out, nil
+}
+
+// fresh keeps the rows newer than what is held here and notes a conflict
+// for each older one that was never held.
+func (pl *Puller) fresh(ctx context.Context, p store.Peer, kind string, rs []row) ([]row, map[string]store.RecordStamp, int64, error) {
+	ids := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if r.identity != "" {
+			ids = append(ids, r.identity)
+		}
+	}
+	stamps, err := pl.Store.RecordStamps(ctx, kind, ids)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var keep []row
+	var conflicts int64
+	for _, r := range rs {
+		st, held := stamps[r.identity]
+		at := stamp(r.e.At)
+		if !held || at.After(stamp(st.At)) {
+			keep = append(keep, r)
+			continue
+		}
+		if at.Before(stamp(st.At)) {
+			had, err := pl.Store.HasStamp(ctx, st.RecordID, at)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			if !had {
+				conflicts++
+				if err := pl.Store.AddConflict(ctx, store.Conflict{Peer: p.Name, RecordID: st.RecordID, Kind: kind, Op: r.e.Op, At: at, HeldAt: st.At}); err != nil {
+					return nil, nil, 0, err
+				}
+				pl.Log.Info("exchange: older version not applied (the deciding department's latest version wins)",
+					"peer", p.Name, "record", st.RecordID, "op", r.e.Op, "at", at, "held", st.At)
+			}
+		}
+	}
+	return keep, stamps, conflicts, nil
+}
+
+func (pl *Puller) applyRun(ctx context.Context, p store.Peer, sum []byte, es []Entry) (int64, int64, error) {
+	kind, ok := pl.Importer.Catalog.Kind(es[0].Kind)
+	if !ok {
+		return 0, 0, fmt.Errorf("未知的信息类别：%s", es[0].Kind)
+	}
+	header, rs, err := pl.rows(p, sum, kind, es)
+	if err != nil {
+		return 0, 0, err
+	}
+	keep, _, conflicts, err := pl.fresh(ctx, p, kind.Code, rs)
+	if err != nil || len(keep) == 0 {
+		return 0, conflicts, err
+	}
+	values := make([][]string, len(keep))
+	for i, r := range keep {
+		values[i] = r.values
+	}
+	// The batch of a run is resumed when the run is applied again after a
+	// crash: same peer, same entries.
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d", p.Name, es[0].Seq, es[len(es)-1].Seq)))
+	res, err := pl.Importer.Import(ctx, ingest.NewRowsTable(header, values), ingest.Options{
+		Kind: kind.Code, Channel: "exchange", FileName: p.Name, FileHash: hex.EncodeToString(h[:]),
+		ReceivedAt: stamp(es[0].ReceivedAt), Reason: reasonOf(es[0]), Outcomes: true,
+	})
+	if err != nil {
+		return 0, conflicts, err
+	}
+	for _, e := range res.Rejected {
+		pl.Log.Warn("exchange: entry rejected by intake", "peer", p.Name, "kind", kind.Code, "field", e.Field, "reason", e.Reason)
+	}
+	applied := int64(res.Accepted + res.Updated)
+	// A version sent revoked or repaired (a record whose first entry
+	// here is its current version): its state and repair follow.
+	for _, o := range res.Outcomes {
+		if o.Change != store.Created || o.Row < 1 || o.Row > len(keep) {
+			continue
+		}
+		e := keep[o.Row-1].e
+		if e.State == string(store.StateRevoked) {
+			if err := pl.Store.ApplyRecordState(ctx, o.ID, store.StateRevoked, e.StateReason, stamp(e.At), p.Name); err != nil {
+				return applied, conflicts, err
+			}
+		}
+		if e.RepairedOn != "" {
+			if err := pl.Store.ApplyRepair(ctx, o.ID, e.RepairedOn, stamp(e.At), p.Name); err != nil {
+				return applied, conflicts, err
+			}
+		}
+	}
+	return applied, conflicts, nil
+}
+
+func (pl *Puller) applyOne(ctx context.Context, p store.Peer, sum []byte, e Entry) (int64, int64, error) {
+	kind, ok := pl.Importer.Catalog.Kind(e.Kind)
+	if !ok {
+		return 0, 0, fmt.Errorf("未知的信息类别：%s", e.Kind)
+	}
+	_, rs, err := pl.rows(p, sum, kind, []Entry{e})
+	if err != nil {
+		return 0, 0, err
+	}
+	keep, stamps, conflicts, err := pl.fresh(ctx, p, kind.Code, rs)
+	if err != nil || len(keep) == 0 {
+		return 0, conflicts, err
+	}
+	st, held := stamps[rs[0].identity]
+	if !held {
+		// The record itself never came (left out, or rejected here).
+		pl.Log.Warn("exchange: state change or repair of a record not held here", "peer", p.Name, "seq", e.Seq, "kind", e.Kind)
+		return 0, conflicts, nil
+	}
+	switch e.Op {
+	case store.OpState:
+		err = pl.Store.ApplyRecordState(ctx, st.RecordID, store.RecordState(e.State), e.StateReason, stamp(e.At), p.Name)
+	case store.OpRepair:
+		err = pl.Store.ApplyRepair(ctx, st.RecordID, e.RepairedOn, stamp(e.At), p.Name)
+	default:
+		err = fmt.Errorf("未知的操作：%s", e.Op)
+	}
+	if err != nil {
+		return 0, conflicts, err
+	}
+	return 1, conflicts, nil
+}

@@ -1,0 +1,107 @@
+// Package exchange moves records between platforms (平台间信用信息交换):
+// a platform's feed of every accepted record version, state change and
+// repair, in commit order (Feed, served at /api/v1/feed), and the puller
+// that applies a peer's feed here through the one intake path (Puller).
+// Applying is idempotent by stamps: every log entry carries the time its
+// version, state change or repair was made where it was first accepted;
+// an entry no later than what is held here for the record is not applied
+// again (and, when it is older and was never held, logged as a conflict:
+// the deciding department's latest version wins).
+package exchange
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// Entry is one entry of the feed as sent.
+type Entry struct {
+	Seq         int64             `json:"seq" doc:"The entry's place in the feed: gap-free and in commit order."`
+	Op          string            `json:"op" enum:"version,state,repair" doc:"version: a record's new version (new, or corrected: 更正); state: revoked (撤销) or restored; repair: the repair day set (信用修复) or cleared."`
+	Kind        string            `json:"kind" doc:"The record's catalogue kind: cf, xk, sx, …"`
+	Region      string            `json:"region" doc:"The subject's 6-digit administrative division code."`
+	At          time.Time         `json:"at" doc:"The stamp: when this version, state change or repair was made where it was first accepted."`
+	ReceivedAt  time.Time         `json:"received_at" doc:"When the version was first received (its intake time)."`
+	State       string            `json:"state" enum:"active,corrected,revoked"`
+	StateReason string            `json:"state_reason,omitempty"`
+	RepairedOn  string            `json:"repaired_on,omitempty" doc:"The day (YYYY-MM-DD, China) the record was repaired; empty when not."`
+	Fields      map[string]string `json:"fields" doc:"The record's fields by catalogue key; personal identifiers are left out here."`
+	Sealed      string            `json:"sealed,omitempty" doc:"The personal fields (JSON object), sealed with AES-256-GCM under a key derived from the peer's API key; only for peers allowed personal data."`
+}
+
+// Page is a page of the feed.
+type Page struct {
+	Entries []Entry `json:"entries"`
+	Next    int64   `json:"next" doc:"The cursor to resume from (since=next); it advances past entries examined that were not for this peer."`
+	Head    int64   `json:"head" doc:"The last entry of the feed: head - next is the peer's lag."`
+	Skipped int     `json:"skipped" doc:"Entries left out of this page because they carry personal data the peer may not receive."`
+}
+
+// sealKey derives the AES-256 key of sealed fields from an API client's
+// secret hash (auth.TokenHash of its secret): the server holds the hash,
+// the peer computes it from its key.
+func sealKey(secretSum []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte("xinyong exchange seal v1\x00"))
+	h.Write(secretSum)
+	return h.Sum(nil)
+}
+
+func gcm(secretSum []byte) (cipher.AEAD, error) {
+	b, err := aes.NewCipher(sealKey(secretSum))
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(b)
+}
+
+// seal encrypts the personal fields of entry seq.
+func seal(secretSum []byte, seq int64, private map[string]string) (string, error) {
+	a, err := gcm(secretSum)
+	if err != nil {
+		return "", err
+	}
+	plain, err := json.Marshal(private)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, a.NonceSize())
+	rand.Read(nonce)
+	out := a.Seal(nonce, nonce, plain, []byte(strconv.FormatInt(seq, 10)))
+	return base64.StdEncoding.EncodeToString(out), nil
+}
+
+// unseal opens sealed personal fields of entry seq.
+func unseal(secretSum []byte, seq int64, sealed string) (map[string]string, error) {
+	if sealed == "" {
+		return nil, nil
+	}
+	a, err := gcm(secretSum)
+	if err != nil {
+		return nil, err
+	}
+	b, err := base64.StdEncoding.DecodeString(sealed)
+	if err != nil || len(b) < a.NonceSize() {
+		return nil, errors.New("个人信息密文格式不正确")
+	}
+	plain, err := a.Open(nil, b[:a.NonceSize()], b[a.NonceSize():], []byte(strconv.FormatInt(seq, 10)))
+	if err != nil {
+		return nil, errors.New("个人信息密文无法解开（密钥不符或被篡改）")
+	}
+	var m map[string]string
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// stamp is a time as the feed carries it: microseconds, UTC (what both
+// databases keep).
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
