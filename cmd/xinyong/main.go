@@ -60,6 +60,8 @@ func commands() []command {
 		{"market", "网上中介服务超市 (intermediary marketplace: market verify-draw FILE)", runMarket},
 		{"stats", "统计 (statistics: stats intake)", runStats},
 		{"registry", "主体登记库和重错码纠错 (registration database and code correction: registry sync | scan | cases | notice | returns)", runRegistry},
+		{"lender", "信易贷金融机构 (lenders: lender list | add ORG --kind K)", runLender},
+		{"hiring", "招录人选信用记录查询 (hiring checks, 789号: hiring erase)", runHiring},
 		{"integrity", "政务诚信监测 (government-integrity monitoring: integrity score | model | scope)", runIntegrity},
 		{"org", "机构 (organisations: org list | add | disable | enable)", runOrg},
 		{"user", "账户 (accounts: user list | add | passwd | disable | enable)", runUser},
@@ -96,7 +98,13 @@ func run(ctx context.Context, env *environ, args []string) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, env, args[1:])
+		cenv := env
+		if wantsHelp(args[1:]) { // help is output, not an error: stdout
+			e := *env
+			e.stderr = env.stdout
+			cenv = &e
+		}
+		err := c.run(ctx, cenv, args[1:])
 		var ee *exitError
 		switch {
 		case err == nil:

@@ -16,6 +16,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/complaint"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/exchange"
@@ -170,11 +171,24 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		return err
 	}
 	go reg.Follow(ctx, c.NameRefresh, log)
-	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
+	hire, err := app.Hiring(c, s, cat, authz, keys, clock)
+	if err != nil {
+		return err
+	}
+	lend, err := app.Lending(s, cat, authz, checks.Checker, ps, ev)
+	if err != nil {
+		return err
+	}
+	site, err := siteInfo(c)
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Site: site, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
+		Complaints:  &complaint.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, RecordID: ps.RecordID},
 		Reports:     reports, PublicURL: c.PublicURL,
 		Ledger:      &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
 		Integrity:   integ,
@@ -182,6 +196,8 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Evaluation:  ev,
 		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
 		Market:      serveMarket(ctx, s, authz, im, checks, ev, clock, keys, log),
+		Hiring:      hire,
+		Lending:     lend,
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,

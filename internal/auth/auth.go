@@ -67,6 +67,22 @@ const (
 	RegistryCorrect Action = "registry.correct"
 	// RegistryDecide: the code centre's decision on whitelist requests.
 	RegistryDecide Action = "registry.decide"
+	// HiringRequest: a unit asks for the credit records of its hiring
+	// candidates (789号) and handles their objections; HiringAnswer: the
+	// credit office of the level the routing rules give answers, reviews a
+	// hit a second time and forwards objections.
+	HiringRequest Action = "hiring.request"
+	HiringAnswer  Action = "hiring.answer"
+	// GrantManage: a firm authorises a lender to read named data groups
+	// (信易贷 授权) and revokes it; LenderRead: a lender reads the firms
+	// that authorised it, within their grants, and reports its outcomes.
+	GrantManage Action = "grant.manage"
+	LenderRead  Action = "lender.read"
+	// ComplaintHandle: complaints and reports of dishonesty (投诉举报):
+	// the operator's staff route them, a department's answer those routed
+	// to it; both see the informant's identity.
+	ComplaintHandle Action = "complaint.handle"
+	ArticleEdit     Action = "article.edit" // write the public columns' articles (政策法规, 信用动态) and campaigns (专项治理)
 )
 
 // Actions lists every action, in the order the matrix is shown.
@@ -76,7 +92,9 @@ var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, Share
 	IntegrityRead, IntegrityFeedback, IntegrityManage,
 	MarketOperate, MarketBuy, MarketCatalog,
 	ExchangeRead,
-	RegistryRead, RegistryCorrect, RegistryDecide}
+	RegistryRead, RegistryCorrect, RegistryDecide,
+	HiringRequest, HiringAnswer, GrantManage, LenderRead,
+	ComplaintHandle, ArticleEdit}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -430,6 +448,9 @@ var actionLabels = map[Action]string{
 	MarketOperate: "运维网上中介服务超市（入驻核查、采购信息审查、清退）", MarketBuy: "作为项目业主选取中介机构、确认结果、评价服务", MarketCatalog: "维护本行业中介服务事项清单",
 	ExchangeRead: "查看平台间信息交换（对端平台、延迟、计数、错误）",
 	RegistryRead: "查看重错码案件和重错码率、纠正率", RegistryCorrect: "重错码纠错（更正、注销、删除代码，申请白名单）", RegistryDecide: "审核白名单申请（省代码中心）",
+	HiringRequest: "提出招录人选信用记录查询申请、转报异议", HiringAnswer: "办理招录人选信用记录查询（核查、复审、答复、异议复核）",
+	GrantManage: "授权金融机构查询本企业信息（信易贷）", LenderRead: "在企业授权范围内查询企业信息、反馈融资结果（信易贷）",
+	ComplaintHandle: "处理投诉举报（分办、办理，查看举报人身份）", ArticleEdit: "编辑政策法规、信用动态和专项治理栏目",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

@@ -59,6 +59,9 @@ type Store interface {
 	MarketStore
 	ExchangeStore
 	RegistryStore
+	HiringStore
+	LendingStore
+	WindowStore
 }
 
 // SubjectStore keeps the subject registry.

@@ -23,12 +23,15 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/complaint"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/hiring"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
+	"github.com/xinyong/xinyong/internal/lending"
 	"github.com/xinyong/xinyong/internal/market"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
@@ -50,7 +53,10 @@ type Options struct {
 	Store    store.Store
 	Log      *slog.Logger
 	SiteName string
-	Version  string
+	Site     SiteInfo // owner, contact, ICP number and icon for the footer (window.go)
+	// Complaints serves 投诉举报 (complaints.go); nil: not served.
+	Complaints *complaint.Service
+	Version    string
 	// Importer files records submitted through the API by departments'
 	// API clients.
 	Importer *ingest.Importer
@@ -115,6 +121,10 @@ type Options struct {
 	Market *market.Service
 	// Registry is the registration database and code correction (nil: none).
 	Registry *registry.Service
+	// Hiring answers hiring checks (789号) (nil: none).
+	Hiring *hiring.Service
+	// Lending is 信易贷: firms' grants to lenders and lenders' reads (nil: none).
+	Lending *lending.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -143,6 +153,8 @@ type Server struct {
 	rightsAt time.Time
 
 	jobs intakeJobs // web uploads being imported
+
+	deptNames deptNames // department names for pages (window.go)
 }
 
 // countsTTL is how long subject counts are cached: counting a million rows
@@ -161,6 +173,8 @@ func New(o Options) (*Server, error) {
 	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry(),
 		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, ""),
 		idLimiter: newLimiter(o.IDLookupRate/60, int(math.Ceil(o.IDLookupRate)), o.RealIPHeader)}
+	p.deptName = s.cachedDeptName
+	p.site = o.Site
 	if o.OIDC != nil {
 		if err := o.OIDC.validate(); err != nil {
 			return nil, err
@@ -213,6 +227,9 @@ func New(o Options) (*Server, error) {
 	s.registerObjections(mux)
 	s.registerRepairs(mux)
 	s.registerCommitments(mux)
+	s.registerWindow(mux)
+	s.registerComplaints(mux)
+	s.registerArticles(mux)
 	s.registerReports(mux)
 	s.registerIntakePages(mux)
 	s.registerReturns(mux)
@@ -221,6 +238,8 @@ func New(o Options) (*Server, error) {
 	s.registerInspections(mux)
 	s.registerMarket(mux)
 	s.registerRegistry(mux)
+	s.registerHiring(mux)
+	s.registerLending(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.replicaReads(s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux))))))))))
