@@ -2,13 +2,16 @@ package portal
 
 import (
 	"context"
-	"github.com/xinyong/xinyong/internal/division"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/division"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -180,6 +183,80 @@ type Column struct {
 	Records []RecordView
 	// Next is the raw offset of the next page (0: none).
 	Next int
+}
+
+// ColumnTotal is how many public records a column's filter selects:
+// exactly N, or at least N when More (the count stops at maxColumnTotal
+// public records or maxColumnTotalScan stored ones).
+type ColumnTotal struct {
+	N    int
+	More bool
+}
+
+const (
+	maxColumnTotal     = 10000
+	maxColumnTotalScan = 50000
+	// columnTotalTTL: a column's total is counted at most this often per
+	// filter (publicity is decided record by record, so a count reads
+	// the column).
+	columnTotalTTL = 5 * time.Minute
+)
+
+type cachedTotal struct {
+	t  ColumnTotal
+	at time.Time
+}
+
+// Total counts the public records of a column's filter (f.Offset and
+// f.Limit are ignored), by the same publicity rule as Latest, bounded,
+// and cached for columnTotalTTL.
+func (s *Service) Total(ctx context.Context, f store.RecordFilter) (ColumnTotal, error) {
+	f.Persons, f.Offset = false, 0
+	today := s.today()
+	key := strings.Join([]string{f.Kind, f.Dept, f.Region, f.From, f.To, f.DecisionNo, strconv.FormatBool(f.OnlyLate), today.String()}, "|")
+	s.totalsMu.Lock()
+	c, ok := s.totals[key]
+	s.totalsMu.Unlock()
+	if ok && time.Since(c.at) < columnTotalTTL {
+		return c.t, nil
+	}
+	var t ColumnTotal
+	for scanned := 0; ; {
+		f.Limit = 1000
+		recs, err := s.Store.LatestRecords(ctx, f)
+		if err != nil {
+			return ColumnTotal{}, err
+		}
+		marked, err := s.marks(ctx, recs, today)
+		if err != nil {
+			return ColumnTotal{}, err
+		}
+		for _, r := range recs {
+			v, err := s.view(r, today, marked[r.ID])
+			if err != nil {
+				return ColumnTotal{}, err
+			}
+			if v.Decision.Public {
+				t.N++
+			}
+		}
+		scanned += len(recs)
+		f.Offset += len(recs)
+		if len(recs) < f.Limit {
+			break
+		}
+		if t.N >= maxColumnTotal || scanned >= maxColumnTotalScan {
+			t.More = true
+			break
+		}
+	}
+	s.totalsMu.Lock()
+	if s.totals == nil || len(s.totals) > 10000 {
+		s.totals = map[string]cachedTotal{}
+	}
+	s.totals[key] = cachedTotal{t: t, at: time.Now()}
+	s.totalsMu.Unlock()
+	return t, nil
 }
 
 // maxColumnScan bounds how many stored records one column page reads

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -43,6 +44,9 @@ type Service struct {
 	Keys *pii.Keyring
 	// Today is the current day in China (default calendar.Today).
 	Today func() calendar.Date
+
+	totalsMu sync.Mutex
+	totals   map[string]cachedTotal // column totals by filter (Total)
 }
 
 func (s *Service) today() calendar.Date {

@@ -212,6 +212,12 @@ func testPortal(t *testing.T, s store.Store) {
 	if strings.Join(listed, ",") != "西市监罚〔2026〕2号,西市监罚〔2026〕1号" {
 		t.Errorf("column %q (persons and expired records are not listed)", listed)
 	}
+	// The column's total counts what the column lists, by region too.
+	for region, want := range map[string]int{"": 2, "6101": 2, "6102": 0} {
+		if tot, err := p.Total(ctx, store.RecordFilter{Kind: "cf", Region: region, Offset: 1}); err != nil || tot != (ColumnTotal{N: want}) {
+			t.Errorf("total of region %q: %+v %v, want %d", region, tot, err, want)
+		}
+	}
 	if col, _ := p.Latest(ctx, store.RecordFilter{Kind: "cf", Region: "6101", Offset: 1}, 1); len(col.Records) != 1 || col.Records[0].DecisionNo != "西市监罚〔2026〕1号" {
 		t.Errorf("column page 2 %+v", col.Records)
 	}

@@ -272,6 +272,11 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	total, err := s.opts.Portal.Total(r.Context(), f)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	next := ""
 	if col.Next > 0 {
 		q := r.URL.Query()
@@ -288,7 +293,7 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "column", k.Name+"信息公示", map[string]any{
-		"Kind": k, "Kinds": kinds, "Col": col, "Next": next,
+		"Kind": k, "Kinds": kinds, "Col": col, "Next": next, "Total": total,
 		"Region": r.URL.Query().Get("region"), "Places": placeOptions(), "Depts": s.deptOptions(r.Context()),
 		"Prev": prevLink(r),
 	})

@@ -94,7 +94,7 @@ func TestRoutes(t *testing.T) {
 		{"/subjects/" + storetest.USCC("91", "610100", 1) + "?as_of=2020-02-30", 422, "text/html", []string{"as_of应为YYYY-MM-DD"}, nil},
 		{"/subjects/" + storetest.RIC("610102", "19800101", 5), 404, "text/html", []string{"页面不存在"}, nil},
 		{"/records/1-0123456789ab", 404, "text/html", []string{"页面不存在"}, nil},
-		{"/sgs?kind=cf", 200, "text/html", []string{"行政处罚信息公示", "暂无公示信息"}, nil},
+		{"/sgs?kind=cf", 200, "text/html", []string{"行政处罚信息公示", "暂无公示信息", `id="column-total">共 0 条`}, nil},
 		{"/sgs?kind=cf&region=61x", 422, "text/html", []string{"行政区划代码"}, nil},
 		{"/api/v1/subjects?q=华信", 200, "application/json", []string{`"name":"西安华信电子科技有限公司"`, `"more":false`}, nil},
 		{"/api/v1/subjects?q=华", 422, "application/problem+json", []string{"名称至少输入2个字"}, nil},
