@@ -130,6 +130,10 @@ type Terms struct {
 	ValidUntil string // 承诺有效期 (optional)
 	Disclosure string // 公开类型
 	Note       string // 备注
+	// Key, when set, makes signing idempotent: a second Sign with the
+	// same key returns the commitment the first one made (an application
+	// that signs as one of its steps names itself in it).
+	Key string
 }
 
 // errs collects field errors.

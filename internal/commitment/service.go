@@ -151,7 +151,7 @@ func (s *Service) Sign(ctx context.Context, p auth.Principal, t Terms, acceptor 
 	}
 	return s.add(ctx, p, store.Commitment{Kind: t.Kind, KindOther: t.KindOther, SubjectID: sub.ID, PromisorName: sub.Name,
 		Matter: t.Matter, Content: t.Content, Liability: t.Liability, MadeOn: t.MadeOn, ValidUntil: t.ValidUntil,
-		AcceptorName: org.Name, AcceptorCode: org.USCC, Disclosure: t.Disclosure, Note: t.Note, MadeBy: p.ID},
+		AcceptorName: org.Name, AcceptorCode: org.USCC, Disclosure: t.Disclosure, Note: t.Note, MadeBy: p.ID, Key: t.Key},
 		region, Sign, sub.Name)
 }
 

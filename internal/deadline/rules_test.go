@@ -57,6 +57,8 @@ func TestDefault(t *testing.T) {
 		{"hiring.notify", "申请单位告知被查询人", 3, "789号", false},
 		{"complaint.route", "投诉举报分办", 3, "平台默认", true},
 		{"complaint.answer", "投诉举报办理答复", 15, "平台默认", true},
+		{"market.owner_check", "业主实质性核对中选机构", 1, "第二十六条", false},
+		{"market.disqualify", "取消中选资格审核", 1, "平台默认", true},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -125,7 +127,7 @@ func TestParseValid(t *testing.T) {
 		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "market.agency_check", "market.agency_change", "market.project_review", "market.confirm", "market.contact",
 		"market.contract", "market.rate", "market.dishonesty", "registry.fix",
 		"hiring.answer", "hiring.object", "hiring.forward", "hiring.apply", "hiring.national", "hiring.result", "hiring.notify",
-		"complaint.route", "complaint.answer", "rectify.recheck_2"}
+		"complaint.route", "complaint.answer", "market.owner_check", "market.disqualify", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}

@@ -268,6 +268,14 @@ func CommitmentTerms(name string) commitment.Terms {
 // dishonesty is intercepted (its application kept, state intercepted,
 // the rule and the record named). Otherwise the integrity commitment is
 // signed and the form check's 2 working days start.
+//
+// Exactly once, also when the process is killed: the application is
+// stored first (state applied, no commitment yet), then the commitment is
+// signed with an idempotency key naming the application and its attempt
+// (KeyOf), then the commitment is stored on the application. A retry
+// finds the application without its commitment, takes it up (same
+// attempt) and signs with the same key, which returns the commitment
+// already signed instead of a second one.
 func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (AgencyView, error) {
 	if p.Kind != auth.UserKind || p.SubjectID == 0 {
 		return AgencyView{}, refuse("只有中介机构本机构的账户可以申请入驻")
@@ -280,15 +288,15 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (
 		return AgencyView{}, refuse("入驻中介超市的中介机构应当依法登记设立、具备独立法人资格并有统一社会信用代码（第十五条）")
 	}
 	old, err := s.Store.MarketAgencyOf(ctx, p.SubjectID)
-	// An application stopped before its information was stored (the
-	// file exists with an empty body) is taken up again.
 	var prev Agency
 	if err == nil {
 		if err := json.Unmarshal(old.Body, &prev); err != nil {
 			return AgencyView{}, err
 		}
 	}
-	unfinished := err == nil && old.State == AgencyApplied && prev.Code == ""
+	// An application stopped before its commitment was stored on it is
+	// taken up again (the same attempt, hence the same commitment key).
+	unfinished := err == nil && old.State == AgencyApplied && prev.CommitmentID == 0
 	if err == nil && !unfinished && old.State != AgencyRefused && old.State != AgencyIntercepted && old.State != AgencyExited {
 		return AgencyView{}, fault.New(fault.Exists, "本机构已提交入驻申请或已入驻")
 	}
@@ -304,11 +312,16 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (
 		return AgencyView{}, err
 	}
 	now := s.now()
-	body := Agency{Name: sub.Name, Code: sub.USCC, OperatorID: op.ID, OperatorName: op.Name, Info: inf}
+	body := Agency{Name: sub.Name, Code: sub.USCC, OperatorID: op.ID, OperatorName: op.Name, Info: inf, Attempt: prev.Attempt + 1}
+	if unfinished && prev.Attempt > 0 {
+		body.Attempt = prev.Attempt
+	}
 	if old.ID != 0 {
 		body.History = prev.History
 	}
-	body.History = append(body.History, event(now, "提交入驻申请", byName(p), ""))
+	if !unfinished || prev.Code == "" {
+		body.History = append(body.History, event(now, "提交入驻申请", byName(p), ""))
+	}
 	hits, err := s.Intercept(ctx, sub.ID)
 	if err != nil {
 		return AgencyView{}, err
@@ -317,15 +330,8 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (
 	if len(hits) > 0 {
 		state, body.Hits = AgencyIntercepted, hits
 		body.History = append(body.History, event(now, "自动拦截", System, hitsText(hits)))
-	} else {
-		cv, err := s.Commitments.Sign(ctx, p, CommitmentTerms(sub.Name), op.USCC)
-		if err != nil {
-			return AgencyView{}, err
-		}
-		body.CommitmentID = cv.C.ID
-		body.Timer = s.start("market.agency_check", now)
-		body.History = append(body.History, event(now, "签署守信承诺", byName(p), cv.C.Code))
 	}
+	// 1. The application, stored (without its commitment).
 	var a store.MarketAgency
 	if old.ID != 0 {
 		a = old
@@ -349,7 +355,35 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, in AgencyInput) (
 		ic := &Intercepted{Hits: hits, AgencyID: a.ID}
 		return AgencyView{}, &fault.Error{Kind: fault.Refused, Msg: ic.Error(), Err: ic}
 	}
-	return s.agencyView(ctx, p, a)
+	// 2. The commitment, signed once per application attempt.
+	terms := CommitmentTerms(sub.Name)
+	terms.Key = KeyOf(a.ID, body.Attempt)
+	cv, err := s.Commitments.Sign(ctx, p, terms, op.USCC)
+	if err != nil {
+		return AgencyView{}, err
+	}
+	if s.Crash != nil {
+		if err := s.Crash("apply:signed"); err != nil {
+			return AgencyView{}, err
+		}
+	}
+	// 3. The commitment on the application; the form check starts.
+	return s.updateAgency(ctx, p, a.ID, "commitment", func(a *store.MarketAgency, b *Agency) error {
+		if a.State != AgencyApplied || b.CommitmentID != 0 {
+			return fault.New(fault.Conflict, "该入驻申请已签署守信承诺")
+		}
+		at := s.now()
+		b.CommitmentID = cv.C.ID
+		b.Timer = s.start("market.agency_check", at)
+		b.History = append(b.History, event(at, "签署守信承诺", byName(p), cv.C.Code))
+		return nil
+	})
+}
+
+// KeyOf is the idempotency key of the integrity commitment of an agency's
+// application attempt.
+func KeyOf(agencyID int64, attempt int) string {
+	return fmt.Sprintf("market:agency:%d:%d", agencyID, attempt)
 }
 
 // Intercepted is an action refused by the credit check.
@@ -399,6 +433,9 @@ func (s *Service) Review(ctx context.Context, p auth.Principal, id int64, decisi
 		}
 		if a.State != AgencyApplied {
 			return fault.Newf(fault.Conflict, "该申请当前为“%s”，不能核查", AgencyStateLabel(a.State))
+		}
+		if b.CommitmentID == 0 {
+			return fault.New(fault.Conflict, "该申请尚未签署守信承诺（中断的申请由中介机构重新提交后继续），暂不能核查")
 		}
 		now := s.now()
 		switch decision {

@@ -50,6 +50,13 @@ const (
 	ProjectDelivered  = "delivered"  // 待评价: results uploaded; the owner rates within 3 working days
 	ProjectRated      = "rated"      // 已评价
 	ProjectCancelled  = "cancelled"  // 已取消
+	// ProjectReported: the owner's substantive check before signing found
+	// the selected agency unfit and told the operator (第二十六条), who
+	// cancels its selection (market.disqualify).
+	ProjectReported = "reported" // 待取消中选资格
+	// ProjectDisqualified: the selection was cancelled; the owner may
+	// publish a new notice naming the 补选 reason (第二十三条（四）).
+	ProjectDisqualified = "disqualified" // 中选资格已取消
 )
 
 // ProjectStateLabel names a project state.
@@ -77,6 +84,10 @@ func ProjectStateLabel(s string) string {
 		return "已评价"
 	case ProjectCancelled:
 		return "已取消"
+	case ProjectReported:
+		return "待取消中选资格"
+	case ProjectDisqualified:
+		return "中选资格已取消"
 	}
 	return s
 }
@@ -164,6 +175,10 @@ type Agency struct {
 	OperatorName string     `json:"operator_name"`
 	Info         AgencyInfo `json:"info"`
 	CommitmentID int64      `json:"commitment"` // the integrity commitment (守信承诺)
+	// Attempt counts the applications (1 the first; a refused, intercepted
+	// or exited agency applies again with the next): the commitment's
+	// idempotency key names it (KeyOf).
+	Attempt int `json:"attempt,omitempty"`
 	// Timer is the running form check (market.agency_check).
 	Timer   deadline.Timer `json:"timer"`
 	Missing []string       `json:"missing,omitempty"` // 补正 items, asked at once
@@ -315,7 +330,37 @@ type Project struct {
 	Rating       *Rating   `json:"rating,omitempty"`
 	Late         []string  `json:"late,omitempty"` // steps done late, by name
 	Cancel       string    `json:"cancel,omitempty"`
-	History      []Event   `json:"history"`
+	// Check is the owner's substantive check of the selected agency
+	// before signing (第二十六条); nil before the confirmation.
+	Check *OwnerCheck `json:"check,omitempty"`
+	// Reselect is the 补选 project filed after the selection was
+	// cancelled; ReselectOf the project a 补选 replaces.
+	Reselect   int64   `json:"reselect,omitempty"`
+	ReselectOf int64   `json:"reselect_of,omitempty"`
+	History    []Event `json:"history"`
+}
+
+// OwnerCheck is the owner's substantive check of the selected agency
+// before the contract is signed (第二十六条), and the operator's decision
+// when it failed.
+type OwnerCheck struct {
+	Timer  deadline.Timer `json:"timer"` // market.owner_check, from the confirmation
+	At     time.Time      `json:"at,omitzero"`
+	By     string         `json:"by,omitempty"`
+	Passed bool           `json:"passed"`
+	// Rule is 条件 (a condition of the notice not met) or 回避 (a 第二十五条
+	// case); Findings says what the owner found.
+	Rule     string `json:"rule,omitempty"`
+	Findings string `json:"findings,omitempty"`
+	// The agency whose selection is in question.
+	Agency string `json:"agency,omitempty"`
+	Code   string `json:"code,omitempty"`
+	// The operator's decision (market.disqualify): Cancelled, or the
+	// report rejected with Note.
+	OpTimer   deadline.Timer `json:"op_timer,omitzero"`
+	DecidedAt time.Time      `json:"decided_at,omitzero"`
+	Cancelled bool           `json:"cancelled,omitempty"`
+	Note      string         `json:"note,omitempty"`
 }
 
 // Accepted are the enrolments accepted, in order.

@@ -144,12 +144,17 @@ func (s *Service) projectInfo(ctx context.Context, in ProjectInput) (ProjectInfo
 	return inf, e.err()
 }
 
-// owns reports whether p files projects for organisation id.
-func (s *Service) owns(ctx context.Context, p auth.Principal, id int64) bool {
+// owns reports whether p is the owner of project sp: the firm's own
+// account for a firm's project, staff with market.buy over the owner
+// organisation for a government one.
+func (s *Service) owns(ctx context.Context, p auth.Principal, sp store.MarketProject) bool {
+	if sp.OwnerSubjectID != 0 {
+		return p.Kind == auth.UserKind && p.SubjectID == sp.OwnerSubjectID
+	}
 	if !p.Staff() {
 		return false
 	}
-	o, err := s.org(ctx, id)
+	o, err := s.org(ctx, sp.OwnerOrgID)
 	if err != nil || o.ID == 0 {
 		return false
 	}
@@ -198,7 +203,7 @@ func (s *Service) projectView(ctx context.Context, p auth.Principal, sp store.Ma
 	if err := json.Unmarshal(sp.Body, &v.Body); err != nil {
 		return v, err
 	}
-	v.Owner = s.owns(ctx, p, sp.OwnerOrgID)
+	v.Owner = s.owns(ctx, p, sp)
 	v.Operator = s.operates(ctx, p, v.Body.OperatorID)
 	v.Public = !v.Body.PublishedAt.IsZero()
 	if p.Kind == auth.UserKind && p.SubjectID != 0 {
@@ -320,8 +325,26 @@ func (s *Service) updateProject(ctx context.Context, p auth.Principal, id int64,
 // operator's review of 2 working days starts. Conditions that may exclude
 // agencies (第二十四条) are flagged.
 func (s *Service) FileProject(ctx context.Context, p auth.Principal, in ProjectInput) (ProjectView, error) {
-	if !p.Staff() || !s.Auth.Can(p, auth.MarketBuy, auth.Resource{OrgPath: p.Org.Path}) {
-		return ProjectView{}, refuse("只有项目业主（有选取中介机构权限的人员）可以提交采购项目")
+	// The owner: a government owner's staff (market.buy), or a firm
+	// registered as an owner (its own account).
+	owner := store.MarketProject{OwnerOrgID: p.Org.ID}
+	ownerName, ownerUSCC := p.Org.Name, p.Org.USCC
+	filter := store.MarketProjectFilter{OwnerOrgID: p.Org.ID, States: []string{ProjectFailed}}
+	switch {
+	case p.Staff() && s.Auth.Can(p, auth.MarketBuy, auth.Resource{OrgPath: p.Org.Path}):
+	case p.Kind == auth.UserKind && p.SubjectID != 0:
+		o, err := s.MyOwner(ctx, p)
+		if fault.KindOf(err) == fault.NotFound {
+			return ProjectView{}, refuse("本单位尚未登记为项目业主：请先在“登记为项目业主”中登记（第二十条）")
+		}
+		if err != nil {
+			return ProjectView{}, err
+		}
+		owner = store.MarketProject{OwnerSubjectID: p.SubjectID}
+		ownerName, ownerUSCC = o.Name, o.Code
+		filter = store.MarketProjectFilter{OwnerSubjectID: p.SubjectID, States: []string{ProjectFailed}}
+	default:
+		return ProjectView{}, refuse("只有项目业主（有选取中介机构权限的人员，或已登记为项目业主的单位）可以提交采购项目")
 	}
 	op, err := s.operatorOrg(ctx, in.OperatorID)
 	if err != nil {
@@ -332,11 +355,11 @@ func (s *Service) FileProject(ctx context.Context, p auth.Principal, in ProjectI
 		return ProjectView{}, err
 	}
 	now := s.now()
-	b := Project{Owner: p.Org.Name, OwnerUSCC: p.Org.USCC, OperatorID: op.ID, OperatorName: op.Name, Info: inf, Exclusive: Exclusive(inf),
+	b := Project{Owner: ownerName, OwnerUSCC: ownerUSCC, OperatorID: op.ID, OperatorName: op.Name, Info: inf, Exclusive: Exclusive(inf),
 		Timer: s.start("market.project_review", now), Enrolments: []Enrolment{}, History: []Event{event(now, "提交采购信息", byName(p), "")}}
 	// Notices without bidders so far: the owner's previous projects of
 	// the same name that failed (第二十三条（四）).
-	prev, err := s.Store.ListMarketProjects(ctx, store.MarketProjectFilter{OwnerOrgID: p.Org.ID, States: []string{ProjectFailed}})
+	prev, err := s.Store.ListMarketProjects(ctx, filter)
 	if err != nil {
 		return ProjectView{}, err
 	}
@@ -350,7 +373,8 @@ func (s *Service) FileProject(ctx context.Context, p auth.Principal, in ProjectI
 	if err != nil {
 		return ProjectView{}, err
 	}
-	sp, err := s.Store.AddMarketProject(ctx, store.MarketProject{OwnerOrgID: p.Org.ID, State: ProjectReview, Body: body}, s.audit(p, "file", 0))
+	owner.State, owner.Body = ProjectReview, body
+	sp, err := s.Store.AddMarketProject(ctx, owner, s.audit(p, "file", owner.OwnerSubjectID))
 	if err != nil {
 		return ProjectView{}, err
 	}
@@ -432,7 +456,7 @@ func (s *Service) CorrectProject(ctx context.Context, p auth.Principal, id int64
 		return ProjectView{}, err
 	}
 	return s.updateProject(ctx, p, id, "correct", func(sp *store.MarketProject, b *Project) error {
-		if !s.owns(ctx, p, sp.OwnerOrgID) {
+		if !s.owns(ctx, p, *sp) {
 			return refuse("只有项目业主可以补正采购信息")
 		}
 		if sp.State != ProjectIncomplete {
@@ -450,7 +474,7 @@ func (s *Service) CorrectProject(ctx context.Context, p auth.Principal, id int64
 // day before the enrolment deadline (第二十三条（二）).
 func (s *Service) CancelProject(ctx context.Context, p auth.Principal, id int64, reason string) (ProjectView, error) {
 	return s.updateProject(ctx, p, id, "cancel", func(sp *store.MarketProject, b *Project) error {
-		if !s.owns(ctx, p, sp.OwnerOrgID) {
+		if !s.owns(ctx, p, *sp) {
 			return refuse("只有项目业主可以取消采购公告")
 		}
 		if reason = strings.TrimSpace(reason); reason == "" {
@@ -536,6 +560,8 @@ func (s *Service) Enrol(ctx context.Context, p auth.Principal, id int64, in Enro
 		case len(hits) > 0:
 			e.Hits = hits
 			refuseWith("拦截", "存在失信行为，已被自动拦截（第三十条）："+hitsText(hits))
+		case sp.OwnerSubjectID != 0 && sp.OwnerSubjectID == my.A.SubjectID:
+			refuseWith("回避", "第二十五条（三）：本机构是该项目的项目业主，应当回避")
 		case !in.Declared:
 			refuseWith("条件", "须确认满足采购公告的全部报名条件且不存在回避情形（第二十三条（三））")
 		case in.Kinship:
@@ -793,6 +819,8 @@ func (s *Service) confirm(sp *store.MarketProject, b *Project, at time.Time, by 
 	}
 	b.History = append(b.History, event(at, action, by, "发布中选公告，出具《选取确认书》"+ConfirmationNo(sp.ID)))
 	b.Timer = s.start("market.contact", at)
+	// The owner checks the selected agency before signing (第二十六条).
+	b.Check = &OwnerCheck{Timer: s.start("market.owner_check", at)}
 }
 
 // Select is the owner's pick under 直接选取, or under 议价选取 after two
@@ -800,8 +828,11 @@ func (s *Service) confirm(sp *store.MarketProject, b *Project, at time.Time, by 
 func (s *Service) Select(ctx context.Context, p auth.Principal, id int64, code string) (ProjectView, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	var negotiated *store.MarketAgency
+	if _, err := s.settle(ctx, id); err != nil {
+		return ProjectView{}, err
+	}
 	return s.updateProject(ctx, p, id, "select", func(sp *store.MarketProject, b *Project) error {
-		if !s.owns(ctx, p, sp.OwnerOrgID) {
+		if !s.owns(ctx, p, *sp) {
 			return refuse("只有项目业主可以选取中介机构")
 		}
 		switch {
@@ -837,7 +868,7 @@ func (s *Service) Confirm(ctx context.Context, p auth.Principal, id int64) (Proj
 		return ProjectView{}, err
 	}
 	return s.updateProject(ctx, p, id, "confirm", func(sp *store.MarketProject, b *Project) error {
-		if !s.owns(ctx, p, sp.OwnerOrgID) {
+		if !s.owns(ctx, p, *sp) {
 			return refuse("只有项目业主可以确认选取结果")
 		}
 		if sp.State != ProjectSelected {
@@ -940,6 +971,10 @@ func (s *Service) UploadContract(ctx context.Context, p auth.Principal, id int64
 		t := s.start("market.contract", signed.Time())
 		s.done(&t, now, &b.Late)
 		b.Timer = t
+		if b.Check != nil && b.Check.At.IsZero() {
+			// Signed without the owner's check: its step ends, late or not.
+			s.done(&b.Check.Timer, now, &b.Late)
+		}
 		sp.State, b.SignedOn, b.Contract, b.ContractAt, b.Confidential = ProjectContracted, signed.String(), ref, now, confidential
 		note := "合同签订日期" + signed.String()
 		if confidential {
@@ -1006,7 +1041,7 @@ func (s *Service) Rate(ctx context.Context, p auth.Principal, id int64, in Ratin
 	if err != nil {
 		return ProjectView{}, err
 	}
-	if !s.owns(ctx, p, sp.OwnerOrgID) {
+	if !s.owns(ctx, p, sp) {
 		return ProjectView{}, refuse("只有项目业主可以评价")
 	}
 	if sp.State != ProjectDelivered {

@@ -60,6 +60,11 @@ type Service struct {
 	Keys       *pii.Keyring
 	Now        func() time.Time
 	Rand       io.Reader // seeds (nil: crypto/rand)
+	// Crash, when set, is called at the points a process may be killed
+	// between two writes ("apply:signed": the commitment signed, not yet
+	// stored on the application); an error stops the action there. For
+	// tests of recovery.
+	Crash func(point string) error
 }
 
 func (s *Service) now() time.Time {

@@ -41,6 +41,10 @@ type Commitment struct {
 	AcceptorCode string // 承诺受理单位代码 (USCC)
 	Disclosure   string // 公开类型
 	Note         string // 备注
+	// Key is an idempotency key ("" for none): AddCommitment with a key
+	// already stored returns the commitment stored with it, unchanged.
+	// Only AddCommitment reads it.
+	Key string
 
 	// The assessment (履行状态认定) by the accepting department; Status
 	// is "" until assessed.

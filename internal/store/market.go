@@ -47,14 +47,25 @@ type MarketAgency struct {
 // selection, confirmation, contract and rating, as JSON in Body.
 type MarketProject struct {
 	ID         int64
-	OwnerOrgID int64 // the owner's organisation (项目业主)
-	State      string
+	OwnerOrgID int64 // the owner's organisation (项目业主); 0 for a firm
+	// OwnerSubjectID is the firm that owns the project (0: a government
+	// owner, OwnerOrgID).
+	OwnerSubjectID int64
+	State          string
 	// WinnerSubjectID is the selected agency's subject (0: none yet).
 	WinnerSubjectID int64
 	Body            []byte
 	Rev             int
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+}
+
+// MarketOwner is a firm registered as a project owner (项目业主库), its
+// registration as JSON in Body.
+type MarketOwner struct {
+	SubjectID int64
+	Body      []byte
+	CreatedAt time.Time
 }
 
 // MarketFile is an uploaded file: an agency's scans, a contract, a
@@ -72,6 +83,7 @@ type MarketFile struct {
 // MarketProjectFilter selects projects; zero fields select everything.
 type MarketProjectFilter struct {
 	OwnerOrgID      int64
+	OwnerSubjectID  int64
 	WinnerSubjectID int64
 	States          []string
 	Limit           int // 0: 500
@@ -107,6 +119,11 @@ type MarketStore interface {
 	GetMarketProject(ctx context.Context, id int64) (MarketProject, error)
 	// ListMarketProjects returns the projects f selects, newest first.
 	ListMarketProjects(ctx context.Context, f MarketProjectFilter) ([]MarketProject, error)
+
+	// AddMarketOwner registers a firm as a project owner (fault.Exists
+	// when it is registered); MarketOwnerOf reads it (ErrNotFound).
+	AddMarketOwner(ctx context.Context, o MarketOwner, audit auth.AuditEntry) (MarketOwner, error)
+	MarketOwnerOf(ctx context.Context, subjectID int64) (MarketOwner, error)
 
 	// AddMarketFile stores a file and returns its id; GetMarketFile reads
 	// it back with its data.

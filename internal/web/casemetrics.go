@@ -35,7 +35,7 @@ const caseStepsEvery = 30 * time.Second
 
 func newCaseSteps(s *Server) *caseSteps {
 	return &caseSteps{s: s, desc: prometheus.NewDesc("xinyong_case_steps",
-		"Workflow steps (objections, credit repair) waiting on someone, by step and deadline state (open, due_soon, overdue).",
+		"Workflow steps (objections, credit repair, the intermediary-service marketplace) waiting on someone, by step and deadline state (open, due_soon, overdue).",
 		[]string{"step", "state"}, nil)}
 }
 
@@ -98,6 +98,16 @@ func (c *caseSteps) count(ctx context.Context, now time.Time) (map[[2]string]int
 			if t, ok := app.OpenTimer(); ok {
 				add(rp.Clock, t)
 			}
+		}
+	}
+	if m := c.s.opts.Market; m != nil {
+		rules = append(rules, deadlineRules(m.Clock))
+		ts, err := m.Timers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			add(m.Clock, t)
 		}
 	}
 	for _, r := range rules {

@@ -59,6 +59,8 @@ func (s *Server) registerMarket(mux *http.ServeMux) {
 	mux.HandleFunc("GET /market/projects/{id}/draw.json", s.marketDrawJSON)
 	mux.HandleFunc("POST /market/projects/{id}/{action}", s.marketProjectAction)
 	mux.HandleFunc("GET /market/files/{id}", s.marketFile)
+	mux.HandleFunc("GET /market/owner", s.marketOwner)
+	mux.HandleFunc("POST /market/owner", s.marketRegisterOwner)
 }
 
 // marketFmt are helpers the marketplace's templates call.
@@ -100,6 +102,12 @@ func (s *Server) mfmt() marketFmt {
 	return marketFmt{clock: s.opts.Market.Clock, now: now}
 }
 
+// marketTask is a step waiting on the viewer, with its deadline state.
+type marketTask struct {
+	market.Task
+	Row *timerRow
+}
+
 // marketPage is the marketplace's front page.
 func (s *Server) marketPage(w http.ResponseWriter, r *http.Request) {
 	p := who(r)
@@ -115,10 +123,35 @@ func (s *Server) marketPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	tasks, err := m.Tasks(ctx, p)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	invitations, err := m.Invitations(ctx, p)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// The reminders: the steps waiting on the viewer, with their deadline
+	// states, summarised as the objections' and repairs' queues are.
+	f := s.mfmt()
+	var rows []*timerRow
+	var todo []marketTask
+	for _, t := range tasks {
+		row := &timerRow{Step: t.Timer.Step, Name: market.StepName(t.Timer.Step), Due: t.Timer.Due.String(), Provisional: t.Timer.Provisional,
+			Status: f.clock.Status(t.Timer, f.now())}
+		if r.URL.Query().Get("overdue") != "" && row.Status.State != deadline.Overdue {
+			continue
+		}
+		rows = append(rows, row)
+		todo = append(todo, marketTask{Task: t, Row: row})
+	}
 	own := auth.Resource{OrgPath: p.Org.Path}
-	d := map[string]any{"Projects": ps, "Agencies": as, "F": s.mfmt(),
+	d := map[string]any{"Projects": ps, "Agencies": as, "F": f, "Tasks": todo, "Due": summarizeDue(rows),
+		"Overdue": r.URL.Query().Get("overdue") != "", "Invitations": invitations,
 		"Agency": p.Kind == auth.UserKind && p.SubjectID != 0,
-		"Owner":  p.Staff() && s.opts.Authorizer != nil && s.opts.Authorizer.Can(p, auth.MarketBuy, own),
+		"Owner":  m.CanFile(ctx, p),
 		"Dept":   p.Staff() && s.opts.Authorizer != nil && s.opts.Authorizer.Can(p, auth.MarketCatalog, own)}
 	s.render(w, r, http.StatusOK, "market", "网上中介服务超市", d)
 }
@@ -655,6 +688,16 @@ func (s *Server) marketProjectAction(w http.ResponseWriter, r *http.Request) {
 		_, err = m.Confirm(ctx, p, id)
 	case "rerun":
 		_, err = m.Rerun(ctx, p, id, f("reason"))
+	case "check":
+		_, err = m.CheckWinner(ctx, p, id, market.CheckInput{Passed: f("result") == "passed", Rule: f("result"), Findings: f("findings")})
+	case "disqualify":
+		_, err = m.Disqualify(ctx, p, id, f("decision") == "cancel", f("note"))
+	case "reselect":
+		var nv market.ProjectView
+		if nv, err = m.Reselect(ctx, p, id); err == nil {
+			http.Redirect(w, r, "/market/projects/"+strconv.FormatInt(nv.P.ID, 10), http.StatusSeeOther)
+			return
+		}
 	case "contact":
 		_, err = m.Contact(ctx, p, id)
 	case "contract":

@@ -291,9 +291,31 @@ func (s *Server) registerMarketAPI() {
 		return out, nil
 	})
 	huma.Register(s.api, huma.Operation{
+		OperationID: "list-market-invitations", Method: "GET", Path: "/api/v1/market/invitations",
+		Summary: "Notices pushed to the signed-in agency",
+		Description: "The published notices naming an item the signed-in agency offers, that it has not enrolled in (第二十三条（二）: " +
+			"采购信息推送至符合条件的中介服务机构); empty for anyone who is not an active agency.",
+		Tags: tags, Security: secSignedIn, Errors: errsGuarded,
+	}, func(ctx context.Context, _ *struct{}) (*MarketProjectListOutput, error) {
+		if err := on(); err != nil {
+			return nil, err
+		}
+		ps, err := s.opts.Market.Invitations(ctx, principalFrom(ctx))
+		if err != nil {
+			return nil, err
+		}
+		out := &MarketProjectListOutput{}
+		out.Body.Projects = []MarketProjectOut{}
+		for _, v := range ps {
+			out.Body.Projects = append(out.Body.Projects, s.projectOut(v))
+		}
+		return out, nil
+	})
+	huma.Register(s.api, huma.Operation{
 		OperationID: "post-market-project", Method: "POST", Path: "/api/v1/market/projects",
 		Summary: "File a project (项目业主)",
-		Description: "An owner's staff or API key (market:buy) files a purchase (第二十三条（一）); the operator reviews it within 2 working days. " +
+		Description: "An owner files a purchase (第二十三条（一）): a government owner's staff or API key (market:buy), or a firm registered as an owner " +
+			"(项目业主库, its own account; /market/owner); the operator reviews it within 2 working days. " +
 			"Conditions that may exclude agencies are flagged (第二十四条).",
 		Tags: tags, Security: secSignedIn, Errors: errsBody, MaxBodyBytes: maxMarketBytes, DefaultStatus: http.StatusCreated,
 	}, func(ctx context.Context, in *MarketProjectInput) (*MarketProjectOutput, error) {

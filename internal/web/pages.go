@@ -50,7 +50,7 @@ func newPages(siteName string) (*pages, error) {
 		"intake", "intakejob", "intakebatch", "intakeform", "deptrecords", "returns", "return", "quality", "qualitydetail", "ledger",
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
-		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
+		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation", "marketowner",
 		"exchange", "registry", "registrycase", "registryfigures",
 		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm", "lenders",
 		"commitmentcolumn", "offline", "complaints", "complaintform", "complaint", "articles", "article", "articleform"} {

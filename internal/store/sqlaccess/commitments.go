@@ -72,12 +72,12 @@ func (s *Store) addCommitment(ctx context.Context, tx *sql.Tx, c *store.Commitme
 	c.Rev = 1
 	err = tx.QueryRowContext(ctx, `INSERT INTO commitments (code, kind, kind_other, subject_id, promisor_name, matter, content, liability,
 			made_on, valid_until, acceptor_name, acceptor_code, disclosure, note, status, unfulfilled, pursued, assessed_on, assessor_name,
-			assessor_code, breach_record_id, made_by, history, rev, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+			assessor_code, breach_record_id, made_by, history, rev, created_at, updated_at, idem_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
 		RETURNING id`,
 		c.Code, c.Kind, c.KindOther, c.SubjectID, c.PromisorName, c.Matter, c.Content, c.Liability, c.MadeOn, c.ValidUntil,
 		c.AcceptorName, c.AcceptorCode, c.Disclosure, c.Note, c.Status, c.Unfulfilled, c.Pursued, c.AssessedOn, c.AssessorName,
-		c.AssessorCode, nullInt(c.BreachRecordID), nullInt(c.MadeBy), string(c.History), c.Rev, c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
+		c.AssessorCode, nullInt(c.BreachRecordID), nullInt(c.MadeBy), string(c.History), c.Rev, c.CreatedAt, c.UpdatedAt, nullString(c.Key)).Scan(&c.ID)
 	if err != nil {
 		return s.wrapUnique(fmt.Errorf("add commitment: %w", err), "承诺编码"+c.Code)
 	}
@@ -106,7 +106,17 @@ func subjectRow(ctx context.Context, tx *sql.Tx, id int64) (name, region string,
 // AddCommitment implements store.CommitmentStore.
 func (s *Store) AddCommitment(ctx context.Context, c store.Commitment, region string, audit auth.AuditEntry) (store.Commitment, error) {
 	s.prepareCommitment(&c)
+	var existing int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if c.Key != "" {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM commitments WHERE idem_key = $1`, c.Key).Scan(&existing)
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
 		if s.LockAudit != nil {
 			if err := s.LockAudit(ctx, tx); err != nil {
 				return err
@@ -125,8 +135,17 @@ func (s *Store) AddCommitment(ctx context.Context, c store.Commitment, region st
 		audit.Target = fmt.Sprintf("commitment:%d", c.ID)
 		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
 	})
+	if err != nil && c.Key != "" {
+		// A concurrent add with the same key won the unique index.
+		if e := s.W.QueryRowContext(ctx, `SELECT id FROM commitments WHERE idem_key = $1`, c.Key).Scan(&existing); e == nil {
+			err = nil
+		}
+	}
 	if err != nil {
 		return store.Commitment{}, err
+	}
+	if existing != 0 {
+		return s.GetCommitment(ctx, existing)
 	}
 	return c, nil
 }

@@ -164,12 +164,12 @@ func (s *Store) ListMarketAgencies(ctx context.Context, states ...string) ([]sto
 	return queryAll(ctx, s.R, q+` ORDER BY id`, scanMarketAgency, args...)
 }
 
-const marketProjectColumns = `id, owner_org_id, state, COALESCE(winner_subject_id, 0), body, rev, created_at, updated_at`
+const marketProjectColumns = `id, owner_org_id, COALESCE(owner_subject_id, 0), state, COALESCE(winner_subject_id, 0), body, rev, created_at, updated_at`
 
 func scanMarketProject(row scanner) (store.MarketProject, error) {
 	var p store.MarketProject
 	var body string
-	err := row.Scan(&p.ID, &p.OwnerOrgID, &p.State, &p.WinnerSubjectID, &body, &p.Rev, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(&p.ID, &p.OwnerOrgID, &p.OwnerSubjectID, &p.State, &p.WinnerSubjectID, &body, &p.Rev, &p.CreatedAt, &p.UpdatedAt)
 	p.Body = []byte(body)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return p, err
@@ -179,8 +179,8 @@ func scanMarketProject(row scanner) (store.MarketProject, error) {
 func (s *Store) AddMarketProject(ctx context.Context, p store.MarketProject, audit auth.AuditEntry) (store.MarketProject, error) {
 	now := s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO market_projects (owner_org_id, state, winner_subject_id, body, rev, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, 1, $5, $6) RETURNING id`, p.OwnerOrgID, p.State, nullInt(p.WinnerSubjectID), string(p.Body), now, now).Scan(&p.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO market_projects (owner_org_id, owner_subject_id, state, winner_subject_id, body, rev, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, 1, $6, $7) RETURNING id`, p.OwnerOrgID, nullInt(p.OwnerSubjectID), p.State, nullInt(p.WinnerSubjectID), string(p.Body), now, now).Scan(&p.ID); err != nil {
 			return fmt.Errorf("add market project: %w", err)
 		}
 		audit.Target = fmt.Sprintf("market_project:%d", p.ID)
@@ -232,6 +232,10 @@ func (s *Store) ListMarketProjects(ctx context.Context, f store.MarketProjectFil
 		args = append(args, f.OwnerOrgID)
 		where = append(where, fmt.Sprintf("owner_org_id = $%d", len(args)))
 	}
+	if f.OwnerSubjectID != 0 {
+		args = append(args, f.OwnerSubjectID)
+		where = append(where, fmt.Sprintf("owner_subject_id = $%d", len(args)))
+	}
 	if f.WinnerSubjectID != 0 {
 		args = append(args, f.WinnerSubjectID)
 		where = append(where, fmt.Sprintf("winner_subject_id = $%d", len(args)))
@@ -272,4 +276,33 @@ func (s *Store) GetMarketFile(ctx context.Context, id int64) (store.MarketFile, 
 	}
 	f.CreatedAt = f.CreatedAt.UTC()
 	return f, nil
+}
+
+// AddMarketOwner implements store.MarketStore.
+func (s *Store) AddMarketOwner(ctx context.Context, o store.MarketOwner, audit auth.AuditEntry) (store.MarketOwner, error) {
+	o.CreatedAt = s.now()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO market_owners (subject_id, body, created_at) VALUES ($1, $2, $3)`,
+			o.SubjectID, string(o.Body), o.CreatedAt); err != nil {
+			return s.wrapUnique(fmt.Errorf("add market owner: %w", err), "项目业主登记")
+		}
+		audit.Target = fmt.Sprintf("market_owner:%d", o.SubjectID)
+		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})
+	})
+	if err != nil {
+		return store.MarketOwner{}, err
+	}
+	return s.MarketOwnerOf(ctx, o.SubjectID)
+}
+
+// MarketOwnerOf implements store.MarketStore.
+func (s *Store) MarketOwnerOf(ctx context.Context, subjectID int64) (store.MarketOwner, error) {
+	var o store.MarketOwner
+	var body string
+	err := s.R.QueryRowContext(ctx, `SELECT subject_id, body, created_at FROM market_owners WHERE subject_id = $1`, subjectID).Scan(&o.SubjectID, &body, &o.CreatedAt)
+	if err != nil {
+		return store.MarketOwner{}, notFound(err, fmt.Sprintf("market owner %d", subjectID))
+	}
+	o.Body, o.CreatedAt = []byte(body), o.CreatedAt.UTC()
+	return o, nil
 }
