@@ -101,7 +101,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if *ex.every <= 0 {
 		return usageError("--exchange-every %s: must be positive", *ex.every)
 	}
-	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page}).Run(ctx)
+	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page, Region: *ex.region}).Run(ctx)
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {
@@ -163,7 +163,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	// Risk alerts of new serious integrity events, and the monthly run on
 	// the first working day of a month.
 	go integ.Follow(ctx, c.IntegrityEvery)
-	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Version: versionString(), Importer: im,
+	h, err := web.New(web.Options{Store: s, Log: log, ExchangeRegion: *ex.region, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
