@@ -55,6 +55,8 @@ func runBench(ctx context.Context, env *environ, args []string) error {
 			return runBenchReport(ctx, env, args[1:])
 		case "evaluate":
 			return runBenchEvaluate(ctx, env, args[1:])
+		case "registry":
+			return runBenchRegistry(ctx, env, args[1:])
 		case "draw":
 			return runBenchDraw(ctx, env, args[1:])
 		case "exchange":

@@ -19,6 +19,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/ingest"
+	"github.com/xinyong/xinyong/internal/registry"
 )
 
 func runImport(ctx context.Context, env *environ, args []string) error {
@@ -93,6 +94,17 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 		return fmt.Errorf("the file was imported, but the audit trail could not be written: %w", err)
 	}
 	app.AnchorAudit(ctx, c.Data, s, keys, log)
+	if *kind == registry.Kind {
+		// The registry follows the batch now rather than at the server's
+		// next poll (both apply a batch once).
+		reg, err := app.Registry(c, s)
+		if err != nil {
+			return err
+		}
+		if _, err := reg.Sync(ctx); err != nil {
+			return fmt.Errorf("the file was imported, but the registry could not follow it (xinyong registry sync retries): %w", err)
+		}
+	}
 	for _, w := range res.Warnings {
 		log.Warn("header", "warning", w)
 	}
@@ -109,6 +121,9 @@ func runImport(ctx context.Context, env *environ, args []string) error {
 		rows[r.Row] = true
 	}
 	fmt.Fprintf(env.stdout, "%s（%s）：共%d行，新增%d，更新%d，未变%d，退回%d行\n", *file, t.Encoding(), res.Rows, res.Accepted, res.Updated, res.Unchanged, len(rows))
+	for _, w := range res.NameWarnings {
+		fmt.Fprintf(env.stdout, "警告：%s\n", w)
+	}
 	for i, r := range res.Rejected {
 		if i == maxListedReasons {
 			fmt.Fprintf(env.stdout, "……另有%d条退回原因未列出：用 --errors 文件或 --json 查看全部\n", len(res.Rejected)-i)

@@ -163,6 +163,21 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	// Risk alerts of new serious integrity events, and the monthly run on
 	// the first working day of a month.
 	go integ.Follow(ctx, c.IntegrityEvery)
+	// The registry follows registration batches however they came in
+	// (uploads, the API, command-line imports).
+	reg, err := app.Registry(c, s)
+	if err != nil {
+		return err
+	}
+	go reg.Follow(ctx, c.NameRefresh, log)
+	hire, err := app.Hiring(c, s, cat, authz, keys, clock)
+	if err != nil {
+		return err
+	}
+	lend, err := app.Lending(s, cat, authz, checks.Checker, ps, ev)
+	if err != nil {
+		return err
+	}
 	h, err := web.New(web.Options{Store: s, Log: log, ExchangeRegion: *ex.region, SiteName: c.SiteName, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
@@ -171,9 +186,12 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		Reports:     reports, PublicURL: c.PublicURL,
 		Ledger:      &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
 		Integrity:   integ,
+		Registry:    reg,
 		Evaluation:  ev,
 		Inspections: &inspection.Service{Store: s, Auth: authz, Importer: im, Grades: ev.Model.GradeCodes(), Model: ev.Model.Key},
 		Market:      serveMarket(ctx, s, authz, im, checks, ev, clock, keys, log),
+		Hiring:      hire,
+		Lending:     lend,
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,

@@ -26,6 +26,7 @@ import (
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/registry"
 	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/postgres"
@@ -262,7 +263,20 @@ func Importer(c config.Config, s store.Store, keys *pii.Keyring) (*ingest.Import
 		return nil, err
 	}
 	return &ingest.Importer{Store: s, Catalog: cat, Calendar: cal, Hash: keys.Hash,
-		Rules: map[string]ingest.RowRule{integrity.EventKind: m.Rule}}, nil
+		Rules: map[string]ingest.RowRule{integrity.EventKind: m.Rule, registry.Kind: registry.Rule(s)},
+		NameCheck: func(ctx context.Context, rows []int, codes, names []string) ([]string, error) {
+			return registry.NameWarnings(ctx, s, rows, codes, names)
+		},
+		NameCheckSkip: []string{registry.Kind}}, nil
+}
+
+// Registry builds the registration database's service over the store.
+func Registry(c config.Config, s store.Store) (*registry.Service, error) {
+	clock, err := Deadlines(c)
+	if err != nil {
+		return nil, err
+	}
+	return &registry.Service{Store: s, Clock: clock, Calendar: clock.Calendar}, nil
 }
 
 // IntegrityModel is the government-integrity monitoring model: built in,

@@ -59,6 +59,25 @@ const (
 	// ExchangeRead: the exchange with other platforms (peers, their lag,
 	// counts, errors and conflicts); the platform operator's only.
 	ExchangeRead Action = "exchange.read"
+	// RegistryRead: the code cases (重错码) of the authorities in scope and
+	// the 重错码率/纠正率 figures.
+	RegistryRead Action = "registry.read"
+	// RegistryCorrect: act on an authority's code cases (file its
+	// corrected, cancelled or deleted registrations, ask for whitelisting).
+	RegistryCorrect Action = "registry.correct"
+	// RegistryDecide: the code centre's decision on whitelist requests.
+	RegistryDecide Action = "registry.decide"
+	// HiringRequest: a unit asks for the credit records of its hiring
+	// candidates (789号) and handles their objections; HiringAnswer: the
+	// credit office of the level the routing rules give answers, reviews a
+	// hit a second time and forwards objections.
+	HiringRequest Action = "hiring.request"
+	HiringAnswer  Action = "hiring.answer"
+	// GrantManage: a firm authorises a lender to read named data groups
+	// (信易贷 授权) and revokes it; LenderRead: a lender reads the firms
+	// that authorised it, within their grants, and reports its outcomes.
+	GrantManage Action = "grant.manage"
+	LenderRead  Action = "lender.read"
 )
 
 // Actions lists every action, in the order the matrix is shown.
@@ -67,7 +86,9 @@ var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, Share
 	ReturnManage, LedgerManage, QualityRead,
 	IntegrityRead, IntegrityFeedback, IntegrityManage,
 	MarketOperate, MarketBuy, MarketCatalog,
-	ExchangeRead}
+	ExchangeRead,
+	RegistryRead, RegistryCorrect, RegistryDecide,
+	HiringRequest, HiringAnswer, GrantManage, LenderRead}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -118,6 +139,10 @@ const (
 	// drawn for.
 	RoleSupervisor = "supervisor"
 	RoleInspector  = "inspector"
+	// RoleRegistrar corrects its registration authority's code cases;
+	// RoleCodeCentre is the provincial code centre (白名单, cross-province).
+	RoleRegistrar  = "registrar"
+	RoleCodeCentre = "codecentre"
 )
 
 //go:embed roles.json
@@ -416,6 +441,9 @@ var actionLabels = map[Action]string{
 	IntegrityRead: "查看政务诚信监测结果", IntegrityFeedback: "反馈政务诚信问题处理结果", IntegrityManage: "管理政务诚信监测（评分、监测范围）",
 	MarketOperate: "运维网上中介服务超市（入驻核查、采购信息审查、清退）", MarketBuy: "作为项目业主选取中介机构、确认结果、评价服务", MarketCatalog: "维护本行业中介服务事项清单",
 	ExchangeRead: "查看平台间信息交换（对端平台、延迟、计数、错误）",
+	RegistryRead: "查看重错码案件和重错码率、纠正率", RegistryCorrect: "重错码纠错（更正、注销、删除代码，申请白名单）", RegistryDecide: "审核白名单申请（省代码中心）",
+	HiringRequest: "提出招录人选信用记录查询申请、转报异议", HiringAnswer: "办理招录人选信用记录查询（核查、复审、答复、异议复核）",
+	GrantManage: "授权金融机构查询本企业信息（信易贷）", LenderRead: "在企业授权范围内查询企业信息、反馈融资结果（信易贷）",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

@@ -58,6 +58,13 @@ var principals = map[string]Principal{
 	"marketOwnerA":    {Kind: UserKind, ID: 61, Org: deptA, Roles: []string{"market_owner"}},
 	"marketDeptA":     {Kind: UserKind, ID: 62, Org: deptA, Roles: []string{"market_dept"}},
 	"clientMarket":    {Kind: Client, ID: 60, Org: deptA, Scopes: []string{"market:buy"}},
+	"registrarA":      {Kind: UserKind, ID: 20, Org: deptA, Roles: []string{RoleRegistrar}},
+	"codeCentre":      {Kind: UserKind, ID: 21, Org: cityA, Roles: []string{RoleCodeCentre}},
+	"clientRegistry":  {Kind: Client, ID: 20, Org: deptA, Scopes: []string{"registry:read"}},
+	"hirerA":          {Kind: UserKind, ID: 50, Org: deptA, Roles: []string{"hirer"}},
+	"hiringOffCityA":  {Kind: UserKind, ID: 51, Org: cityA, Roles: []string{"hiringoffice"}},
+	"lenderA":         {Kind: UserKind, ID: 52, Org: deptA, Roles: []string{"lender"}},
+	"clientLender":    {Kind: Client, ID: 53, Org: deptA, Scopes: []string{"lenders:read", "hiring:request"}},
 }
 
 var resources = map[string]Resource{
@@ -131,6 +138,20 @@ var allowed = func() map[string]bool {
 	add("marketOwnerA", []Action{MarketBuy}, "rA", "rAxk")
 	add("marketDeptA", []Action{MarketCatalog}, "rA", "rAxk")
 	add("clientMarket", []Action{MarketBuy}, "rA", "rAxk")
+	// A registration authority corrects its own code cases (谁赋码、谁纠错);
+	// the code centre reads and decides every case, wherever it sits.
+	add("registrarA", []Action{RegistryRead, RegistryCorrect, RecordSubmit}, "rA", "rAxk")
+	add("codeCentre", []Action{RegistryRead, RegistryCorrect, RegistryDecide}, all...)
+	add("clientRegistry", []Action{RegistryRead}, "rA", "rAxk")
+	// Hiring checks: the unit asks for its own; the city's credit office
+	// answers for its city and counties. A firm grants lenders (its own
+	// subject only); a lender reads within its organisation (the grant is
+	// checked by package lending).
+	add("subject42", []Action{GrantManage}, "rA", "rAxk")
+	add("hirerA", []Action{HiringRequest}, "rA", "rAxk")
+	add("hiringOffCityA", []Action{HiringAnswer}, "rA", "rAxk", "rCounty", "rCityA")
+	add("lenderA", []Action{LenderRead}, "rA", "rAxk")
+	add("clientLender", []Action{LenderRead, HiringRequest}, "rA", "rAxk")
 	return m
 }()
 

@@ -17,7 +17,7 @@ func TestBuiltinKinds(t *testing.T) {
 	for _, k := range c.Kinds() {
 		codes = append(codes, k.Code)
 	}
-	if !slices.Equal(codes, []string{"cf", "gf", "hm", "jc", "jl", "qr", "qz", "sj", "sx", "wn", "xk", "zj", "zwcx"}) {
+	if !slices.Equal(codes, []string{"cf", "dj", "gf", "gj", "hm", "jc", "jl", "ns", "qr", "qz", "sb", "sd", "sj", "sx", "wn", "xk", "zj", "zwcx"}) {
 		t.Fatalf("kinds %v", codes)
 	}
 	cf, xk := kind(t, "cf"), kind(t, "xk")

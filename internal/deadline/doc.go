@@ -140,7 +140,12 @@
 //     2, market.confirm 1 (the system confirms when it passes),
 //     market.contact 1, market.contract 2, market.rate 3, market.dishonesty
 //     2: the intermediary-service marketplace, 《陕西省网上中介服务超市管理办法》
-//     第十七、十八、二十三、三十条.
+//     第十七、十八、二十三、三十条;
+//   - hiring.answer, hiring.object, hiring.forward, hiring.apply,
+//     hiring.result, hiring.notify: 3 each, 陕发改财金〔2021〕789号 (the
+//     answer to a hiring check and each step of an objection to it);
+//     hiring.national 国家中心异议复核: 3, 平台默认 (the text gives the
+//     national centre no limit).
 //
 // All have RemindDays 1 and EscalateEvery 2, platform defaults. Shanghai's
 // regulation is the only provincial rule with exact objection deadlines the

@@ -47,6 +47,14 @@ func TestDefault(t *testing.T) {
 		{"market.contract", "服务合同上传备案", 2, "第二十三条（六）", false},
 		{"market.rate", "业主服务评价", 3, "第二十三条（七）", false},
 		{"market.dishonesty", "中介机构失信信息公示", 2, "第三十条", false},
+		{"registry.fix", "重错码纠错", 10, "平台默认", true},
+		{"hiring.answer", "招录人选信用记录查询答复", 3, "789号", false},
+		{"hiring.object", "被查询人提出异议", 3, "789号", false},
+		{"hiring.forward", "申请单位转报异议", 3, "789号", false},
+		{"hiring.apply", "申请国家异议复核", 3, "789号", false},
+		{"hiring.national", "国家中心异议复核", 3, "平台默认", true},
+		{"hiring.result", "书面告知申请单位复核结果", 3, "789号", false},
+		{"hiring.notify", "申请单位告知被查询人", 3, "789号", false},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -113,7 +121,8 @@ func TestParseValid(t *testing.T) {
 	m := Default().Merge(r)
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
 		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "market.agency_check", "market.agency_change", "market.project_review", "market.confirm", "market.contact",
-		"market.contract", "market.rate", "market.dishonesty", "rectify.recheck_2"}
+		"market.contract", "market.rate", "market.dishonesty", "registry.fix",
+		"hiring.answer", "hiring.object", "hiring.forward", "hiring.apply", "hiring.national", "hiring.result", "hiring.notify", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,6 +39,38 @@ type Importer struct {
 	// its 监测事项: package integrity): a row they find fault with is
 	// rejected like one the catalogue rejects, on every channel.
 	Rules map[string]RowRule
+	// NameCheck, when set, compares the accepted rows' subject names with
+	// the registered holders of their codes (package registry) and returns
+	// a warning per disagreement: the row is filed under the code's
+	// subject as always, never renamed, and the sender is told. It is not
+	// asked about the kinds in NameCheckSkip (the registrations themselves).
+	NameCheck     func(ctx context.Context, rows []int, codes, names []string) ([]string, error)
+	NameCheckSkip []string
+}
+
+// MaxNameWarnings is how many name warnings one intake lists.
+const MaxNameWarnings = 1000
+
+// checkNames asks NameCheck about a batch of accepted rows.
+func (im *Importer) checkNames(ctx context.Context, kind string, rows []int, inputs []store.RecordInput, res *Result) error {
+	if im.NameCheck == nil || slices.Contains(im.NameCheckSkip, kind) || len(res.NameWarnings) >= MaxNameWarnings {
+		return nil
+	}
+	codes, names := make([]string, len(inputs)), make([]string, len(inputs))
+	for i, in := range inputs {
+		codes[i], names[i] = in.Subject.USCC, in.Subject.Name
+	}
+	ws, err := im.NameCheck(ctx, rows, codes, names)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if len(res.NameWarnings) >= MaxNameWarnings {
+			break
+		}
+		res.NameWarnings = append(res.NameWarnings, w)
+	}
+	return nil
 }
 
 // ProgressEvery is how many rows Options.Progress is told about at once.
@@ -89,6 +122,9 @@ type Result struct {
 	Batch    int64        `json:"-"`
 	Resumed  bool         `json:"-"`
 	Warnings []string     `json:"-"`
+	// NameWarnings are the rows whose subject name disagrees with the
+	// registered holder of their code (at most MaxNameWarnings).
+	NameWarnings []string `json:"name_warnings,omitempty"`
 }
 
 // RowOutcome is the fate of one row.
@@ -229,6 +265,9 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 		cur.rows = append(cur.rows, n)
 		cur.inputs = append(cur.inputs, in)
 		if len(cur.inputs) == BatchSize {
+			if readErr = im.checkNames(ctx, kind.Code, cur.rows, cur.inputs, &res); readErr != nil {
+				break
+			}
 			// Hashing and encryption happen here, beside the parsing,
 			// while the writer files the previous batch.
 			if cur.prepared, readErr = im.Store.PrepareRecords(cur.inputs); readErr != nil {
@@ -245,6 +284,9 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 			readErr = ctx.Err()
 			break
 		}
+	}
+	if readErr == nil && len(cur.inputs) > 0 {
+		readErr = im.checkNames(ctx, kind.Code, cur.rows, cur.inputs, &res)
 	}
 	if readErr == nil && len(cur.inputs) > 0 {
 		if cur.prepared, readErr = im.Store.PrepareRecords(cur.inputs); readErr == nil {

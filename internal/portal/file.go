@@ -22,6 +22,12 @@ type File struct {
 	// Historical: AsOf is a past day, not today.
 	Historical bool
 	Sections   []Section
+	// Registrations are the registry's facts of the subject's code (the
+	// 登记注册基础信息 the registration authorities sent: registered name,
+	// former names, status, legal representative, address, founding date,
+	// authority), as the registry holds them now; none without a code or
+	// a registration.
+	Registrations []store.Registration
 }
 
 // Section is one part of a credit file.
@@ -57,6 +63,17 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 	}
 	if len(sub.Region) >= 2 {
 		f.Province = provinces[sub.Region[:2]]
+	}
+	if sub.USCC != "" {
+		regs, err := s.Store.RegistrationsOf(ctx, []string{sub.USCC})
+		if err != nil {
+			return File{}, err
+		}
+		for _, g := range regs {
+			if g.Status != store.RegistryStatusDeleted {
+				f.Registrations = append(f.Registrations, g)
+			}
+		}
 	}
 	recs, err := s.Store.SubjectRecords(ctx, sub.ID)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -315,11 +316,35 @@ func (b *Builder) basic(f portal.File) []Field {
 			out = append(out, Field{"所在地区", name})
 		}
 	}
-	if len(sub.FormerNames) > 0 {
-		var names []string
-		for _, n := range sub.FormerNames {
-			names = append(names, n.Name)
+	var names []string
+	for _, n := range sub.FormerNames {
+		names = append(names, n.Name)
+	}
+	// The registry's facts (登记注册基础信息 from the registration
+	// authorities): the registered name when it differs, its former names,
+	// status, legal representative, founding date, address and authority.
+	for _, g := range f.Registrations {
+		if g.Name != sub.Name {
+			out = append(out, Field{"登记名称", g.Name})
 		}
+		for _, n := range g.FormerNames {
+			if !slices.Contains(names, n) && n != sub.Name {
+				names = append(names, n)
+			}
+		}
+		out = append(out, Field{"登记状态", g.Status})
+		if g.LegalRep != "" {
+			out = append(out, Field{"法定代表人或负责人", g.LegalRep})
+		}
+		if g.Founded != "" {
+			out = append(out, Field{"成立日期", g.Founded})
+		}
+		if g.Address != "" {
+			out = append(out, Field{"注册地址", g.Address})
+		}
+		out = append(out, Field{"登记机关", g.AuthorityName})
+	}
+	if len(names) > 0 {
 		out = append(out, Field{"曾用名", strings.Join(names, "；")})
 	}
 	return out

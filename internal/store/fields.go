@@ -42,6 +42,9 @@ var fieldKeys = [...]string{
 	"inspection_task_no", "inspection_task", "inspection_findings", "inspectors",
 	"project_name", "project_owner", "project_owner_uscc", "service_item", "rating_quality", "rating_timeliness",
 	"rating_attitude", "rating_fee", "rating_conduct", "rating_total", "rating_comment",
+	"founded_on", "reg_address", "reg_address_region", "reg_dept_code", "approval_authority", "reg_business",
+	"period_end", "tax_paid", "arrears", "tax_grade", "insured_count", "contribution", "utility", "amount_due", "amount_paid",
+	"overdue_months",
 }
 
 // fieldKeyIndex maps a key to its byte in the encoding.

@@ -43,6 +43,8 @@ var EncryptedColumns = []EncryptedColumn{
 	{Table: "repair_files", Key: []string{"id"}, Column: "data"},
 	{Table: "objection_files", Key: []string{"id"}, Column: "data"},
 	{Table: "report_grants", Key: []string{"id"}, Column: "document"},
+	{Table: "hiring_candidates", Key: []string{"check_id", "idx"}, Column: "name_enc"},
+	{Table: "hiring_candidates", Key: []string{"check_id", "idx"}, Column: "id_enc"},
 }
 
 // KeyStore is what data-key management needs of a driver besides Store.

@@ -58,6 +58,9 @@ type Store interface {
 	InspectionStore
 	MarketStore
 	ExchangeStore
+	RegistryStore
+	HiringStore
+	LendingStore
 }
 
 // SubjectStore keeps the subject registry.

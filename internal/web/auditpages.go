@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/hiring"
+	"github.com/xinyong/xinyong/internal/lending"
 	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -19,7 +21,8 @@ func (s *Server) registerAuditPages(mux *http.ServeMux) {
 
 // queryActions are the audit actions that are queries about a subject,
 // shown to the subject as its query history (知情权).
-var queryActions = []string{auth.AuditRecordRead, auth.AuditSubjectRead, auth.AuditCheck, report.AuditIssue, report.AuditGrant}
+var queryActions = []string{auth.AuditRecordRead, auth.AuditSubjectRead, auth.AuditCheck, report.AuditIssue, report.AuditGrant,
+	hiring.AuditQuery, lending.AuditRead}
 
 // actionLabels name audit actions for people.
 var actionLabels = map[string]string{
@@ -28,6 +31,8 @@ var actionLabels = map[string]string{
 	auth.AuditUserChange: "账户变更", auth.AuditClientChange: "接口密钥变更", auth.AuditKeyRotate: "密钥轮换", auth.AuditDenied: "拒绝访问",
 	auth.AuditAuditRead: "查阅审计日志", auth.AuditQueryLogRead: "查阅查询记录",
 	report.AuditIssue: "出具个人信用报告", report.AuditGrant: "登记书面授权",
+	hiring.AuditQuery: "招录人选信用记录查询", hiring.AuditCase: "招录信用记录查询办理",
+	lending.AuditRead: "金融机构授权查询（信易贷）", lending.AuditGrant: "信易贷授权", lending.AuditOutcome: "信易贷融资结果反馈", lending.AuditLender: "登记金融机构",
 }
 
 // auditRow is an audit entry with names for people.

@@ -46,6 +46,10 @@ type RecordsResult struct {
 	Rejected  []ingest.RowError `json:"rejected" doc:"Every reason a record was rejected; row 1 is records[0]."`
 	Results   []RecordResult    `json:"results" doc:"One entry per record, in order."`
 	Warnings  []string          `json:"warnings,omitempty" doc:"Keys that match no field, and similar."`
+	// NameWarnings: records whose subject name is neither the registered
+	// name nor a former name of their code's holder (filed under the code
+	// as always; the sender is told).
+	NameWarnings []string `json:"name_warnings,omitempty" doc:"Records whose subject name disagrees with the registered holder of their code (filed under the code, never renamed)."`
 }
 
 // RecordResult is the fate of one record of a batch.
@@ -113,7 +117,7 @@ func (s *Server) registerIntake() {
 		s.audit(ctx, p, auth.AuditEntry{Action: auth.AuditRecordSubmit, Target: "batch:" + strconv.FormatInt(res.Batch, 10), Outcome: "ok",
 			Detail: fmt.Sprintf("%s：%d 行，新增 %d，更新 %d，未变 %d，退回 %d", in.Body.Kind, res.Rows, res.Accepted, res.Updated, res.Unchanged, len(res.Rejected))})
 		out := &RecordsOutput{Body: RecordsResult{Rows: res.Rows, Accepted: res.Accepted, Updated: res.Updated,
-			Unchanged: res.Unchanged, Rejected: res.Rejected, Warnings: res.Warnings}}
+			Unchanged: res.Unchanged, Rejected: res.Rejected, Warnings: res.Warnings, NameWarnings: res.NameWarnings}}
 		for _, o := range res.Outcomes {
 			st := string(o.Change)
 			if st == "" {

@@ -41,7 +41,8 @@ func newPages(siteName string) (*pages, error) {
 		"integrity", "integritybody", "integrityreport", "integrityannual", "integrityform",
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
 		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
-		"exchange"} {
+		"exchange", "registry", "registrycase", "registryfigures",
+		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm", "lenders"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -70,6 +71,8 @@ type nav struct {
 	SignedIn, Admin, Audit, Subject, Check, Lists, Objections, Repairs, Commitments bool
 	Intake, Returns, Quality, Integrity, Supervision, Inspections                   bool
 	Exchange                                                                        bool
+	Registry                                                                        bool
+	Hiring, Lending                                                                 bool
 }
 
 // render writes a page, or a plain 500 when the template fails before
@@ -109,7 +112,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				Integrity: s.opts.Integrity != nil && (s.opts.Authorizer.Can(pg.User, auth.IntegrityManage, own) ||
 					pg.User.Org.Kind == auth.Dept && strings.HasPrefix(pg.User.Org.USCC, "11") && s.opts.Authorizer.Can(pg.User, auth.IntegrityRead, own)),
 				Supervision: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.SupervisionManage, own),
-				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own)}
+				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own),
+				Registry:    s.opts.Registry != nil && s.opts.Authorizer.Can(pg.User, auth.RegistryRead, own)}
+			pg.Nav.Lending = s.opts.Lending != nil && (pg.User.SubjectID != 0 && s.opts.Authorizer.Can(pg.User, auth.GrantManage, auth.Resource{SubjectID: pg.User.SubjectID}) ||
+				s.opts.Authorizer.Can(pg.User, auth.LenderRead, own))
+			pg.Nav.Hiring = s.opts.Hiring != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.HiringRequest, own) || s.opts.Authorizer.Can(pg.User, auth.HiringAnswer, own))
 		}
 	}
 	if err := s.pages.tmpl[name].Execute(&buf, pg); err != nil {

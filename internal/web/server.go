@@ -25,14 +25,17 @@ import (
 	"github.com/xinyong/xinyong/internal/commitment"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/evaluation"
+	"github.com/xinyong/xinyong/internal/hiring"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/inspection"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/ledger"
+	"github.com/xinyong/xinyong/internal/lending"
 	"github.com/xinyong/xinyong/internal/market"
 	"github.com/xinyong/xinyong/internal/objection"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/registry"
 	"github.com/xinyong/xinyong/internal/repair"
 	"github.com/xinyong/xinyong/internal/report"
 	"github.com/xinyong/xinyong/internal/store"
@@ -115,6 +118,12 @@ type Options struct {
 	Inspections *inspection.Service
 	// Market runs the intermediary-service marketplace (nil: none).
 	Market *market.Service
+	// Registry is the registration database and code correction (nil: none).
+	Registry *registry.Service
+	// Hiring answers hiring checks (789号) (nil: none).
+	Hiring *hiring.Service
+	// Lending is 信易贷: firms' grants to lenders and lenders' reads (nil: none).
+	Lending *lending.Service
 }
 
 // Server serves the portal, the API, health and metrics.
@@ -220,6 +229,9 @@ func New(o Options) (*Server, error) {
 	s.registerIntegrity(mux)
 	s.registerInspections(mux)
 	s.registerMarket(mux)
+	s.registerRegistry(mux)
+	s.registerHiring(mux)
+	s.registerLending(mux)
 	mux.HandleFunc("GET /rights", s.rightsPage)
 	mux.HandleFunc("/", s.notFound)
 	s.handler = s.replicaReads(s.observe(s.recoverer(securityHeaders(http.NewCrossOriginProtection().Handler(s.identify(s.limitSearch(s.queue(recordRoute(s.limitForms(mux, mux))))))))))

@@ -97,9 +97,12 @@ func Run(t *testing.T, open Open) {
 		{"InitSetting", testInitSetting},
 	}, append(append(append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...), changeTests()...), append(append(append(append(matchTests(), objectionTests()...), repairTests()...), append(commitmentTests(), reportTests()...)...), returnTests()...)...)...)
 	tests = append(tests, integrityTests()...)
+	tests = append(tests, registryTests()...)
 	tests = append(tests, append(evaluationTests(), inspectionTests()...)...)
 	tests = append(tests, marketTests()...)
 	tests = append(tests, exchangeTests()...)
+	tests = append(tests, hiringTests()...)
+	tests = append(tests, lendingTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/hiring"
+)
+
+const hiringUsage = `Usage:
+  xinyong hiring erase [--keep-days N] [--data DIR | --db DSN]
+
+erase deletes the personal data (candidates' names and ID numbers, the link to their subjects, the contact) of
+every hiring check (789号) closed more than N days ago (default 730: the platform's retention period, see
+docs/hiring.md); the request, its document number, the reply's number and the per-candidate result stay, without
+anybody's name. Each erasure is in the audit trail. Run it daily (cron or a systemd timer).`
+
+func runHiring(ctx context.Context, env *environ, args []string) error {
+	sub, rest, err := subcommand(env, "hiring", hiringUsage, args, "erase")
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	fs := newFlagSet(env, "hiring "+sub, hiringUsage)
+	days := fs.Int("keep-days", int(hiring.DefaultRetention/(24*time.Hour)), "erase: keep closed requests' personal data this many days")
+	s, done, err := openAccess(ctx, env, fs, rest)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if *days < 1 {
+		return usageError("--keep-days must be at least 1")
+	}
+	svc := &hiring.Service{Store: s, Auth: &auth.Authorizer{Roles: auth.DefaultRoles()}}
+	n, err := svc.Erase(ctx, time.Duration(*days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "erased the personal data of %d hiring check(s) closed before %d days ago\n", n, *days)
+	return nil
+}
