@@ -13,7 +13,9 @@ import (
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/division"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -114,14 +116,18 @@ func runOrg(ctx context.Context, env *environ, args []string) error {
 			return err
 		}
 		w := tabwriter.NewWriter(env.stdout, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tKIND\tNAME\tREGION\tUSCC\tSTATE")
+		fmt.Fprintln(w, "ID\tKIND\tNAME\tREGION\tPLACE\tUSCC\tSTATE")
 		for _, o := range orgs {
 			depth := strings.Count(o.Path, "/") - 2
 			state := "active"
 			if o.Disabled {
 				state = "disabled"
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s%s\t%s\t%s\t%s\n", o.ID, o.Kind, strings.Repeat("  ", depth), o.Name, o.Region, o.USCC, state)
+			place := "-"
+			if division.Known(o.Region) {
+				place = division.Name(o.Region)
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s%s\t%s\t%s\t%s\t%s\n", o.ID, o.Kind, strings.Repeat("  ", depth), o.Name, o.Region, place, o.USCC, state)
 		}
 		return w.Flush()
 	case "add":
@@ -153,13 +159,24 @@ func cliAccessError(err error) error {
 	return err
 }
 
-const userUsage = `Usage:
+var userUsage = `Usage:
   xinyong user list
   xinyong user add --login LOGIN --role ROLE[,ROLE] (--org ID | --subject CODE) [--name NAME] [--password-file FILE] [--oidc ISSUER|SUB]
   xinyong user passwd LOGIN [--password-file FILE]
   xinyong user disable LOGIN | user enable LOGIN
 (all take [--data DIR | --db DSN]; without --password-file a random password is printed once)
-Roles: admin, clerk, reviewer, checker, auditor, subject`
+Roles: ` + roleNames()
+
+// roleNames lists the roles an account may hold, from the role table.
+func roleNames() string {
+	var names []string
+	for _, r := range auth.DefaultRoles().List() {
+		if r.Name != "public" {
+			names = append(names, r.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
 
 func runUser(ctx context.Context, env *environ, args []string) error {
 	sub, rest, err := subcommand(env, "user", userUsage, args, "list", "add", "passwd", "disable", "enable")
@@ -356,7 +373,7 @@ func runClient(ctx context.Context, env *environ, args []string) error {
 				state = "revoked"
 			}
 			if !cl.LastUsed.IsZero() {
-				used = cl.LastUsed.Format(time.RFC3339)
+				used = cl.LastUsed.In(calendar.Location()).Format(time.RFC3339)
 			}
 			fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\n", cl.ID, cl.OrgID, cl.Name, cl.Prefix, strings.Join(cl.Scopes, " "), used, state)
 		}
@@ -448,7 +465,7 @@ func runAudit(ctx context.Context, env *environ, args []string) error {
 		w := tabwriter.NewWriter(env.stdout, 0, 2, 2, ' ', 0)
 		fmt.Fprintln(w, "SEQ\tAT\tACTOR\tORG\tACTION\tTARGET\tSUBJECT\tPURPOSE\tOUTCOME\tDETAIL")
 		for _, e := range entries {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail)
+			fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\t%s\n", e.Seq, e.At.In(calendar.Location()).Format(time.RFC3339), e.Actor, e.OrgID, e.Action, e.Target, e.SubjectID, e.Purpose, e.Outcome, e.Detail)
 		}
 		return w.Flush()
 	}
@@ -484,6 +501,6 @@ func runAudit(ctx context.Context, env *environ, args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(env.stdout, "matches the audit checkpoint %s: entry %d, written %s\n", path, cp.Seq, cp.At.Format(time.RFC3339))
+	fmt.Fprintf(env.stdout, "matches the audit checkpoint %s: entry %d, written %s\n", path, cp.Seq, cp.At.In(calendar.Location()).Format(time.RFC3339))
 	return nil
 }

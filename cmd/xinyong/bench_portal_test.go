@@ -71,9 +71,9 @@ func TestBenchPortalUsage(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "bench import") || !strings.Contains(errs, "bench portal") {
 		t.Errorf("bench: exit %d, %q", code, errs)
 	}
-	code, _, errs = runCmd(t, "", nil, "bench", "portal", "--help")
-	if code != 0 || !strings.Contains(errs, "Usage: xinyong bench portal") {
-		t.Errorf("--help: exit %d, %q", code, errs)
+	code, out, _ := runCmd(t, "", nil, "bench", "portal", "--help")
+	if code != 0 || !strings.Contains(out, "Usage: xinyong bench portal") {
+		t.Errorf("--help: exit %d, %q", code, out)
 	}
 }
 

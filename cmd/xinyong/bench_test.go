@@ -91,9 +91,9 @@ func TestBenchImportRefusals(t *testing.T) {
 			t.Errorf("%v: exit %d, %q", args, code, errs)
 		}
 	}
-	code, _, errs := runCmd(t, "", nil, "bench", "import", "--help")
-	if code != 0 || !strings.Contains(errs, "Usage: xinyong bench import") || strings.Contains(errs, "profile") {
-		t.Errorf("--help: exit %d, %q", code, errs)
+	code, out, _ := runCmd(t, "", nil, "bench", "import", "--help")
+	if code != 0 || !strings.Contains(out, "Usage: xinyong bench import") || strings.Contains(out, "profile") {
+		t.Errorf("--help: exit %d, %q", code, out)
 	}
 }
 

@@ -122,9 +122,20 @@ func runStats(ctx context.Context, env *environ, args []string) error {
 		return json.NewEncoder(env.stdout).Encode(rows)
 	}
 	w := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "MONTH\tKIND\tDEPT\tRECEIVED\tLATE\tREJECTED")
+	fmt.Fprintln(w, "MONTH\tKIND\tDEPT\tDEPT NAME\tRECEIVED\tLATE\tREJECTED")
+	names := map[string]string{}
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%d\t%d\n", r.Month, r.Kind, r.Dept, r.Received, r.Late, r.Rejected)
+		name, ok := names[r.Dept]
+		if !ok {
+			name = "-" // not in the organisation tree
+			if o, err := store.DeptOrg(ctx, s, r.Dept); err != nil {
+				return err
+			} else if o != nil {
+				name = o.Name
+			}
+			names[r.Dept] = name
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%d\n", r.Month, r.Kind, r.Dept, name, r.Received, r.Late, r.Rejected)
 	}
 	return w.Flush()
 }

@@ -98,7 +98,13 @@ func run(ctx context.Context, env *environ, args []string) int {
 		if c.name != args[0] {
 			continue
 		}
-		err := c.run(ctx, env, args[1:])
+		cenv := env
+		if wantsHelp(args[1:]) { // help is output, not an error: stdout
+			e := *env
+			e.stderr = env.stdout
+			cenv = &e
+		}
+		err := c.run(ctx, cenv, args[1:])
 		var ee *exitError
 		switch {
 		case err == nil:

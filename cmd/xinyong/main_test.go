@@ -112,7 +112,7 @@ func TestCodeCheckJSON(t *testing.T) {
 func TestHelpAndUsage(t *testing.T) {
 	for _, c := range []string{"serve", "migrate", "demo", "version", "code", "evaluate", "inspect"} {
 		code, out, errs := runCmd(t, "", nil, c, "--help")
-		if code != 0 || !strings.Contains(out+errs, "Usage: xinyong "+c) {
+		if code != 0 || errs != "" || !strings.Contains(out, "Usage: xinyong "+c) {
 			t.Errorf("%s --help: exit %d, output %q", c, code, out+errs)
 		}
 	}

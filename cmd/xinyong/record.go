@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -33,7 +35,7 @@ type recordJSON struct {
 }
 
 func runRecord(ctx context.Context, env *environ, args []string) error {
-	const usage = "Usage: xinyong record show ID | record revoke ID --reason TEXT | record restore ID --reason TEXT  [--data DIR | --db DSN]"
+	const usage = "Usage: xinyong record show ID | record revoke ID --reason TEXT | record restore ID --reason TEXT [--data DIR | --db DSN]"
 	if len(args) < 2 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprintln(env.stderr, usage)
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
@@ -100,7 +102,7 @@ func runRecord(ctx context.Context, env *environ, args []string) error {
 			return fmt.Errorf("record %d version %d: %w", r.ID, r.Version, err)
 		}
 		if err := enc.Encode(recordJSON{r.ID, r.Kind, r.SubjectID, r.SourceDept, r.DecisionNo, r.DecisionDate, r.Version,
-			string(r.State), r.StateReason, r.ReceivedAt.Format("2006-01-02T15:04:05Z"), r.WorkingDays, r.Late, fields}); err != nil {
+			string(r.State), r.StateReason, r.ReceivedAt.In(calendar.Location()).Format(time.RFC3339), r.WorkingDays, r.Late, fields}); err != nil {
 			return err
 		}
 	}

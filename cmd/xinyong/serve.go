@@ -16,6 +16,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/complaint"
 	"github.com/xinyong/xinyong/internal/config"
 	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/exchange"
@@ -178,11 +179,16 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
-	h, err := web.New(web.Options{Store: s, Log: log, ExchangeRegion: *ex.region, SiteName: c.SiteName, Version: versionString(), Importer: im,
+	site, err := siteInfo(c)
+	if err != nil {
+		return err
+	}
+	h, err := web.New(web.Options{Store: s, Log: log, SiteName: c.SiteName, Site: site, Version: versionString(), Importer: im,
 		Authorizer: authz, Keys: keys, InsecureCookies: c.InsecureCookies,
 		Objections:  &objection.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, Public: ps.IsPublic},
 		Repairs:     &repair.Service{Store: s, Auth: authz, Portal: ps, Keys: keys, Clock: clock},
 		Commitments: &commitment.Service{Store: s, Auth: authz, Importer: im},
+		Complaints:  &complaint.Service{Store: s, Auth: authz, Keys: keys, Clock: clock, RecordID: ps.RecordID},
 		Reports:     reports, PublicURL: c.PublicURL,
 		Ledger:      &ledger.Service{Store: s, Catalog: cat, Calendar: im.Calendar, Clock: clock},
 		Integrity:   integ,
@@ -195,7 +201,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
-		IDLookupRate: c.IDLookupRate, Replicas: replicas, ReplicaWindow: *ex.window,
+		IDLookupRate: c.IDLookupRate, Replicas: replicas, ReplicaWindow: *ex.window, ExchangeRegion: *ex.region,
 		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
 	if err != nil {
 		return err

@@ -123,6 +123,9 @@ func loadDemo(ctx context.Context, env *environ, s store.Store, im *ingest.Impor
 		"renamed", st.Renamed, "unchanged", st.Unchanged, "records", rec.Rows, "records_created", rec.Accepted,
 		"records_unchanged", rec.Unchanged, "records_rejected", len(rec.Rejected), "took", time.Since(start).Round(time.Millisecond))
 	if c.DemoRecords > 0 {
+		if err := demoWindow(ctx, s, log); err != nil {
+			return err
+		}
 		return demoIntegrityRuns(ctx, s, c, log)
 	}
 	return nil

@@ -39,6 +39,8 @@ const (
 	AuditReturn        = "return"         // a return (退回) withdrawn, or a department's returned rows read in clear (target return:ID or batch:ID)
 	AuditLedger        = "ledger"         // a reporting-ledger plan or decision register changed (target ledger:DEPT:KIND)
 	AuditIntegrity     = "integrity"      // government-integrity monitoring: a run, the scope, a body's feedback (Outcome the action)
+	AuditComplaint     = "complaint"      // a complaint (投诉举报) filed, routed or answered (target complaint:ID, Outcome the action)
+	AuditArticle       = "article"        // an article or campaign of the public columns written or changed (target article:ID)
 	AuditInspection    = "inspection"     // graded supervision and 双随机: measures, matters, the inspector pool, a task created or drawn, a result entered (target inspection:ID, inspector:ID, supervision:ORG; Outcome the action)
 	AuditMarket        = "market"         // the intermediary-service marketplace: an item, an agency or a project created or acted on (target market_item:ID, market_agency:ID, market_project:ID; Outcome the action)
 )

@@ -78,6 +78,11 @@ const (
 	// that authorised it, within their grants, and reports its outcomes.
 	GrantManage Action = "grant.manage"
 	LenderRead  Action = "lender.read"
+	// ComplaintHandle: complaints and reports of dishonesty (投诉举报):
+	// the operator's staff route them, a department's answer those routed
+	// to it; both see the informant's identity.
+	ComplaintHandle Action = "complaint.handle"
+	ArticleEdit     Action = "article.edit" // write the public columns' articles (政策法规, 信用动态) and campaigns (专项治理)
 )
 
 // Actions lists every action, in the order the matrix is shown.
@@ -88,7 +93,8 @@ var Actions = []Action{PublicRead, RecordRead, RecordSubmit, RecordChange, Share
 	MarketOperate, MarketBuy, MarketCatalog,
 	ExchangeRead,
 	RegistryRead, RegistryCorrect, RegistryDecide,
-	HiringRequest, HiringAnswer, GrantManage, LenderRead}
+	HiringRequest, HiringAnswer, GrantManage, LenderRead,
+	ComplaintHandle, ArticleEdit}
 
 // Scope says which resources a grant reaches.
 type Scope string
@@ -444,6 +450,7 @@ var actionLabels = map[Action]string{
 	RegistryRead: "查看重错码案件和重错码率、纠正率", RegistryCorrect: "重错码纠错（更正、注销、删除代码，申请白名单）", RegistryDecide: "审核白名单申请（省代码中心）",
 	HiringRequest: "提出招录人选信用记录查询申请、转报异议", HiringAnswer: "办理招录人选信用记录查询（核查、复审、答复、异议复核）",
 	GrantManage: "授权金融机构查询本企业信息（信易贷）", LenderRead: "在企业授权范围内查询企业信息、反馈融资结果（信易贷）",
+	ComplaintHandle: "处理投诉举报（分办、办理，查看举报人身份）", ArticleEdit: "编辑政策法规、信用动态和专项治理栏目",
 }
 
 // Matrix renders the role table as a Markdown table: a row per action, a

@@ -1033,3 +1033,21 @@ func (k *Kind) validationOrder(c *compiled, p *problems) []int {
 
 // runeLen is the length of s in characters.
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// exchangeSuffix matches a field name carrying the exchange format's
+// numbering: 行政相对人代码_1(统一社会信用代码), 法定代表人证件号码_2.
+var exchangeSuffix = regexp.MustCompile(`^(.+?)_[0-9]+(?:\((.+)\))?$`)
+
+// Label is the field's name for people: without the exchange format's
+// numbering suffix (行政相对人代码_1(统一社会信用代码) → 统一社会信用代码;
+// X_2 → X). Files and the exchange keep Name.
+func (f *Field) Label() string {
+	m := exchangeSuffix.FindStringSubmatch(f.Name)
+	switch {
+	case m == nil:
+		return f.Name
+	case m[2] != "":
+		return m[2]
+	}
+	return m[1]
+}

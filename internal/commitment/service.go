@@ -538,3 +538,17 @@ func Rechecked(c store.Commitment, failed bool, at time.Time, by, byCode, note s
 	}
 	return c, nil
 }
+
+// Column returns a page of the public column (信用承诺公示): the
+// commitments open to the public (可向社会公开) f selects, newest first,
+// and how many there are in all.
+func (s *Service) Column(ctx context.Context, p auth.Principal, f store.CommitmentFilter) ([]View, int, error) {
+	f.Disclosures = []string{Public}
+	f.SubjectID, f.AcceptorCode, f.MadeBy, f.Unassessed = 0, "", 0, false
+	total, err := s.Store.CountCommitments(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	vs, err := s.list(ctx, p, f)
+	return vs, total, err
+}

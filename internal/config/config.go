@@ -22,6 +22,10 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	SiteName        string
+	SiteOwner       string
+	SiteContact     string
+	SiteICP         string
+	Favicon         string
 	Demo            bool
 	DemoSubjects    int
 	DemoSeed        int64
@@ -81,6 +85,14 @@ var Options = []Option{
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Addr, "addr", d, u) }},
 	{Flag: "site-name", Env: "XINYONG_SITE_NAME", Default: "公共信用信息平台", Usage: "serve: the platform's name shown on pages",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.SiteName, "site-name", d, u) }},
+	{Flag: "site-owner", Env: "XINYONG_SITE_OWNER", Usage: "serve: who runs the site (主办单位), shown in the footer",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.SiteOwner, "site-owner", d, u) }},
+	{Flag: "site-contact", Env: "XINYONG_SITE_CONTACT", Usage: "serve: the site's contact (联系方式: phone, address or e-mail), shown in the footer",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.SiteContact, "site-contact", d, u) }},
+	{Flag: "site-icp", Env: "XINYONG_SITE_ICP", Usage: "serve: the site's ICP filing number (ICP备案号), shown in the footer with a link to beian.miit.gov.cn",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.SiteICP, "site-icp", d, u) }},
+	{Flag: "favicon", Env: "XINYONG_FAVICON", Usage: "serve: file of the site's icon (PNG, ICO or SVG, at most 256 KiB); empty: the built-in icon",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.StringVar(&c.Favicon, "favicon", d, u) }},
 	{Flag: "demo", Env: "XINYONG_DEMO", Default: "false", Usage: "serve: load demo data first when the database holds no subjects",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) { fs.BoolVar(&c.Demo, "demo", d == "true", u) }},
 	{Flag: "subjects", Env: "XINYONG_DEMO_SUBJECTS", Default: "3000", Usage: "demo: how many subjects to generate",
@@ -211,7 +223,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog", "integrity-model")
-	Serve     = append(append([]string{}, Intake...), "integrity-every", "addr", "site-name", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url", "model", "evaluation-refresh")
+	Serve     = append(append([]string{}, Intake...), "integrity-every", "addr", "site-name", "site-owner", "site-contact", "site-icp", "favicon", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url", "model", "evaluation-refresh")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 	Evaluate  = append(append([]string{}, Intake...), "lists", "model")

@@ -45,6 +45,10 @@ type Step struct {
 	// Basis is the source of the limit in Chinese: the legal text, or
 	// "平台默认" and why.
 	Basis string `json:"basis"`
+	// PublicBasis is what the public is told of the basis (the rights
+	// page): official wording only, a reference named as such; no working
+	// notes. Empty: "本平台规定".
+	PublicBasis string `json:"public_basis,omitempty"`
 }
 
 // Rules is a validated set of steps, in file order, with unique keys.
@@ -159,7 +163,7 @@ func (e *StepError) Error() string {
 }
 
 // fieldNames are the fields of a step in the file, in canonical order.
-var fieldNames = []string{"key", "name", "working_days", "remind_days", "escalate_every", "basis"}
+var fieldNames = []string{"key", "name", "working_days", "remind_days", "escalate_every", "basis", "public_basis"}
 
 // Parse reads steps in the JSON format described in the package
 // documentation (the format of the embedded steps.json), typically an
@@ -348,6 +352,15 @@ func parseStep(i int, raw json.RawMessage) (Step, []*StepError) {
 		s.Basis = strings.TrimSpace(basis)
 		if s.Basis == "" {
 			report("basis", strconv.Quote(basis), `must not be empty: cite the legal source, or write "平台默认" and why`)
+		}
+	}
+
+	if _, present := values["public_basis"]; present {
+		if pb, ok := str("public_basis"); ok {
+			s.PublicBasis = strings.TrimSpace(pb)
+			if strings.ContainsFunc(s.PublicBasis, unicode.IsControl) || utf8.RuneCountInString(s.PublicBasis) > 200 {
+				report("public_basis", clip(strconv.Quote(pb)), "must be at most 200 characters without control characters")
+			}
 		}
 	}
 

@@ -55,6 +55,8 @@ func TestDefault(t *testing.T) {
 		{"hiring.national", "国家中心异议复核", 3, "平台默认", true},
 		{"hiring.result", "书面告知申请单位复核结果", 3, "789号", false},
 		{"hiring.notify", "申请单位告知被查询人", 3, "789号", false},
+		{"complaint.route", "投诉举报分办", 3, "平台默认", true},
+		{"complaint.answer", "投诉举报办理答复", 15, "平台默认", true},
 	}
 	steps := r.Steps()
 	if len(steps) != len(want) {
@@ -122,7 +124,8 @@ func TestParseValid(t *testing.T) {
 	wantKeys := []string{"objection.mark", "objection.forward", "objection.decide", "objection.notify",
 		"objection.review", "repair.accept", "repair.decide", "repair.sync", "repair.recheck", "return.fix", "market.agency_check", "market.agency_change", "market.project_review", "market.confirm", "market.contact",
 		"market.contract", "market.rate", "market.dishonesty", "registry.fix",
-		"hiring.answer", "hiring.object", "hiring.forward", "hiring.apply", "hiring.national", "hiring.result", "hiring.notify", "rectify.recheck_2"}
+		"hiring.answer", "hiring.object", "hiring.forward", "hiring.apply", "hiring.national", "hiring.result", "hiring.notify",
+		"complaint.route", "complaint.answer", "rectify.recheck_2"}
 	if got := keysOf(m); !slices.Equal(got, wantKeys) {
 		t.Errorf("merged keys %v", got)
 	}
@@ -167,7 +170,7 @@ func TestParseValid(t *testing.T) {
 func step(over map[string]string) string {
 	f := map[string]string{
 		"key": `"repair.decide"`, "name": `"认定部门修复决定"`, "working_days": "3",
-		"remind_days": "1", "escalate_every": "2", "basis": `"测试"`,
+		"remind_days": "1", "escalate_every": "2", "basis": `"测试"`, "public_basis": "-",
 	}
 	var extra []string
 	for k, v := range over {
@@ -194,7 +197,7 @@ func TestParseInvalid(t *testing.T) {
 		want []string // substrings, one per problem, in order
 	}{
 		{"unknown field", file(step(map[string]string{"wrking_days": "5"})),
-			[]string{`deadline: step "repair.decide": unknown field "wrking_days" (known: key, name, working_days, remind_days, escalate_every, basis)`}},
+			[]string{`deadline: step "repair.decide": unknown field "wrking_days" (known: key, name, working_days, remind_days, escalate_every, basis, public_basis)`}},
 		{"duplicate key", file(step(nil), step(map[string]string{"name": `"另一个"`})),
 			[]string{`step "repair.decide": key: duplicate key: steps[0] and steps[1] both define it`}},
 		{"working_days 0", file(step(map[string]string{"working_days": "0"})),

@@ -2,11 +2,6 @@ package objection
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base32"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -14,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/xinyong/xinyong/internal/accesscode"
 	"github.com/xinyong/xinyong/internal/attach"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/credit"
@@ -99,7 +95,6 @@ func (s *Service) subjectUser(p auth.Principal, r store.Record) bool {
 // Limits of an objection by someone other than the record's subject.
 const (
 	MaxNameRunes = 100
-	codeBytes    = 10 // 查询码: 16 base32 characters
 )
 
 // FileWithEvidence files an objection to a public record by p, anyone
@@ -148,18 +143,7 @@ func (s *Service) FileWithEvidence(ctx context.Context, p auth.Principal, record
 }
 
 // codeMatches reports whether code is the case's 查询码.
-func codeMatches(c Case, code string) bool {
-	if c.Access == "" || code == "" {
-		return false
-	}
-	sum := sha256.Sum256([]byte(normalizeCode(code)))
-	return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(c.Access)) == 1
-}
-
-// normalizeCode accepts a 查询码 typed with spaces, dashes or in lower case.
-func normalizeCode(code string) string {
-	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(code)))
-}
+func codeMatches(c Case, code string) bool { return accesscode.Matches(c.Access, code) }
 
 // file stores a new case about r by applicant name; withCode gives it a
 // 查询码, returned.
@@ -187,13 +171,9 @@ func (s *Service) file(ctx context.Context, p auth.Principal, r store.Record, na
 	}
 	var code string
 	if withCode {
-		b := make([]byte, codeBytes)
-		if _, err := rand.Read(b); err != nil {
+		if code, c.Access, err = accesscode.New(); err != nil {
 			return View{}, "", err
 		}
-		code = base32.StdEncoding.EncodeToString(b)
-		sum := sha256.Sum256([]byte(code))
-		c.Access = hex.EncodeToString(sum[:])
 	}
 	row := store.ObjectionRow{RecordID: r.ID, RecordVersion: r.Version, SubjectID: r.SubjectID, Dept: r.SourceDept,
 		ApplicantName: name, FiledAt: now}

@@ -2,6 +2,8 @@ package portal
 
 import (
 	"context"
+	"github.com/xinyong/xinyong/internal/division"
+	"slices"
 
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
@@ -62,7 +64,9 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 		}
 	}
 	if len(sub.Region) >= 2 {
-		f.Province = provinces[sub.Region[:2]]
+		if division.Known(sub.Region[:2]) {
+			f.Province = division.Name(sub.Region[:2])
+		}
 	}
 	if sub.USCC != "" {
 		regs, err := s.Store.RegistrationsOf(ctx, []string{sub.USCC})
@@ -112,7 +116,38 @@ func (s *Service) File(ctx context.Context, ref string, on calendar.Date, histor
 		f.Sections = append(f.Sections, Section{ID: k.Code, Title: k.Name, Records: byKind[k.Code]})
 	}
 	f.Sections = append(f.Sections, pendingSections...)
+	slices.SortStableFunc(f.Sections, func(a, b Section) int { return sectionRank(a.ID) - sectionRank(b.ID) })
 	return f, nil
+}
+
+// sectionRank orders a credit file's sections as the national standard
+// orders a credit report's (internal/report: 行政管理信息, 诚实守信相关荣誉
+// 信息, 严重失信主体名单信息, 信用承诺信息, 信用评价信息, then other
+// information), each kind in the group its records go to there.
+func sectionRank(id string) int {
+	switch id {
+	case "xk":
+		return 10
+	case "cf":
+		return 11
+	case "jc", "sj":
+		return 12
+	case "qz", "qr", "gf":
+		return 13
+	case "hm":
+		return 20
+	case "jl":
+		return 21
+	case "sx":
+		return 30
+	case "commitments":
+		return 50
+	case "wn":
+		return 51
+	case "evaluation":
+		return 60
+	}
+	return 90
 }
 
 // OwnRecords returns every current record of a subject, public or not,
@@ -196,16 +231,4 @@ func (s *Service) Latest(ctx context.Context, f store.RecordFilter, n int) (Colu
 			return col, nil
 		}
 	}
-}
-
-// provinces names the provincial divisions by the first two digits of a
-// GB/T 2260 code.
-var provinces = map[string]string{
-	"11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
-	"21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
-	"33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
-	"41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
-	"46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
-	"54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省", "64": "宁夏回族自治区",
-	"65": "新疆维吾尔自治区", "71": "台湾省", "81": "香港特别行政区", "82": "澳门特别行政区",
 }

@@ -112,6 +112,12 @@ func (s *Service) Subject(ctx context.Context, ref string) (credit.Subject, erro
 		return credit.Subject{}, ErrNotFound
 	}
 	c := search.Code(ref)
+	if len(c) == 18 {
+		// A wrong check character is said as such, not as "not found".
+		if r := code.Check(code.KindAuto, c); r.Kind == code.KindUSCC && r.Want != "" {
+			return credit.Subject{}, fault.New(fault.Invalid, "统一社会信用代码“"+c+"”校验码错误："+r.DetailZH)
+		}
+	}
 	if len(c) != 18 || code.Check(code.KindUSCC, c).Status != code.StatusValid {
 		return credit.Subject{}, ErrNotFound
 	}
@@ -278,7 +284,7 @@ func (s *Service) view(r store.Record, on calendar.Date, objected bool) (RecordV
 		Version: r.Version, State: r.State, Decision: d, SubjectID: r.SubjectID}
 	for _, f := range k.Fields {
 		if val := vals[f.Key]; val != "" {
-			v.Fields = append(v.Fields, FieldValue{f.Key, f.Code, f.Name, val})
+			v.Fields = append(v.Fields, FieldValue{f.Key, f.Code, f.Label(), val})
 		}
 	}
 	return v, nil
@@ -344,7 +350,7 @@ func (s *Service) record(ctx context.Context, ref string, on calendar.Date, inte
 			}
 			for _, f := range v.Kind.Fields {
 				if val := priv[f.Key]; val != "" {
-					v.Private = append(v.Private, FieldValue{f.Key, f.Code, f.Name, val})
+					v.Private = append(v.Private, FieldValue{f.Key, f.Code, f.Label(), val})
 				}
 			}
 		}

@@ -133,7 +133,16 @@ func testPortal(t *testing.T, s store.Store) {
 	if got := section(f, "cf"); len(got) != 1 || got[0] != "西市监罚〔2026〕1号" {
 		t.Fatalf("today's penalties %q", got)
 	}
-	cur := f.Sections[0].Records[0]
+	// The sections in the order of the national credit report standard.
+	// Kinds added later (other information) come after these.
+	var ids []string
+	for _, sec := range f.Sections {
+		ids = append(ids, sec.ID)
+	}
+	if got := strings.Join(ids, " "); !strings.HasPrefix(got, "xk cf jc sj hm jl sx commitments wn evaluation") {
+		t.Errorf("section order: %s", got)
+	}
+	cur := sectionByID(f, "cf").Records[0]
 	if cur.Decision.Severity != "serious" || cur.Decision.Status != publicity.Shown {
 		t.Errorf("decision %+v", cur.Decision)
 	}
@@ -174,7 +183,7 @@ func testPortal(t *testing.T, s store.Store) {
 	if err != nil || len(section(f, "cf")) != 1 {
 		t.Fatalf("shop file %v %q", err, section(f, "cf"))
 	}
-	v := f.Sections[0].Records[0]
+	v := sectionByID(f, "cf").Records[0]
 	if got := v.Field("legal_rep_id_number"); got != "6101**********"+rep[14:] || v.Decision.Severity != "minor" {
 		t.Errorf("masked ID %q severity %s", got, v.Decision.Severity)
 	}
@@ -235,4 +244,14 @@ func toFullWidth(s string) string {
 		b.WriteRune(r - 0x21 + 0xFF01)
 	}
 	return b.String()
+}
+
+// sectionByID returns the file's section id.
+func sectionByID(f File, id string) Section {
+	for _, s := range f.Sections {
+		if s.ID == id {
+			return s
+		}
+	}
+	return Section{}
 }

@@ -70,6 +70,10 @@ type CommitmentFilter struct {
 	Disclosures  []string // with one of these 公开类型
 	Unassessed   bool     // only those not yet assessed (Status "")
 	Limit        int      // 0: 500
+	// For the public column (internal/store/window.go): 承诺类型, 履行状态
+	// ("" any), part of the promisor's name, and the rows to skip.
+	Kind, Status, Promisor string
+	Offset                 int
 }
 
 // CommitmentStore keeps the commitment registry. Every change is written

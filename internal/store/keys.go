@@ -45,6 +45,8 @@ var EncryptedColumns = []EncryptedColumn{
 	{Table: "report_grants", Key: []string{"id"}, Column: "document"},
 	{Table: "hiring_candidates", Key: []string{"check_id", "idx"}, Column: "name_enc"},
 	{Table: "hiring_candidates", Key: []string{"check_id", "idx"}, Column: "id_enc"},
+	{Table: "complaints", Key: []string{"id"}, Column: "informant"},
+	{Table: "complaint_files", Key: []string{"id"}, Column: "data"},
 }
 
 // KeyStore is what data-key management needs of a driver besides Store.

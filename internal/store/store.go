@@ -61,6 +61,7 @@ type Store interface {
 	RegistryStore
 	HiringStore
 	LendingStore
+	WindowStore
 }
 
 // SubjectStore keeps the subject registry.

@@ -213,6 +213,10 @@ func (s *Server) assessCommitment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) commitmentQueue(w http.ResponseWriter, r *http.Request) {
+	if who(r).Kind != auth.UserKind || r.URL.Query().Has("column") {
+		s.commitmentColumn(w, r) // the public column (window.go)
+		return
+	}
 	p, ok := s.requireSignIn(w, r)
 	if !ok {
 		return

@@ -189,7 +189,7 @@ func (s *Server) inspectionFormData(r *http.Request, p auth.Principal) (map[stri
 		return nil, err
 	}
 	region := credit.RegionPrefix(d.Region)
-	return map[string]any{"Items": items, "Region": region, "Place": placeName(region),
+	return map[string]any{"Items": items, "Region": region, "Place": placeName(region), "Places": placeOptions(),
 		"PerTarget": inspection.DefaultPerTarget, "Classes": []credit.Class{credit.ClassOrg, credit.ClassSole, credit.ClassGov}}, nil
 }
 
@@ -218,7 +218,11 @@ func (s *Server) createInspection(w http.ResponseWriter, r *http.Request) {
 	f := r.PostFormValue
 	itemID, _ := strconv.ParseInt(f("item"), 10, 64)
 	per, _ := strconv.Atoi(f("per_target"))
-	in := inspection.TaskInput{ItemID: itemID, Name: f("name"), Region: f("region"), Keywords: f("keywords"), Licensed: f("licensed") != "",
+	region := f("region")
+	if c, ok := regionParam(region); ok { // a place name from the pick-list, or a code
+		region = c
+	}
+	in := inspection.TaskInput{ItemID: itemID, Name: f("name"), Region: region, Keywords: f("keywords"), Licensed: f("licensed") != "",
 		From: f("from"), To: f("to"), PerTarget: per}
 	for _, c := range r.PostForm["class"] {
 		in.Classes = append(in.Classes, credit.Class(c))

@@ -13,6 +13,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/division"
 	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
@@ -22,11 +23,20 @@ import (
 type pages struct {
 	siteName string
 	tmpl     map[string]*template.Template
+	// deptName names a department by its USCC (set by New; the USCC
+	// itself until then).
+	deptName func(uscc string) string
+	site     SiteInfo
 }
 
 func newPages(siteName string) (*pages, error) {
-	p := &pages{siteName: siteName, tmpl: map[string]*template.Template{}}
+	p := &pages{siteName: siteName, tmpl: map[string]*template.Template{}, deptName: func(u string) string { return u }}
 	funcs := template.FuncMap{
+		// place names a region code (陕西省西安市雁塔区); placeCode adds
+		// the code where people need it; dept names a department.
+		"place":      division.Name,
+		"placeCode":  placeWithCode,
+		"dept":       func(uscc string) string { return p.deptName(uscc) },
 		"classLabel": credit.Class.Label,
 		"date":       func(t time.Time) string { return calendar.FromTime(t).String() },
 		// beijing formats a time in Beijing time: people never read UTC.
@@ -42,7 +52,8 @@ func newPages(siteName string) (*pages, error) {
 		"supervision", "inspections", "inspectionform", "inspection", "inspectionsetup",
 		"market", "marketitems", "marketapply", "marketagency", "marketprojectform", "marketproject", "marketconfirmation",
 		"exchange", "registry", "registrycase", "registryfigures",
-		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm", "lenders"} {
+		"hiring", "hiringform", "hiringcase", "hiringreply", "grants", "lending", "lendingfirm", "lenders",
+		"commitmentcolumn", "offline", "complaints", "complaintform", "complaint", "articles", "article", "articleform"} {
 		t, err := template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
@@ -57,6 +68,7 @@ func newPages(siteName string) (*pages, error) {
 // who is signed in and the session's CSRF token for forms.
 type page struct {
 	SiteName string
+	Site     SiteInfo
 	Title    string
 	Data     any
 	User     auth.Principal
@@ -79,7 +91,7 @@ type nav struct {
 // anything was written. Pages of a signed-in session are never cached.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
 	var buf bytes.Buffer
-	pg := page{SiteName: s.pages.siteName, Title: title, Data: data}
+	pg := page{SiteName: s.pages.siteName, Site: s.pages.site, Title: title, Data: data}
 	if m, ok := data.(map[string]any); ok {
 		pg.Refresh, _ = m["Refresh"].(bool)
 	}
@@ -190,4 +202,14 @@ func (s *Server) codeTool(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusNotFound, "error", "页面不存在", "您访问的页面不存在。")
+}
+
+// placeWithCode is a region's name followed by its code in brackets
+// (陕西省西安市雁塔区（610113）); the bare code when the table does not
+// know it.
+func placeWithCode(code string) string {
+	if !division.Known(code) {
+		return code
+	}
+	return division.Name(code) + "（" + code + "）"
 }

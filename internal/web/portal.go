@@ -11,10 +11,12 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/code"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/integrity"
 	"github.com/xinyong/xinyong/internal/portal"
+	"github.com/xinyong/xinyong/internal/search"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -35,6 +37,15 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
 		data["Error"] = "输入过长"
 		s.render(w, r, statusOf(fault.Invalid), "search", "查询信用主体", data)
 		return
+	}
+	// A code whose check character is wrong is answered as such, not
+	// as a name nobody has.
+	if c := search.Code(q); len(c) == 18 || len(c) == 15 {
+		if res := code.Check(code.KindAuto, c); res.Want != "" {
+			data["Error"] = "代码“" + c + "”校验码错误：" + res.DetailZH + "。请核对后重新输入。"
+			s.render(w, r, http.StatusOK, "search", "查询信用主体", data)
+			return
+		}
 	}
 	// A code goes straight to its subject.
 	sub, isCode, err := s.opts.Portal.FindByCode(r.Context(), q)
@@ -231,11 +242,13 @@ func columnFilter(q url.Values) (store.RecordFilter, error) {
 		}
 	}
 	if f.Region != "" {
-		if len(f.Region) > 6 || strings.Trim(f.Region, "0123456789") != "" {
-			return f, fault.New(fault.Invalid, "行政区划代码应为2至6位数字")
+		code, ok := regionParam(f.Region)
+		if !ok {
+			return f, fault.New(fault.Invalid, "行政区划“"+f.Region+"”未找到：请从列表中选择地名，或填写2至6位行政区划代码")
 		}
-		f.Region = credit.RegionPrefix(f.Region)
+		f.Region = credit.RegionPrefix(code)
 	}
+	f.Dept = deptParam(f.Dept)
 	if len(f.Dept) > 18 {
 		return f, fault.New(fault.Invalid, "部门统一社会信用代码过长")
 	}
@@ -263,6 +276,7 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 	if col.Next > 0 {
 		q := r.URL.Query()
 		q.Set("offset", strconv.Itoa(col.Next))
+		q.Set("back", pushBack(q.Get("back"), f.Offset))
 		next = "/sgs?" + q.Encode()
 	}
 	// Columns of the kinds that are public (行政强制, 行政确认 and 行政给付
@@ -275,6 +289,7 @@ func (s *Server) columnPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "column", k.Name+"信息公示", map[string]any{
 		"Kind": k, "Kinds": kinds, "Col": col, "Next": next,
-		"Region": r.URL.Query().Get("region"),
+		"Region": r.URL.Query().Get("region"), "Places": placeOptions(), "Depts": s.deptOptions(r.Context()),
+		"Prev": prevLink(r),
 	})
 }

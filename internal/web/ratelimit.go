@@ -133,15 +133,23 @@ func (s *Server) limited(r *http.Request) *limiter {
 		if s.idLimiter != nil && idLookup(r) {
 			return s.idLimiter
 		}
-		if p == "/search" || p == "/api/v1/subjects" || isReport(p) || p == "/verify" && r.URL.Query().Get("number") != "" {
+		if p == "/search" || p == "/api/v1/subjects" || isReport(p) || p == "/verify" && r.URL.Query().Get("number") != "" ||
+			isComplaint(p) && r.URL.Query().Get("code") != "" {
 			return s.limiter
 		}
 	case http.MethodPost:
-		if p == "/login" || p == "/verify" || p == "/api/v1/objections" || strings.HasPrefix(p, "/records/") && strings.HasSuffix(p, "/objections") {
+		if p == "/login" || p == "/verify" || p == "/api/v1/objections" || strings.HasPrefix(p, "/records/") && strings.HasSuffix(p, "/objections") ||
+			p == "/complaints" || p == "/api/v1/complaints" {
 			return s.limiter
 		}
 	}
 	return nil
+}
+
+// isComplaint reports whether a path is a complaint's (followed with its
+// 查询码, which anonymous callers could otherwise guess at leisure).
+func isComplaint(p string) bool {
+	return strings.HasPrefix(p, "/complaints/") || strings.HasPrefix(p, "/api/v1/complaints/")
 }
 
 // isReport reports whether a path asks for a credit report: issued at

@@ -23,6 +23,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/commitment"
+	"github.com/xinyong/xinyong/internal/complaint"
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/evaluation"
 	"github.com/xinyong/xinyong/internal/hiring"
@@ -52,7 +53,10 @@ type Options struct {
 	Store    store.Store
 	Log      *slog.Logger
 	SiteName string
-	Version  string
+	Site     SiteInfo // owner, contact, ICP number and icon for the footer (window.go)
+	// Complaints serves 投诉举报 (complaints.go); nil: not served.
+	Complaints *complaint.Service
+	Version    string
 	// Importer files records submitted through the API by departments'
 	// API clients.
 	Importer *ingest.Importer
@@ -152,6 +156,8 @@ type Server struct {
 	rightsAt time.Time
 
 	jobs intakeJobs // web uploads being imported
+
+	deptNames deptNames // department names for pages (window.go)
 }
 
 // countsTTL is how long subject counts are cached: counting a million rows
@@ -170,6 +176,8 @@ func New(o Options) (*Server, error) {
 	s := &Server{opts: o, pages: p, registry: prometheus.NewRegistry(),
 		limiter: newLimiter(o.SearchRate, o.SearchBurst, o.RealIPHeader), clientLimiter: newLimiter(o.APIRate, o.APIBurst, ""),
 		idLimiter: newLimiter(o.IDLookupRate/60, int(math.Ceil(o.IDLookupRate)), o.RealIPHeader)}
+	p.deptName = s.cachedDeptName
+	p.site = o.Site
 	if o.OIDC != nil {
 		if err := o.OIDC.validate(); err != nil {
 			return nil, err
@@ -222,6 +230,9 @@ func New(o Options) (*Server, error) {
 	s.registerObjections(mux)
 	s.registerRepairs(mux)
 	s.registerCommitments(mux)
+	s.registerWindow(mux)
+	s.registerComplaints(mux)
+	s.registerArticles(mux)
 	s.registerReports(mux)
 	s.registerIntakePages(mux)
 	s.registerReturns(mux)

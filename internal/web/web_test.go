@@ -84,6 +84,10 @@ func TestRoutes(t *testing.T) {
 		{"/search?q=华信", 200, "text/html", []string{"“华信”的查询结果", "西安华信电子科技有限公司", `href="/subjects/` + storetest.USCC("91", "610100", 1)}, nil},
 		{"/search?q=%E8%8F%AF%E4%BF%A1%E9%9B%BB%E5%AD%90", 200, "text/html", []string{"西安华信电子科技有限公司"}, nil}, // 華信電子
 		{"/search?q=张伟", 200, "text/html", []string{"没有找到"}, nil},
+		// A wrong check character is answered as such (the right one is 2).
+		{"/search?q=91350100M000100Y4A", 200, "text/html", []string{"校验码错误"}, []string{"没有找到", "未收录"}},
+		{"/subjects/91350100M000100Y4A", 422, "text/html", []string{"校验码错误"}, nil},
+		{"/api/v1/subjects/91350100M000100Y4A", 422, "application/problem+json", []string{"校验码错误"}, nil},
 		{"/search?q=华", 200, "text/html", []string{"名称至少输入2个字"}, nil},
 		{"/search?q=%3Cscript%3Ealert(1)%3C/script%3E", 200, "text/html", []string{"&lt;script&gt;"}, []string{"<script>alert"}},
 		{"/search?q=" + storetest.USCC("91", "610100", 1), 200, "text/html", []string{"西安华信电子科技有限公司", "登记管理部门", "行政处罚 <span class=\"count\">0 条"}, nil},

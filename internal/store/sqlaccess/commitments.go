@@ -178,11 +178,27 @@ func (s *Store) GetCommitment(ctx context.Context, id int64) (store.Commitment, 
 
 // ListCommitments implements store.CommitmentStore.
 func (s *Store) ListCommitments(ctx context.Context, f store.CommitmentFilter) ([]store.Commitment, error) {
+	where, args, arg := commitmentWhere(f)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	q := `SELECT ` + commitmentColumns + ` FROM commitments` + where
+	q += ` ORDER BY id DESC LIMIT ` + arg(limit)
+	if f.Offset > 0 {
+		q += ` OFFSET ` + arg(f.Offset)
+	}
+	return queryAll(ctx, s.R, q, scanCommitment, *args...)
+}
+
+// commitmentWhere is the WHERE clause of f (with a leading space, or ""),
+// its arguments, and a function adding more.
+func commitmentWhere(f store.CommitmentFilter) (string, *[]any, func(any) string) {
 	var where []string
-	var args []any
+	args := &[]any{}
 	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
 	}
 	if f.SubjectID != 0 {
 		where = append(where, "subject_id = "+arg(f.SubjectID))
@@ -203,14 +219,27 @@ func (s *Store) ListCommitments(ctx context.Context, f store.CommitmentFilter) (
 	if f.Unassessed {
 		where = append(where, "status = ''")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 500
+	if f.Kind != "" {
+		where = append(where, "kind = "+arg(f.Kind))
 	}
-	q := `SELECT ` + commitmentColumns + ` FROM commitments`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+	if f.Status != "" {
+		where = append(where, "status = "+arg(f.Status))
 	}
-	q += ` ORDER BY id DESC LIMIT ` + arg(limit)
-	return queryAll(ctx, s.R, q, scanCommitment, args...)
+	if f.Promisor != "" {
+		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Promisor)
+		where = append(where, "promisor_name LIKE "+arg("%"+esc+"%")+` ESCAPE '\'`)
+	}
+	if len(where) == 0 {
+		return "", args, arg
+	}
+	return " WHERE " + strings.Join(where, " AND "), args, arg
+}
+
+// CountCommitments counts the commitments f selects (Limit and Offset
+// ignored).
+func (s *Store) CountCommitments(ctx context.Context, f store.CommitmentFilter) (int, error) {
+	where, args, _ := commitmentWhere(f)
+	var n int
+	err := s.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM commitments`+where, *args...).Scan(&n)
+	return n, err
 }

@@ -98,6 +98,7 @@ func Run(t *testing.T, open Open) {
 	}, append(append(append(append(append(recordTests(), accessTests()...), keyTests()...), checkTests()...), changeTests()...), append(append(append(append(matchTests(), objectionTests()...), repairTests()...), append(commitmentTests(), reportTests()...)...), returnTests()...)...)...)
 	tests = append(tests, integrityTests()...)
 	tests = append(tests, registryTests()...)
+	tests = append(tests, windowTests()...)
 	tests = append(tests, append(evaluationTests(), inspectionTests()...)...)
 	tests = append(tests, marketTests()...)
 	tests = append(tests, exchangeTests()...)
