@@ -72,17 +72,18 @@ func newHomes(own string, peers []store.Peer) homes {
 const above = "\x00above"
 
 // direction returns where the department of region r is at home: "" here,
-// a lower peer's name, or above.
+// a lower peer's region prefix (any lower peer registered with it), or
+// above.
 func (h homes) direction(r string) string {
-	best, n := "", -1
+	best := ""
 	for _, p := range h.peers {
 		pr := regionPrefix(p.Region)
-		if p.Role == store.PeerLower && pr != "" && strings.HasPrefix(r, pr) && len(pr) > n {
-			best, n = p.Name, len(pr)
+		if p.Role == store.PeerLower && pr != "" && strings.HasPrefix(r, pr) && len(pr) > len(best) {
+			best = pr
 		}
 	}
-	if n >= 0 {
-		return best
+	if best != "" {
+		return "lower:" + best
 	}
 	if strings.HasPrefix(r, h.own) {
 		return ""
@@ -98,9 +99,13 @@ func (h homes) decided(r, origin string) bool {
 		return true
 	}
 	d := h.direction(r)
-	if d == above {
-		p, ok := h.peers[origin]
+	p, ok := h.peers[origin]
+	switch {
+	case d == "":
+		return origin == ""
+	case d == above:
 		return ok && p.Role != store.PeerLower
+	default:
+		return ok && p.Role == store.PeerLower && "lower:"+regionPrefix(p.Region) == d
 	}
-	return origin == d
 }
