@@ -40,7 +40,11 @@ func TestOpenLoopKeepsTheRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Requests < 80 || res.Requests > 120 {
+	// Open loop: far more requests than the 10 a closed loop of one
+	// worker could make against a 100 ms handler, and never more than
+	// offered. The lower bound is loose: on a loaded machine the pacer's
+	// goroutines get less CPU (51 of 100 seen under a load average of 25).
+	if res.Requests < 40 || res.Requests > 120 {
 		t.Errorf("%d requests measured in 1 s at 100/s: %s", res.Requests, res)
 	}
 	if res.P50 < slow || res.P50 > 10*slow {
