@@ -171,6 +171,7 @@ type exchangeOpts struct {
 	snapshots *bool
 	replicas  *stringList
 	window    *time.Duration
+	region    *string
 }
 
 // stringList is a repeatable flag.
@@ -211,6 +212,7 @@ func exchangeFlags(env *environ, fs *flag.FlagSet) exchangeOpts {
 		window:    fs.Duration("replica-window", window, "serve: after a browser writes, how long its reads stay on --db (read-your-writes) [XINYONG_REPLICA_WINDOW]"),
 		snapshots: fs.Bool("snapshots", daily, "serve: take the day's public snapshot (/api/v1/snapshots) when there is none, checked hourly [XINYONG_SNAPSHOTS]"),
 		every:     fs.Duration("exchange-every", every, "serve: how long to wait before pulling a peer platform's feed again once caught up [XINYONG_EXCHANGE_EVERY]"),
+		region:    fs.String("exchange-region", env.getenv("XINYONG_EXCHANGE_REGION"), "serve: this platform's own territory, a region code (610000 a province, 610100 a city; empty: everything): deciding departments whose code is in it are at home here, and their versions win over copies made elsewhere [XINYONG_EXCHANGE_REGION]"),
 		page:      fs.Int("exchange-page", page, "serve: entries asked for per page of a peer platform's feed, 1 to 5000 [XINYONG_EXCHANGE_PAGE]"),
 	}
 }

@@ -102,7 +102,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if *ex.every <= 0 {
 		return usageError("--exchange-every %s: must be positive", *ex.every)
 	}
-	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page}).Run(ctx)
+	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page, Region: *ex.region}).Run(ctx)
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {
@@ -201,7 +201,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		APIRate:     c.APIRate, APIBurst: c.APIBurst, Checks: checks,
 		Portal:     ps,
 		SearchRate: c.SearchRate, SearchBurst: c.SearchBurst, RealIPHeader: c.RealIPHeader, OIDC: sso,
-		IDLookupRate: c.IDLookupRate, Replicas: replicas, ReplicaWindow: *ex.window,
+		IDLookupRate: c.IDLookupRate, Replicas: replicas, ReplicaWindow: *ex.window, ExchangeRegion: *ex.region,
 		Concurrency: concurrency(c.Concurrency, s.Dialect()), QueueTimeout: c.QueueTimeout})
 	if err != nil {
 		return err

@@ -23,6 +23,9 @@ type Query struct {
 // Feed serves this platform's feed to its peers.
 type Feed struct {
 	Store store.Store
+	// Region is this platform's own territory ("" everything): where the
+	// deciding departments it is home to are.
+	Region string
 }
 
 // Scope is the region prefix a peer receives: a lower platform only its
@@ -62,6 +65,11 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 		return Page{}, err
 	}
 	out := Page{Entries: make([]Entry, 0, len(es)), Next: next, Head: head}
+	peers, err := f.Store.ListPeers(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	hs := newHomes(f.Region, peers)
 	for _, e := range es {
 		fields, err := store.DecodeFields(e.Fields)
 		if err != nil {
@@ -75,6 +83,7 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 		}
 		w := Entry{Seq: e.Seq, Op: e.Op, Kind: e.Kind, Region: e.Region, At: stamp(e.At), ReceivedAt: stamp(e.ReceivedAt),
 			State: string(e.State), StateReason: e.StateReason, RepairedOn: e.RepairedOn, Fields: fields}
+		w.Home = hs.decided(deciderRegion(fields), e.Origin)
 		if len(private) > 0 {
 			if !p.Personal {
 				if _, person := private["subject_id_number"]; person {

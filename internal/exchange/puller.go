@@ -35,6 +35,9 @@ type Puller struct {
 	Every time.Duration
 	// Limit is the page size asked for (0: MaxPage).
 	Limit int
+	// Region is this platform's own territory ("" everything): see
+	// decide.go.
+	Region string
 
 	mu sync.Mutex // one apply at a time: stamps are read, then written
 }
@@ -218,11 +221,16 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 	defer pl.mu.Unlock()
 	prog := store.PeerProgress{Cursor: page.Next, RemoteHead: page.Head, Received: int64(len(page.Entries))}
 	sum := secretSum(p.Key)
+	peers, err := pl.Store.ListPeers(ctx)
+	if err != nil {
+		return prog, err
+	}
+	hs := newHomes(pl.Region, peers)
 	es := page.Entries
 	for i := 0; i < len(es); {
 		e := es[i]
 		if e.Op != store.OpVersion {
-			n, c, err := pl.applyOne(ctx, p, sum, e)
+			n, c, err := pl.applyOne(ctx, p, hs, sum, e)
 			if err != nil {
 				return prog, fmt.Errorf("第%d条（%s）：%w", e.Seq, e.Op, err)
 			}
@@ -236,7 +244,7 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 			reasonOf(es[j]) == reasonOf(e) {
 			j++
 		}
-		n, c, err := pl.applyRun(ctx, p, sum, es[i:j])
+		n, c, err := pl.applyRun(ctx, p, hs, sum, es[i:j])
 		if err != nil {
 			return prog, fmt.Errorf("第%d至%d条：%w", es[i].Seq, es[j-1].Seq, err)
 		}
@@ -291,9 +299,12 @@ func (pl *Puller) rows(p store.Peer, sum []byte, kind *catalog.Kind, es []Entry)
 	return header, out, nil
 }
 
-// fresh keeps the rows newer than what is held here and notes a conflict
-// for each older one that was never held.
-func (pl *Puller) fresh(ctx context.Context, p store.Peer, kind string, rs []row) ([]row, map[string]store.RecordStamp, int64, error) {
+// fresh keeps the rows to apply here and notes a conflict for each
+// version that loses (see decide.go): a state change or repair is applied
+// when it is later than everything held for the record; a version when it
+// is not held yet and wins by the rule "the deciding department's latest
+// version wins".
+func (pl *Puller) fresh(ctx context.Context, p store.Peer, hs homes, kind string, rs []row) ([]row, map[string]store.RecordStamp, int64, error) {
 	ids := make([]string, 0, len(rs))
 	for _, r := range rs {
 		if r.identity != "" {
@@ -306,32 +317,91 @@ func (pl *Puller) fresh(ctx context.Context, p store.Peer, kind string, rs []row
 	}
 	var keep []row
 	var conflicts int64
+	conflict := func(r row, st store.RecordStamp, at, heldAt time.Time, applied bool) error {
+		conflicts++
+		if err := pl.Store.AddConflict(ctx, store.Conflict{Peer: p.Name, RecordID: st.RecordID, Kind: kind, Op: r.e.Op, At: at, HeldAt: heldAt}); err != nil {
+			return err
+		}
+		pl.Log.Info("exchange: version conflict (the deciding department's latest version wins)",
+			"peer", p.Name, "record", st.RecordID, "op", r.e.Op, "at", at, "home", r.e.Home, "held", heldAt, "applied", applied)
+		return nil
+	}
 	for _, r := range rs {
 		st, held := stamps[r.identity]
 		at := stamp(r.e.At)
-		if !held || at.After(stamp(st.At)) {
+		if !held {
 			keep = append(keep, r)
 			continue
 		}
-		if at.Before(stamp(st.At)) {
-			had, err := pl.Store.HasStamp(ctx, st.RecordID, at)
-			if err != nil {
-				return nil, nil, 0, err
+		if r.e.Op != store.OpVersion {
+			if at.After(stamp(st.At)) {
+				keep = append(keep, r)
+				continue
 			}
-			if !had {
-				conflicts++
-				if err := pl.Store.AddConflict(ctx, store.Conflict{Peer: p.Name, RecordID: st.RecordID, Kind: kind, Op: r.e.Op, At: at, HeldAt: st.At}); err != nil {
+			if at.Before(stamp(st.At)) {
+				had, err := pl.Store.HasStamp(ctx, st.RecordID, at)
+				if err != nil {
 					return nil, nil, 0, err
 				}
-				pl.Log.Info("exchange: older version not applied (the deciding department's latest version wins)",
-					"peer", p.Name, "record", st.RecordID, "op", r.e.Op, "at", at, "held", st.At)
+				if !had {
+					if err := conflict(r, st, at, st.At, false); err != nil {
+						return nil, nil, 0, err
+					}
+				}
+			}
+			continue
+		}
+		// A version: is it held already, and what is the latest version
+		// held, the latest of the deciding department's?
+		region := deciderRegion(r.e.Fields)
+		home := r.e.Home && hs.decided(region, p.Name)
+		var latest, latestHome time.Time
+		seen, hasHome := false, false
+		for _, v := range st.Versions {
+			vat := stamp(v.At)
+			if vat.Equal(at) {
+				seen = true
+			}
+			if vat.After(latest) {
+				latest = vat
+			}
+			if hs.decided(region, v.Origin) {
+				hasHome = true
+				if vat.After(latestHome) {
+					latestHome = vat
+				}
+			}
+		}
+		if seen {
+			continue
+		}
+		switch {
+		case home && (!hasHome || at.After(latestHome)):
+			// The deciding department's newer version: it wins, also over
+			// a later one made elsewhere (logged).
+			keep = append(keep, r)
+			if at.Before(latest) {
+				if err := conflict(r, st, at, latest, true); err != nil {
+					return nil, nil, 0, err
+				}
+			}
+		case !home && !hasHome && at.After(latest):
+			keep = append(keep, r)
+		case !home && hasHome:
+			// Made elsewhere: never over the deciding department's.
+			if err := conflict(r, st, at, latestHome, false); err != nil {
+				return nil, nil, 0, err
+			}
+		default:
+			if err := conflict(r, st, at, latest, false); err != nil {
+				return nil, nil, 0, err
 			}
 		}
 	}
 	return keep, stamps, conflicts, nil
 }
 
-func (pl *Puller) applyRun(ctx context.Context, p store.Peer, sum []byte, es []Entry) (int64, int64, error) {
+func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, sum []byte, es []Entry) (int64, int64, error) {
 	kind, ok := pl.Importer.Catalog.Kind(es[0].Kind)
 	if !ok {
 		return 0, 0, fmt.Errorf("未知的信息类别：%s", es[0].Kind)
@@ -340,7 +410,7 @@ func (pl *Puller) applyRun(ctx context.Context, p store.Peer, sum []byte, es []E
 	if err != nil {
 		return 0, 0, err
 	}
-	keep, _, conflicts, err := pl.fresh(ctx, p, kind.Code, rs)
+	keep, _, conflicts, err := pl.fresh(ctx, p, hs, kind.Code, rs)
 	if err != nil || len(keep) == 0 {
 		return 0, conflicts, err
 	}
@@ -383,7 +453,7 @@ func (pl *Puller) applyRun(ctx context.Context, p store.Peer, sum []byte, es []E
 	return applied, conflicts, nil
 }
 
-func (pl *Puller) applyOne(ctx context.Context, p store.Peer, sum []byte, e Entry) (int64, int64, error) {
+func (pl *Puller) applyOne(ctx context.Context, p store.Peer, hs homes, sum []byte, e Entry) (int64, int64, error) {
 	kind, ok := pl.Importer.Catalog.Kind(e.Kind)
 	if !ok {
 		return 0, 0, fmt.Errorf("未知的信息类别：%s", e.Kind)
@@ -392,7 +462,7 @@ func (pl *Puller) applyOne(ctx context.Context, p store.Peer, sum []byte, e Entr
 	if err != nil {
 		return 0, 0, err
 	}
-	keep, stamps, conflicts, err := pl.fresh(ctx, p, kind.Code, rs)
+	keep, stamps, conflicts, err := pl.fresh(ctx, p, hs, kind.Code, rs)
 	if err != nil || len(keep) == 0 {
 		return 0, conflicts, err
 	}

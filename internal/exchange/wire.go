@@ -34,6 +34,7 @@ type Entry struct {
 	RepairedOn  string            `json:"repaired_on,omitempty" doc:"The day (YYYY-MM-DD, China) the record was repaired; empty when not."`
 	Fields      map[string]string `json:"fields" doc:"The record's fields by catalogue key; personal identifiers are left out here."`
 	Sealed      string            `json:"sealed,omitempty" doc:"The personal fields (JSON object), sealed with AES-256-GCM under a key derived from the peer's API key; only for peers allowed personal data."`
+	Home        bool              `json:"home,omitempty" doc:"The version is the deciding department's: made at the platform that is its home (by the region in its unified social credit code), or relayed from there. A version that is not never overrides one that is."`
 }
 
 // Page is a page of the feed.

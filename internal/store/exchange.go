@@ -85,6 +85,15 @@ type FeedEntry struct {
 type RecordStamp struct {
 	RecordID int64
 	At       time.Time // the latest stamp of the record's log entries
+	// Versions are the record's version entries (op version) held here:
+	// their stamps and where they came from (origin: '' made here).
+	Versions []VersionStamp
+}
+
+// VersionStamp is one version entry of a record's exchange log.
+type VersionStamp struct {
+	At     time.Time
+	Origin string
 }
 
 // PeerProgress is what one pull did, stored with the cursor.

@@ -60,7 +60,7 @@ func (s *Server) registerExchange(mux *http.ServeMux) {
 		if in.Kind != "" {
 			q.Kinds = strings.Split(in.Kind, ",")
 		}
-		page, err := (&exchange.Feed{Store: s.opts.Store}).Page(ctx, peer, cl.SecretSum, q)
+		page, err := (&exchange.Feed{Store: s.opts.Store, Region: s.opts.ExchangeRegion}).Page(ctx, peer, cl.SecretSum, q)
 		if err != nil {
 			return nil, err
 		}

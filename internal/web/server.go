@@ -76,6 +76,9 @@ type Options struct {
 	// (read-your-writes) before its reads go to the replicas again.
 	Replicas      store.ReplicaStats
 	ReplicaWindow time.Duration
+	// ExchangeRegion is this platform's own territory for the exchange
+	// feed (serve --exchange-region).
+	ExchangeRegion string
 	// Authorizer makes every access decision; Keys encrypts second-factor
 	// secrets. Without an Authorizer only the public portal works.
 	Authorizer *auth.Authorizer

@@ -247,7 +247,7 @@ func (s *Store) RecordStamps(ctx context.Context, kind string, identities []stri
 		for i, h := range chunk {
 			ph[i], args[i] = fmt.Sprintf("$%d", i+1), h
 		}
-		rows, err := s.W.QueryContext(ctx, `SELECT r.identity, r.id, l.at FROM records r JOIN exchange_log l ON l.record_id = r.id
+		rows, err := s.W.QueryContext(ctx, `SELECT r.identity, r.id, l.at, l.op, l.origin FROM records r JOIN exchange_log l ON l.record_id = r.id
 			WHERE r.identity IN (`+strings.Join(ph, ", ")+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("record stamps: %w", err)
@@ -255,15 +255,23 @@ func (s *Store) RecordStamps(ctx context.Context, kind string, identities []stri
 		for rows.Next() {
 			var h []byte
 			var st store.RecordStamp
-			if err := rows.Scan(&h, &st.RecordID, &st.At); err != nil {
+			var op, origin string
+			if err := rows.Scan(&h, &st.RecordID, &st.At, &op, &origin); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			id := byHash[string(h)]
-			if old, ok := out[id]; !ok || st.At.After(old.At) {
-				st.At = st.At.UTC()
-				out[id] = st
+			st.At = st.At.UTC()
+			at := st.At
+			old, ok := out[id]
+			if ok && !st.At.After(old.At) {
+				st.At = old.At
 			}
+			st.Versions = old.Versions
+			if op == store.OpVersion {
+				st.Versions = append(st.Versions, store.VersionStamp{At: at, Origin: origin})
+			}
+			out[id] = st
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

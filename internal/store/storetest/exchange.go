@@ -94,6 +94,11 @@ func testExchangeLog(t *testing.T, h Harness) {
 	if err != nil || len(st) != 1 || st[badPenalty(1, "610100", "").Identity].RecordID != r0 || !st[badPenalty(1, "610100", "").Identity].At.Equal(at2) {
 		t.Errorf("stamps %+v %v", st, err)
 	}
+	// and its version entries (two, made here), for the conflict rule.
+	if vs := st[badPenalty(1, "610100", "").Identity].Versions; len(vs) != 2 || vs[0].Origin != "" || vs[1].Origin != "" ||
+		!vs[0].At.Equal(es[0].At) && !vs[1].At.Equal(es[0].At) {
+		t.Errorf("version stamps %+v", vs)
+	}
 	if ok, err := h.Store.HasStamp(ctx, r2, at); !ok || err != nil {
 		t.Errorf("HasStamp %v %v", ok, err)
 	}
