@@ -127,13 +127,9 @@ func (s *Server) trackComplaint(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) complaintPage(w http.ResponseWriter, r *http.Request) {
-	code := r.URL.Query().Get("code")
-	p := who(r)
-	if code == "" {
-		var ok bool
-		if p, ok = s.requireSignIn(w, r); !ok {
-			return
-		}
+	p, code, ok := s.codeOrSignIn(w, r, r.URL.Query().Get("code"))
+	if !ok {
+		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {

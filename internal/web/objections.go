@@ -121,14 +121,21 @@ func (s *Server) fileObjection(w http.ResponseWriter, r *http.Request) {
 	s.renderObjection(w, r, http.StatusCreated, v, code, true)
 }
 
+// codeOrSignIn is who reads or acts on a case that its 查询码 opens
+// (objections, complaints): anyone holding code, else a signed-in user
+// (sent to sign in when there is none; ok false then).
+func (s *Server) codeOrSignIn(w http.ResponseWriter, r *http.Request, code string) (auth.Principal, string, bool) {
+	if code != "" {
+		return who(r), code, true
+	}
+	p, ok := s.requireSignIn(w, r)
+	return p, "", ok
+}
+
 func (s *Server) objectionPage(w http.ResponseWriter, r *http.Request) {
-	code := r.URL.Query().Get("code")
-	p := who(r)
-	if code == "" {
-		var ok bool
-		if p, ok = s.requireSignIn(w, r); !ok {
-			return
-		}
+	p, code, ok := s.codeOrSignIn(w, r, r.URL.Query().Get("code"))
+	if !ok {
+		return
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -157,13 +164,9 @@ func (s *Server) renderObjection(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) actOnObjection(w http.ResponseWriter, r *http.Request) {
-	code := r.PostFormValue("code")
-	p := who(r)
-	if code == "" {
-		var ok bool
-		if p, ok = s.requireSignIn(w, r); !ok {
-			return
-		}
+	p, code, ok := s.codeOrSignIn(w, r, r.PostFormValue("code"))
+	if !ok {
+		return
 	}
 	if sessionOf(r) != nil && !checkCSRF(r) {
 		s.staleForm(w, r)
