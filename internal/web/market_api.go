@@ -283,12 +283,7 @@ func (s *Server) registerMarketAPI() {
 		if err != nil {
 			return nil, err
 		}
-		out := &MarketProjectListOutput{}
-		out.Body.Projects = []MarketProjectOut{}
-		for _, v := range ps {
-			out.Body.Projects = append(out.Body.Projects, s.projectOut(v))
-		}
-		return out, nil
+		return s.projectListOut(ps), nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "list-market-invitations", Method: "GET", Path: "/api/v1/market/invitations",
@@ -304,12 +299,7 @@ func (s *Server) registerMarketAPI() {
 		if err != nil {
 			return nil, err
 		}
-		out := &MarketProjectListOutput{}
-		out.Body.Projects = []MarketProjectOut{}
-		for _, v := range ps {
-			out.Body.Projects = append(out.Body.Projects, s.projectOut(v))
-		}
-		return out, nil
+		return s.projectListOut(ps), nil
 	})
 	huma.Register(s.api, huma.Operation{
 		OperationID: "post-market-project", Method: "POST", Path: "/api/v1/market/projects",
@@ -389,4 +379,14 @@ func (s *Server) registerMarketAPI() {
 		}
 		return &MarketProjectOutput{Body: s.projectOut(v)}, nil
 	})
+}
+
+// projectListOut is a list of projects as the API gives it.
+func (s *Server) projectListOut(ps []market.ProjectView) *MarketProjectListOutput {
+	out := &MarketProjectListOutput{}
+	out.Body.Projects = make([]MarketProjectOut, 0, len(ps))
+	for _, v := range ps {
+		out.Body.Projects = append(out.Body.Projects, s.projectOut(v))
+	}
+	return out
 }
