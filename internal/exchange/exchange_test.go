@@ -11,11 +11,13 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/demo"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/pii"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/sqlite"
+	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
 type side struct {
@@ -306,5 +308,96 @@ func TestDiffApply(t *testing.T) {
 	}
 	if d, a, r := Diff(cur, cur); len(d) != 0 || a != 0 || r != 0 {
 		t.Fatalf("no change: %q", d)
+	}
+}
+
+// TestSubjectsTravel: subjects put without a record (a commitment's
+// promisor, a rename) travel as subject entries, persons only to a peer
+// allowed personal data; a replay changes nothing, and the latest stamp
+// of a subject's identity wins.
+func TestSubjectsTravel(t *testing.T) {
+	ctx := context.Background()
+	a, b := open(t, 4), open(t, 5)
+	importInto(t, a, penalties(t, 50, nil), ingest.Options{})
+	var filed credit.Subject
+	for id := int64(1); filed.USCC == ""; id++ {
+		s, err := a.s.GetSubject(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Class == credit.ClassOrg && s.USCC != "" {
+			filed = s
+		}
+	}
+	org := credit.Subject{Class: credit.ClassOrg, USCC: storetest.USCC("91", "610113", 777), Name: "只有承诺的甲有限公司", Region: "610113"}
+	person := credit.Subject{Class: credit.ClassPerson, IDNumber: storetest.RIC("610113", "19900101", 77), Name: "只有承诺的乙", Region: "610113"}
+	if _, err := a.s.PutSubjects(ctx, []credit.Subject{org, person}); err != nil {
+		t.Fatal(err)
+	}
+	renamed := filed
+	renamed.FormerNames, renamed.Name = nil, filed.Name+"（更名）"
+	if st, err := a.s.PutSubjects(ctx, []credit.Subject{renamed}); err != nil || st.Renamed != 1 {
+		t.Fatalf("rename %+v %v", st, err)
+	}
+	up, down := link(t, a, b, "city")
+	transfer(t, a, b, up, down, 0)
+	code := func(s credit.Subject) string {
+		if s.Class == credit.ClassPerson {
+			return s.IDNumber
+		}
+		return s.USCC
+	}
+	check := func(sd side, want credit.Subject, former int) {
+		t.Helper()
+		got, err := sd.s.FindSubjectByCode(ctx, code(want))
+		if err != nil || got.Name != want.Name || got.Region != want.Region || len(got.FormerNames) != former {
+			t.Fatalf("%s: got %+v %v", want.Name, got, err)
+		}
+	}
+	check(b, org, 0)
+	check(b, person, 0)
+	check(b, renamed, 1)
+
+	// A replay applies nothing.
+	if again := transfer(t, a, b, up, down, 0); again.Applied != 0 {
+		t.Fatalf("replay applied %+v", again)
+	}
+	// The upper renames the organisation, then the source renames it
+	// later: the source's (later) name wins at the upper, and the upper's
+	// name stays a former name.
+	upperName := org
+	upperName.Name = "只有承诺的甲（上级更名）有限公司"
+	if _, err := b.s.PutSubjects(ctx, []credit.Subject{upperName}); err != nil {
+		t.Fatal(err)
+	}
+	later := org
+	later.Name = "只有承诺的甲集团有限公司"
+	if _, err := a.s.PutSubjects(ctx, []credit.Subject{later}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := b.s.GetPeer(ctx, down.Name)
+	transfer(t, a, b, up, down, p.Cursor)
+	check(b, later, 2)
+
+	// A peer not allowed personal data gets no person.
+	plain, err := a.s.PutPeer(ctx, store.Peer{Name: "plain", Role: store.PeerUpper})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := (&Feed{Store: a.s}).Page(ctx, plain, nil, Query{Limit: MaxPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := 0
+	for _, e := range page.Entries {
+		if e.Op == store.OpSubject {
+			subjects++
+			if e.Subject.Class == string(credit.ClassPerson) || e.Sealed != "" {
+				t.Fatalf("a person's subject entry sent to a peer not allowed it: %+v", e)
+			}
+		}
+	}
+	if subjects != 3 {
+		t.Fatalf("%d subject entries to the plain peer, want 3 (org, rename, later rename)", subjects)
 	}
 }

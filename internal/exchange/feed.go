@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -71,6 +72,18 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 	}
 	hs := newHomes(f.Region, peers)
 	for _, e := range es {
+		if e.Subject != nil {
+			w, ok, err := subjectEntry(p, secretSum, e)
+			if err != nil {
+				return Page{}, err
+			}
+			if !ok {
+				out.Skipped++
+				continue
+			}
+			out.Entries = append(out.Entries, w)
+			continue
+		}
 		fields, err := store.DecodeFields(e.Fields)
 		if err != nil {
 			return Page{}, err
@@ -110,4 +123,26 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 		}
 	}
 	return out, nil
+}
+
+// subjectEntry is a subject entry as sent to p; ok is false for a person
+// when p may not receive personal data.
+func subjectEntry(p store.Peer, secretSum []byte, e store.FeedEntry) (Entry, bool, error) {
+	sub := e.Subject
+	if sub.Class == credit.ClassPerson && !p.Personal {
+		return Entry{}, false, nil
+	}
+	w := Entry{Seq: e.Seq, Op: e.Op, Region: sub.Region, At: stamp(e.At), ReceivedAt: stamp(e.At),
+		Subject: &SubjectEntry{Class: string(sub.Class), USCC: sub.USCC, RegNo: sub.RegNo, Name: sub.Name}}
+	for _, n := range sub.FormerNames {
+		w.Subject.FormerNames = append(w.Subject.FormerNames, FormerName{Name: n.Name, From: stamp(n.From), To: stamp(n.To)})
+	}
+	if sub.IDNumber != "" {
+		sealed, err := seal(secretSum, e.Seq, map[string]string{"id_number": sub.IDNumber})
+		if err != nil {
+			return Entry{}, false, err
+		}
+		w.Sealed = sealed
+	}
+	return w, true, nil
 }

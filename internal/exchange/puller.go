@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -229,6 +231,20 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 	es := page.Entries
 	for i := 0; i < len(es); {
 		e := es[i]
+		if e.Op == store.OpSubject {
+			// A run of subjects made together (one stamp) is one put.
+			j := i + 1
+			for j < len(es) && es[j].Op == store.OpSubject && es[j].At.Equal(e.At) {
+				j++
+			}
+			n, err := pl.applySubjects(ctx, p, sum, es[i:j])
+			if err != nil {
+				return prog, fmt.Errorf("第%d至%d条（主体）：%w", es[i].Seq, es[j-1].Seq, err)
+			}
+			prog.Applied += n
+			i = j
+			continue
+		}
 		if e.Op != store.OpVersion {
 			n, c, err := pl.applyOne(ctx, p, hs, sum, e)
 			if err != nil {
@@ -484,4 +500,45 @@ func (pl *Puller) applyOne(ctx context.Context, p store.Peer, hs homes, sum []by
 		return 0, conflicts, err
 	}
 	return 1, conflicts, nil
+}
+
+// applySubjects files a run of subject entries made together (one stamp)
+// through the subject registry's path: a subject whose stamp here is not
+// earlier is left as it is (a repeat, or an older identity).
+func (pl *Puller) applySubjects(ctx context.Context, p store.Peer, sum []byte, es []Entry) (int64, error) {
+	subs := make([]credit.Subject, 0, len(es))
+	for _, e := range es {
+		if e.Subject == nil {
+			return 0, fmt.Errorf("第%d条：主体条目缺少主体信息", e.Seq)
+		}
+		private, err := unseal(sum, e.Seq, e.Sealed)
+		if err != nil {
+			return 0, err
+		}
+		sub := credit.Subject{Class: credit.Class(e.Subject.Class), USCC: e.Subject.USCC, RegNo: e.Subject.RegNo,
+			IDNumber: private["id_number"], Name: e.Subject.Name, Region: e.Region}
+		for _, n := range e.Subject.FormerNames {
+			sub.FormerNames = append(sub.FormerNames, credit.NameSpan{Name: n.Name, From: n.From, To: n.To})
+		}
+		subs = append(subs, sub)
+	}
+	for {
+		st, err := pl.Store.ApplySubjects(ctx, subs, stamp(es[0].At), p.Name)
+		var bad *store.BatchError
+		if errors.As(err, &bad) && bad.Index >= 0 && bad.Index < len(subs) {
+			// A subject this platform cannot file is left out (logged),
+			// not retried for ever.
+			pl.Log.Warn("exchange: subject rejected", "peer", p.Name, "seq", es[bad.Index].Seq, "err", bad.Err)
+			subs = slices.Delete(subs, bad.Index, bad.Index+1)
+			es = slices.Delete(slices.Clone(es), bad.Index, bad.Index+1)
+			if len(subs) > 0 {
+				continue
+			}
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		return int64(st.Created + st.Renamed + st.Updated), nil
+	}
 }

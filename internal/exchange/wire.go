@@ -24,7 +24,7 @@ import (
 // Entry is one entry of the feed as sent.
 type Entry struct {
 	Seq         int64             `json:"seq" doc:"The entry's place in the feed: gap-free and in commit order."`
-	Op          string            `json:"op" enum:"version,state,repair" doc:"version: a record's new version (new, or corrected: 更正); state: revoked (撤销) or restored; repair: the repair day set (信用修复) or cleared."`
+	Op          string            `json:"op" enum:"version,state,repair,subject" doc:"version: a record's new version (new, or corrected: 更正); state: revoked (撤销) or restored; repair: the repair day set (信用修复) or cleared; subject: a subject created or changed other than by filing a record (a rename, a commitment's promisor): its identity is in subject."`
 	Kind        string            `json:"kind" doc:"The record's catalogue kind: cf, xk, sx, …"`
 	Region      string            `json:"region" doc:"The subject's 6-digit administrative division code."`
 	At          time.Time         `json:"at" doc:"The stamp: when this version, state change or repair was made where it was first accepted."`
@@ -34,7 +34,24 @@ type Entry struct {
 	RepairedOn  string            `json:"repaired_on,omitempty" doc:"The day (YYYY-MM-DD, China) the record was repaired; empty when not."`
 	Fields      map[string]string `json:"fields" doc:"The record's fields by catalogue key; personal identifiers are left out here."`
 	Sealed      string            `json:"sealed,omitempty" doc:"The personal fields (JSON object), sealed with AES-256-GCM under a key derived from the peer's API key; only for peers allowed personal data."`
+	Subject     *SubjectEntry     `json:"subject,omitempty" doc:"The subject of a subject entry, as it is when the page is read. A person's ID number is sealed (sealed: {\"id_number\": …})."`
 	Home        bool              `json:"home,omitempty" doc:"The version is the deciding department's: made at the platform that is its home (by the region in its unified social credit code), or relayed from there. A version that is not never overrides one that is."`
+}
+
+// SubjectEntry is a subject as a subject entry carries it.
+type SubjectEntry struct {
+	Class       string       `json:"class" enum:"org,sole,person,gov" doc:"The subject's class: org 法人及非法人组织, sole 个体工商户, person 自然人, gov 政府机构."`
+	USCC        string       `json:"uscc,omitempty" doc:"统一社会信用代码."`
+	RegNo       string       `json:"reg_no,omitempty" doc:"工商注册号 of a sole trader without a USCC."`
+	Name        string       `json:"name" doc:"The current name."`
+	FormerNames []FormerName `json:"former_names,omitempty" doc:"Earlier names, oldest first."`
+}
+
+// FormerName is an earlier name of a subject.
+type FormerName struct {
+	Name string    `json:"name"`
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to"`
 }
 
 // Page is a page of the feed.

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/xinyong/xinyong/internal/credit"
 )
 
 // Peer roles: the role of the other platform relative to this one.
@@ -17,6 +19,7 @@ const (
 	OpVersion = "version" // a record's new version (a new record, or a correction)
 	OpState   = "state"   // a record revoked or restored
 	OpRepair  = "repair"  // a record's repair day set (信用修复) or cleared
+	OpSubject = "subject" // a subject created or changed by a put of subjects (not by filing a record)
 )
 
 // Peer is another platform this one exchanges records with.
@@ -78,6 +81,9 @@ type FeedEntry struct {
 	Fields      []byte // public fields (DecodeFields)
 	Private     []byte // personal fields, decrypted JSON (nil: none)
 	ReceivedAt  time.Time
+	// Subject is the subject of an OpSubject entry, as it is now, with its
+	// former names and its ID number in clear (persons).
+	Subject *credit.Subject
 }
 
 // RecordStamp is what this platform holds of a record, for deciding

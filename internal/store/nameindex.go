@@ -233,6 +233,15 @@ func (x *Indexed) PutSubjects(ctx context.Context, subjects []credit.Subject) (P
 	return st, err
 }
 
+// ApplySubjects implements SubjectStore.
+func (x *Indexed) ApplySubjects(ctx context.Context, subjects []credit.Subject, at time.Time, origin string) (PutStats, error) {
+	st, err := x.Store.ApplySubjects(ctx, subjects, at, origin)
+	if err == nil {
+		x.afterWrite(ctx)
+	}
+	return st, err
+}
+
 // PutPreparedRecords implements RecordStore: filing records creates the
 // subjects they name.
 func (x *Indexed) PutPreparedRecords(ctx context.Context, batch int64, p PreparedRecords) ([]RecordOutcome, error) {

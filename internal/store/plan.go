@@ -21,6 +21,10 @@ type ExistingSubject struct {
 	// NamedAt is when the subject took its current name (its creation
 	// unless it was renamed since).
 	NamedAt time.Time
+	// XAt is the subject's exchange stamp (subjects.x_at): when its
+	// identity was last set by a put, here or at the peer it came from;
+	// zero when only filing records created it.
+	XAt time.Time
 }
 
 // NameRow is a former name of a subject (subject_names holds only former
@@ -62,6 +66,14 @@ type SubjectPlan struct {
 	// in-memory name index follow.
 	Index []IndexDoc
 	Stats PutStats
+	// Stamp, when not zero, is the exchange stamp the inserted and updated
+	// subjects carry (subjects.x_at), and Origin the peer they came from
+	// ("" this platform): a put of subjects sets them, so that the subjects
+	// enter the exchange log (migration 00105) and travel to peer
+	// platforms; filing records leaves them zero, since the records carry
+	// their subjects.
+	Stamp  time.Time
+	Origin string
 }
 
 // IndexDoc is a subject's entry in the name-search index.
@@ -80,6 +92,35 @@ func InsertIndex(id int64) (int, bool) { return int(-1 - id), id < 0 }
 // subjects that share their keys (existing, by key).
 func PlanSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time) SubjectPlan {
 	return planSubjects(rows, existing, now, true)
+}
+
+// PlanPutSubjects plans a put of subjects made here at now: what
+// PlanSubjects does, stamped for the exchange.
+func PlanPutSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time) SubjectPlan {
+	p := planSubjects(rows, existing, now, true)
+	p.Stamp = now.UTC().Truncate(time.Microsecond) // as both databases keep it
+	return p
+}
+
+// PlanPeerSubjects plans subjects received from peer origin as they were
+// made there at at: a subject whose stamp here is not earlier than at is
+// left as it is (a repeat, or an older identity than the one held), so
+// that applying the same entries twice changes nothing and the latest
+// identity wins.
+func PlanPeerSubjects(rows []SubjectRow, existing map[string]ExistingSubject, at time.Time, origin string) SubjectPlan {
+	keep := make([]SubjectRow, 0, len(rows))
+	skipped := 0
+	for _, r := range rows {
+		if e, ok := existing[r.Key]; ok && !e.XAt.IsZero() && !at.After(e.XAt) {
+			skipped++
+			continue
+		}
+		keep = append(keep, r)
+	}
+	p := planSubjects(keep, existing, at, true)
+	p.Stats.Unchanged += skipped
+	p.Stamp, p.Origin = at, origin
+	return p
 }
 
 // PlanNewSubjects plans only the creation of subjects not stored yet:

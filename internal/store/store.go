@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
@@ -72,6 +73,11 @@ type SubjectStore interface {
 	// is stored or nothing is: an invalid subject fails the batch with a
 	// *BatchError naming its index.
 	PutSubjects(ctx context.Context, subjects []credit.Subject) (PutStats, error)
+	// ApplySubjects files subjects received from the peer platform origin
+	// (the exchange), as they were made there at at (their exchange
+	// stamp): as PutSubjects, except that a subject whose stamp here is
+	// not earlier is left as it is.
+	ApplySubjects(ctx context.Context, subjects []credit.Subject, at time.Time, origin string) (PutStats, error)
 	// GetSubject returns a subject by id, with its former names.
 	GetSubject(ctx context.Context, id int64) (credit.Subject, error)
 	// FindSubjectByCode returns the subject with this USCC, registration

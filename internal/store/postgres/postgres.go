@@ -148,6 +148,19 @@ const chunk = 5000
 // table lock so that two concurrent puts of one new subject cannot both
 // insert it.
 func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (store.PutStats, error) {
+	return s.putSubjects(ctx, subjects, store.PlanPutSubjects)
+}
+
+// ApplySubjects implements store.ExchangeStore.
+func (s *Store) ApplySubjects(ctx context.Context, subjects []credit.Subject, at time.Time, origin string) (store.PutStats, error) {
+	at = at.UTC()
+	return s.putSubjects(ctx, subjects, func(rows []store.SubjectRow, existing map[string]store.ExistingSubject, _ time.Time) store.SubjectPlan {
+		return store.PlanPeerSubjects(rows, existing, at, origin)
+	})
+}
+
+func (s *Store) putSubjects(ctx context.Context, subjects []credit.Subject,
+	planner func([]store.SubjectRow, map[string]store.ExistingSubject, time.Time) store.SubjectPlan) (store.PutStats, error) {
 	now := s.now()
 	rows, err := store.PrepareSubjects(s.keys, subjects, now)
 	if err != nil {
@@ -164,7 +177,7 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (sto
 			if err != nil {
 				return err
 			}
-			plan := store.PlanSubjects(part, existing, now)
+			plan := planner(part, existing, now)
 			if _, err := apply(ctx, tx, plan, now); err != nil {
 				return err
 			}
@@ -183,7 +196,7 @@ func readExisting(ctx context.Context, tx pgx.Tx, keys []string) (map[string]sto
 	// LATERAL keeps the plan an index lookup per subject even before the
 	// tables have statistics (a fresh database during a big first load).
 	rs, err := tx.Query(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region,
-			coalesce(s.named_at, s.created_at), n.name
+			coalesce(s.named_at, s.created_at), s.x_at, n.name
 		FROM subjects s LEFT JOIN LATERAL (SELECT name FROM subject_names WHERE subject_id = s.id) n ON true WHERE s.key = ANY($1)`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
@@ -193,8 +206,12 @@ func readExisting(ctx context.Context, tx pgx.Tx, keys []string) (map[string]sto
 		var e store.ExistingSubject
 		var key, class string
 		var former *string
-		if err := rs.Scan(&key, &e.ID, &class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &e.NamedAt, &former); err != nil {
+		var xat *time.Time
+		if err := rs.Scan(&key, &e.ID, &class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &e.NamedAt, &xat, &former); err != nil {
 			return nil, err
+		}
+		if xat != nil {
+			e.XAt = xat.UTC()
 		}
 		e.Class = credit.Class(class)
 		if prev, ok := out[key]; ok {
@@ -238,10 +255,10 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) (
 	}
 	if len(p.Insert) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"subjects"}, []string{"id", "key", "class", "uscc", "reg_no", "id_enc", "masked_id",
-			"name", "region", "created_at", "updated_at"}, pgx.CopyFromSlice(len(p.Insert), func(i int) ([]any, error) {
+			"name", "region", "created_at", "updated_at", "x_at", "x_origin"}, pgx.CopyFromSlice(len(p.Insert), func(i int) ([]any, error) {
 			r := p.Insert[i]
 			return []any{ids[i], r.Key, string(r.Class), nullable(r.USCC), nullable(r.RegNo), r.IDEnc, nullable(r.MaskedID),
-				r.Name, r.Region, now, now}, nil
+				r.Name, r.Region, now, now, nullableTime(p.Stamp), p.Origin}, nil
 		})); err != nil {
 			return nil, fmt.Errorf("insert subjects: %w", err)
 		}
@@ -255,9 +272,9 @@ func apply(ctx context.Context, tx pgx.Tx, p store.SubjectPlan, now time.Time) (
 			usccs[i], regNos[i], named[i] = nullable(u.USCC), nullable(u.RegNo), nullableTime(u.NamedAt)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE subjects s SET class = t.c, uscc = t.u, reg_no = t.r, name = t.n, region = t.g, updated_at = $8,
-				named_at = coalesce(t.na, s.named_at)
+				named_at = coalesce(t.na, s.named_at), x_at = coalesce($9, s.x_at), x_origin = $10
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS t(id, c, u, r, n, g, na)
-			WHERE s.id = t.id`, idv, classes, usccs, regNos, names, regions, named, now); err != nil {
+			WHERE s.id = t.id`, idv, classes, usccs, regNos, names, regions, named, now, nullableTime(p.Stamp), p.Origin); err != nil {
 			return nil, fmt.Errorf("update subjects: %w", err)
 		}
 	}

@@ -181,6 +181,19 @@ const chunk = 500
 
 // PutSubjects implements store.SubjectStore.
 func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (store.PutStats, error) {
+	return s.putSubjects(ctx, subjects, store.PlanPutSubjects)
+}
+
+// ApplySubjects implements store.ExchangeStore.
+func (s *Store) ApplySubjects(ctx context.Context, subjects []credit.Subject, at time.Time, origin string) (store.PutStats, error) {
+	at = at.UTC()
+	return s.putSubjects(ctx, subjects, func(rows []store.SubjectRow, existing map[string]store.ExistingSubject, _ time.Time) store.SubjectPlan {
+		return store.PlanPeerSubjects(rows, existing, at, origin)
+	})
+}
+
+func (s *Store) putSubjects(ctx context.Context, subjects []credit.Subject,
+	planner func([]store.SubjectRow, map[string]store.ExistingSubject, time.Time) store.SubjectPlan) (store.PutStats, error) {
 	now := s.now()
 	rows, err := store.PrepareSubjects(s.keys, subjects, now)
 	if err != nil {
@@ -198,7 +211,7 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (sto
 		if err != nil {
 			return store.PutStats{}, err
 		}
-		plan := store.PlanSubjects(part, existing, now)
+		plan := planner(part, existing, now)
 		if _, err := apply(ctx, tx, plan, now); err != nil {
 			return store.PutStats{}, err
 		}
@@ -217,7 +230,7 @@ func readExisting(ctx context.Context, tx *sql.Tx, keys []string) (map[string]st
 	}
 	in, args := inList(keys)
 	rs, err := tx.QueryContext(ctx, `SELECT s.key, s.id, s.class, coalesce(s.uscc, ''), coalesce(s.reg_no, ''), s.name, s.region,
-			s.named_at, s.created_at, n.name
+			s.named_at, s.created_at, s.x_at, n.name
 		FROM subjects s LEFT JOIN subject_names n ON n.subject_id = s.id WHERE s.key IN `+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read subjects: %w", err)
@@ -227,9 +240,12 @@ func readExisting(ctx context.Context, tx *sql.Tx, keys []string) (map[string]st
 		var e store.ExistingSubject
 		var key string
 		var former sql.NullString
-		var named sql.NullTime
-		if err := rs.Scan(&key, &e.ID, &e.Class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &named, &e.NamedAt, &former); err != nil {
+		var named, xat sql.NullTime
+		if err := rs.Scan(&key, &e.ID, &e.Class, &e.USCC, &e.RegNo, &e.Name, &e.Region, &named, &e.NamedAt, &xat, &former); err != nil {
 			return nil, err
+		}
+		if xat.Valid {
+			e.XAt = xat.Time.UTC()
 		}
 		if named.Valid {
 			e.NamedAt = named.Time
@@ -255,19 +271,19 @@ func apply(ctx context.Context, tx *sql.Tx, p store.SubjectPlan, now time.Time) 
 	}
 	at := timeText(now)
 	err = bulkInsert(ctx, tx, "subjects",
-		[]string{"id", "key", "class", "uscc", "reg_no", "id_enc", "masked_id", "name", "region", "created_at", "updated_at"},
+		[]string{"id", "key", "class", "uscc", "reg_no", "id_enc", "masked_id", "name", "region", "created_at", "updated_at", "x_at", "x_origin"},
 		len(p.Insert), func(i int, a []any) []any {
 			r := p.Insert[i]
 			return append(a, first+int64(i), r.Key, string(r.Class), nullString(r.USCC), nullString(r.RegNo),
-				r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, at, at)
+				r.IDEnc, nullString(r.MaskedID), r.Name, r.Region, at, at, nullTime(p.Stamp), p.Origin)
 		})
 	if err != nil {
 		return 0, err
 	}
 	for _, u := range p.Update {
 		if _, err := tx.ExecContext(ctx, `UPDATE subjects SET class = ?, uscc = ?, reg_no = ?, name = ?, region = ?, updated_at = ?,
-			named_at = coalesce(?, named_at) WHERE id = ?`,
-			u.Class, nullString(u.USCC), nullString(u.RegNo), u.Name, u.Region, now, nullTime(u.NamedAt), u.ID); err != nil {
+			named_at = coalesce(?, named_at), x_at = coalesce(?, x_at), x_origin = ? WHERE id = ?`,
+			u.Class, nullString(u.USCC), nullString(u.RegNo), u.Name, u.Region, now, nullTime(u.NamedAt), nullTime(p.Stamp), p.Origin, u.ID); err != nil {
 			return 0, fmt.Errorf("update subject %d: %w", u.ID, err)
 		}
 	}

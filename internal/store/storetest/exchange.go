@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
 func exchangeTests() []namedTest {
-	return []namedTest{{"ExchangeLog", testExchangeLog}, {"ExchangePeers", testExchangePeers}, {"PublicSnapshots", testPublicSnapshots}}
+	return []namedTest{{"ExchangeLog", testExchangeLog}, {"ExchangeSubjects", testExchangeSubjects}, {"ExchangePeers", testExchangePeers}, {"PublicSnapshots", testPublicSnapshots}}
 }
 
 // testExchangeLog: every record write is in the exchange log, in commit
@@ -204,5 +205,95 @@ func testPublicSnapshots(t *testing.T, h Harness) {
 	}
 	if _, err := h.Store.GetSnapshot(ctx, "2026-11-30"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing: %v", err)
+	}
+}
+
+// testExchangeSubjects: a put of subjects (not filing records) logs each
+// subject created or changed, with its identity as it is when read;
+// subjects applied from a peer carry the peer's stamp and origin, and a
+// stamp not later than the one held changes nothing.
+func testExchangeSubjects(t *testing.T, h Harness) {
+	ctx := context.Background()
+	// Filing a record creates its subject without a subject entry.
+	b := startBatch(t, h.Store, "")
+	put(t, h.Store, b.ID, badPenalty(41, "610100", "罚款1万元"))
+	_, _, head, err := h.Store.Feed(ctx, store.FeedQuery{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := func(since int64) []store.FeedEntry {
+		t.Helper()
+		es, _, _, err := h.Store.Feed(ctx, store.FeedQuery{Since: since, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []store.FeedEntry
+		for _, e := range es {
+			if e.Op == store.OpSubject {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	if es := subjects(0); len(es) != 0 {
+		t.Fatalf("filing a record logged its subject: %+v", es[0])
+	}
+	org := credit.Subject{Class: credit.ClassOrg, USCC: USCC("91", "610113", 4101), Name: "交换主体甲有限公司", Region: "610113"}
+	person := credit.Subject{Class: credit.ClassPerson, IDNumber: RIC("610113", "19900101", 41), Name: "交换甲", Region: "610113"}
+	if _, err := h.Store.PutSubjects(ctx, []credit.Subject{org, person}); err != nil {
+		t.Fatal(err)
+	}
+	org.Name = "交换主体甲科技有限公司"
+	if st, err := h.Store.PutSubjects(ctx, []credit.Subject{org, person}); err != nil || st.Renamed != 1 || st.Unchanged != 1 {
+		t.Fatalf("rename: %+v %v", st, err)
+	}
+	es := subjects(head)
+	if len(es) != 3 || es[0].Subject == nil || es[2].Subject == nil || es[0].Subject.ID != es[2].Subject.ID {
+		t.Fatalf("subject entries %+v", es)
+	}
+	got := es[2].Subject
+	if got.Name != org.Name || got.USCC != org.USCC || got.Region != "610113" || es[2].Region != "610113" || len(got.FormerNames) != 1 ||
+		got.FormerNames[0].Name != "交换主体甲有限公司" || es[0].Subject.Name != org.Name || es[2].Origin != "" || !es[2].At.After(es[0].At) {
+		t.Errorf("the renamed subject's entries: %+v %+v", es[0], got)
+	}
+	if p := es[1].Subject; p.Class != credit.ClassPerson || p.IDNumber != person.IDNumber || p.MaskedID == "" {
+		t.Errorf("the person's entry: %+v", p)
+	}
+	if n := len(subjects(0)); n != 3 {
+		t.Errorf("%d subject entries in all", n)
+	}
+
+	// From a peer: a newer identity is applied with the peer's stamp and
+	// origin; the same stamp again, or an older one, changes nothing.
+	at := time.Now().UTC().Add(time.Hour).Truncate(time.Microsecond)
+	renamed := org
+	renamed.Name = "交换主体甲集团有限公司"
+	_, _, head, _ = h.Store.Feed(ctx, store.FeedQuery{Limit: 1})
+	st, err := h.Store.ApplySubjects(ctx, []credit.Subject{renamed}, at, "prov")
+	if err != nil || st.Renamed != 1 {
+		t.Fatalf("apply: %+v %v", st, err)
+	}
+	for _, again := range []time.Time{at, at.Add(-time.Minute)} {
+		older := org
+		older.Name = "交换主体甲旧名有限公司"
+		if st, err := h.Store.ApplySubjects(ctx, []credit.Subject{older}, again, "city"); err != nil || st.Unchanged != 1 || st.Renamed != 0 {
+			t.Fatalf("apply at %v: %+v %v", again, st, err)
+		}
+	}
+	es = subjects(head)
+	if len(es) != 1 || !es[0].At.Equal(at) || es[0].Origin != "prov" || es[0].Subject.Name != renamed.Name {
+		t.Fatalf("applied subject's entries: %+v", es)
+	}
+	if only, _, _, err := h.Store.Feed(ctx, store.FeedQuery{Since: head, Limit: 10, NotOrigin: "prov"}); err != nil || len(only) != 0 {
+		t.Fatalf("what a peer sent is sent back: %+v %v", only, err)
+	}
+	sub, err := h.Store.FindSubjectByCode(ctx, org.USCC)
+	if err != nil || sub.Name != renamed.Name || len(sub.FormerNames) != 2 {
+		t.Fatalf("subject after apply: %+v %v", sub, err)
+	}
+	// A later put here is newer than the peer's stamp only if it is made
+	// later: the platform's own put always logs.
+	if n := len(subjects(0)); n != 4 {
+		t.Errorf("%d subject entries in all", n)
 	}
 }
