@@ -191,9 +191,10 @@ func exchangeRun(t *testing.T, flags func(t *testing.T) []string, chaos bool) ma
 	if nA < 100 || nB < 20 {
 		t.Fatalf("test data: %d rows in 6101, %d in 6103", nA, nB)
 	}
-	prov := &platform{name: "province", flags: flags(t), port: freePort(t)}
-	cityA := &platform{name: "city-a", flags: flags(t), port: freePort(t)}
-	cityB := &platform{name: "city-b", flags: flags(t), port: freePort(t)}
+	// Each platform's own territory: the deciding departments at home there.
+	prov := &platform{name: "province", flags: flags(t), port: freePort(t), serve: []string{"--exchange-region", "610000"}}
+	cityA := &platform{name: "city-a", flags: flags(t), port: freePort(t), serve: []string{"--exchange-region", "610100"}}
+	cityB := &platform{name: "city-b", flags: flags(t), port: freePort(t), serve: []string{"--exchange-region", "610300"}}
 	plats := []*platform{prov, cityA, cityB}
 	// Each platform's own records, before anyone serves.
 	cityA.run(t, "import", "--kind", "cf", "--file", filepath.Join(dir, "a.csv"))

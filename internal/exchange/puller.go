@@ -256,11 +256,12 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 			continue
 		}
 		j := i + 1
+		home := isHome(hs, p, e)
 		for j < len(es) && es[j].Op == store.OpVersion && es[j].Kind == e.Kind && es[j].ReceivedAt.Equal(e.ReceivedAt) &&
-			reasonOf(es[j]) == reasonOf(e) {
+			reasonOf(es[j]) == reasonOf(e) && isHome(hs, p, es[j]) == home {
 			j++
 		}
-		n, c, err := pl.applyRun(ctx, p, hs, sum, es[i:j])
+		n, c, err := pl.applyRun(ctx, p, hs, sum, es[i:j], home)
 		if err != nil {
 			return prog, fmt.Errorf("第%d至%d条：%w", es[i].Seq, es[j-1].Seq, err)
 		}
@@ -269,6 +270,13 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 		i = j
 	}
 	return prog, nil
+}
+
+// isHome reports whether a version received from p is the deciding
+// department's: marked so by the sender, and p is in the direction of
+// its home.
+func isHome(hs homes, p store.Peer, e Entry) bool {
+	return e.Home && hs.decided(deciderRegion(e.Fields), p.Name)
 }
 
 // reasonOf is the reason a corrected version was sent with.
@@ -370,7 +378,7 @@ func (pl *Puller) fresh(ctx context.Context, p store.Peer, hs homes, kind string
 		// A version: is it held already, and what is the latest version
 		// held, the latest of the deciding department's?
 		region := deciderRegion(r.e.Fields)
-		home := r.e.Home && hs.decided(region, p.Name)
+		home := isHome(hs, p, r.e)
 		var latest, latestHome time.Time
 		seen, hasHome := false, false
 		for _, v := range st.Versions {
@@ -417,7 +425,11 @@ func (pl *Puller) fresh(ctx context.Context, p store.Peer, hs homes, kind string
 	return keep, stamps, conflicts, nil
 }
 
-func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, sum []byte, es []Entry) (int64, int64, error) {
+// applyRun files a run of versions through intake, as one batch named
+// after the peer (the versions' origin here): CopyOrigin(peer) when they
+// are not the deciding department's, so that they are never taken for its
+// versions later, here or where they are relayed.
+func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, sum []byte, es []Entry, home bool) (int64, int64, error) {
 	kind, ok := pl.Importer.Catalog.Kind(es[0].Kind)
 	if !ok {
 		return 0, 0, fmt.Errorf("未知的信息类别：%s", es[0].Kind)
@@ -437,8 +449,12 @@ func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, sum []by
 	// The batch of a run is resumed when the run is applied again after a
 	// crash: same peer, same entries.
 	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d", p.Name, es[0].Seq, es[len(es)-1].Seq)))
+	origin := p.Name
+	if !home {
+		origin = store.CopyOrigin(p.Name)
+	}
 	res, err := pl.Importer.Import(ctx, ingest.NewRowsTable(header, values), ingest.Options{
-		Kind: kind.Code, Channel: "exchange", FileName: p.Name, FileHash: hex.EncodeToString(h[:]),
+		Kind: kind.Code, Channel: "exchange", FileName: origin, FileHash: hex.EncodeToString(h[:]),
 		ReceivedAt: stamp(es[0].ReceivedAt), Reason: reasonOf(es[0]), Outcomes: true,
 	})
 	if err != nil {

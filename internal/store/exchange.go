@@ -51,6 +51,13 @@ type Peer struct {
 // here yet, as of its last answer.
 func (p Peer) Lag() int64 { return max(p.RemoteHead-p.Cursor, 0) }
 
+// CopyOrigin is the origin of the versions received from peer that are
+// not the deciding department's (copies relayed or made elsewhere: see
+// exchange/decide.go): filed under this name, they are never taken for
+// the deciding department's, here or at the platforms they are relayed
+// to, and they are not sent back to peer either.
+func CopyOrigin(peer string) string { return peer + "（转发副本）" }
+
 // FeedQuery selects entries of the exchange log.
 type FeedQuery struct {
 	Since int64
@@ -60,7 +67,7 @@ type FeedQuery struct {
 	Region string
 	Kinds  []string
 	// NotOrigin leaves out entries received from this peer (what it sent
-	// is not sent back).
+	// is not sent back), CopyOrigin(NotOrigin) included.
 	NotOrigin string
 }
 

@@ -161,7 +161,7 @@ func (s *Store) Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedEntry,
 		cond = append(cond, "l.kind IN ("+strings.Join(in, ", ")+")")
 	}
 	if q.NotOrigin != "" {
-		cond = append(cond, "l.origin <> "+arg(q.NotOrigin))
+		cond = append(cond, "l.origin NOT IN ("+arg(q.NotOrigin)+", "+arg(store.CopyOrigin(q.NotOrigin))+")")
 	}
 	from, to, lim := arg(int64(0)), arg(int64(0)), arg(0)
 	where := "l.seq > " + from + " AND l.seq <= " + to
