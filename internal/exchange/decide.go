@@ -30,9 +30,9 @@ var deciderKeys = []string{"authority_uscc", "source_dept_uscc"}
 
 // deciderRegion is the region code of a version's deciding department
 // ("" when it has no valid code).
-func deciderRegion(fields map[string]string) string {
+func deciderRegion(field func(key string) string) string {
 	for _, k := range deciderKeys {
-		c := strings.TrimSpace(fields[k])
+		c := strings.TrimSpace(field(k))
 		if len(c) != 18 {
 			continue
 		}

@@ -261,10 +261,13 @@ func TestScopeAndPersonal(t *testing.T) {
 		if e.Region[:4] != "6101" || e.Sealed != "" {
 			t.Fatalf("lower peer of 6101 got %+v", e)
 		}
-		for k := range e.Fields {
+		for _, k := range page.Columns[e.Kind] {
 			if k == "subject_id_number" || k == "legal_rep_id_number" {
 				t.Fatalf("personal field %s sent to a peer not allowed it", k)
 			}
+		}
+		if len(e.Values) != len(page.Columns[e.Kind]) {
+			t.Fatalf("entry %d: %d values for %d columns", e.Seq, len(e.Values), len(page.Columns[e.Kind]))
 		}
 	}
 	if _, err := Scope(lower, "6103"); err == nil {

@@ -3,6 +3,8 @@ package exchange
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/xinyong/xinyong/internal/credit"
@@ -65,12 +67,16 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 	if err != nil {
 		return Page{}, err
 	}
-	out := Page{Entries: make([]Entry, 0, len(es)), Next: next, Head: head}
+	out := Page{Columns: map[string][]string{}, Entries: make([]Entry, 0, len(es)), Next: next, Head: head}
 	peers, err := f.Store.ListPeers(ctx)
 	if err != nil {
 		return Page{}, err
 	}
 	hs := newHomes(f.Region, peers)
+	// Versions' fields by entry, then the columns of each kind (the keys
+	// any of its entries has), then the values in that order.
+	fields := make([]map[string]string, 0, len(es))
+	keys := map[string]map[string]bool{}
 	for _, e := range es {
 		if e.Subject != nil {
 			w, ok, err := subjectEntry(p, secretSum, e)
@@ -82,9 +88,10 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 				continue
 			}
 			out.Entries = append(out.Entries, w)
+			fields = append(fields, nil)
 			continue
 		}
-		fields, err := store.DecodeFields(e.Fields)
+		fs, err := store.DecodeFields(e.Fields)
 		if err != nil {
 			return Page{}, err
 		}
@@ -95,8 +102,8 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 			}
 		}
 		w := Entry{Seq: e.Seq, Op: e.Op, Kind: e.Kind, Region: e.Region, At: stamp(e.At), ReceivedAt: stamp(e.ReceivedAt),
-			State: string(e.State), StateReason: e.StateReason, RepairedOn: e.RepairedOn, Fields: fields}
-		w.Home = hs.decided(deciderRegion(fields), e.Origin)
+			State: string(e.State), StateReason: e.StateReason, RepairedOn: e.RepairedOn}
+		w.Home = hs.decided(deciderRegion(func(k string) string { return fs[k] }), e.Origin)
 		if len(private) > 0 {
 			if !p.Personal {
 				if _, person := private["subject_id_number"]; person {
@@ -107,7 +114,7 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 			// The public fields hold these masked: they are sent sealed,
 			// or not at all.
 			for k := range private {
-				delete(w.Fields, k)
+				delete(fs, k)
 			}
 			if p.Personal {
 				if w.Sealed, err = seal(secretSum, e.Seq, private); err != nil {
@@ -115,7 +122,37 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 				}
 			}
 		}
+		ks := keys[e.Kind]
+		if ks == nil {
+			ks = map[string]bool{}
+			keys[e.Kind] = ks
+		}
+		for k := range fs {
+			ks[k] = true
+		}
 		out.Entries = append(out.Entries, w)
+		fields = append(fields, fs)
+	}
+	pos := make(map[string]map[string]int, len(keys))
+	for kind, ks := range keys {
+		cols := slices.Sorted(maps.Keys(ks))
+		out.Columns[kind] = cols
+		m := make(map[string]int, len(cols))
+		for i, k := range cols {
+			m[k] = i
+		}
+		pos[kind] = m
+	}
+	for i, fs := range fields {
+		if fs == nil {
+			continue
+		}
+		w := &out.Entries[i]
+		m := pos[w.Kind]
+		w.Values = make([]string, len(m))
+		for k, v := range fs {
+			w.Values[m[k]] = v
+		}
 	}
 	if len(out.Entries) > 0 {
 		if err := f.Store.NoteSent(ctx, p.ID, len(out.Entries)); err != nil {

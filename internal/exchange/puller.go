@@ -134,8 +134,12 @@ func (pl *Puller) CatchUp(ctx context.Context, p store.Peer) (more bool, err err
 	go func() {
 		defer close(pages)
 		q := p
+		sum := secretSum(p.Key)
 		for {
 			page, err := pl.fetch(ctx, q)
+			if err == nil {
+				err = pl.prepare(sum, &page)
+			}
 			select {
 			case pages <- fetched{page, err}:
 			case <-ctx.Done():
@@ -223,6 +227,9 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 	defer pl.mu.Unlock()
 	prog := store.PeerProgress{Cursor: page.Next, RemoteHead: page.Head, Received: int64(len(page.Entries))}
 	sum := secretSum(p.Key)
+	if err := pl.prepare(sum, &page); err != nil {
+		return prog, err
+	}
 	peers, err := pl.Store.ListPeers(ctx)
 	if err != nil {
 		return prog, err
@@ -246,7 +253,7 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 			continue
 		}
 		if e.Op != store.OpVersion {
-			n, c, err := pl.applyOne(ctx, p, hs, sum, e)
+			n, c, err := pl.applyOne(ctx, p, hs, e)
 			if err != nil {
 				return prog, fmt.Errorf("第%d条（%s）：%w", e.Seq, e.Op, err)
 			}
@@ -261,7 +268,7 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 			reasonOf(es[j]) == reasonOf(e) && isHome(hs, p, es[j]) == home {
 			j++
 		}
-		n, c, err := pl.applyRun(ctx, p, hs, sum, es[i:j], home)
+		n, c, err := pl.applyRun(ctx, p, hs, es[i:j], home)
 		if err != nil {
 			return prog, fmt.Errorf("第%d至%d条：%w", es[i].Seq, es[j-1].Seq, err)
 		}
@@ -276,7 +283,7 @@ func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.Pee
 // department's: marked so by the sender, and p is in the direction of
 // its home.
 func isHome(hs homes, p store.Peer, e Entry) bool {
-	return e.Home && hs.decided(deciderRegion(e.Fields), p.Name)
+	return e.Home && hs.decided(deciderRegion(e.Field), p.Name)
 }
 
 // reasonOf is the reason a corrected version was sent with.
@@ -294,33 +301,71 @@ type row struct {
 	identity string
 }
 
-func (pl *Puller) rows(p store.Peer, sum []byte, kind *catalog.Kind, es []Entry) ([]string, []row, error) {
-	header := make([]string, len(kind.Fields))
+// header is a kind's catalogue keys, the columns of its rows here.
+func header(kind *catalog.Kind) []string {
+	h := make([]string, len(kind.Fields))
 	for i, f := range kind.Fields {
-		header[i] = f.Key
+		h[i] = f.Key
 	}
-	cols, err := kind.MatchHeader(header)
-	if err != nil {
-		return nil, nil, err
+	return h
+}
+
+// prepare turns a page's version, state and repair entries into rows of
+// their kinds' fields (personal ones unsealed) with their identities here:
+// the work of applying that needs nothing from the database, which
+// CatchUp does for the next page while the previous one is applied.
+func (pl *Puller) prepare(sum []byte, page *Page) error {
+	page.Index()
+	type kindCols struct {
+		kind   *catalog.Kind
+		header []string
+		cols   catalog.Columns
 	}
-	out := make([]row, len(es))
-	for i, e := range es {
+	kinds := map[string]*kindCols{}
+	for i := range page.Entries {
+		e := &page.Entries[i]
+		if e.Op == store.OpSubject || e.prepared != nil {
+			continue
+		}
+		kc := kinds[e.Kind]
+		if kc == nil {
+			kind, ok := pl.Importer.Catalog.Kind(e.Kind)
+			if !ok {
+				return fmt.Errorf("第%d条：未知的信息类别：%s", e.Seq, e.Kind)
+			}
+			h := header(kind)
+			cols, err := kind.MatchHeader(h)
+			if err != nil {
+				return err
+			}
+			kc = &kindCols{kind, h, cols}
+			kinds[e.Kind] = kc
+		}
 		private, err := unseal(sum, e.Seq, e.Sealed)
 		if err != nil {
-			return nil, nil, err
+			return fmt.Errorf("第%d条：%w", e.Seq, err)
 		}
-		vals := make([]string, len(header))
-		for j, k := range header {
+		vals := make([]string, len(kc.header))
+		for j, k := range kc.header {
 			v, ok := private[k]
 			if !ok {
-				v = e.Fields[k]
+				v = e.Field(k)
 			}
 			vals[j] = v
 		}
-		id, _ := kind.RowIdentity(vals, cols, calendar.FromTime(e.ReceivedAt), pl.Importer.Hash)
-		out[i] = row{e: e, values: vals, identity: id}
+		id, _ := kc.kind.RowIdentity(vals, kc.cols, calendar.FromTime(e.ReceivedAt), pl.Importer.Hash)
+		e.prepared = &row{values: vals, identity: id}
 	}
-	return header, out, nil
+	return nil
+}
+
+// rows are the prepared rows of entries of one kind.
+func rows(es []Entry) []row {
+	out := make([]row, len(es))
+	for i, e := range es {
+		out[i] = row{e: e, values: e.prepared.values, identity: e.prepared.identity}
+	}
+	return out
 }
 
 // fresh keeps the rows to apply here and notes a conflict for each
@@ -377,7 +422,7 @@ func (pl *Puller) fresh(ctx context.Context, p store.Peer, hs homes, kind string
 		}
 		// A version: is it held already, and what is the latest version
 		// held, the latest of the deciding department's?
-		region := deciderRegion(r.e.Fields)
+		region := deciderRegion(r.e.Field)
 		home := isHome(hs, p, r.e)
 		var latest, latestHome time.Time
 		seen, hasHome := false, false
@@ -429,16 +474,12 @@ func (pl *Puller) fresh(ctx context.Context, p store.Peer, hs homes, kind string
 // after the peer (the versions' origin here): CopyOrigin(peer) when they
 // are not the deciding department's, so that they are never taken for its
 // versions later, here or where they are relayed.
-func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, sum []byte, es []Entry, home bool) (int64, int64, error) {
+func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, es []Entry, home bool) (int64, int64, error) {
 	kind, ok := pl.Importer.Catalog.Kind(es[0].Kind)
 	if !ok {
 		return 0, 0, fmt.Errorf("未知的信息类别：%s", es[0].Kind)
 	}
-	header, rs, err := pl.rows(p, sum, kind, es)
-	if err != nil {
-		return 0, 0, err
-	}
-	keep, _, conflicts, err := pl.fresh(ctx, p, hs, kind.Code, rs)
+	keep, _, conflicts, err := pl.fresh(ctx, p, hs, kind.Code, rows(es))
 	if err != nil || len(keep) == 0 {
 		return 0, conflicts, err
 	}
@@ -453,7 +494,7 @@ func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, sum []by
 	if !home {
 		origin = store.CopyOrigin(p.Name)
 	}
-	res, err := pl.Importer.Import(ctx, ingest.NewRowsTable(header, values), ingest.Options{
+	res, err := pl.Importer.Import(ctx, ingest.NewRowsTable(header(kind), values), ingest.Options{
 		Kind: kind.Code, Channel: "exchange", FileName: origin, FileHash: hex.EncodeToString(h[:]),
 		ReceivedAt: stamp(es[0].ReceivedAt), Reason: reasonOf(es[0]), Outcomes: true,
 	})
@@ -485,15 +526,12 @@ func (pl *Puller) applyRun(ctx context.Context, p store.Peer, hs homes, sum []by
 	return applied, conflicts, nil
 }
 
-func (pl *Puller) applyOne(ctx context.Context, p store.Peer, hs homes, sum []byte, e Entry) (int64, int64, error) {
+func (pl *Puller) applyOne(ctx context.Context, p store.Peer, hs homes, e Entry) (int64, int64, error) {
 	kind, ok := pl.Importer.Catalog.Kind(e.Kind)
 	if !ok {
 		return 0, 0, fmt.Errorf("未知的信息类别：%s", e.Kind)
 	}
-	_, rs, err := pl.rows(p, sum, kind, []Entry{e})
-	if err != nil {
-		return 0, 0, err
-	}
+	rs := rows([]Entry{e})
 	keep, stamps, conflicts, err := pl.fresh(ctx, p, hs, kind.Code, rs)
 	if err != nil || len(keep) == 0 {
 		return 0, conflicts, err

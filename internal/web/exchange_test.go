@@ -44,9 +44,10 @@ func TestExchangeFeedAndPage(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &page); err != nil {
 		t.Fatal(err)
 	}
+	page.Index()
 	// The first penalty: its version, then its revocation; the lists.
 	if len(page.Entries) != 4 || page.Entries[0].Op != store.OpVersion || page.Entries[1].Op != store.OpState ||
-		page.Entries[1].State != "revoked" || page.Next != page.Head || page.Entries[0].Fields["decision_no"] == "" {
+		page.Entries[1].State != "revoked" || page.Next != page.Head || page.Entries[0].Field("decision_no") == "" {
 		t.Fatalf("page %+v", page)
 	}
 	if code, body := get("/api/v1/feed?kind=xk", peerKey); code != 200 || !strings.Contains(body, `"entries":[]`) {
