@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,17 +15,20 @@ import (
 	"github.com/xinyong/xinyong/internal/app"
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/config"
+	"github.com/xinyong/xinyong/internal/exchange"
 	"github.com/xinyong/xinyong/internal/match"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
 const peerUsage = `Usage:
   xinyong peer add --name NAME --role upper|lower|national [--region CODE] [--title TEXT]
-                   [--url URL --key KEY] [--personal]
+                   [--url URL [--key KEY]] [--client-cert FILE] [--personal]
         register another platform (or update it): role is the peer's, region its territory
         (a lower peer receives only records of subjects there); --url and --key are its
-        address and the key it gave this platform to pull its feed with. On first add, a key
-        for the peer to read this platform's feed is printed once.
+        address and the key it gave this platform to pull its feed with (an https address
+        without a key: pulled with serve's --exchange-cert alone); --client-cert is the
+        certificate (PEM) it reads this platform's feed with over mutual TLS, without a key.
+        On first add, a key for the peer to read this platform's feed is printed once.
   xinyong peer list | peer show NAME | peer remove NAME
 (all take [--data DIR | --db DSN])`
 
@@ -52,6 +56,7 @@ func runPeer(ctx context.Context, env *environ, args []string) error {
 	u := fs.String("url", "", "add: its base address (http(s)://HOST:PORT)")
 	key := fs.String("key", "", "add: the API key it gave this platform")
 	personal := fs.Bool("personal", false, "add: it may receive personal fields (ID numbers)")
+	clientCert := fs.String("client-cert", "", "add: the client certificate (PEM file) it reads this platform's feed with over mutual TLS")
 	c, log, err := setup(env, fs, rest, config.Intake)
 	if err != nil {
 		return err
@@ -89,9 +94,13 @@ func runPeer(ctx context.Context, env *environ, args []string) error {
 			}
 			return t.Format(time.RFC3339)
 		}
-		fmt.Fprintf(env.stdout, "name: %s\ntitle: %s\nrole: %s\nregion: %s\nurl: %s\npulls: %v\nreads our feed: %v\npersonal: %v\n"+
+		cert := "-"
+		if p.CertSHA256 != "" {
+			cert = "sha256:" + p.CertSHA256
+		}
+		fmt.Fprintf(env.stdout, "name: %s\ntitle: %s\nrole: %s\nregion: %s\nurl: %s\npulls: %v\nreads our feed: %v\nclient cert: %s\npersonal: %v\n"+
 			"cursor: %d\nhead: %d\nlag: %d\nreceived: %d\napplied: %d\nsent: %d\nconflicts: %d\nlast pull: %s\nlast sent: %s\nerror: %s\n",
-			p.Name, p.Title, p.Role, place, p.URL, p.URL != "" && p.Key != "", p.ClientID != 0, p.Personal,
+			p.Name, p.Title, p.Role, place, p.URL, p.URL != "" && (p.Key != "" || strings.HasPrefix(p.URL, "https://")), p.ClientID != 0, cert, p.Personal,
 			p.Cursor, p.RemoteHead, p.Lag(), p.Received, p.Applied, p.Sent, p.Conflicts, at(p.LastPull), at(p.LastSent), p.LastError)
 		return nil
 	case "remove":
@@ -134,11 +143,21 @@ func runPeer(ctx context.Context, env *environ, args []string) error {
 			return usageError("--key: not an API key of xinyong (xyk_…)")
 		}
 	}
+	var fp string
+	if *clientCert != "" {
+		b, err := os.ReadFile(*clientCert)
+		if err != nil {
+			return usageError("--client-cert: %v", err)
+		}
+		if fp, err = exchange.PEMFingerprint(b); err != nil {
+			return usageError("--client-cert %s: %v", *clientCert, err)
+		}
+	}
 	old, err := s.GetPeer(ctx, *name)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	p := store.Peer{Name: *name, Title: *title, Role: *role, Region: *region, URL: *u, Key: *key, Personal: *personal}
+	p := store.Peer{Name: *name, Title: *title, Role: *role, Region: *region, URL: *u, Key: *key, Personal: *personal, CertSHA256: fp}
 	var newKey string
 	if old.ClientID == 0 {
 		root, err := s.RootOrg(ctx, auth.Operator.Label())
@@ -158,6 +177,9 @@ func runPeer(ctx context.Context, env *environ, args []string) error {
 	}
 	app.AnchorAudit(ctx, c.Data, s, keys, log)
 	fmt.Fprintf(env.stdout, "peer %s (%s) saved\n", p.Name, p.Role)
+	if fp != "" {
+		fmt.Fprintf(env.stdout, "client certificate sha256:%s: %s reads this platform's feed with it over mutual TLS (serve --tls-client-ca)\n", fp, p.Name)
+	}
 	if newKey != "" {
 		fmt.Fprintf(env.stdout, "key for %s to read this platform's feed (shown once): %s\n", p.Name, newKey)
 	}

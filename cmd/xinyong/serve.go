@@ -33,7 +33,16 @@ import (
 func runServe(ctx context.Context, env *environ, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--addr HOST:PORT] [--demo] [--data DIR | --db DSN]")
 	ex := exchangeFlags(env, fs)
+	tf := tlsFlags(env, fs)
 	c, log, err := setup(env, fs, args, config.Serve)
+	if err != nil {
+		return err
+	}
+	serverTLS, err := tf.server()
+	if err != nil {
+		return err
+	}
+	pullTLS, err := tf.exchange()
 	if err != nil {
 		return err
 	}
@@ -102,7 +111,7 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if *ex.every <= 0 {
 		return usageError("--exchange-every %s: must be positive", *ex.every)
 	}
-	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page, Region: *ex.region}).Run(ctx)
+	go (&exchange.Puller{Store: s, Importer: im, Log: log, Every: *ex.every, Limit: *ex.page, Region: *ex.region, TLS: pullTLS}).Run(ctx)
 	if c.Demo {
 		counts, err := s.CountSubjects(ctx)
 		if err != nil {
@@ -216,10 +225,18 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		TLSConfig:         serverTLS,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "driver", s.Dialect(), "version", versionString())
+	scheme := "http"
+	if serverTLS != nil {
+		scheme = "https"
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	log.Info("serving", "url", scheme+"://"+ln.Addr().String()+"/", "driver", s.Dialect(), "version", versionString(),
+		"client_certificates", serverTLS != nil && serverTLS.ClientCAs != nil)
 	select {
 	case err := <-errc:
 		return err

@@ -3,6 +3,7 @@ package exchange
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -25,13 +26,19 @@ import (
 	"github.com/xinyong/xinyong/internal/store"
 )
 
-// Puller pulls the feeds of the peers that have an address and a key and
+// Puller pulls the feeds of the peers that have an address and a key (or
+// an https address: read with this platform's client certificate) and
 // applies them here.
 type Puller struct {
 	Store    store.Store
 	Importer *ingest.Importer
 	Log      *slog.Logger
 	Client   *http.Client
+	// TLS configures fetches over https when Client is nil: the client
+	// certificate this platform presents to peers (mutual TLS) and the
+	// roots it verifies their server certificates with (nil: no
+	// certificate, the system roots).
+	TLS *tls.Config
 	// Every is how long to wait before asking a peer whose feed was
 	// caught up again.
 	Every time.Duration
@@ -42,6 +49,9 @@ type Puller struct {
 	Region string
 
 	mu sync.Mutex // one apply at a time: stamps are read, then written
+
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 // Run pulls every peer until ctx ends, each in its own loop.
@@ -55,7 +65,7 @@ func (pl *Puller) Run(ctx context.Context) {
 			pl.Log.Error("exchange: list peers", "err", err)
 		}
 		for _, p := range peers {
-			if p.URL == "" || p.Key == "" || started[p.Name] {
+			if p.URL == "" || p.Key == "" && !strings.HasPrefix(p.URL, "https://") || started[p.Name] {
 				continue
 			}
 			started[p.Name] = true
@@ -103,12 +113,12 @@ func (pl *Puller) follow(ctx context.Context, name string) {
 // more says the page was full (more to read at once).
 func (pl *Puller) PullOnce(ctx context.Context, p store.Peer) (more bool, err error) {
 	t0 := time.Now()
-	page, err := pl.fetch(ctx, p)
+	page, secret, err := pl.fetch(ctx, p)
 	if err != nil {
 		return false, err
 	}
 	t1 := time.Now()
-	prog, err := pl.Apply(ctx, p, page)
+	prog, err := pl.ApplySealed(ctx, p, page, secret)
 	if err != nil {
 		return false, err
 	}
@@ -127,21 +137,21 @@ func (pl *Puller) CatchUp(ctx context.Context, p store.Peer) (more bool, err err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type fetched struct {
-		page Page
-		err  error
+		page   Page
+		secret []byte // what its personal fields are sealed under
+		err    error
 	}
 	pages := make(chan fetched, 1)
 	go func() {
 		defer close(pages)
 		q := p
-		sum := secretSum(p.Key)
 		for {
-			page, err := pl.fetch(ctx, q)
+			page, secret, err := pl.fetch(ctx, q)
 			if err == nil {
-				err = pl.prepare(sum, &page)
+				err = pl.prepare(secret, &page)
 			}
 			select {
-			case pages <- fetched{page, err}:
+			case pages <- fetched{page, secret, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -156,7 +166,7 @@ func (pl *Puller) CatchUp(ctx context.Context, p store.Peer) (more bool, err err
 			return false, f.err
 		}
 		t := time.Now()
-		prog, err := pl.Apply(ctx, p, f.page)
+		prog, err := pl.ApplySealed(ctx, p, f.page, f.secret)
 		if err != nil {
 			return false, err
 		}
@@ -169,10 +179,20 @@ func (pl *Puller) CatchUp(ctx context.Context, p store.Peer) (more bool, err err
 	return false, nil
 }
 
-func (pl *Puller) fetch(ctx context.Context, p store.Peer) (Page, error) {
+// fetch reads a page of p's feed and returns the secret its personal
+// fields are sealed under: the hash of p's key, or, read with this
+// platform's certificate alone, the connection's (ConnSecret).
+func (pl *Puller) fetch(ctx context.Context, p store.Peer) (Page, []byte, error) {
 	u, err := url.Parse(strings.TrimSuffix(p.URL, "/") + "/api/v1/feed")
 	if err != nil {
-		return Page{}, fmt.Errorf("对端地址不正确：%w", err)
+		return Page{}, nil, fmt.Errorf("对端地址不正确：%w", err)
+	}
+	byCert := p.Key == ""
+	if byCert && u.Scheme != "https" {
+		return Page{}, nil, errors.New("没有对端平台的接口密钥，对端地址又不是 https：无法以证书认证")
+	}
+	if byCert && (pl.Client == nil && (pl.TLS == nil || len(pl.TLS.Certificates) == 0 && pl.TLS.GetClientCertificate == nil)) {
+		return Page{}, nil, errors.New("没有对端平台的接口密钥，本平台也未配置交换证书（serve --exchange-cert、--exchange-key）")
 	}
 	q := u.Query()
 	q.Set("since", strconv.FormatInt(p.Cursor, 10))
@@ -182,30 +202,58 @@ func (pl *Puller) fetch(ctx context.Context, p store.Peer) (Page, error) {
 	u.RawQuery = q.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Page{}, err
+		return Page{}, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+p.Key)
-	c := pl.Client
-	if c == nil {
-		c = &http.Client{Timeout: 2 * time.Minute}
+	if !byCert {
+		req.Header.Set("Authorization", "Bearer "+p.Key)
 	}
-	resp, err := c.Do(req)
+	resp, err := pl.httpClient().Do(req)
 	if err != nil {
-		return Page{}, err
+		return Page{}, nil, explainFetch(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
-		return Page{}, fmt.Errorf("对端平台答复 %d：%s", resp.StatusCode, strings.TrimSpace(string(b)))
+		why := ""
+		switch {
+		case byCert && resp.StatusCode == http.StatusForbidden:
+			why = "对端未登记此证书（对端须以 peer add --client-cert 登记本平台的证书）；"
+		case byCert && resp.StatusCode == http.StatusUnauthorized:
+			why = "对端没有收到或未验证本平台的证书（对端须以 serve --tls-client-ca 要求客户端证书）；"
+		}
+		return Page{}, nil, fmt.Errorf("%s对端平台答复 %d：%s", why, resp.StatusCode, strings.TrimSpace(string(b)))
+	}
+	secret := secretSum(p.Key)
+	if byCert {
+		if secret, err = ConnSecret(resp.TLS); err != nil {
+			return Page{}, nil, err
+		}
 	}
 	var page Page
 	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		return Page{}, fmt.Errorf("对端平台的答复无法解析：%w", err)
+		return Page{}, nil, fmt.Errorf("对端平台的答复无法解析：%w", err)
 	}
 	if page.Next < p.Cursor {
-		return Page{}, fmt.Errorf("对端平台的游标 %d 早于已应用的 %d", page.Next, p.Cursor)
+		return Page{}, nil, fmt.Errorf("对端平台的游标 %d 早于已应用的 %d", page.Next, p.Cursor)
 	}
-	return page, nil
+	return page, secret, nil
+}
+
+// httpClient is Client, or one made once with the TLS configuration.
+func (pl *Puller) httpClient() *http.Client {
+	pl.clientOnce.Do(func() {
+		pl.client = pl.Client
+		if pl.client != nil {
+			return
+		}
+		pl.client = &http.Client{Timeout: 2 * time.Minute}
+		if pl.TLS != nil {
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			tr.TLSClientConfig = pl.TLS.Clone()
+			pl.client.Transport = tr
+		}
+	})
+	return pl.client
 }
 
 // secretSum is what the peer's feed seals personal fields under: the
@@ -218,15 +266,20 @@ func secretSum(key string) []byte {
 	return auth.TokenHash(secret)
 }
 
-// Apply applies a page of p's feed here and returns the progress to store
-// (the cursor is page.Next). Runs of versions of one kind received
-// together go through the intake path as one batch; state changes and
-// repairs are applied one by one.
+// Apply applies a page of p's feed read with p's key here and returns the
+// progress to store (the cursor is page.Next). Runs of versions of one
+// kind received together go through the intake path as one batch; state
+// changes and repairs are applied one by one.
 func (pl *Puller) Apply(ctx context.Context, p store.Peer, page Page) (store.PeerProgress, error) {
+	return pl.ApplySealed(ctx, p, page, secretSum(p.Key))
+}
+
+// ApplySealed is Apply of a page whose personal fields are sealed under
+// sum (KeySecret or ConnSecret).
+func (pl *Puller) ApplySealed(ctx context.Context, p store.Peer, page Page, sum []byte) (store.PeerProgress, error) {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	prog := store.PeerProgress{Cursor: page.Next, RemoteHead: page.Head, Received: int64(len(page.Entries))}
-	sum := secretSum(p.Key)
 	if err := pl.prepare(sum, &page); err != nil {
 		return prog, err
 	}

@@ -33,7 +33,7 @@ type Entry struct {
 	StateReason string        `json:"state_reason,omitempty"`
 	RepairedOn  string        `json:"repaired_on,omitempty" doc:"The day (YYYY-MM-DD, China) the record was repaired; empty when not."`
 	Values      []string      `json:"values,omitempty" doc:"The record's fields, in the order of the page's columns for its kind; personal identifiers are left out here."`
-	Sealed      string        `json:"sealed,omitempty" doc:"The personal fields (JSON object), sealed with AES-256-GCM under a key derived from the peer's API key; only for peers allowed personal data."`
+	Sealed      string        `json:"sealed,omitempty" doc:"The personal fields (JSON object), sealed with AES-256-GCM under a key derived from the peer's API key, or, for a peer authenticated by its client certificate alone, from the TLS connection's exported keying material; only for peers allowed personal data."`
 	Subject     *SubjectEntry `json:"subject,omitempty" doc:"The subject of a subject entry, as it is when the page is read. A person's ID number is sealed (sealed: {\"id_number\": …})."`
 	Home        bool          `json:"home,omitempty" doc:"The version is the deciding department's: made at the platform that is its home (by the region in its unified social credit code), or relayed from there. A version that is not never overrides one that is."`
 

@@ -33,6 +33,10 @@ type Peer struct {
 	Key      string // the API key to pull its feed with (decrypted); "" when none
 	ClientID int64  // the API client it reads this platform's feed with (0: none)
 	Personal bool   // may receive personal fields (ID numbers in clear)
+	// CertSHA256 is the SHA-256 (lower-case hex of the DER) of the client
+	// certificate it reads this platform's feed with over mutual TLS (""
+	// none).
+	CertSHA256 string
 	// The puller's state and counts.
 	Cursor     int64 // the last entry of its feed applied here
 	RemoteHead int64 // the last entry of its feed it reported
@@ -130,14 +134,17 @@ type Conflict struct {
 
 // ExchangeStore keeps the peers and the exchange log.
 type ExchangeStore interface {
-	// PutPeer adds a peer or updates the one with the same name (a Key or
-	// URL left empty keeps the stored one) and returns it.
+	// PutPeer adds a peer or updates the one with the same name (a Key,
+	// URL or CertSHA256 left empty keeps the stored one) and returns it.
 	PutPeer(ctx context.Context, p Peer) (Peer, error)
 	// GetPeer returns a peer by name (ErrNotFound).
 	GetPeer(ctx context.Context, name string) (Peer, error)
 	// PeerByClient returns the peer that reads the feed with an API
 	// client (ErrNotFound).
 	PeerByClient(ctx context.Context, clientID int64) (Peer, error)
+	// PeerByCert returns the peer that reads the feed with the client
+	// certificate of this fingerprint (Peer.CertSHA256; ErrNotFound).
+	PeerByCert(ctx context.Context, sha256 string) (Peer, error)
 	ListPeers(ctx context.Context) ([]Peer, error)
 	RemovePeer(ctx context.Context, name string) error
 	// SavePeerProgress stores a pull's cursor and adds its counts.

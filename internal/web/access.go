@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
+	"github.com/xinyong/xinyong/internal/exchange"
 	"github.com/xinyong/xinyong/internal/fault"
 	"github.com/xinyong/xinyong/internal/store"
 )
@@ -27,6 +28,7 @@ type ctxKey int
 const (
 	principalKey ctxKey = iota
 	sessionKey
+	peerConnKey // a connection with a verified client certificate (peerConnFrom)
 )
 
 // who is the principal a request acts as.
@@ -54,10 +56,21 @@ func sessionOf(r *http.Request) *auth.Session {
 // identify resolves the caller: an API key in Authorization: Bearer, or a
 // session cookie. Anonymous requests (the portal's public traffic) touch
 // no table. A key that is wrong, revoked or of a disabled organisation is
-// refused at once with 401; a stale cookie is dropped.
+// refused at once with 401; a stale cookie is dropped. A verified client
+// certificate (mutual TLS) without a key is noted for the operations that
+// accept one (peerConnFrom), rate limited as a key is.
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if c := exchange.PeerCert(r.TLS); c != nil && r.Header.Get("Authorization") == "" {
+			if ok, wait := s.clientLimiter.allowKey("cert:"+exchange.CertFingerprint(c.Raw), time.Now()); !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wait.Seconds())), 1)))
+				writeProblem(w, fault.New(fault.TooMany, "接口调用过于频繁，请稍后再试"))
+				return
+			}
+			ctx = context.WithValue(ctx, peerConnKey, r.TLS)
+			r = r.WithContext(ctx)
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			p, err := s.clientPrincipal(ctx, h)
 			if err != nil {

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"crypto/tls"
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -20,6 +22,10 @@ import (
 const (
 	schemeBearer  = "bearer"  // a department's API key: Authorization: Bearer xyk_…
 	schemeSession = "session" // the session cookie of a signed-in account
+	// schemeMTLS: a client certificate verified against serve's
+	// --tls-client-ca (mutual TLS); only peer platforms use it, and only
+	// operations that list it accept it.
+	schemeMTLS = "mutualTLS"
 )
 
 // Security requirements of operations.
@@ -34,6 +40,8 @@ var (
 	secKey = []map[string][]string{{schemeBearer: {}}}
 	// secSession: a signed-in account only.
 	secSession = []map[string][]string{{schemeSession: {}}}
+	// secPeer: a peer platform's API key, or its client certificate.
+	secPeer = []map[string][]string{{schemeBearer: {}}, {schemeMTLS: {}}}
 )
 
 // Error responses operations declare (as they apply): every call may carry
@@ -79,6 +87,9 @@ func newAPI(mux *http.ServeMux, version string) huma.API {
 				"Each key is rate limited (429 with Retry-After)."},
 		schemeSession: {Type: "apiKey", In: "cookie", Name: SessionCookie,
 			Description: "The session of an account signed in at /login (pages and scripts of the same site)."},
+		schemeMTLS: {Type: "mutualTLS",
+			Description: "A client certificate (mutual TLS), verified against the platform's client CA (serve --tls-client-ca), " +
+				"of a peer platform registered with it (xinyong peer add --client-cert). Only where an operation lists it."},
 	}
 	return humago.New(mux, cfg)
 }
@@ -94,8 +105,9 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	if sec == nil {
 		sec = secSignedIn
 	}
+	cert := peerConnFrom(ctx.Context()) != nil
 	for _, req := range sec {
-		if meets(p, req) {
+		if meets(p, cert, req) {
 			next(ctx)
 			return
 		}
@@ -108,13 +120,14 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	huma.WriteErr(s.api, ctx, http.StatusForbidden, authHint(sec, true))
 }
 
-// meets reports whether p meets every scheme of a requirement (an empty
-// requirement: anyone).
-func meets(p auth.Principal, req map[string][]string) bool {
+// meets reports whether p, with a verified client certificate or not,
+// meets every scheme of a requirement (an empty requirement: anyone).
+func meets(p auth.Principal, cert bool, req map[string][]string) bool {
 	for scheme := range req {
 		switch {
 		case scheme == schemeBearer && p.Kind == auth.Client:
 		case scheme == schemeSession && p.Kind == auth.UserKind:
+		case scheme == schemeMTLS && cert:
 		default:
 			return false
 		}
@@ -125,13 +138,18 @@ func meets(p auth.Principal, req map[string][]string) bool {
 // authHint says what credential the operation takes, to a caller without
 // one or (wrong) with another.
 func authHint(sec []map[string][]string, wrong bool) string {
-	var key, session bool
+	var key, session, cert bool
 	for _, req := range sec {
 		_, k := req[schemeBearer]
 		_, s := req[schemeSession]
-		key, session = key || k, session || s
+		_, c := req[schemeMTLS]
+		key, session, cert = key || k, session || s, cert || c
 	}
 	switch {
+	case key && cert && wrong:
+		return "本接口须使用对端平台的接口密钥（Authorization: Bearer）或其已登记的客户端证书调用"
+	case key && cert:
+		return "请在 Authorization: Bearer 中提供对端平台的接口密钥，或以已登记的客户端证书连接（双向 TLS）"
 	case key && session:
 		return "请先登录或提供接口密钥（Authorization: Bearer）"
 	case key && wrong:
@@ -142,4 +160,12 @@ func authHint(sec []map[string][]string, wrong bool) string {
 		return "本接口须由登录的账户调用，不接受接口密钥"
 	}
 	return "请先登录"
+}
+
+// peerConnFrom is the TLS connection of a request that carries a verified
+// client certificate and no API key (nil otherwise): identify puts it in
+// the context; operations that list schemeMTLS find their peer by it.
+func peerConnFrom(ctx context.Context) *tls.ConnectionState {
+	cs, _ := ctx.Value(peerConnKey).(*tls.ConnectionState)
+	return cs
 }

@@ -37,22 +37,17 @@ func (s *Server) registerExchange(mux *http.ServeMux) {
 		Path:        "/api/v1/feed",
 		Summary:     "The full-record feed for peer platforms",
 		Description: "Every accepted record version (new and corrected), revocation, restoration and repair, in commit order, " +
-			"resumable from a cursor. Only for a peer platform registered with `xinyong peer add`, with the API key it was given: " +
+			"resumable from a cursor. Only for a peer platform registered with `xinyong peer add`, with the API key it was given " +
+			"or over mutual TLS with the client certificate it was registered with (`--client-cert`): " +
 			"a lower platform receives the records of its territory, the upper and national platforms everything; " +
-			"what the peer itself sent is not sent back. Personal fields are sent sealed, and only to peers allowed to receive them.",
+			"what the peer itself sent is not sent back. Personal fields are sent sealed, and only to peers allowed to receive them: " +
+			"under a key derived from the peer's API key, or, for a peer authenticated by its certificate, from the TLS connection's " +
+			"exported keying material (label `EXPERIMENTAL xinyong exchange seal`, 32 bytes).",
 		Tags:     []string{"exchange"},
-		Security: secKey,
+		Security: secPeer,
 		Errors:   with(errsQuery, http.StatusForbidden),
 	}, func(ctx context.Context, in *FeedInput) (*FeedOutput, error) {
-		p := principalFrom(ctx)
-		peer, err := s.opts.Store.PeerByClient(ctx, p.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, fault.New(fault.Refused, "此接口密钥不属于已登记的对端平台")
-		}
-		if err != nil {
-			return nil, err
-		}
-		cl, err := s.opts.Store.GetClient(ctx, p.ID)
+		peer, secret, err := s.feedPeer(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +55,7 @@ func (s *Server) registerExchange(mux *http.ServeMux) {
 		if in.Kind != "" {
 			q.Kinds = strings.Split(in.Kind, ",")
 		}
-		page, err := (&exchange.Feed{Store: s.opts.Store, Region: s.opts.ExchangeRegion}).Page(ctx, peer, cl.SecretSum, q)
+		page, err := (&exchange.Feed{Store: s.opts.Store, Region: s.opts.ExchangeRegion}).Page(ctx, peer, secret, q)
 		if err != nil {
 			return nil, err
 		}
@@ -70,10 +65,42 @@ func (s *Server) registerExchange(mux *http.ServeMux) {
 	s.registerSnapshots()
 }
 
+// feedPeer is the peer platform reading the feed and the secret its
+// personal fields are sealed under: by its API key (the key's hash), else
+// by its verified client certificate (the connection's keying material).
+func (s *Server) feedPeer(ctx context.Context) (store.Peer, []byte, error) {
+	if p := principalFrom(ctx); p.Kind == auth.Client {
+		peer, err := s.opts.Store.PeerByClient(ctx, p.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return peer, nil, fault.New(fault.Refused, "此接口密钥不属于已登记的对端平台")
+		}
+		if err != nil {
+			return peer, nil, err
+		}
+		cl, err := s.opts.Store.GetClient(ctx, p.ID)
+		return peer, cl.SecretSum, err
+	}
+	cs := peerConnFrom(ctx)
+	c := exchange.PeerCert(cs)
+	if c == nil {
+		return store.Peer{}, nil, fault.New(fault.Unauthenticated, "请在 Authorization: Bearer 中提供对端平台的接口密钥，或以已登记的客户端证书连接（双向 TLS）")
+	}
+	peer, err := s.opts.Store.PeerByCert(ctx, exchange.CertFingerprint(c.Raw))
+	if errors.Is(err, store.ErrNotFound) {
+		return peer, nil, fault.New(fault.Refused, "此客户端证书不属于已登记的对端平台")
+	}
+	if err != nil {
+		return peer, nil, err
+	}
+	secret, err := exchange.ConnSecret(cs)
+	return peer, secret, err
+}
+
 // peerRow is a peer as the status page shows it.
 type peerRow struct {
 	store.Peer
 	RoleLabel, Place string
+	Cert             string // its client certificate's fingerprint, shortened
 }
 
 var peerRoles = map[string]string{store.PeerUpper: "上级平台", store.PeerLower: "下级平台", store.PeerNational: "全国平台"}
@@ -104,7 +131,7 @@ func (s *Server) exchangePage(w http.ResponseWriter, r *http.Request) {
 		if pe.Region != "" {
 			place = match.PlaceName(pe.Region)
 		}
-		rows[i] = peerRow{Peer: pe, RoleLabel: peerRoles[pe.Role], Place: place}
+		rows[i] = peerRow{Peer: pe, RoleLabel: peerRoles[pe.Role], Place: place, Cert: exchange.ShortFingerprint(pe.CertSHA256)}
 	}
 	conflicts, err := s.opts.Store.ListConflicts(ctx, 100)
 	if err != nil {
@@ -239,8 +266,9 @@ const primaryCookie = "xinyong_primary"
 
 // replicaReads lets the read replicas answer page and API reads of the
 // public and of sessions that wrote nothing within the window (GET and
-// HEAD without the cookie, without an API key); any other request
-// (re)starts the window. Without replicas it does nothing.
+// HEAD without the cookie, without an API key or a verified client
+// certificate); any other request (re)starts the window. Without
+// replicas it does nothing.
 func (s *Server) replicaReads(next http.Handler) http.Handler {
 	if s.opts.Replicas == nil || s.opts.ReplicaWindow <= 0 {
 		return next
@@ -250,7 +278,7 @@ func (s *Server) replicaReads(next http.Handler) http.Handler {
 		case r.Method != http.MethodGet && r.Method != http.MethodHead:
 			http.SetCookie(w, &http.Cookie{Name: primaryCookie, Value: "1", Path: "/", MaxAge: max(int(s.opts.ReplicaWindow.Seconds()), 1),
 				HttpOnly: true, Secure: !s.opts.InsecureCookies, SameSite: http.SameSiteLaxMode})
-		case r.Header.Get("Authorization") != "":
+		case r.Header.Get("Authorization") != "", exchange.PeerCert(r.TLS) != nil:
 		default:
 			if _, err := r.Cookie(primaryCookie); err != nil {
 				r = r.WithContext(store.ReplicaOK(r.Context()))

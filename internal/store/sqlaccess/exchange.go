@@ -19,14 +19,14 @@ import (
 var _ store.ExchangeStore = (*Store)(nil)
 
 const peerColumns = `id, name, title, role, region, url, key_enc, COALESCE(client_id, 0), personal, cursor, remote_head, received, applied,
-	sent, conflicts, last_pull, last_sent, last_error, error_at, created_at`
+	sent, conflicts, last_pull, last_sent, last_error, error_at, created_at, cert_sha256`
 
 func (s *Store) scanPeer(row interface{ Scan(...any) error }) (store.Peer, error) {
 	var p store.Peer
 	var key []byte
 	var pull, sent, errAt sql.NullTime
 	if err := row.Scan(&p.ID, &p.Name, &p.Title, &p.Role, &p.Region, &p.URL, &key, &p.ClientID, &p.Personal, &p.Cursor, &p.RemoteHead,
-		&p.Received, &p.Applied, &p.Sent, &p.Conflicts, &pull, &sent, &p.LastError, &errAt, &p.Created); err != nil {
+		&p.Received, &p.Applied, &p.Sent, &p.Conflicts, &pull, &sent, &p.LastError, &errAt, &p.Created, &p.CertSHA256); err != nil {
 		return p, err
 	}
 	p.LastPull, p.LastSent, p.ErrorAt, p.Created = timeOf(pull), timeOf(sent), timeOf(errAt), p.Created.UTC()
@@ -50,14 +50,15 @@ func (s *Store) PutPeer(ctx context.Context, p store.Peer) (store.Peer, error) {
 		key = s.Keys.Encrypt(p.Key)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO peers (name, title, role, region, url, key_enc, client_id, personal, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		_, err := tx.ExecContext(ctx, `INSERT INTO peers (name, title, role, region, url, key_enc, client_id, personal, created_at, cert_sha256)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (name) DO UPDATE SET title = CASE WHEN excluded.title = '' THEN peers.title ELSE excluded.title END,
 				role = excluded.role, region = excluded.region,
 				url = CASE WHEN excluded.url = '' THEN peers.url ELSE excluded.url END,
 				key_enc = COALESCE(excluded.key_enc, peers.key_enc),
-				client_id = COALESCE(excluded.client_id, peers.client_id), personal = excluded.personal`,
-			p.Name, p.Title, p.Role, p.Region, p.URL, key, nullInt(p.ClientID), p.Personal, s.now())
+				client_id = COALESCE(excluded.client_id, peers.client_id), personal = excluded.personal,
+				cert_sha256 = CASE WHEN excluded.cert_sha256 = '' THEN peers.cert_sha256 ELSE excluded.cert_sha256 END`,
+			p.Name, p.Title, p.Role, p.Region, p.URL, key, nullInt(p.ClientID), p.Personal, s.now(), p.CertSHA256)
 		return err
 	})
 	if err != nil {
@@ -76,6 +77,15 @@ func (s *Store) GetPeer(ctx context.Context, name string) (store.Peer, error) {
 func (s *Store) PeerByClient(ctx context.Context, clientID int64) (store.Peer, error) {
 	p, err := s.scanPeer(s.R.QueryRowContext(ctx, `SELECT `+peerColumns+` FROM peers WHERE client_id = $1`, clientID))
 	return p, notFound(err, fmt.Sprintf("peer of client %d", clientID))
+}
+
+// PeerByCert implements store.ExchangeStore.
+func (s *Store) PeerByCert(ctx context.Context, sha256 string) (store.Peer, error) {
+	if sha256 == "" {
+		return store.Peer{}, fmt.Errorf("peer of no certificate: %w", store.ErrNotFound)
+	}
+	p, err := s.scanPeer(s.R.QueryRowContext(ctx, `SELECT `+peerColumns+` FROM peers WHERE cert_sha256 = $1`, sha256))
+	return p, notFound(err, "peer of certificate "+sha256)
 }
 
 // ListPeers implements store.ExchangeStore.

@@ -150,6 +150,25 @@ func testExchangePeers(t *testing.T, h Harness) {
 	if _, err := h.Store.PeerByClient(ctx, 8); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("by unknown client: %v", err)
 	}
+	// A client certificate's fingerprint: set, kept when not given, found.
+	fp := strings.Repeat("ab", 32)
+	if p, err = h.Store.PutPeer(ctx, store.Peer{Name: "xian", Role: store.PeerLower, Region: "610113", CertSHA256: fp}); err != nil || p.CertSHA256 != fp {
+		t.Fatalf("put cert %+v %v", p, err)
+	}
+	if p, err = h.Store.PutPeer(ctx, store.Peer{Name: "xian", Role: store.PeerLower, Region: "610113"}); err != nil || p.CertSHA256 != fp || p.ClientID != 7 {
+		t.Fatalf("update keeps cert %+v %v", p, err)
+	}
+	if q, err := h.Store.PeerByCert(ctx, fp); err != nil || q.Name != "xian" || q.CertSHA256 != fp {
+		t.Errorf("by cert %+v %v", q, err)
+	}
+	for _, other := range []string{"", strings.Repeat("cd", 32)} {
+		if _, err := h.Store.PeerByCert(ctx, other); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("by unknown cert %q: %v", other, err)
+		}
+	}
+	if _, err := h.Store.PutPeer(ctx, store.Peer{Name: "other", Role: store.PeerUpper, CertSHA256: fp}); err == nil {
+		t.Error("two peers with one certificate")
+	}
 	if err := h.Store.SavePeerProgress(ctx, p.ID, store.PeerProgress{Cursor: 50, RemoteHead: 80, Received: 50, Applied: 40, Conflicts: 1}); err != nil {
 		t.Fatal(err)
 	}
