@@ -2,10 +2,11 @@ package exchange
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/fault"
@@ -97,7 +98,7 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 		}
 		var private map[string]string
 		if len(e.Private) > 0 {
-			if err := json.Unmarshal(e.Private, &private); err != nil {
+			if err := jsonv2.Unmarshal(e.Private, &private); err != nil {
 				return Page{}, err
 			}
 		}

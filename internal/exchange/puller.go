@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
@@ -230,7 +231,8 @@ func (pl *Puller) fetch(ctx context.Context, p store.Peer) (Page, []byte, error)
 		}
 	}
 	var page Page
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+	// json v2 decodes a page about twice as fast as encoding/json.
+	if err := jsonv2.UnmarshalRead(resp.Body, &page); err != nil {
 		return Page{}, nil, fmt.Errorf("对端平台的答复无法解析：%w", err)
 	}
 	if page.Next < p.Cursor {

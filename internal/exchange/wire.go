@@ -16,7 +16,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+
 	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 	"strconv"
 	"time"
 )
@@ -145,7 +147,7 @@ func unseal(secretSum []byte, seq int64, sealed string) (map[string]string, erro
 		return nil, errors.New("个人信息密文无法解开（密钥不符或被篡改）")
 	}
 	var m map[string]string
-	if err := json.Unmarshal(plain, &m); err != nil {
+	if err := jsonv2.Unmarshal(plain, &m); err != nil {
 		return nil, err
 	}
 	return m, nil
