@@ -25,6 +25,7 @@ import (
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/exchange"
+	"github.com/xinyong/xinyong/internal/store/storetest"
 )
 
 // platform is one xinyong of the exchange test: its storage flags, its
@@ -200,6 +201,15 @@ func exchangeRun(t *testing.T, flags func(t *testing.T) []string, chaos bool) ma
 	cityA.run(t, "import", "--kind", "cf", "--file", filepath.Join(dir, "a.csv"))
 	prov.run(t, "import", "--kind", "cf", "--file", filepath.Join(dir, "p.csv"))
 	cityB.run(t, "migrate")
+	// City A's department that registers commitments (信用承诺): a
+	// promisor new to the registry is a subject without any record, which
+	// travels as a subject entry.
+	out := cityA.run(t, "org", "add", "--kind", "region", "--name", "西安市", "--region", "610100")
+	region := regexp.MustCompile(`created organisation (\d+)`).FindStringSubmatch(out)[1]
+	out = cityA.run(t, "org", "add", "--parent", region, "--kind", "dept", "--name", "西安市市场监督管理局", "--uscc", storetest.USCC("11", "610100", 51))
+	dept := regexp.MustCompile(`created organisation (\d+)`).FindStringSubmatch(out)[1]
+	out = cityA.run(t, "client", "add", "--org", dept, "--name", "告知承诺系统", "--scopes", "commitments:manage")
+	commitKey := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
 	// The peers: each side gives the other a key to read its feed.
 	key := func(out string) string {
 		k := peerKeyRe.FindString(out)
@@ -216,6 +226,18 @@ func exchangeRun(t *testing.T, flags func(t *testing.T) []string, chaos bool) ma
 	cityB.run(t, "peer", "add", "--name", "province", "--role", "upper", "--region", "61", "--url", prov.url(), "--key", kpb, "--personal")
 	for _, p := range plats {
 		p.start(t)
+	}
+	promisor := storetest.USCC("91", "610113", 5151)
+	body, _ := json.Marshal(map[string]any{"kind": "审批替代型", "matter": "申请食品经营许可", "content": "符合许可条件",
+		"liability": "撤销许可", "disclosure": "可向社会公开",
+		"promisor": map[string]any{"class": "法人及非法人组织", "code": promisor, "name": "只有承诺的西安某餐饮有限公司"}})
+	req, _ := http.NewRequest(http.MethodPost, cityA.url()+"/api/v1/commitments", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+commitKey)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("register a commitment at city A: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 	stop := make(chan struct{})
 	var chaosDone sync.WaitGroup
@@ -267,6 +289,15 @@ func exchangeRun(t *testing.T, flags func(t *testing.T) []string, chaos bool) ma
 			}
 		}
 		if ok && last != nil && equalDumps(last, cur) && caughtUp(t, plats) {
+			// The promisor, a subject without records, reached the
+			// province and not city B.
+			if code, file, err := httpGet(prov.url() + "/api/v1/subjects/" + promisor); err != nil || code != 200 ||
+				!strings.Contains(file, "只有承诺的西安某餐饮有限公司") {
+				t.Errorf("the promisor at the province: %d %v %.300s", code, err, file)
+			}
+			if code, _, err := httpGet(cityB.url() + "/api/v1/subjects/" + promisor); err != nil || code != 404 {
+				t.Errorf("the promisor at city B: %d %v", code, err)
+			}
 			return cur
 		}
 		last = cur

@@ -439,7 +439,7 @@ func (pl *Puller) fresh(ctx context.Context, p store.Peer, hs homes, kind string
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	var keep []row
+	keep := make([]row, 0, len(rs))
 	var conflicts int64
 	conflict := func(r row, st store.RecordStamp, at, heldAt time.Time, applied bool) error {
 		conflicts++
