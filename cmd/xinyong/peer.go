@@ -211,7 +211,7 @@ func exchangeFlags(env *environ, fs *flag.FlagSet) exchangeOpts {
 			every = d
 		}
 	}
-	page := 1000
+	page := exchange.MaxPage
 	if v := env.getenv("XINYONG_EXCHANGE_PAGE"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil {
 			page = n
