@@ -122,6 +122,14 @@ func (s *Service) firm(ctx context.Context, p auth.Principal) (credit.Subject, e
 	return sub, nil
 }
 
+// MayGrant reports whether p is the account of a firm (an organisation or
+// sole trader) that may authorise lenders: the menu shows 信易贷 to it, and
+// not to a person's account, which the grants page refuses.
+func (s *Service) MayGrant(ctx context.Context, p auth.Principal) bool {
+	_, err := s.firm(ctx, p)
+	return err == nil
+}
+
 // lender is the lender p works for.
 func (s *Service) lender(ctx context.Context, p auth.Principal) (store.Lender, error) {
 	if !p.Staff() {

@@ -12,6 +12,7 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/check"
 	"github.com/xinyong/xinyong/internal/lending"
 	"github.com/xinyong/xinyong/internal/lists"
@@ -33,6 +34,18 @@ func TestLendingPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := auth.User{Login: "banker", Name: "客户经理", OrgID: bank.ID, Roles: []string{"lender"}, PasswordHash: testPasswordHash()}
+	if _, err := env.s.CreateUser(ctx, u, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
+		t.Fatal(err)
+	}
+	// A person's account: 信易贷 is for firms, so its menu has no link.
+	person := credit.Subject{Class: credit.ClassPerson, IDNumber: storetest.RIC("610102", "19800101", 61), Name: "李四", Region: "610102"}
+	if _, err := env.s.PutSubjects(ctx, []credit.Subject{person}); err != nil {
+		t.Fatal(err)
+	}
+	if person, err = env.s.FindSubjectByCode(ctx, person.IDNumber); err != nil {
+		t.Fatal(err)
+	}
+	u = auth.User{Login: "lisi", Name: "李四", Roles: []string{"subject"}, SubjectID: person.ID, PasswordHash: testPasswordHash()}
 	if _, err := env.s.CreateUser(ctx, u, auth.AuditEntry{Actor: "system:test", Action: auth.AuditUserChange}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +90,9 @@ func TestLendingPages(t *testing.T) {
 	}
 	if _, page := admin.get("/lenders"); !strings.Contains(page, `id="lender-list"`) || !strings.Contains(page, "某农商银行") {
 		t.Errorf("lenders page:\n%s", page)
+	}
+	if code, page := as("lisi").get("/"); code != 200 || strings.Contains(page, `id="nav-lending"`) {
+		t.Errorf("a person's menu links 信易贷: %d", code)
 	}
 	firm, banker := as("firm"), as("banker")
 	if code, page := firm.get("/grants"); code != 200 || !strings.Contains(page, "某农商银行（银行）") || !strings.Contains(page, `id="nav-lending"`) {

@@ -126,7 +126,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 				Supervision: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.SupervisionManage, own),
 				Inspections: s.opts.Inspections != nil && pg.User.Org.Kind == auth.Dept && s.opts.Authorizer.Can(pg.User, auth.InspectionRecord, own),
 				Registry:    s.opts.Registry != nil && s.opts.Authorizer.Can(pg.User, auth.RegistryRead, own)}
-			pg.Nav.Lending = s.opts.Lending != nil && (pg.User.SubjectID != 0 && s.opts.Authorizer.Can(pg.User, auth.GrantManage, auth.Resource{SubjectID: pg.User.SubjectID}) ||
+			pg.Nav.Lending = s.opts.Lending != nil && (pg.User.SubjectID != 0 && s.opts.Lending.MayGrant(r.Context(), pg.User) ||
 				s.opts.Authorizer.Can(pg.User, auth.LenderRead, own))
 			pg.Nav.Hiring = s.opts.Hiring != nil && (pg.User.SubjectID != 0 || s.opts.Authorizer.Can(pg.User, auth.HiringRequest, own) || s.opts.Authorizer.Can(pg.User, auth.HiringAnswer, own))
 		}
