@@ -113,6 +113,16 @@ type intakeJob struct {
 	err error
 }
 
+// finished reports whether the job has ended (res and err are set).
+func (j *intakeJob) finished() bool {
+	select {
+	case <-j.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // intakeJobs are the server's running and recent uploads.
 type intakeJobs struct {
 	mu sync.Mutex
@@ -307,7 +317,9 @@ func (s *Server) intakeJobPage(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-job.done:
 		if job.err == nil {
-			http.Redirect(w, r, "/intake/batches/"+strconv.FormatInt(job.res.Batch, 10), http.StatusSeeOther)
+			// The batch page shows the upload's warnings while the job is
+			// kept (they are not stored with the batch).
+			http.Redirect(w, r, "/intake/batches/"+strconv.FormatInt(job.res.Batch, 10)+"?job="+job.id, http.StatusSeeOther)
 			return
 		}
 		msg := job.err.Error()
@@ -386,9 +398,16 @@ func (s *Server) intakeBatchPage(w http.ResponseWriter, r *http.Request) {
 	}
 	res, _ := s.deptResource(r.Context(), b.Dept)
 	k, _ := s.opts.Importer.Catalog.Kind(b.Kind)
-	s.render(w, r, http.StatusOK, "intakebatch", "导入结果", map[string]any{"B": b, "Kind": k, "Returns": returns,
+	d := map[string]any{"B": b, "Kind": k, "Returns": returns,
 		"More": len(returns) == 1000, "CanErrors": s.decide(p, auth.ReturnManage, res).Allow,
-		"Received": b.ReceivedAt.In(calendar.Location()).Format("2006-01-02 15:04")})
+		"Received": b.ReceivedAt.In(calendar.Location()).Format("2006-01-02 15:04")}
+	// Right after an upload: its header warnings and the records whose
+	// subject name disagrees with the registered holder of their code.
+	if job := s.jobs.get(r.URL.Query().Get("job")); job != nil && job.dept == b.Dept && job.finished() && job.err == nil && job.res.Batch == b.ID {
+		d["Warnings"], d["NameWarnings"] = job.res.Warnings, job.res.NameWarnings
+		d["MoreNames"] = len(job.res.NameWarnings) >= ingest.MaxNameWarnings
+	}
+	s.render(w, r, http.StatusOK, "intakebatch", "导入结果", d)
 }
 
 // intakeErrorsFile writes a batch's returned rows as sent, with their

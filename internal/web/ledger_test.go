@@ -492,3 +492,34 @@ func TestIntakeFormAndCorrection(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// TestUploadShowsWarnings: right after an upload, the batch page lists
+// the rows whose subject name disagrees with the registered holder of
+// their code (what the importer's registry check said), and only for the
+// uploading department's own job.
+func TestUploadShowsWarnings(t *testing.T) {
+	t.Parallel()
+	env := ledgerEnv{accessEnv: newAccessEnv(t), skip: new(atomic.Int64)}
+	im := *env.opts.Importer
+	im.NameCheck = func(ctx context.Context, rows []int, codes, names []string) ([]string, error) {
+		return []string{fmt.Sprintf("第%d行：主体名称“%s”与统一社会信用代码 %s 的登记名称“西安登记名称有限公司”不一致", rows[0], names[0], codes[0])}, nil
+	}
+	env.opts.Importer = &im
+	h, err := New(env.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.base = httpServer(t, h)
+	header, rows, _ := clerkPenalties()
+	code, page, loc := env.as(t, "clerk.xian").upload("cf", "处罚.csv", gbkCSV(t, header, rows))
+	if code != 200 || !strings.Contains(page, `id="name-warnings"`) || !strings.Contains(page, "西安登记名称有限公司") ||
+		!strings.Contains(page, "第1行：主体名称“西安退回测试1有限公司”") {
+		t.Fatalf("batch page after the upload %d %s:\n%s", code, loc, page)
+	}
+	// Without the job (a later visit) the page is the stored batch's.
+	clerk := env.as(t, "clerk.xian")
+	bare := strings.SplitN(loc, "?", 2)[0]
+	if code, page := clerk.get(bare); code != 200 || strings.Contains(page, `id="name-warnings"`) {
+		t.Errorf("the stored batch page: %d", code)
+	}
+}
