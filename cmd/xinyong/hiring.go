@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/xinyong/xinyong/internal/auth"
@@ -17,7 +18,7 @@ const hiringUsage = `Usage:
 erase deletes the personal data (candidates' names and ID numbers, the link to their subjects, the contact) of
 every hiring check (789号) closed more than N days ago (default 730: the platform's retention period, see
 docs/hiring.md); the request, its document number, the reply's number and the per-candidate result stay, without
-anybody's name. Each erasure is in the audit trail. Run it daily (cron or a systemd timer).`
+anybody's name. Each erasure is in the audit trail. serve does it at start and daily (--hiring-keep-days); run this on demand.`
 
 func runHiring(ctx context.Context, env *environ, args []string) error {
 	sub, rest, err := subcommand(env, "hiring", hiringUsage, args, "erase")
@@ -44,4 +45,29 @@ func runHiring(ctx context.Context, env *environ, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "erased the personal data of %d hiring check(s) closed before %d days ago\n", n, *days)
 	return nil
+}
+
+// eraser erases hiring checks' personal data (hiring.Service).
+type eraser interface {
+	Erase(ctx context.Context, keep time.Duration) (int, error)
+}
+
+// followHiringErase erases, at start and then every period, the personal
+// data of hiring checks closed longer than keep ago (789号 sets no period:
+// --hiring-keep-days, two years by default).
+func followHiringErase(ctx context.Context, e eraser, keep, every time.Duration, log *slog.Logger) {
+	for {
+		n, err := e.Erase(ctx, keep)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("hiring erase", "err", err)
+		case n > 0:
+			log.Info("hiring erase: personal data of closed checks erased", "checks", n, "keep_days", int(keep/(24*time.Hour)))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
 }

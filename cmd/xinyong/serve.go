@@ -184,6 +184,10 @@ func runServe(ctx context.Context, env *environ, args []string) error {
 	if err != nil {
 		return err
 	}
+	if c.HiringKeepDays < 1 {
+		return usageError("--hiring-keep-days %d: must be at least 1", c.HiringKeepDays)
+	}
+	go followHiringErase(ctx, hire, time.Duration(c.HiringKeepDays)*24*time.Hour, 24*time.Hour, log)
 	lend, err := app.Lending(s, cat, authz, checks.Checker, ps, ev)
 	if err != nil {
 		return err

@@ -59,6 +59,7 @@ type Config struct {
 	ReportKey       string
 	IntegrityModel  string
 	IntegrityEvery  time.Duration
+	HiringKeepDays  int
 }
 
 // Option describes one option.
@@ -119,6 +120,11 @@ var Options = []Option{
 	{Flag: "integrity-model", Env: "XINYONG_INTEGRITY_MODEL", Usage: "file replacing the built-in government-integrity monitoring model (政务诚信监测: items, points, caps, validity, sources; the format of internal/integrity/model.json), checked against the catalogue at start",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
 			fs.StringVar(&c.IntegrityModel, "integrity-model", d, u)
+		}},
+	{Flag: "hiring-keep-days", Env: "XINYONG_HIRING_KEEP_DAYS", Default: "730", Usage: "serve: how many days a closed hiring check (789号) keeps its candidates' names and ID numbers; serve erases the older ones at start and daily (hiring erase --keep-days does it on demand)",
+		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
+			v, _ := strconv.Atoi(d)
+			fs.IntVar(&c.HiringKeepDays, "hiring-keep-days", v, u)
 		}},
 	{Flag: "integrity-every", Env: "XINYONG_INTEGRITY_EVERY", Default: "1m", Usage: "serve: how often risk alerts of new serious integrity events are raised and the monthly integrity run is started when due (the first working day of a month)",
 		bind: func(fs *flag.FlagSet, c *Config, d, u string) {
@@ -223,7 +229,7 @@ var Options = []Option{
 var (
 	Storage   = []string{"data", "db", "data-key", "log-level", "log-format"}
 	Intake    = append(append([]string{}, Storage...), "calendar", "catalog", "integrity-model")
-	Serve     = append(append([]string{}, Intake...), "integrity-every", "addr", "site-name", "site-owner", "site-contact", "site-icp", "favicon", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url", "model", "evaluation-refresh")
+	Serve     = append(append([]string{}, Intake...), "integrity-every", "hiring-keep-days", "addr", "site-name", "site-owner", "site-contact", "site-icp", "favicon", "demo", "subjects", "records", "seed", "shutdown-timeout", "lists", "insecure-cookies", "api-rate", "api-burst", "search-rate", "search-burst", "id-lookup-rate", "concurrency", "queue-timeout", "cache-size", "name-index", "name-refresh", "deadlines", "real-ip-header", "oidc-issuer", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "debug-addr", "public-url", "model", "evaluation-refresh")
 	Demo      = append(append([]string{}, Intake...), "subjects", "records", "seed")
 	KeyRotate = append(append([]string{}, Storage...), "new-key-file")
 	Evaluate  = append(append([]string{}, Intake...), "lists", "model")
