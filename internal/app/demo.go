@@ -63,7 +63,8 @@ const (
 // progress (nil for none) after each batch. With an importer and records
 // > 0 it then imports that many 行政许可 and 行政处罚 rows (half each) about
 // those subjects through the intake path, as a department would, and list
-// entries (失信名单 records/20, 守信激励名单 records/50).
+// entries (失信名单 records/20, 守信激励名单 records/50), integrity events
+// (records/10) and registrations (登记注册, records/10).
 func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Progress, im *ingest.Importer, records int) (store.PutStats, ingest.Result, error) {
 	var total store.PutStats
 	done := 0
@@ -107,8 +108,11 @@ func LoadDemo(ctx context.Context, s store.Store, n int, seed int64, progress Pr
 	// records (失信名单) and one for every 50 (守信激励名单).
 	// Integrity events about the government bodies, one for every 10
 	// records, over the last 15 months.
-	counts := map[string]int{"xk": (records + 1) / 2, "cf": records / 2, "sx": records / 20, "hm": records / 50, integrity.EventKind: records / 10}
-	for i, code := range []string{"xk", "cf", "sx", "hm", integrity.EventKind} {
+	// Registrations (登记注册, kind dj) of the pool's organisations and
+	// sole traders with a code, one for every 10 records.
+	counts := map[string]int{"xk": (records + 1) / 2, "cf": records / 2, "sx": records / 20, "hm": records / 50, integrity.EventKind: records / 10,
+		"dj": records / 10}
+	for i, code := range []string{"xk", "cf", "sx", "hm", integrity.EventKind, "dj"} {
 		kind, ok := im.Catalog.Kind(code)
 		if !ok {
 			continue

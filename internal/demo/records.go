@@ -7,6 +7,7 @@ import (
 
 	"github.com/xinyong/xinyong/internal/catalog"
 	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/division"
 )
 
 // RecordOptions configure Records.
@@ -97,6 +98,9 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x7265636f726473))
 	row := make([]string, len(kind.Fields))
 	vals := map[string]string{}
+	if kind.Code == "dj" {
+		return registrations(kind, opts, subjects, depts, persons, rng, emit)
+	}
 	for i := range opts.Rows {
 		s := subjects[rng.IntN(len(subjects))]
 		dept := depts[rng.IntN(len(depts))]
@@ -186,6 +190,53 @@ func Records(kind *catalog.Kind, opts RecordOptions, emit func(row []string) err
 		if err := emit(row); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// registrations are 设立 rows of the registration database (kind dj), one
+// per subject with a code, in the pool's order: each code is registered
+// once, by one authority, with the 登记管理部门码 its code carries, so
+// that the registry finds no problem in them.
+func registrations(kind *catalog.Kind, opts RecordOptions, subjects, depts, persons []credit.Subject, rng *rand.Rand,
+	emit func(row []string) error) error {
+	row := make([]string, len(kind.Fields))
+	vals := map[string]string{}
+	n := 0
+	for _, s := range subjects {
+		if n == opts.Rows {
+			break
+		}
+		if s.USCC == "" || s.Class == credit.ClassPerson || s.Class == credit.ClassGov {
+			continue
+		}
+		dept := depts[rng.IntN(len(depts))]
+		founded := opts.Today.AddDate(0, 0, -(opts.Days-1)+int(int64(n)*int64(opts.Days)/int64(max(opts.Rows, 1))))
+		clear(vals)
+		vals["subject_uscc"], vals["subject_name"] = s.USCC, s.Name
+		vals["subject_class"] = "法人及非法人组织"
+		if s.Class == credit.ClassSole {
+			vals["subject_class"] = "个体工商户"
+		}
+		vals["legal_rep"] = "法定代表人"
+		if len(persons) > 0 {
+			vals["legal_rep"] = persons[rng.IntN(len(persons))].Name
+		}
+		vals["founded_on"] = founded.Format("2006-01-02")
+		vals["reg_address"] = division.Name(s.Region) + "（演示地址）"
+		vals["reg_address_region"] = s.Region
+		vals["authority"], vals["authority_uscc"] = dept.Name, dept.USCC
+		vals["reg_dept_code"] = s.USCC[:1]
+		vals["status"], vals["reg_business"] = "存续", "设立"
+		vals["decision_date"] = vals["founded_on"]
+		vals["source_dept"], vals["source_dept_uscc"] = dept.Name, dept.USCC
+		for j, f := range kind.Fields {
+			row[j] = vals[f.Key]
+		}
+		if err := emit(row); err != nil {
+			return err
+		}
+		n++
 	}
 	return nil
 }

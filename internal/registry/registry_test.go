@@ -11,6 +11,8 @@ import (
 	"github.com/xinyong/xinyong/internal/auth"
 	"github.com/xinyong/xinyong/internal/calendar"
 	"github.com/xinyong/xinyong/internal/catalog"
+	"github.com/xinyong/xinyong/internal/credit"
+	"github.com/xinyong/xinyong/internal/demo"
 	"github.com/xinyong/xinyong/internal/ingest"
 	"github.com/xinyong/xinyong/internal/store"
 	"github.com/xinyong/xinyong/internal/store/pgtest"
@@ -343,5 +345,45 @@ func TestRenameClosesDuplicate(t *testing.T) {
 				t.Fatalf("after the rename: %v", got)
 			}
 		})
+	}
+}
+
+// TestDemoRegistrations: the demo's registrations (what serve --demo
+// loads) are all accepted by intake, and the registry finds no problem in
+// them: a demo registry with cases would be noise.
+func TestDemoRegistrations(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), t.TempDir(), storetest.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, s)
+	k, _ := catalog.Default().Kind(Kind)
+	var pool []credit.Subject
+	demo.Generate(demo.Options{Seed: 9, Subjects: 600}, func(sub credit.Subject) error { pool = append(pool, sub); return nil })
+	var rows [][]string
+	if err := demo.Records(k, demo.RecordOptions{Seed: 9, Rows: 200, Pool: pool}, func(r []string) error {
+		rows = append(rows, slices.Clone(r))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var hdr []string
+	for _, f := range k.Fields {
+		hdr = append(hdr, f.Key)
+	}
+	res, err := w.im.Import(context.Background(), ingest.NewRowsTable(hdr, rows), ingest.Options{Kind: Kind, Channel: "demo", ReceivedAt: w.now})
+	if err != nil || len(rows) != 200 || res.Accepted != 200 || len(res.Rejected) != 0 {
+		t.Fatalf("%d demo registrations: %+v %v", len(rows), res, err)
+	}
+	if _, err := w.svc.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	scan, err := w.svc.Scan(context.Background(), true)
+	if err != nil || scan.Registrations != 200 || len(scan.Findings) != 0 {
+		t.Fatalf("scan of the demo registrations: %+v %v", scan, err)
 	}
 }

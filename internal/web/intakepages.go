@@ -150,6 +150,19 @@ func (j *intakeJobs) add(job *intakeJob) {
 	j.m[job.id] = job
 }
 
+// ofBatch is the latest finished upload of dept that filed batch.
+func (j *intakeJobs) ofBatch(dept string, batch int64) *intakeJob {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out *intakeJob
+	for _, job := range j.m {
+		if job.dept == dept && job.finished() && job.err == nil && job.res.Batch == batch && (out == nil || job.started.After(out.started)) {
+			out = job
+		}
+	}
+	return out
+}
+
 func (j *intakeJobs) get(id string) *intakeJob {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -317,9 +330,7 @@ func (s *Server) intakeJobPage(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-job.done:
 		if job.err == nil {
-			// The batch page shows the upload's warnings while the job is
-			// kept (they are not stored with the batch).
-			http.Redirect(w, r, "/intake/batches/"+strconv.FormatInt(job.res.Batch, 10)+"?job="+job.id, http.StatusSeeOther)
+			http.Redirect(w, r, "/intake/batches/"+strconv.FormatInt(job.res.Batch, 10), http.StatusSeeOther)
 			return
 		}
 		msg := job.err.Error()
@@ -401,9 +412,10 @@ func (s *Server) intakeBatchPage(w http.ResponseWriter, r *http.Request) {
 	d := map[string]any{"B": b, "Kind": k, "Returns": returns,
 		"More": len(returns) == 1000, "CanErrors": s.decide(p, auth.ReturnManage, res).Allow,
 		"Received": b.ReceivedAt.In(calendar.Location()).Format("2006-01-02 15:04")}
-	// Right after an upload: its header warnings and the records whose
-	// subject name disagrees with the registered holder of their code.
-	if job := s.jobs.get(r.URL.Query().Get("job")); job != nil && job.dept == b.Dept && job.finished() && job.err == nil && job.res.Batch == b.ID {
+	// While the upload is kept (jobKeep; the warnings are not stored with
+	// the batch): its header warnings and the records whose subject name
+	// disagrees with the registered holder of their code.
+	if job := s.jobs.ofBatch(b.Dept, b.ID); job != nil {
 		d["Warnings"], d["NameWarnings"] = job.res.Warnings, job.res.NameWarnings
 		d["MoreNames"] = len(job.res.NameWarnings) >= ingest.MaxNameWarnings
 	}
