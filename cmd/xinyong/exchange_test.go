@@ -7,16 +7,21 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -210,6 +215,15 @@ func exchangeRun(t *testing.T, flags func(t *testing.T) []string, chaos bool) ma
 	dept := regexp.MustCompile(`created organisation (\d+)`).FindStringSubmatch(out)[1]
 	out = cityA.run(t, "client", "add", "--org", dept, "--name", "告知承诺系统", "--scopes", "commitments:manage")
 	commitKey := regexp.MustCompile(`key \(shown once\): (xyk_\S+)`).FindStringSubmatch(out)[1]
+	// A repair (信用修复) at city A: the penalised firm applies, the
+	// platform's reviewer accepts, the deciding department approves.
+	rep := repairCandidates(t, filepath.Join(dir, "a.csv"))
+	passwordRe := regexp.MustCompile(`password \(shown once\): (\S+)`)
+	out = cityA.run(t, "org", "add", "--parent", region, "--kind", "dept", "--name", rep.authority, "--uscc", rep.authorityUSCC)
+	decider := regexp.MustCompile(`created organisation (\d+)`).FindStringSubmatch(out)[1]
+	deptPw := passwordRe.FindStringSubmatch(cityA.run(t, "user", "add", "--login", "dept", "--name", "审核员", "--role", "reviewer", "--org", decider))[1]
+	rootPw := passwordRe.FindStringSubmatch(cityA.run(t, "user", "add", "--login", "root", "--name", "平台审核员", "--role", "reviewer"))[1]
+	shopPw := passwordRe.FindStringSubmatch(cityA.run(t, "user", "add", "--login", "shop", "--name", "企业", "--role", "subject", "--subject", rep.subjectUSCC))[1]
 	// The peers: each side gives the other a key to read its feed.
 	key := func(out string) string {
 		k := peerKeyRe.FindString(out)
@@ -239,6 +253,7 @@ func exchangeRun(t *testing.T, flags func(t *testing.T) []string, chaos bool) ma
 	} else {
 		resp.Body.Close()
 	}
+	repairAt(t, cityA.url(), rep, shopPw, rootPw, deptPw)
 	stop := make(chan struct{})
 	var chaosDone sync.WaitGroup
 	if chaos {
@@ -335,9 +350,12 @@ func equalDumps(a, b map[string][]string) bool {
 }
 
 // TestExchangeThreePlatforms runs a province and two cities (real
-// binaries on loopback) on each backend: city A's records reach the
-// province; what the province receives for 宝鸡's territory reaches city B
-// and not city A; a correction and a revocation travel the same way; and
+// binaries on loopback, each with its own --exchange-region) on each
+// backend: city A's records reach the province; what the province
+// receives for 宝鸡's territory reaches city B and not city A; a
+// correction, a revocation and a repair (applied for, accepted and
+// approved through city A's pages) travel the same way, and so does a
+// commitment's new promisor, a subject without records; and
 // with every process killed at random moments during the transfer and
 // restarted, each platform ends with exactly the records of a clean run.
 func TestExchangeThreePlatforms(t *testing.T) {
@@ -370,7 +388,7 @@ func TestExchangeThreePlatforms(t *testing.T) {
 				t.Errorf("a city holds records of the other's territory")
 			}
 			for name, lines := range map[string][]string{"province": p, "city-a": a, "city-b": b} {
-				corrected, revoked := 0, 0
+				corrected, revoked, repaired := 0, 0, 0
 				for _, l := range lines {
 					if strings.Contains(l, "罚款五千元（更正）") && strings.Contains(l, `"_version":"2"`) {
 						corrected++
@@ -378,10 +396,13 @@ func TestExchangeThreePlatforms(t *testing.T) {
 					if strings.Contains(l, `"_state":"revoked"`) {
 						revoked++
 					}
+					if strings.Contains(l, `"_repaired_on":"`+calendar.Today().String()+`"`) {
+						repaired++
+					}
 				}
-				want := map[string][2]int{"province": {2, 1}, "city-a": {1, 0}, "city-b": {1, 1}}[name]
-				if corrected != want[0] || revoked != want[1] {
-					t.Errorf("%s: %d corrected, %d revoked records; want %v", name, corrected, revoked, want)
+				want := map[string][3]int{"province": {2, 1, 1}, "city-a": {1, 0, 1}, "city-b": {1, 1, 0}}[name]
+				if corrected != want[0] || revoked != want[1] || repaired != want[2] {
+					t.Errorf("%s: %d corrected, %d revoked, %d repaired records; want %v", name, corrected, revoked, repaired, want)
 				}
 			}
 			killed := exchangeRun(t, flags, true)
@@ -524,4 +545,114 @@ func TestBenchExchange(t *testing.T) {
 	if !r.Identical || r.RecordsPerSec <= 0 || r.LagRecords != 100 || r.LagMaxSeconds <= 0 || r.Projected1M <= 0 {
 		t.Fatalf("report %+v", r)
 	}
+}
+
+// repairCase is the penalty of city A's file the test repairs.
+type repairCase struct {
+	subjectUSCC, authority, authorityUSCC string
+	decisionNos                           []string // candidates, oldest first: the first that may be repaired is
+}
+
+// repairCandidates are city A's penalties of one organisation by one
+// deciding department that are 一般 by cf's severity rules (only a fine,
+// of 1 to 20 万元, outside the safety domains: repairable after 3 months)
+// decided 4 to 10 months ago, so still public; not the first row
+// (corrected later in the test).
+func repairCandidates(t *testing.T, path string) repairCase {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := catalog.Default().Kind("cf")
+	col := func(key string) int { return k.FieldIndex(key) }
+	from, to := calendar.Today().AddMonths(-10).String(), calendar.Today().AddMonths(-4).String()
+	var rc repairCase
+	for _, r := range recs[2:] {
+		u, a, d := r[col("subject_uscc")], r[col("authority_uscc")], r[col("decision_date")]
+		fine, err := strconv.ParseFloat(r[col("fine_amount")], 64)
+		domain := r[col("authority")] + r[col("violation_type")]
+		if r[col("subject_class")] != "法人及非法人组织" || len(u) != 18 || d < from || d > to || err != nil || fine < 1 || fine > 20 ||
+			r[col("penalty_category")] != "罚款" || strings.Contains(domain, "消防") || strings.Contains(domain, "安全生产") ||
+			strings.Contains(domain, "应急管理") || strings.Contains(domain, "特种设备") {
+			continue
+		}
+		if rc.authorityUSCC == "" {
+			rc.subjectUSCC, rc.authority, rc.authorityUSCC = u, r[col("authority")], a
+		}
+		if u == rc.subjectUSCC && a == rc.authorityUSCC {
+			rc.decisionNos = append(rc.decisionNos, r[col("decision_no")])
+		}
+	}
+	if len(rc.decisionNos) == 0 {
+		t.Fatal("no penalty of city A to repair")
+	}
+	return rc
+}
+
+// repairAt repairs the first of the candidates that may be repaired,
+// through city A's pages: the firm applies with a proof and the
+// commitment, the platform's reviewer accepts, the department approves.
+func repairAt(t *testing.T, base string, rc repairCase, shopPw, rootPw, deptPw string) {
+	t.Helper()
+	var file struct {
+		Sections []struct {
+			Records []struct {
+				Ref        string `json:"ref"`
+				DecisionNo string `json:"decision_no"`
+			} `json:"records"`
+		} `json:"sections"`
+	}
+	code, body, err := httpGet(base + "/api/v1/subjects/" + rc.subjectUSCC)
+	if err != nil || code != 200 || json.Unmarshal([]byte(body), &file) != nil {
+		t.Fatalf("the firm's file: %d %v %.300s", code, err, body)
+	}
+	refs := map[string]string{}
+	for _, sec := range file.Sections {
+		for _, r := range sec.Records {
+			refs[r.DecisionNo] = r.Ref
+		}
+	}
+	shop := signIn(t, base, "shop", shopPw)
+	var proof bytes.Buffer
+	png.Encode(&proof, image.NewGray(image.Rect(0, 0, 8, 8)))
+	for _, no := range rc.decisionNos {
+		ref := refs[no]
+		if ref == "" {
+			continue
+		}
+		page := "/records/" + ref
+		if _, body := shop.get(page); !strings.Contains(body, `id="repair-form"`) {
+			continue
+		}
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		mw.WriteField("csrf", shop.csrf(page))
+		mw.WriteField("commitment", "accepted")
+		fw, _ := mw.CreateFormFile("proofs", "收据.png")
+		fw.Write(proof.Bytes())
+		mw.Close()
+		req, _ := http.NewRequest("POST", base+page+"/repairs", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		code, body, h := shop.do(req)
+		if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/repairs/") {
+			t.Fatalf("apply for repair of %s: %d %.500s", no, code, body)
+		}
+		casePath := h.Get("Location")
+		for i, act := range []struct {
+			s      *session
+			action string
+		}{{signIn(t, base, "root", rootPw), "accept"}, {signIn(t, base, "dept", deptPw), "approve"}} {
+			code, body := act.s.post(casePath, casePath, url.Values{"rev": {strconv.Itoa(i + 1)}, "action": {act.action}, "note": {"罚款已缴清"}})
+			if code != http.StatusSeeOther {
+				t.Fatalf("%s the repair: %d %.500s", act.action, code, body)
+			}
+		}
+		return
+	}
+	t.Fatalf("none of %v may be repaired (refs %v)", rc.decisionNos, refs)
 }
