@@ -34,9 +34,10 @@ type WindowStore interface {
 	ComplaintCounts(ctx context.Context) ([]ComplaintCount, error)
 
 	// AddArticle stores a new article with its files; UpdateArticle
-	// changes its text if Rev matches (ErrConflict otherwise).
+	// changes its text and adds files to it if Rev matches (ErrConflict
+	// otherwise), in one transaction.
 	AddArticle(ctx context.Context, a Article, files []CaseFile, audit auth.AuditEntry) (Article, error)
-	UpdateArticle(ctx context.Context, a Article, audit auth.AuditEntry) (Article, error)
+	UpdateArticle(ctx context.Context, a Article, files []CaseFile, audit auth.AuditEntry) (Article, error)
 	// GetArticle returns an article with its files (no data) and, for a
 	// campaign, its subjects (ErrNotFound).
 	GetArticle(ctx context.Context, id int64) (Article, error)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -223,22 +224,27 @@ func (s *Server) saveArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	audit := auth.AuditEntry{Actor: p.String(), OrgID: p.Org.ID, Action: auth.AuditArticle}
+	// Files are added, on a new article and on an edit alike, up to
+	// attach.MaxFiles in all.
+	checked, cerr := attach.Check(files, "附件")
+	if cerr == nil && len(a.Files)+len(checked) > attach.MaxFiles {
+		cerr = fmt.Errorf("附件最多%d个文件，本文已有%d个，又选择了%d个", attach.MaxFiles, len(a.Files), len(checked))
+	}
+	if cerr != nil {
+		s.render(w, r, statusOf(fault.Invalid), "articleform", "编辑文章", map[string]any{"A": a, "Cols": articleColumns, "Error": cerr.Error()})
+		return
+	}
+	cf := make([]store.CaseFile, len(checked))
+	for i, c := range checked {
+		cf[i] = store.CaseFile{Name: c.Name, ContentType: c.ContentType, Size: c.Size, SHA256: c.SHA256, Data: c.Data}
+	}
 	var err error
 	if a.ID == 0 {
-		checked, cerr := attach.Check(files, "附件")
-		if cerr != nil {
-			s.render(w, r, statusOf(fault.Invalid), "articleform", "编辑文章", map[string]any{"A": a, "Cols": articleColumns, "Error": cerr.Error()})
-			return
-		}
-		cf := make([]store.CaseFile, len(checked))
-		for i, c := range checked {
-			cf[i] = store.CaseFile{Name: c.Name, ContentType: c.ContentType, Size: c.Size, SHA256: c.SHA256, Data: c.Data}
-		}
 		audit.Outcome = "add"
 		a, err = s.opts.Store.AddArticle(r.Context(), a, cf, audit)
 	} else {
 		audit.Outcome = "update"
-		a, err = s.opts.Store.UpdateArticle(r.Context(), a, audit)
+		a, err = s.opts.Store.UpdateArticle(r.Context(), a, cf, audit)
 	}
 	if err != nil {
 		s.pageError(w, r, err)

@@ -167,7 +167,7 @@ func (s *Store) AddArticle(ctx context.Context, a store.Article, files []store.C
 }
 
 // UpdateArticle implements store.WindowStore.
-func (s *Store) UpdateArticle(ctx context.Context, a store.Article, audit auth.AuditEntry) (store.Article, error) {
+func (s *Store) UpdateArticle(ctx context.Context, a store.Article, files []store.CaseFile, audit auth.AuditEntry) (store.Article, error) {
 	a.UpdatedAt = s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE articles SET title = $1, body = $2, source = $3, published_on = $4, updated_at = $5, rev = rev + 1
@@ -181,6 +181,9 @@ func (s *Store) UpdateArticle(ctx context.Context, a store.Article, audit auth.A
 				return notFound(err, fmt.Sprintf("article %d", a.ID))
 			}
 			return fmt.Errorf("article %d: %w", a.ID, store.ErrConflict)
+		}
+		if _, err := addCaseFiles(ctx, tx, "article_files", "article_id", a.ID, files); err != nil {
+			return err
 		}
 		audit.Target = fmt.Sprintf("article:%d", a.ID)
 		return s.appendAudits(ctx, tx, []auth.AuditEntry{audit})

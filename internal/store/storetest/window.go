@@ -159,10 +159,10 @@ func testArticles(t *testing.T, h Harness) {
 		t.Fatalf("get: %+v %v", a, err)
 	}
 	a.Title = "甲办法（修订）"
-	if b, err := h.Store.UpdateArticle(ctx, a, audit); err != nil || b.Rev != 2 {
+	if b, err := h.Store.UpdateArticle(ctx, a, nil, audit); err != nil || b.Rev != 2 {
 		t.Errorf("update: %+v %v", b, err)
 	}
-	if _, err := h.Store.UpdateArticle(ctx, a, audit); !errors.Is(err, store.ErrConflict) {
+	if _, err := h.Store.UpdateArticle(ctx, a, nil, audit); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale update: %v", err)
 	}
 	b := startBatch(t, h.Store, "")
