@@ -317,7 +317,8 @@ func (im *Importer) Import(ctx context.Context, t Table, opt Options) (Result, e
 	for _, r := range res.Rejected {
 		rej = append(rej, store.Rejection{Row: r.Row, Field: r.Field, Reason: r.Reason})
 	}
-	st := store.IntakeStats{Rows: res.Rows, Accepted: res.Accepted, Updated: res.Updated, Unchanged: res.Unchanged, Rejected: len(rejected)}
+	st := store.IntakeStats{Rows: res.Rows, Accepted: res.Accepted, Updated: res.Updated, Unchanged: res.Unchanged, Rejected: len(rejected),
+		Warnings: res.Warnings, NameWarnings: res.NameWarnings}
 	if err := im.Store.FinishIntake(ctx, batch.ID, st, rej); err != nil {
 		return res, err
 	}

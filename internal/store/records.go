@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -62,6 +63,10 @@ type IntakeBatch struct {
 // IntakeStats are the counts of a batch.
 type IntakeStats struct {
 	Rows, Accepted, Updated, Unchanged, Rejected int
+	// Warnings are the header's (a column guessed, one left out), and
+	// NameWarnings the rows whose subject name disagrees with the
+	// registered holder of their code: kept with the batch for its page.
+	Warnings, NameWarnings []string
 }
 
 // Rejection is one rejected row: where and why.
@@ -417,4 +422,23 @@ func (p RecordPlan) Deciders(id func(j int) int64) (rows []DeciderWrite, version
 		}
 	}
 	return rows, versioned
+}
+
+// WarningsJSON is how a batch's warnings are stored: a JSON array.
+func WarningsJSON(ws []string) string {
+	if len(ws) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ws)
+	return string(b)
+}
+
+// ParseWarnings reads warnings stored by WarningsJSON (none when they
+// cannot be read).
+func ParseWarnings(s string) []string {
+	var ws []string
+	if json.Unmarshal([]byte(s), &ws) != nil {
+		return nil
+	}
+	return ws
 }

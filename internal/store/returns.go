@@ -142,6 +142,7 @@ type IntakeBatchInfo struct {
 	IntakeBatch
 	Finished                                     time.Time // zero while running or interrupted
 	Rows, Accepted, Updated, Unchanged, Rejected int
+	Warnings, NameWarnings                       []string // as IntakeStats
 }
 
 // ReturnIdentity is the keyed hash a return is matched by: the same as a

@@ -113,16 +113,6 @@ type intakeJob struct {
 	err error
 }
 
-// finished reports whether the job has ended (res and err are set).
-func (j *intakeJob) finished() bool {
-	select {
-	case <-j.done:
-		return true
-	default:
-		return false
-	}
-}
-
 // intakeJobs are the server's running and recent uploads.
 type intakeJobs struct {
 	mu sync.Mutex
@@ -148,19 +138,6 @@ func (j *intakeJobs) add(job *intakeJob) {
 		}
 	}
 	j.m[job.id] = job
-}
-
-// ofBatch is the latest finished upload of dept that filed batch.
-func (j *intakeJobs) ofBatch(dept string, batch int64) *intakeJob {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var out *intakeJob
-	for _, job := range j.m {
-		if job.dept == dept && job.finished() && job.err == nil && job.res.Batch == batch && (out == nil || job.started.After(out.started)) {
-			out = job
-		}
-	}
-	return out
 }
 
 func (j *intakeJobs) get(id string) *intakeJob {
@@ -412,13 +389,10 @@ func (s *Server) intakeBatchPage(w http.ResponseWriter, r *http.Request) {
 	d := map[string]any{"B": b, "Kind": k, "Returns": returns,
 		"More": len(returns) == 1000, "CanErrors": s.decide(p, auth.ReturnManage, res).Allow,
 		"Received": b.ReceivedAt.In(calendar.Location()).Format("2006-01-02 15:04")}
-	// While the upload is kept (jobKeep; the warnings are not stored with
-	// the batch): its header warnings and the records whose subject name
-	// disagrees with the registered holder of their code.
-	if job := s.jobs.ofBatch(b.Dept, b.ID); job != nil {
-		d["Warnings"], d["NameWarnings"] = job.res.Warnings, job.res.NameWarnings
-		d["MoreNames"] = len(job.res.NameWarnings) >= ingest.MaxNameWarnings
-	}
+	// The header's warnings and the records whose subject name disagrees
+	// with the registered holder of their code, kept with the batch.
+	d["Warnings"], d["NameWarnings"] = b.Warnings, b.NameWarnings
+	d["MoreNames"] = len(b.NameWarnings) >= ingest.MaxNameWarnings
 	s.render(w, r, http.StatusOK, "intakebatch", "导入结果", d)
 }
 

@@ -493,10 +493,10 @@ func TestIntakeFormAndCorrection(t *testing.T) {
 	_ = io.Discard
 }
 
-// TestUploadShowsWarnings: right after an upload, the batch page lists
-// the rows whose subject name disagrees with the registered holder of
-// their code (what the importer's registry check said), and only for the
-// uploading department's own job.
+// TestUploadShowsWarnings: the batch page of an upload lists the rows
+// whose subject name disagrees with the registered holder of their code
+// (what the importer's registry check said), then and later; another
+// department does not see the batch.
 func TestUploadShowsWarnings(t *testing.T) {
 	t.Parallel()
 	env := ledgerEnv{accessEnv: newAccessEnv(t), skip: new(atomic.Int64)}
@@ -515,6 +515,10 @@ func TestUploadShowsWarnings(t *testing.T) {
 	if code != 200 || !strings.Contains(page, `id="name-warnings"`) || !strings.Contains(page, "西安登记名称有限公司") ||
 		!strings.Contains(page, "第1行：主体名称“西安退回测试1有限公司”") {
 		t.Fatalf("batch page after the upload %d %s:\n%s", code, loc, page)
+	}
+	// They are kept with the batch: a later visit shows them too.
+	if code, page := env.as(t, "clerk.xian").get(loc); code != 200 || !strings.Contains(page, `id="name-warnings"`) {
+		t.Errorf("a later visit to the batch page: %d", code)
 	}
 	// Another city's clerk opening the batch sees no page (nor warnings).
 	if code, page := env.as(t, "clerk.baoji").get(loc); code == 200 || strings.Contains(page, `id="name-warnings"`) {

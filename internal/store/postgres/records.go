@@ -50,8 +50,9 @@ func (s *Store) FinishIntake(ctx context.Context, id int64, st store.IntakeStats
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `UPDATE intake_batches SET finished_at = $1, rows = $2, accepted = $3, updated = $4, unchanged = $5, rejected = $6
-			WHERE id = $7`, s.now(), st.Rows, st.Accepted, st.Updated, st.Unchanged, st.Rejected, id)
+		_, err := tx.Exec(ctx, `UPDATE intake_batches SET finished_at = $1, rows = $2, accepted = $3, updated = $4, unchanged = $5, rejected = $6,
+			header_warnings = $7, name_warnings = $8 WHERE id = $9`, s.now(), st.Rows, st.Accepted, st.Updated, st.Unchanged, st.Rejected,
+			store.WarningsJSON(st.Warnings), store.WarningsJSON(st.NameWarnings), id)
 		return err
 	})
 }

@@ -287,14 +287,17 @@ func (s *Store) ReturnCounts(ctx context.Context, from, to string) ([]store.Retu
 	return out, nil
 }
 
-const batchColumns = `id, kind, dept, channel, file_name, file_hash, received_at, finished_at, rows, accepted, updated, unchanged, rejected`
+const batchColumns = `id, kind, dept, channel, file_name, file_hash, received_at, finished_at, rows, accepted, updated, unchanged, rejected,
+	header_warnings, name_warnings`
 
 func scanBatch(row scanner) (store.IntakeBatchInfo, error) {
 	var b store.IntakeBatchInfo
 	var fin sql.NullTime
+	var hw, nw string
 	err := row.Scan(&b.ID, &b.Kind, &b.Dept, &b.Channel, &b.FileName, &b.FileHash, &b.ReceivedAt, &fin, &b.Rows, &b.Accepted, &b.Updated,
-		&b.Unchanged, &b.Rejected)
+		&b.Unchanged, &b.Rejected, &hw, &nw)
 	b.ReceivedAt, b.Finished = b.ReceivedAt.UTC(), timeOf(fin)
+	b.Warnings, b.NameWarnings = store.ParseWarnings(hw), store.ParseWarnings(nw)
 	return b, err
 }
 

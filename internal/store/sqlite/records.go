@@ -48,8 +48,9 @@ func (s *Store) FinishIntake(ctx context.Context, id int64, st store.IntakeStats
 		func(i int, a []any) []any { r := rejected[i]; return append(a, id, r.Row, r.Field, r.Reason) }); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE intake_batches SET finished_at = ?, rows = ?, accepted = ?, updated = ?, unchanged = ?, rejected = ?
-		WHERE id = ?`, s.now(), st.Rows, st.Accepted, st.Updated, st.Unchanged, st.Rejected, id); err != nil {
+	hw, nw := store.WarningsJSON(st.Warnings), store.WarningsJSON(st.NameWarnings)
+	if _, err := tx.ExecContext(ctx, `UPDATE intake_batches SET finished_at = ?, rows = ?, accepted = ?, updated = ?, unchanged = ?, rejected = ?,
+		header_warnings = ?, name_warnings = ? WHERE id = ?`, s.now(), st.Rows, st.Accepted, st.Updated, st.Unchanged, st.Rejected, hw, nw, id); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,9 +208,16 @@ func testIntakeStats(t *testing.T, h Harness) {
 		recs = append(recs, penalty(i, "x"))
 	}
 	put(t, h.Store, b.ID, recs...)
-	if err := h.Store.FinishIntake(ctx, b.ID, store.IntakeStats{Rows: 13, Accepted: 10, Rejected: 3},
+	names := []string{"第3行：主体名称“甲”与登记名称“乙”不一致", "第7行：主体名称“丙”与登记名称“丁”不一致"}
+	if err := h.Store.FinishIntake(ctx, b.ID, store.IntakeStats{Rows: 13, Accepted: 10, Rejected: 3, Warnings: []string{"列“备注”不是标准字段，已忽略"},
+		NameWarnings: names},
 		[]store.Rejection{{Row: 11, Field: "a", Reason: "x"}, {Row: 11, Field: "b", Reason: "y"}, {Row: 12, Field: "a", Reason: "x"}, {Row: 13, Field: "a", Reason: "x"}}); err != nil {
 		t.Fatal(err)
+	}
+	// The warnings stay with the batch.
+	if info, err := h.Store.IntakeBatch(ctx, b.ID); err != nil || len(info.Warnings) != 1 || info.Warnings[0] != "列“备注”不是标准字段，已忽略" ||
+		!slices.Equal(info.NameWarnings, names) {
+		t.Fatalf("batch warnings: %+v %v", info, err)
 	}
 	rows, err := h.Store.IntakeStats(ctx, store.IntakeFilter{Kind: "cf"})
 	if err != nil {
