@@ -38,7 +38,7 @@ func TestArticleEditAddsFiles(t *testing.T) {
 	path := h.Get("Location")
 	files := func() int {
 		_, page := ed.get(path)
-		return len(regexp.MustCompile(`href="` + path + `/files/\d+"`).FindAllString(page, -1))
+		return len(regexp.MustCompile(`href="`+path+`/files/\d+"`).FindAllString(page, -1))
 	}
 	if n := files(); n != 1 {
 		t.Fatalf("%d files after publishing", n)
