@@ -74,17 +74,22 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 		return Page{}, err
 	}
 	hs := newHomes(f.Region, peers)
+	subs, err := f.subjects(ctx, es)
+	if err != nil {
+		return Page{}, err
+	}
 	// Versions' fields by entry, then the columns of each kind (the keys
 	// any of its entries has), then the values in that order.
 	fields := make([]map[string]string, 0, len(es))
 	keys := map[string]map[string]bool{}
 	for _, e := range es {
-		if e.Subject != nil {
-			w, ok, err := subjectEntry(p, secretSum, e)
+		if e.Op == store.OpSubject {
+			sub, found := subs[e.SubjectID]
+			w, ok, err := subjectEntry(p, secretSum, e, sub)
 			if err != nil {
 				return Page{}, err
 			}
-			if !ok {
+			if !ok || !found {
 				out.Skipped++
 				continue
 			}
@@ -163,10 +168,33 @@ func (f *Feed) Page(ctx context.Context, p store.Peer, secretSum []byte, q Query
 	return out, nil
 }
 
-// subjectEntry is a subject entry as sent to p; ok is false for a person
-// when p may not receive personal data.
-func subjectEntry(p store.Peer, secretSum []byte, e store.FeedEntry) (Entry, bool, error) {
-	sub := e.Subject
+// subjects are the subjects of a page's subject entries (as they are
+// now), by id.
+func (f *Feed) subjects(ctx context.Context, es []store.FeedEntry) (map[int64]credit.Subject, error) {
+	var ids []int64
+	for _, e := range es {
+		if e.Op == store.OpSubject {
+			ids = append(ids, e.SubjectID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	subs, err := f.Store.SubjectsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]credit.Subject, len(subs))
+	for _, s := range subs {
+		out[s.ID] = s
+	}
+	return out, nil
+}
+
+// subjectEntry is the subject entry e of sub as sent to p; ok is false
+// for a person when p may not receive personal data. A person's ID number
+// is in e.Private.
+func subjectEntry(p store.Peer, secretSum []byte, e store.FeedEntry, sub credit.Subject) (Entry, bool, error) {
 	if sub.Class == credit.ClassPerson && !p.Personal {
 		return Entry{}, false, nil
 	}
@@ -175,8 +203,12 @@ func subjectEntry(p store.Peer, secretSum []byte, e store.FeedEntry) (Entry, boo
 	for _, n := range sub.FormerNames {
 		w.Subject.FormerNames = append(w.Subject.FormerNames, FormerName{Name: n.Name, From: stamp(n.From), To: stamp(n.To)})
 	}
-	if sub.IDNumber != "" {
-		sealed, err := seal(secretSum, e.Seq, map[string]string{"id_number": sub.IDNumber})
+	if len(e.Private) > 0 {
+		var private map[string]string
+		if err := jsonv2.Unmarshal(e.Private, &private); err != nil {
+			return Entry{}, false, err
+		}
+		sealed, err := seal(secretSum, e.Seq, private)
 		if err != nil {
 			return Entry{}, false, err
 		}

@@ -16,11 +16,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-
 	"errors"
-	jsonv2 "github.com/go-json-experiment/json"
 	"strconv"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Entry is one entry of the feed as sent.

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"time"
-
-	"github.com/xinyong/xinyong/internal/credit"
 )
 
 // Peer roles: the role of the other platform relative to this one.
@@ -92,9 +90,9 @@ type FeedEntry struct {
 	Fields      []byte // public fields (DecodeFields)
 	Private     []byte // personal fields, decrypted JSON (nil: none)
 	ReceivedAt  time.Time
-	// Subject is the subject of an OpSubject entry, as it is now, with its
-	// former names and its ID number in clear (persons).
-	Subject *credit.Subject
+	// SubjectID is the subject of an OpSubject entry (Private then holds a
+	// person's ID number in clear as {"id_number": …}).
+	SubjectID int64
 }
 
 // RecordStamp is what this platform holds of a record, for deciding

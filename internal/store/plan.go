@@ -9,7 +9,8 @@ import (
 )
 
 // ExistingSubject is what a driver reads back about a stored subject so
-// that PlanSubjects can decide what a put changes.
+// that the subject plans (PlanPutSubjects, PlanPeerSubjects,
+// PlanNewSubjects) can decide what a put changes.
 type ExistingSubject struct {
 	ID     int64
 	Class  credit.Class
@@ -69,7 +70,7 @@ type SubjectPlan struct {
 	// Stamp, when not zero, is the exchange stamp the inserted and updated
 	// subjects carry (subjects.x_at), and Origin the peer they came from
 	// ("" this platform): a put of subjects sets them, so that the subjects
-	// enter the exchange log (migration 00105) and travel to peer
+	// enter the exchange log (migration 00117) and travel to peer
 	// platforms; filing records leaves them zero, since the records carry
 	// their subjects.
 	Stamp  time.Time
@@ -88,14 +89,9 @@ func NewSubjectID(i int) int64 { return int64(-1 - i) }
 // InsertIndex reverses NewSubjectID; ok is false for a stored id.
 func InsertIndex(id int64) (int, bool) { return int(-1 - id), id < 0 }
 
-// PlanSubjects decides what putting rows changes, given the stored
-// subjects that share their keys (existing, by key).
-func PlanSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time) SubjectPlan {
-	return planSubjects(rows, existing, now, true)
-}
-
-// PlanPutSubjects plans a put of subjects made here at now: what
-// PlanSubjects does, stamped for the exchange.
+// PlanPutSubjects decides what putting rows here at now changes, given
+// the stored subjects that share their keys (existing, by key), stamped
+// for the exchange.
 func PlanPutSubjects(rows []SubjectRow, existing map[string]ExistingSubject, now time.Time) SubjectPlan {
 	p := planSubjects(rows, existing, now, true)
 	p.Stamp = now.UTC().Truncate(time.Microsecond) // as both databases keep it

@@ -78,6 +78,9 @@ type SubjectStore interface {
 	// stamp): as PutSubjects, except that a subject whose stamp here is
 	// not earlier is left as it is.
 	ApplySubjects(ctx context.Context, subjects []credit.Subject, at time.Time, origin string) (PutStats, error)
+	// SubjectsByID returns the subjects with these ids, with their former
+	// names, in the order of ids; ids not found are left out.
+	SubjectsByID(ctx context.Context, ids []int64) ([]credit.Subject, error)
 	// GetSubject returns a subject by id, with its former names.
 	GetSubject(ctx context.Context, id int64) (credit.Subject, error)
 	// FindSubjectByCode returns the subject with this USCC, registration

@@ -36,7 +36,7 @@ func (s *Server) registerExchange(mux *http.ServeMux) {
 		Method:      "GET",
 		Path:        "/api/v1/feed",
 		Summary:     "The full-record feed for peer platforms",
-		Description: "Every accepted record version (new and corrected), revocation, restoration and repair, in commit order, " +
+		Description: "Every accepted record version (new and corrected), revocation, restoration and repair, and every subject created or changed other than by filing a record, in commit order, " +
 			"resumable from a cursor. Only for a peer platform registered with `xinyong peer add`, with the API key it was given " +
 			"or over mutual TLS with the client certificate it was registered with (`--client-cert`): " +
 			"a lower platform receives the records of its territory, the upper and national platforms everything; " +

@@ -151,7 +151,7 @@ func (s *Store) PutSubjects(ctx context.Context, subjects []credit.Subject) (sto
 	return s.putSubjects(ctx, subjects, store.PlanPutSubjects)
 }
 
-// ApplySubjects implements store.ExchangeStore.
+// ApplySubjects implements store.SubjectStore.
 func (s *Store) ApplySubjects(ctx context.Context, subjects []credit.Subject, at time.Time, origin string) (store.PutStats, error) {
 	at = at.UTC()
 	return s.putSubjects(ctx, subjects, func(rows []store.SubjectRow, existing map[string]store.ExistingSubject, _ time.Time) store.SubjectPlan {

@@ -3,11 +3,11 @@ package sqlaccess
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/xinyong/xinyong/internal/credit"
 	"github.com/xinyong/xinyong/internal/store"
 )
 
@@ -178,16 +178,17 @@ func (s *Store) Feed(ctx context.Context, q store.FeedQuery) ([]store.FeedEntry,
 	if len(cond) > 0 {
 		where += " AND " + strings.Join(cond, " AND ")
 	}
-	// Subject entries (record_id 0) have no record: their subjects are
-	// read after (feedSubjects).
+	// Subject entries (record_id 0) have no record; a person's carries the
+	// encrypted ID number of its subject.
 	stmt := `SELECT l.seq, l.record_id, l.version, l.op, l.at, l.origin, l.kind, l.region, l.repaired_on,
 		COALESCE(CASE WHEN v.record_id IS NULL THEN r.state ELSE v.state END, ''),
 		COALESCE(CASE WHEN v.record_id IS NULL THEN r.state_reason ELSE v.state_reason END, ''),
 		CASE WHEN v.record_id IS NULL THEN r.fields ELSE v.fields END,
 		CASE WHEN v.record_id IS NULL THEN r.private ELSE v.private END,
-		r.received_at, v.received_at, l.subject_id
+		r.received_at, v.received_at, l.subject_id, su.id_enc
 		FROM exchange_log l LEFT JOIN records r ON r.id = l.record_id
 		LEFT JOIN record_versions v ON v.record_id = l.record_id AND v.version = l.version
+		LEFT JOIN subjects su ON su.id = l.subject_id AND l.record_id = 0
 		WHERE ` + where + ` ORDER BY l.seq LIMIT ` + lim
 	var out []store.FeedEntry
 	cur := since
@@ -218,17 +219,14 @@ func (s *Store) feedRows(ctx context.Context, q string, args []any) ([]store.Fee
 		var e store.FeedEntry
 		var fields, priv []byte
 		var rAt, vAt sql.NullTime
-		var subjectID int64
+		var idEnc []byte
 		if err := rows.Scan(&e.Seq, &e.RecordID, &e.Version, &e.Op, &e.At, &e.Origin, &e.Kind, &e.Region, &e.RepairedOn,
-			&e.State, &e.StateReason, &fields, &priv, &rAt, &vAt, &subjectID); err != nil {
+			&e.State, &e.StateReason, &fields, &priv, &rAt, &vAt, &e.SubjectID, &idEnc); err != nil {
 			return nil, err
 		}
 		e.ReceivedAt = e.At
 		if rAt.Valid {
 			e.ReceivedAt = rAt.Time
-		}
-		if e.Op == store.OpSubject {
-			e.Subject = &credit.Subject{ID: subjectID}
 		}
 		if vAt.Valid {
 			e.ReceivedAt = vAt.Time
@@ -241,81 +239,20 @@ func (s *Store) feedRows(ctx context.Context, q string, args []any) ([]store.Fee
 			}
 			e.Private = []byte(p)
 		}
+		if len(idEnc) > 0 {
+			// A person's subject entry: its ID number, as a record's
+			// personal fields are.
+			id, err := s.Keys.Decrypt(idEnc)
+			if err != nil {
+				return nil, fmt.Errorf("subject %d: %w", e.SubjectID, err)
+			}
+			if e.Private, err = json.Marshal(map[string]string{"id_number": id}); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, e)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, s.feedSubjects(ctx, out)
-}
-
-// feedSubjects fills the subjects of a page's subject entries: as they
-// are now (a later entry of the same subject carries the same), with
-// their former names and, for persons, their ID numbers in clear (the
-// feed seals them or leaves the entry out).
-func (s *Store) feedSubjects(ctx context.Context, es []store.FeedEntry) error {
-	at := map[int64][]*credit.Subject{}
-	var ph []string
-	var args []any
-	for i := range es {
-		if sub := es[i].Subject; sub != nil {
-			if _, ok := at[sub.ID]; !ok {
-				args = append(args, sub.ID)
-				ph = append(ph, fmt.Sprintf("$%d", len(args)))
-			}
-			at[sub.ID] = append(at[sub.ID], sub)
-		}
-	}
-	if len(args) == 0 {
-		return nil
-	}
-	in := "(" + strings.Join(ph, ", ") + ")"
-	rows, err := s.R.QueryContext(ctx, `SELECT id, class, COALESCE(uscc, ''), COALESCE(reg_no, ''), id_enc, COALESCE(masked_id, ''), name, region
-		FROM subjects WHERE id IN `+in, args...)
-	if err != nil {
-		return fmt.Errorf("read feed subjects: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sub credit.Subject
-		var idEnc []byte
-		if err := rows.Scan(&sub.ID, &sub.Class, &sub.USCC, &sub.RegNo, &idEnc, &sub.MaskedID, &sub.Name, &sub.Region); err != nil {
-			return err
-		}
-		if len(idEnc) > 0 {
-			if s.Keys == nil {
-				return store.ErrNotConfigured
-			}
-			if sub.IDNumber, err = s.Keys.Decrypt(idEnc); err != nil {
-				return fmt.Errorf("subject %d: %w", sub.ID, err)
-			}
-		}
-		for _, p := range at[sub.ID] {
-			*p = sub
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	names, err := s.R.QueryContext(ctx, `SELECT subject_id, name, valid_from, valid_to FROM subject_names
-		WHERE subject_id IN `+in+` AND valid_to IS NOT NULL ORDER BY valid_to, id`, args...)
-	if err != nil {
-		return fmt.Errorf("read feed subjects' names: %w", err)
-	}
-	defer names.Close()
-	for names.Next() {
-		var id int64
-		var n credit.NameSpan
-		var from, to sql.NullTime
-		if err := names.Scan(&id, &n.Name, &from, &to); err != nil {
-			return err
-		}
-		n.From, n.To = timeOf(from), timeOf(to)
-		for _, p := range at[id] {
-			p.FormerNames = append(p.FormerNames, n)
-		}
-	}
-	return names.Err()
+	return out, rows.Err()
 }
 
 // RecordStamps implements store.ExchangeStore.

@@ -267,16 +267,20 @@ func testExchangeSubjects(t *testing.T, h Harness) {
 		t.Fatalf("rename: %+v %v", st, err)
 	}
 	es := subjects(head)
-	if len(es) != 3 || es[0].Subject == nil || es[2].Subject == nil || es[0].Subject.ID != es[2].Subject.ID {
+	if len(es) != 3 || es[0].SubjectID == 0 || es[0].SubjectID != es[2].SubjectID || es[1].SubjectID == es[0].SubjectID {
 		t.Fatalf("subject entries %+v", es)
 	}
-	got := es[2].Subject
+	subs, err := h.Store.SubjectsByID(ctx, []int64{es[2].SubjectID, es[1].SubjectID})
+	if err != nil || len(subs) != 2 {
+		t.Fatalf("subjects by id: %+v %v", subs, err)
+	}
+	got := subs[0]
 	if got.Name != org.Name || got.USCC != org.USCC || got.Region != "610113" || es[2].Region != "610113" || len(got.FormerNames) != 1 ||
-		got.FormerNames[0].Name != "交换主体甲有限公司" || es[0].Subject.Name != org.Name || es[2].Origin != "" || !es[2].At.After(es[0].At) {
+		got.FormerNames[0].Name != "交换主体甲有限公司" || es[2].Origin != "" || !es[2].At.After(es[0].At) || len(es[0].Private) != 0 {
 		t.Errorf("the renamed subject's entries: %+v %+v", es[0], got)
 	}
-	if p := es[1].Subject; p.Class != credit.ClassPerson || p.IDNumber != person.IDNumber || p.MaskedID == "" {
-		t.Errorf("the person's entry: %+v", p)
+	if p := subs[1]; p.Class != credit.ClassPerson || p.MaskedID == "" || string(es[1].Private) != `{"id_number":"`+person.IDNumber+`"}` {
+		t.Errorf("the person's entry: %+v %s", p, es[1].Private)
 	}
 	if n := len(subjects(0)); n != 3 {
 		t.Errorf("%d subject entries in all", n)
@@ -300,7 +304,7 @@ func testExchangeSubjects(t *testing.T, h Harness) {
 		}
 	}
 	es = subjects(head)
-	if len(es) != 1 || !es[0].At.Equal(at) || es[0].Origin != "prov" || es[0].Subject.Name != renamed.Name {
+	if len(es) != 1 || !es[0].At.Equal(at) || es[0].Origin != "prov" || es[0].SubjectID != subs[0].ID {
 		t.Fatalf("applied subject's entries: %+v", es)
 	}
 	if only, _, _, err := h.Store.Feed(ctx, store.FeedQuery{Since: head, Limit: 10, NotOrigin: "prov"}); err != nil || len(only) != 0 {
